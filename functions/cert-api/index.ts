@@ -1,0 +1,2 @@
+// placeholder: replaced by the cert-api issue
+export const handler = async () => ({ statusCode: 200, body: 'ok' });
