@@ -1,0 +1,28 @@
+/**
+ * When a certificate becomes due for renewal, and the sortable index key that finds it.
+ * Default: once 2/3 of the issued lifetime has passed (cert-manager's and step-ca's rule);
+ * `renewBeforeDays` overrides with "that many days before notAfter".
+ */
+const DAY_MS = 86_400_000;
+
+export function renewalTime(notBefore: Date, notAfter: Date, renewBeforeDays?: number): Date {
+  if (renewBeforeDays !== undefined) {
+    const t = notAfter.getTime() - renewBeforeDays * DAY_MS;
+    return new Date(Math.max(t, notBefore.getTime()));
+  }
+  const lifetime = notAfter.getTime() - notBefore.getTime();
+  return new Date(notBefore.getTime() + Math.floor((lifetime * 2) / 3));
+}
+
+export const RENEWAL_INDEX_PREFIX = 'index/renew/';
+
+/** `index/renew/<epoch seconds, 12 digits>/<id>`: lexical order is time order. */
+export function renewalIndexKey(renewAt: Date, id: string): string {
+  const seconds = Math.max(0, Math.floor(renewAt.getTime() / 1000));
+  return `${RENEWAL_INDEX_PREFIX}${String(seconds).padStart(12, '0')}/${id}`;
+}
+
+/** The first key that is NOT due at `now`: list the index up to here. */
+export function renewalIndexUpperBound(now: Date): string {
+  return `${RENEWAL_INDEX_PREFIX}${String(Math.floor(now.getTime() / 1000) + 1).padStart(12, '0')}/`;
+}
