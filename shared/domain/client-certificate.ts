@@ -66,7 +66,7 @@ export interface ClientCertificate {
   revocationReason?: string;
   current: IssuedGeneration;
   /** Earlier generations (newest first, capped), still valid until their notAfter unless revoked. */
-  previous: Array<Pick<IssuedGeneration, 'generation' | 'casIdentifier' | 'serialNumber' | 'notAfter'>>;
+  previous: Array<Pick<IssuedGeneration, 'generation' | 'casIdentifier' | 'serialNumber' | 'notAfter'> & { revokedAt?: string }>;
   renewal: RenewalState;
   createdAt: string;
   updatedAt: string;

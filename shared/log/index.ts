@@ -12,6 +12,7 @@ const ALLOWED_FIELDS = new Set([
   'renewed', 'failed', 'skipped', 'scanned', 'listenerId', 'region', 'plan', 'changes', 'probe', 'outcome',
   'jobId', 'method', 'path', 'statusCode', 'action', 'apiAction', 'objectKey', 'bucket', 'port', 'url',
   'summary', 'mode', 'batch', 'batches', 'invocations', 'webhook', 'eventType', 'delivered', 'caIdentifier',
+  'sweepId', 'trigger', 'reviewed',
 ]);
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [

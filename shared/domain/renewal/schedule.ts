@@ -26,3 +26,21 @@ export function renewalIndexKey(renewAt: Date, id: string): string {
 export function renewalIndexUpperBound(now: Date): string {
   return `${RENEWAL_INDEX_PREFIX}${String(Math.floor(now.getTime() / 1000) + 1).padStart(12, '0')}/`;
 }
+
+/** Ids as docs/architecture.md fixes them; checked before an id from a key or an event is used in another key. */
+export const CERTIFICATE_ID_PATTERN = /^cc-[a-z0-9]{20,40}$/;
+
+export interface RenewalIndexEntry {
+  key: string;
+  /** Epoch seconds the entry sorts on (the next time the certificate must be looked at). */
+  reviewAtSeconds: number;
+  certificateId: string;
+}
+
+/** The inverse of `renewalIndexKey`; undefined for anything else found under the prefix (never trusted blindly). */
+export function parseRenewalIndexKey(key: string): RenewalIndexEntry | undefined {
+  if (!key.startsWith(RENEWAL_INDEX_PREFIX)) return undefined;
+  const m = key.slice(RENEWAL_INDEX_PREFIX.length).match(/^(\d{12})\/([^/]+)$/);
+  if (!m || !CERTIFICATE_ID_PATTERN.test(m[2])) return undefined;
+  return { key, reviewAtSeconds: Number(m[1]), certificateId: m[2] };
+}

@@ -1,0 +1,188 @@
+/**
+ * The NLB data plane: every TCPSSL listener with a data plane listens on a local port, terminates TLS with its
+ * server certificate from the certificate store and, with `CaEnabled`, demands a client certificate from its CA.
+ * Decrypted bytes go round-robin to the server group's backends over plain TCP.
+ *
+ * A plain TCP server owns the port and hands each connection to the listener's current TLS server, so a
+ * finished job swaps the TLS settings without closing the port or the connections already open.
+ */
+import { X509Certificate } from 'node:crypto';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureVersion, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from '../../../shared/log/index.js';
+import type { Listener } from './model.js';
+import type { NlbState } from './state.js';
+
+export interface DataPlaneDeps {
+  state: NlbState;
+  /** Server certificate (leaf first, then chain) and key for a listener's CertificateIds entry. */
+  serverCertificate(certificateId: string): { certPem: string; keyPem: string } | undefined;
+  /** The CA certificate for a CaCertificateIds entry, followed by its issuers up to the root. */
+  caChain(caIdentifier: string): string[] | undefined;
+  /** Where the backend with this ServerId answers. */
+  backendAddress(serverId: string): { host: string; port: number } | undefined;
+  log: Logger;
+}
+
+interface TlsPolicy {
+  minVersion: SecureVersion;
+  maxVersion: SecureVersion;
+  ciphers?: string;
+}
+
+/** The system TLS policies; `_strict` keeps forward-secret AEAD suites only. */
+const POLICIES: Record<string, TlsPolicy> = {
+  tls_cipher_policy_1_0: { minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
+  tls_cipher_policy_1_1: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
+  tls_cipher_policy_1_2: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' },
+  tls_cipher_policy_1_2_strict: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20' },
+  tls_cipher_policy_1_2_strict_with_1_3: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20' },
+};
+
+interface Port {
+  tcp: TcpServer;
+  tls: TlsServer | null;
+  sockets: Set<Socket>;
+  nextBackend: number;
+}
+
+/** Whether the verified peer chain passes through `ca` (needed when the listener trusts a sub-CA, not the root). */
+function chainPassesThrough(socket: TLSSocket, ca: X509Certificate): boolean {
+  const seen = new Set<string>();
+  let cert = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    const x = new X509Certificate(cert.raw);
+    if (x.fingerprint256 === ca.fingerprint256) return true;
+    if (x.checkIssued(ca) && x.verify(ca.publicKey)) return true;
+    cert = cert.issuerCertificate;
+  }
+  return false;
+}
+
+export class DataPlane {
+  private readonly ports = new Map<string, Port>();
+  private readonly opening = new Map<string, Promise<Port>>();
+  private readonly onListener = (listenerId: string) => void this.sync(listenerId).catch((err: unknown) => this.deps.log.error('data plane reconfiguration failed', { listenerId, errorMessage: String(err) }));
+
+  constructor(private readonly deps: DataPlaneDeps) {}
+
+  async start(): Promise<void> {
+    this.deps.state.onListenerChange(this.onListener);
+    for (const l of this.deps.state.listeners()) await this.sync(l.ListenerId);
+  }
+
+  /** The local port serving a listener, if it has a data plane. */
+  portOf(listenerId: string): number | undefined {
+    const port = this.ports.get(listenerId);
+    return port ? (port.tcp.address() as AddressInfo).port : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.deps.state.offListenerChange(this.onListener);
+    await Promise.all(
+      [...this.ports.values()].map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            for (const s of p.sockets) s.destroy();
+            p.tcp.close(() => resolve());
+          }),
+      ),
+    );
+    this.ports.clear();
+  }
+
+  /** Opens or reconfigures the listener's port to match its current settings. */
+  async sync(listenerId: string): Promise<void> {
+    const listener = this.deps.state.getListener(listenerId);
+    if (!listener || !listener.emulator.dataPlane || listener.ListenerProtocol !== 'TCPSSL') return;
+    let port = this.ports.get(listenerId);
+    if (!port) {
+      let opening = this.opening.get(listenerId);
+      if (!opening) {
+        opening = this.open(listener);
+        this.opening.set(listenerId, opening);
+      }
+      port = await opening.finally(() => this.opening.delete(listenerId));
+      this.ports.set(listenerId, port);
+    }
+    const current = this.deps.state.getListener(listenerId);
+    if (!current) return;
+    // While Configuring the old settings keep serving; the job's end emits the event that lands here.
+    port.tls = this.buildTls(current, port);
+  }
+
+  private async open(listener: Listener): Promise<Port> {
+    const port: Port = { tcp: createTcpServer(), tls: null, sockets: new Set(), nextBackend: 0 };
+    port.tcp.on('connection', (socket) => {
+      port.sockets.add(socket);
+      socket.on('close', () => port.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      if (!port.tls) {
+        socket.destroy();
+        return;
+      }
+      port.tls.emit('connection', socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      port.tcp.once('error', reject);
+      port.tcp.listen(listener.emulator.localPort, '127.0.0.1', () => resolve());
+    });
+    return port;
+  }
+
+  private buildTls(listener: Listener, port: Port): TlsServer | null {
+    const server = listener.CertificateIds[0] ? this.deps.serverCertificate(listener.CertificateIds[0]) : undefined;
+    if (!server) {
+      this.deps.log.warn('listener has no usable server certificate; refusing connections', { listenerId: listener.ListenerId });
+      return null;
+    }
+    const policy = POLICIES[listener.SecurityPolicyId] ?? POLICIES.tls_cipher_policy_1_2;
+    const caChain = listener.CaEnabled && listener.CaCertificateIds[0] ? this.deps.caChain(listener.CaCertificateIds[0]) : undefined;
+    if (listener.CaEnabled && !caChain) {
+      this.deps.log.warn('listener CA is unknown; refusing connections', { listenerId: listener.ListenerId });
+      return null;
+    }
+    // OpenSSL in Node 20 only anchors at a self-signed root, so the whole chain is trusted and a sub-CA is checked after the handshake.
+    const trustedCa = caChain ? new X509Certificate(caChain[0]) : undefined;
+    const caIsRoot = caChain?.length === 1;
+    const tls = createTlsServer({
+      key: server.keyPem,
+      cert: server.certPem,
+      minVersion: policy.minVersion,
+      maxVersion: policy.maxVersion,
+      ...(policy.ciphers ? { ciphers: policy.ciphers } : {}),
+      requestCert: Boolean(caChain),
+      rejectUnauthorized: Boolean(caChain),
+      ...(caChain ? { ca: caChain } : {}),
+    });
+    tls.on('tlsClientError', () => undefined);
+    tls.on('secureConnection', (socket: TLSSocket) => {
+      socket.on('error', () => socket.destroy());
+      if (trustedCa && !caIsRoot && !chainPassesThrough(socket, trustedCa)) {
+        socket.destroy();
+        return;
+      }
+      this.forward(listener.ListenerId, socket, port);
+    });
+    return tls;
+  }
+
+  private forward(listenerId: string, socket: TLSSocket, port: Port): void {
+    const listener = this.deps.state.getListener(listenerId);
+    const group = listener ? this.deps.state.getServerGroup(listener.ServerGroupId) : undefined;
+    const servers = group?.Servers ?? [];
+    const server = servers.length > 0 ? servers[port.nextBackend++ % servers.length] : undefined;
+    const address = server ? this.deps.backendAddress(server.ServerId) : undefined;
+    if (!address) {
+      socket.destroy();
+      return;
+    }
+    const upstream = connect(address.port, address.host);
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.end());
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+  }
+}

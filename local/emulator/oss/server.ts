@@ -1,0 +1,244 @@
+/**
+ * The emulated OSS endpoint: enough of the OSS REST API for ali-oss 6.x on `http://localhost:PORT` with path-style
+ * addressing (`sldEnable: true`), bound to 127.0.0.1 only. Every request is authenticated (V1 or V4 header,
+ * V1 or V4 presigned query), goes through the shared FaultInjector under its OSS action name, and is answered
+ * with OSS's own headers and XML.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { FaultInjector } from '../faults.js';
+import { authenticate, type OssCredential, type QueryParam } from './auth.js';
+import { BucketStore, type ObjectMeta, type PutAttributes } from './bucket-store.js';
+import { OssError, OssErrors } from './errors.js';
+import { actionFor, checkObjectKey, deleteObject, getObject, headObject, listObjectsV2, putObject, type OssAction, type OssAnswer, type OperationRequest } from './operations.js';
+import { errorXml } from './xml.js';
+
+export interface OssServerOptions {
+  /** This server's own directory; each bucket gets a sub-directory named after it. */
+  dataDir: string;
+  faults: FaultInjector;
+  credentials: OssCredential[];
+  buckets: string[];
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** When set, V4 signatures must be scoped to this region (e.g. `cn-hangzhou`). */
+  region?: string;
+}
+
+export interface OssServer {
+  /** `http://localhost:PORT`: ali-oss refuses to presign for an IP endpoint, so the host name is `localhost`. */
+  endpoint: string;
+  port: number;
+  /** Seeds an object without HTTP, signatures, faults or call counts (for benchmarks and fixtures). */
+  putObjectDirect(bucket: string, key: string, body: Buffer | string, attributes?: Partial<PutAttributes>): void;
+  getObjectMeta(bucket: string, key: string): ObjectMeta | undefined;
+  objectCount(bucket: string, prefix?: string): number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const OPERATIONS: Record<OssAction, (r: OperationRequest) => OssAnswer> = {
+  PutObject: putObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  ListObjectsV2: listObjectsV2,
+};
+
+export async function startOssServer(opts: OssServerOptions): Promise<OssServer> {
+  const stores = new Map<string, BucketStore>();
+  for (const bucket of opts.buckets) {
+    if (!BUCKET_NAME.test(bucket)) throw new Error(`invalid OSS bucket name: ${bucket}`);
+    stores.set(bucket, BucketStore.open(bucket, path.join(opts.dataDir, bucket)));
+  }
+  const credentials = new Map(opts.credentials.map((c) => [c.accessKeyId, c]));
+  const ownerId = '1' + randomBytes(7).readUIntBE(0, 6).toString().padStart(15, '0');
+  const pendingDelays = new Set<() => void>();
+  let closing = false;
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        pendingDelays.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pendingDelays.add(done);
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomBytes(12).toString('hex').toUpperCase();
+    const method = req.method ?? 'GET';
+    let hostId = hostName(req);
+    res.on('error', () => undefined); // the client may be gone after an injected delay
+    res.setHeader('x-oss-request-id', requestId);
+    res.setHeader('Server', 'AliyunOSS');
+    try {
+      const target = parseTarget(req, stores);
+      hostId = target.bucket ? `${target.bucket}.${hostName(req)}` : hostName(req);
+      if (!target.bucket) throw OssErrors.notImplemented('ListBuckets');
+      const action = actionFor(method, target.key, target.query);
+      const body = await readBody(req);
+
+      const fault = opts.faults.onCall(action);
+      if (fault?.kind === 'error') throw new OssError(fault.status, fault.code, fault.message ?? fault.code);
+      if (fault?.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      // A delay beyond the client's timeout: the client gives up, but the request is still carried out, as a
+      // real server may have done, so callers must cope with a write that "failed" yet happened.
+      if (fault?.kind === 'delay') await delay(fault.ms);
+      if (closing) {
+        req.socket.destroy();
+        return;
+      }
+
+      const store = stores.get(target.bucket);
+      if (!store) throw OssErrors.noSuchBucket(target.bucket);
+      authenticate({ method, bucket: target.bucket, key: target.key, query: target.query, headers: req.headers }, { credentials, now: Date.now(), region: opts.region });
+      const answer = OPERATIONS[action]({ store, key: target.key, query: target.query, headers: req.headers, body, ownerId });
+      send(res, method, answer);
+    } catch (err) {
+      sendError(res, method, err, requestId, hostId);
+    }
+  }
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => void handle(req, res));
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+
+  const storeOf = (bucket: string) => {
+    const store = stores.get(bucket);
+    if (!store) throw new Error(`no such emulated bucket: ${bucket}`);
+    return store;
+  };
+
+  return {
+    endpoint: `http://localhost:${port}`,
+    port,
+    putObjectDirect(bucket, key, body, attributes = {}) {
+      checkObjectKey(key);
+      storeOf(bucket).put(key, typeof body === 'string' ? Buffer.from(body) : body, { contentType: 'application/octet-stream', ...attributes });
+    },
+    getObjectMeta(bucket, key) {
+      const meta = storeOf(bucket).head(key);
+      return meta ? structuredClone(meta) : undefined;
+    },
+    objectCount(bucket, prefix) {
+      return storeOf(bucket).count(prefix);
+    },
+    async close() {
+      closing = true;
+      for (const release of [...pendingDelays]) release();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      for (const store of stores.values()) store.close();
+    },
+  };
+}
+
+interface Target {
+  bucket: string;
+  key: string;
+  query: QueryParam[];
+}
+
+/**
+ * Path style (`/bucket/key`) unless the Host's first label is a known bucket (`bucket.localhost:PORT`, what
+ * ali-oss sends without `sldEnable`), in which case the whole path is the key.
+ */
+function parseTarget(req: IncomingMessage, stores: ReadonlyMap<string, BucketStore>): Target {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const rawPath = q >= 0 ? raw.slice(0, q) : raw;
+  const query = parseQuery(q >= 0 ? raw.slice(q + 1) : '');
+  const host = hostName(req);
+  const firstLabel = host.includes('.') ? host.slice(0, host.indexOf('.')) : '';
+  const decodedPath = decode(rawPath);
+  if (firstLabel && stores.has(firstLabel)) return { bucket: firstLabel, key: decodedPath.slice(1), query };
+  const rest = decodedPath.slice(1);
+  const slash = rest.indexOf('/');
+  return slash < 0 ? { bucket: rest, key: '', query } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1), query };
+}
+
+function parseQuery(text: string): QueryParam[] {
+  if (!text) return [];
+  return text
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq < 0 ? { name: decode(pair), value: null } : { name: decode(pair.slice(0, eq)), value: decode(pair.slice(eq + 1)) };
+    });
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw OssErrors.invalidArgument('The request URL is not correctly percent-encoded.');
+  }
+}
+
+function hostName(req: IncomingMessage): string {
+  return (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw OssErrors.entityTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw OssErrors.entityTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, method: string, answer: OssAnswer): void {
+  try {
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  } catch {
+    // A response-* override with characters HTTP headers cannot carry.
+    throw OssErrors.invalidArgument('A response header override is not a valid header value.');
+  }
+  const body = method === 'HEAD' || answer.body === undefined ? undefined : answer.body;
+  if (!res.hasHeader('Content-Length')) res.setHeader('Content-Length', body === undefined ? 0 : Buffer.byteLength(body));
+  res.writeHead(answer.status);
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, method: string, err: unknown, requestId: string, hostId: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const error = err instanceof OssError ? err : OssErrors.internal();
+  const xml = errorXml(error, requestId, hostId);
+  for (const name of res.getHeaderNames()) if (name !== 'x-oss-request-id' && name !== 'server') res.removeHeader(name);
+  res.setHeader('Content-Type', 'application/xml');
+  if (method === 'HEAD') {
+    // A HEAD answer has no body: OSS puts the error document, base64-encoded, in x-oss-err.
+    res.setHeader('x-oss-err', Buffer.from(xml).toString('base64'));
+    res.setHeader('Content-Length', 0);
+    res.writeHead(error.status);
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Length', Buffer.byteLength(xml));
+  res.writeHead(error.status);
+  res.end(xml);
+}

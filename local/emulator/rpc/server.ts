@@ -1,0 +1,178 @@
+/**
+ * One HTTP endpoint for every emulated RPC product (CAS 2020-06-30, CAS 2020-04-07, NLB 2022-04-30), routed on
+ * `x-acs-version` and `x-acs-action` like Alibaba's gateway. Order per call: fault injection (so tests can count
+ * and break any call), ACS3 signature, nonce replay, then the product's handler.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseForm } from 'node:querystring';
+import type { Logger } from '../../../shared/log/index.js';
+import type { Fault, FaultInjector } from '../faults.js';
+import { NonceWindow, parseRawQuery, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
+import { ApiError, missingParameter } from './api-error.js';
+import { RpcParams } from './params.js';
+
+export interface RpcContext {
+  requestId: string;
+  accessKeyId: string;
+  action: string;
+  version: string;
+}
+
+export type RpcHandler = (params: RpcParams, ctx: RpcContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+export interface RpcProduct {
+  version: string;
+  /** What the real service puts in `HostId`, e.g. `cas.aliyuncs.com`. */
+  hostId: string;
+  actions: Record<string, RpcHandler>;
+}
+
+export interface RpcServerOptions {
+  faults: FaultInjector;
+  lookupKey: (accessKeyId: string) => AccessKeyRecord | undefined;
+  products: RpcProduct[];
+  port?: number;
+  log: Logger;
+}
+
+export interface RpcServer {
+  port: number;
+  /** `127.0.0.1:PORT`, what `Config.endpoint` takes. */
+  endpoint: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+// The certificate store client sends PEM certificates and keys in the query string.
+const MAX_HEADER_BYTES = 256 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError(413, 'RequestEntityTooLarge', 'The request body is too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, requestId: string, body: Record<string, unknown>): void {
+  if (res.destroyed || res.headersSent) return;
+  const text = JSON.stringify({ RequestId: requestId, ...body });
+  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': requestId, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
+  const byVersion = new Map(options.products.map((p) => [p.version, p]));
+  const nonces = new NonceWindow();
+  const delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  let closed = false;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = { timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve };
+      delays.add(entry);
+    });
+
+  const errorBody = (hostId: string, err: ApiError) => ({ HostId: hostId, Code: err.code, Message: err.message });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID().toUpperCase();
+    const body = await readBody(req);
+    const [path, rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
+    const action = req.headers['x-acs-action'];
+    const version = req.headers['x-acs-version'];
+    if (typeof action !== 'string' || !action) throw missingParameter('x-acs-action');
+    if (typeof version !== 'string' || !version) throw missingParameter('x-acs-version');
+    const product = byVersion.get(version);
+    const hostId = product?.hostId ?? 'aliyuncs.com';
+
+    const fault: Fault | undefined = options.faults.onCall(action);
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'error') {
+      send(res, fault.status, requestId, errorBody(hostId, new ApiError(fault.status, fault.code, fault.message ?? fault.code)));
+      return;
+    }
+    // A delayed call still takes effect after the delay, as a slow cloud call does after the client gave up.
+    if (fault?.kind === 'delay') {
+      await sleep(fault.ms);
+      if (closed) {
+        req.socket.destroy();
+        return;
+      }
+    }
+
+    if (!product) throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
+    const handler = product.actions[action];
+    if (!handler) throw new ApiError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+
+    const verdict = verifyAcs3Signature({ method: req.method ?? 'GET', path, query: rawQuery, headers: req.headers, body }, options.lookupKey);
+    if (!verdict.ok) {
+      send(res, verdict.status, requestId, errorBody(hostId, new ApiError(verdict.status, verdict.code, verdict.message)));
+      return;
+    }
+    const nonce = req.headers['x-acs-signature-nonce'];
+    if (typeof nonce === 'string' && !nonces.accept(nonce)) {
+      throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    }
+
+    const values: Record<string, string> = parseRawQuery(rawQuery);
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      for (const [k, v] of Object.entries(parseForm(body.toString('utf8')))) values[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
+    }
+    try {
+      const result = await handler(new RpcParams(values), { requestId, accessKeyId: verdict.accessKeyId, action, version });
+      send(res, 200, requestId, result);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        send(res, err.status, requestId, errorBody(hostId, err));
+        return;
+      }
+      options.log.error('emulator RPC handler failed', { apiAction: action, errorName: (err as Error)?.name, errorMessage: (err as Error)?.message });
+      send(res, 500, requestId, errorBody(hostId, new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.')));
+    }
+  }
+
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const apiError = err instanceof ApiError ? err : new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+      send(res, apiError.status, randomUUID().toUpperCase(), { Code: apiError.code, Message: apiError.message });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    endpoint: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      closed = true;
+      for (const d of delays) {
+        clearTimeout(d.timer);
+        d.resolve();
+      }
+      delays.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

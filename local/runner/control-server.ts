@@ -1,0 +1,117 @@
+/**
+ * The local stack's own endpoint (loopback only, dev token required): what the cloud does through EventBridge,
+ * timers and `s invoke`, on demand.
+ *   POST /functions/<name>/invoke   raw event in the body -> the handler's result (like FC's sync InvokeFunction)
+ *   POST /events                    a CloudEvent (structured JSON, or binary with ce-* headers) -> every function
+ *                                   whose EventBridge trigger pattern matches
+ *   POST /events/<name>             the same, to one function, whatever its pattern
+ *   POST /timers/<name>[/<trigger>] fire a timer trigger now
+ *   GET  /functions                 what is loaded, with its triggers
+ *   GET  /healthz                   no token needed
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import { ZodError } from 'zod';
+import { errorAnswer, fromHandlerResult, newRequestId, type HttpAnswer } from './http-event.js';
+import { BodyTooLargeError, closeServer, json, listen, readBody, send } from './http-io.js';
+import { FunctionTimeoutError } from './function-host.js';
+
+export interface EventDelivery {
+  functionName: string;
+  triggerName: string;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export class UnknownFunctionError extends Error {
+  constructor(name: string) {
+    super(`no local function named ${name}`);
+    this.name = 'UnknownFunctionError';
+  }
+}
+
+export interface ControlTarget {
+  describe(): unknown;
+  invoke(name: string, event: Buffer, requestId: string): Promise<unknown>;
+  publish(event: unknown, onlyFunction?: string): Promise<{ eventId: string; deliveries: EventDelivery[] }>;
+  fireTimer(name: string, triggerName?: string): Promise<EventDelivery[]>;
+}
+
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function authorized(req: IncomingMessage, devToken: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const m = header.match(/^Bearer\s+(\S+)$/i);
+  return !!m && timingSafeEqual(digest(m[1]), digest(devToken));
+}
+
+/** Binary-mode CloudEvents carry the attributes in `ce-*` headers and the data as the body. */
+function cloudEventFromRequest(req: IncomingMessage, body: Buffer): unknown {
+  const ceType = req.headers['ce-type'];
+  if (typeof ceType !== 'string') return JSON.parse(body.toString('utf8'));
+  const attrs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith('ce-') && typeof value === 'string') attrs[name.slice(3)] = value;
+  }
+  const contentType = req.headers['content-type'] ?? 'application/json';
+  const text = body.toString('utf8');
+  return {
+    ...attrs,
+    datacontenttype: contentType,
+    data: body.length === 0 ? undefined : /json/i.test(contentType) ? JSON.parse(text) : text,
+  };
+}
+
+async function route(target: ControlTarget, req: IncomingMessage, requestId: string): Promise<HttpAnswer> {
+  const path = (req.url ?? '/').split('?')[0];
+  const method = req.method ?? 'GET';
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (method === 'GET' && parts.length === 1 && parts[0] === 'functions') return json(200, target.describe());
+  if (method !== 'POST') return json(404, { errorCode: 'PathNotSupported', errorMessage: `${method} ${path} is not supported` });
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (parts[0] === 'functions' && parts.length === 3 && parts[2] === 'invoke') {
+    try {
+      return fromHandlerResult(await target.invoke(parts[1], body, requestId));
+    } catch (err) {
+      if (err instanceof UnknownFunctionError) throw err;
+      return errorAnswer(err, err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError');
+    }
+  }
+  if (parts[0] === 'events' && parts.length <= 2) {
+    return json(200, await target.publish(cloudEventFromRequest(req, body), parts[1]));
+  }
+  if (parts[0] === 'timers' && (parts.length === 2 || parts.length === 3)) {
+    return json(200, { deliveries: await target.fireTimer(parts[1], parts[2]) });
+  }
+  return json(404, { errorCode: 'PathNotSupported', errorMessage: `${method} ${path} is not supported` });
+}
+
+export async function startControlServer(opts: { target: ControlTarget; devToken: string; port?: number; host?: string }): Promise<{
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}> {
+  const server = createServer((req, res) => {
+    const requestId = newRequestId();
+    const reply = (answer: HttpAnswer) => {
+      answer.headers['x-fc-request-id'] = requestId;
+      send(res, answer);
+    };
+    if (req.method === 'GET' && req.url === '/healthz') return reply(json(200, { ok: true }));
+    if (!authorized(req, opts.devToken)) return reply(json(401, { errorCode: 'Unauthorized', errorMessage: 'Bearer <devToken> required' }));
+    route(opts.target, req, requestId).then(reply, (err: unknown) => {
+      if (err instanceof UnknownFunctionError) reply(json(404, { errorCode: 'FunctionNotFound', errorMessage: err.message }));
+      else if (err instanceof BodyTooLargeError) reply(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
+      else if (err instanceof SyntaxError || err instanceof ZodError) {
+        reply(json(400, { errorCode: 'InvalidArgument', errorMessage: err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message }));
+      } else reply(json(500, { errorCode: 'InternalError', errorMessage: err instanceof Error ? err.message : String(err) }));
+    });
+  });
+  const port = await listen(server, opts.port ?? 0, opts.host);
+  return { url: `http://127.0.0.1:${port}`, port, close: () => closeServer(server) };
+}

@@ -1,0 +1,334 @@
+/**
+ * The whole project on one machine: the emulator (CAS, NLB with its TLS listeners, OSS, FC) plus every function of
+ * s.yaml served the way FC serves it (HTTP triggers on local URLs, timers on their cron, EventBridge events and
+ * async invocations). `npm start` uses it, and so do e2e tests and benchmarks:
+ *
+ *   const stack = await startLocalStack();                 // random ports, temp data dir
+ *   await fetch(`${stack.apiUrl}/v1/certificates`, { headers: { authorization: `Bearer ${stack.devToken}` } });
+ *   await stack.close();
+ */
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSYaml } from './s-yaml.js';
+import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
+import { functionSpec, loadLocalFunction, type LocalFunction } from './runner/function-host.js';
+import { buildFunctionEnv, emulatorEnv, localDevEnv, unresolvedVariables, type EmulatorFacts } from './runner/local-env.js';
+import { readTriggers, type LocalTrigger, type TimerTrigger } from './runner/triggers.js';
+import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
+import { startControlServer, UnknownFunctionError, type EventDelivery } from './runner/control-server.js';
+import { toCloudEvent } from './runner/cloud-events.js';
+import { startTimers, timerEvent } from './runner/timers.js';
+import { writeStackFiles } from './runner/stack-file.js';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from './runner/emulator.js';
+
+export type { EmulatorHandle } from './runner/emulator.js';
+
+export const LOCAL_ACCOUNT_ID = '1234567890123456';
+
+export interface LocalStackOptions {
+  /** Emulator state, secrets.json, stack.json and root.crt live here; default: a temp dir removed by close(). */
+  dataDir?: string;
+  /** Default: s.yaml at the project root; `code: ./dist/<fn>` is served from functions/<fn>/ beside it. */
+  sYamlPath?: string;
+  /** 0 (default) = random. `api` is the first HTTP-triggered function's port; the next ones get api+1, ... */
+  ports?: { api?: number; control?: number; rpc?: number; oss?: number; fc?: number };
+  /** Passed to startEmulator (jobDelayMs, seed, dataPlane, credentials, listener ports, ...). */
+  emulatorOptions?: Partial<EmulatorOptions>;
+  /** Run timer triggers on their schedule (default false: tests fire them with fireTimer()). */
+  timers?: boolean;
+  /** s.yaml resource names or function names to load; default all. */
+  functions?: string[];
+  /** Extra env for every function (wins over everything else). */
+  env?: Record<string, string>;
+  /** Extra env per function, keyed by resource name or function name. */
+  functionEnv?: Record<string, Record<string, string>>;
+  /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
+  writeStackFile?: boolean;
+  /** Function logs (context.logger) and the runner's access log; default: dropped. */
+  log?: (line: string) => void;
+}
+
+export interface StackInfo {
+  apiUrl: string;
+  devToken: string;
+  controlUrl: string;
+  httpUrls: Record<string, string>;
+  emulator: {
+    rpcEndpoint: string;
+    ossEndpoint: string;
+    fcEndpoint: string;
+    accessKeyId: string;
+    accessKeySecret: string;
+    region: string;
+    bucket: string;
+  };
+  ca: { rootIdentifier: string; rootCertificatePem: string; subCaIdentifier: string };
+  listeners: Array<{ listenerId: string; host: string; port: number; loadBalancerId?: string }>;
+}
+
+export interface LocalStack {
+  /** Base URL of the cert-api HTTP trigger (paths like /v1/certificates go below it). */
+  apiUrl: string;
+  /** Bearer token for tenant `dev` (its SHA-256 is in API_TOKENS). */
+  devToken: string;
+  controlUrl: string;
+  /** Base URL per HTTP-triggered resource. */
+  httpUrls: Record<string, string>;
+  emulator: EmulatorHandle;
+  stackInfo: StackInfo;
+  dataDir: string;
+  /** The env each loaded function was built with, by resource name. */
+  functionEnv: Record<string, Record<string, string>>;
+  /** Runs a function once (resource or function name); objects are sent as JSON, like `s invoke --event`. */
+  invoke(fnName: string, event?: unknown): Promise<unknown>;
+  /** Delivers a CloudEvent to every function whose EventBridge trigger matches (or to `onlyFunction`). */
+  publishEvent(event: unknown, onlyFunction?: string): Promise<{ eventId: string; deliveries: EventDelivery[] }>;
+  /** Fires a function's timer trigger(s) now with the FC timer event. */
+  fireTimer(fnName: string, triggerName?: string): Promise<EventDelivery[]>;
+  /** Resolves once no async invocation (FC queue, timers, events) is queued or running. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+interface LoadedResource {
+  resourceName: string;
+  fn: LocalFunction;
+  triggers: LocalTrigger[];
+}
+
+function credentialsOf(emulator: EmulatorHandle): { accessKeyId: string; accessKeySecret: string; securityToken?: string } {
+  return Array.isArray(emulator.credentials) ? emulator.credentials[0] : emulator.credentials;
+}
+
+function factsOf(emulator: EmulatorHandle): EmulatorFacts {
+  return {
+    region: emulator.region,
+    rpcUrl: emulator.rpcUrl ?? `http://${emulator.rpcEndpoint}`,
+    ossEndpoint: emulator.ossEndpoint,
+    fcEndpoint: emulator.fcEndpoint,
+    bucket: emulator.bucket,
+    credentials: credentialsOf(emulator),
+    subCaIdentifier: emulator.ca.subCaIdentifier,
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'nma-stack-'));
+  const dataDir = options.dataDir ?? tempDir!;
+  mkdirSync(dataDir, { recursive: true });
+  const log = options.log ?? (() => undefined);
+  const ports = options.ports ?? {};
+
+  const sYamlPath = options.sYamlPath ?? join(projectRoot, 's.yaml');
+  const doc = loadSYaml(sYamlPath);
+  const wanted = options.functions;
+  const resources = Object.entries(doc.resources).filter(
+    ([name, r]) => !wanted || wanted.includes(name) || wanted.includes(r.props.functionName),
+  );
+  if (wanted) {
+    const missing = wanted.filter((w) => !resources.some(([name, r]) => name === w || r.props.functionName === w));
+    if (missing.length > 0) throw new Error(`not in s.yaml: ${missing.join(', ')}`);
+  }
+  // Parse triggers before starting anything: a bad cron or pattern fails fast.
+  const planned = resources.map(([resourceName, r]) => ({ resourceName, props: r.props, triggers: readTriggers(resourceName, r.props.triggers) }));
+
+  const emulator = await startEmulator({
+    ...options.emulatorOptions,
+    dataDir: join(dataDir, 'emulator'),
+    ports: { ...(options.emulatorOptions?.ports ?? {}), rpc: ports.rpc, oss: ports.oss, fc: ports.fc },
+  });
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  try {
+    const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
+    const facts = factsOf(emulator);
+    const emuEnv = typeof emulator.env === 'function' ? { ...emulatorEnv(facts), ...emulator.env() } : emulatorEnv(facts);
+    const localEnv = localDevEnv(secrets, facts);
+    const creds = credentialsOf(emulator);
+    const runtime = {
+      region: emulator.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      credentials: { accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken ?? '' },
+      sink: log,
+    };
+
+    const loaded: LoadedResource[] = [];
+    for (const p of planned) {
+      const spec = functionSpec(p.resourceName, p.props, dirname(sYamlPath));
+      const unresolved = unresolvedVariables(p.props.environmentVariables);
+      if (unresolved.length > 0) log(JSON.stringify({ level: 'info', msg: 'env not set locally (s.yaml ${env()} without a value)', fn: p.resourceName, unresolved }));
+      const env = buildFunctionEnv({
+        spec,
+        accountId: LOCAL_ACCOUNT_ID,
+        emulator: emuEnv,
+        local: localEnv,
+        overrides: { ...options.env, ...options.functionEnv?.[p.resourceName], ...options.functionEnv?.[p.props.functionName] },
+      });
+      loaded.push({ resourceName: p.resourceName, fn: await loadLocalFunction(spec, env, runtime), triggers: p.triggers });
+    }
+
+    const find = (name: string): LoadedResource => {
+      const r = loaded.find((l) => l.resourceName === name || l.fn.spec.functionName === name);
+      if (!r) throw new UnknownFunctionError(name);
+      return r;
+    };
+
+    // Work started by timers and events: close() and idle() wait for it.
+    const background = new Set<Promise<unknown>>();
+    const track = <T>(work: Promise<T>): Promise<T> => {
+      background.add(work);
+      const forget = () => background.delete(work);
+      work.then(forget, forget);
+      return work;
+    };
+    const deliver = async (r: LoadedResource, triggerName: string, event: unknown): Promise<EventDelivery> => {
+      const functionName = r.fn.spec.functionName;
+      try {
+        const result = await track(r.fn.invoke(event));
+        return { functionName, triggerName, ok: true, result };
+      } catch (err) {
+        log(JSON.stringify({ level: 'error', msg: 'invocation failed', fn: functionName, triggerName, errorMessage: err instanceof Error ? err.message : String(err) }));
+        return { functionName, triggerName, ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    };
+
+    // FC async invocations (renew-scheduler -> renew-worker) arrive at the emulator's FC server.
+    for (const r of loaded) {
+      const asyncConfig = (r.fn.spec.props.asyncInvokeConfig ?? {}) as { maxAsyncRetryAttempts?: number };
+      emulator.fc?.register(r.fn.spec.functionName, (payload: Buffer) => r.fn.invoke(payload), {
+        maxAsyncRetryAttempts: asyncConfig.maxAsyncRetryAttempts,
+      });
+    }
+
+    const httpUrls: Record<string, string> = {};
+    let nextApiPort = ports.api ?? 0;
+    for (const r of loaded) {
+      const http = r.triggers.find((t) => t.kind === 'http');
+      if (!http) continue;
+      const server: HttpTriggerServer = await startHttpTriggerServer({
+        fn: r.fn,
+        methods: http.methods,
+        accountId: LOCAL_ACCOUNT_ID,
+        port: nextApiPort,
+        onAccess: (entry) => log(JSON.stringify({ level: 'info', msg: 'http', ...entry })),
+      });
+      cleanups.push(() => server.close());
+      httpUrls[r.resourceName] = server.url;
+      if (nextApiPort !== 0) nextApiPort += 1;
+    }
+
+    const publishEvent = async (input: unknown, onlyFunction?: string) => {
+      const event = toCloudEvent(input, { accountId: LOCAL_ACCOUNT_ID, region: emulator.region });
+      const targets = onlyFunction ? [find(onlyFunction)] : loaded;
+      const deliveries: Array<Promise<EventDelivery>> = [];
+      for (const r of targets) {
+        for (const t of r.triggers) {
+          if (t.kind !== 'eventbridge' || !t.enabled) continue;
+          if (!onlyFunction && !t.matches(event)) continue;
+          deliveries.push(deliver(r, t.triggerName, event));
+        }
+      }
+      return { eventId: event.id, deliveries: await Promise.all(deliveries) };
+    };
+
+    const fireTimer = async (fnName: string, triggerName?: string) => {
+      const r = find(fnName);
+      const timers = r.triggers.filter((t): t is TimerTrigger => t.kind === 'timer' && (!triggerName || t.triggerName === triggerName));
+      if (timers.length === 0) throw new UnknownFunctionError(`${fnName} timer ${triggerName ?? ''}`.trim());
+      return Promise.all(timers.map((t) => deliver(r, t.triggerName, timerEvent(t.triggerName, t.payload, new Date()))));
+    };
+
+    const invoke = (fnName: string, event?: unknown) => find(fnName).fn.invoke(event);
+
+    const control = await startControlServer({
+      devToken: secrets.devToken,
+      port: ports.control ?? 0,
+      target: {
+        describe: () =>
+          loaded.map((r) => ({
+            resourceName: r.resourceName,
+            functionName: r.fn.spec.functionName,
+            url: httpUrls[r.resourceName],
+            triggers: r.triggers.map((t) => ({ kind: t.kind, triggerName: t.triggerName })),
+          })),
+        invoke: (name, event, requestId) => find(name).fn.invoke(event, { requestId }),
+        publish: publishEvent,
+        fireTimer,
+      },
+    });
+    cleanups.push(() => control.close());
+
+    if (options.timers) {
+      const specs = loaded.flatMap((r) =>
+        r.triggers
+          .filter((t): t is TimerTrigger => t.kind === 'timer' && t.enabled)
+          .map((t) => ({ functionName: r.resourceName, triggerName: t.triggerName, schedule: t.schedule, payload: t.payload })),
+      );
+      const stop = startTimers(specs, (timer, event) => {
+        void deliver(find(timer.functionName), timer.triggerName, event);
+      });
+      cleanups.unshift(stop); // stop the clocks before anything else closes
+    }
+
+    const apiUrl = httpUrls['cert-api'] ?? Object.values(httpUrls)[0] ?? '';
+    const stackInfo: StackInfo = {
+      apiUrl,
+      devToken: secrets.devToken,
+      controlUrl: control.url,
+      httpUrls,
+      emulator: {
+        rpcEndpoint: emulator.rpcEndpoint,
+        ossEndpoint: emulator.ossEndpoint,
+        fcEndpoint: emulator.fcEndpoint,
+        accessKeyId: creds.accessKeyId,
+        accessKeySecret: creds.accessKeySecret,
+        region: emulator.region,
+        bucket: emulator.bucket,
+      },
+      ca: { rootIdentifier: emulator.ca.rootIdentifier, rootCertificatePem: emulator.ca.rootCertificatePem, subCaIdentifier: emulator.ca.subCaIdentifier },
+      listeners: emulator.listeners.map((l) => ({ listenerId: l.listenerId, host: l.host, port: l.port, loadBalancerId: l.loadBalancerId })),
+    };
+    if (options.writeStackFile) writeStackFiles(dataDir, stackInfo);
+
+    const idle = async () => {
+      // An async invocation may start timers' or events' work and vice versa: loop until both are quiet.
+      for (;;) {
+        await emulator.fc?.idle();
+        if (background.size === 0) return;
+        await Promise.allSettled([...background]);
+      }
+    };
+
+    let closed = false;
+    return {
+      apiUrl,
+      devToken: secrets.devToken,
+      controlUrl: control.url,
+      httpUrls,
+      emulator,
+      stackInfo,
+      dataDir,
+      functionEnv: Object.fromEntries(loaded.map((r) => [r.resourceName, r.fn.env])),
+      invoke,
+      publishEvent,
+      fireTimer,
+      idle,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const cleanup of cleanups) await cleanup();
+        await Promise.race([idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+        await emulator.close();
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const cleanup of cleanups) await cleanup();
+    await emulator.close();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  }
+}

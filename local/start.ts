@@ -1,0 +1,88 @@
+/**
+ * `npm start`: the emulator and every function of s.yaml on fixed local ports, state under `.local/`, timers on
+ * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
+ * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
+ * LOCAL_FC_PORT (8703); LOCAL_TIMERS=false turns the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
+ */
+import { relative } from 'node:path';
+import { startLocalStack, type LocalStack } from './stack.js';
+import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (got ${raw})`);
+  return n;
+}
+
+function tryIt(stack: LocalStack, dataDir: string): string {
+  const dir = relative(process.cwd(), dataDir) || '.';
+  const l = stack.stackInfo.listeners[0];
+  return [
+    '',
+    `Local stack is up. Details: ${dir}/stack.json (dev token, endpoints, CA), root CA: ${dir}/root.crt`,
+    `  cert-api      ${stack.apiUrl}`,
+    `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>)`,
+    `  emulator      rpc ${stack.stackInfo.emulator.rpcEndpoint}  oss ${stack.stackInfo.emulator.ossEndpoint}  fc ${stack.stackInfo.emulator.fcEndpoint}`,
+    ...stack.stackInfo.listeners.map((x) => `  NLB listener  ${x.listenerId}  ${x.host}:${x.port} (TLS on 127.0.0.1)`),
+    '',
+    'Try it (full walkthrough: docs/quickstart.md):',
+    `  TOKEN=$(node -p "require('./${dir}/stack.json').devToken")`,
+    `  curl -s -X POST ${stack.apiUrl}/v1/certificates -H "Authorization: Bearer $TOKEN" \\`,
+    `       -H 'Content-Type: application/json' -d '{"commonName":"device-1.example.com"}' > cert.json`,
+    `  curl -s -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
+    `  openssl pkcs12 -in client.p12 -info -noout -passin pass:"$(node -p "require('./cert.json').p12Password")"`,
+    ...(l
+      ? [
+          `  # after turning mutual TLS on for ${l.listenerId} (see docs/quickstart.md):`,
+          `  curl --cert-type P12 --cert client.p12:"$(node -p "require('./cert.json').p12Password")" --cacert ${dir}/root.crt \\`,
+          `       --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
+        ]
+      : []),
+    '',
+    'Ctrl-C stops it; state stays in ' + dir + '/ for the next start.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+  const stack = await startLocalStack({
+    dataDir,
+    sYamlPath: `${PROJECT_ROOT}/s.yaml`,
+    ports: {
+      api: port('LOCAL_API_PORT', 9000),
+      control: port('LOCAL_CONTROL_PORT', 9100),
+      rpc: port('LOCAL_RPC_PORT', 8701),
+      oss: port('LOCAL_OSS_PORT', 8702),
+      fc: port('LOCAL_FC_PORT', 8703),
+    },
+    timers: process.env.LOCAL_TIMERS !== 'false',
+    writeStackFile: true,
+    log: (line) => process.stdout.write(line + '\n'),
+  });
+  console.log(JSON.stringify(stack.stackInfo, (k, v) => (k === 'rootCertificatePem' ? '(see root.crt)' : v), 2));
+  console.log(tryIt(stack, dataDir));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    stack.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  if ((err as { code?: string }).code === 'EADDRINUSE') console.error('A port is taken: is another `npm start` running? Override with LOCAL_*_PORT.');
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+/**
+ * The ObjectStore port on one private OSS bucket, through ali-oss 6.x with V4 signatures. Every write is private
+ * and encrypted at rest (AES256); create-only writes use `x-oss-forbid-overwrite`. ali-oss never retries here:
+ * failures reach the caller as `ObjectStoreError` with OSS's code and HTTP status, and the caller decides.
+ */
+import OSS from 'ali-oss';
+import { ObjectExistsError, type ObjectListing, type ObjectStore } from '../domain/ports.js';
+import type { AlibabaCredentials } from './rpc.js';
+
+export interface OssStoreConfig {
+  /** `https://oss-cn-hangzhou.aliyuncs.com`, or `http://localhost:PORT` for the emulator. */
+  endpoint: string;
+  bucket: string;
+  credentials: AlibabaCredentials;
+  /** `cn-hangzhou` (an `oss-` prefix is accepted); V4 signatures are scoped to it. */
+  region: string;
+  /** Path-style addressing (`/bucket/key`), needed for a `localhost` endpoint. Defaults to true for localhost. */
+  local?: boolean;
+  timeoutMs?: number;
+}
+
+/** An OSS failure other than "exists" or "not found": `code` is OSS's (or `RequestTimeout` / `NetworkError`). */
+export class ObjectStoreError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number | undefined,
+    message: string,
+    readonly requestId?: string,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'ObjectStoreError';
+  }
+}
+
+/** OSS accepts presigned V4 links valid for 1 s to 7 days. */
+const MAX_LINK_SECONDS = 604800;
+/** Attachment file names we produce ourselves (`client.p12`, `bundle.zip`): nothing that needs quoting. */
+const SAFE_FILENAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+interface OssError {
+  name?: string;
+  code?: string;
+  status?: number;
+  requestId?: string;
+  message?: string;
+}
+
+function toStoreError(err: unknown): ObjectStoreError {
+  const e = (err ?? {}) as OssError;
+  const status = typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
+  let code = e.code;
+  if (!status) {
+    // ali-oss reports transport failures with status -1 (network) / -2 (timeout) or a timeout error name.
+    code = /timeout/i.test(`${e.name} ${e.code}`) || e.status === -2 ? 'RequestTimeout' : 'NetworkError';
+  }
+  return new ObjectStoreError(code ?? 'UnknownError', status, `OSS request failed: ${code ?? e.name ?? 'error'}`, e.requestId, err);
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return (err as OssError | undefined)?.code === code;
+}
+
+export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
+  const local = config.local ?? /^(https?:\/\/)?localhost(:\d+)?\/?$/.test(config.endpoint);
+  const options: OSS.Options & { sldEnable: boolean; retryMax: number } = {
+    endpoint: config.endpoint,
+    bucket: config.bucket,
+    region: `oss-${config.region.replace(/^oss-/, '')}`,
+    accessKeyId: config.credentials.accessKeyId,
+    accessKeySecret: config.credentials.accessKeySecret,
+    stsToken: config.credentials.securityToken,
+    // ali-oss warns on stdout about a token without a refresh interval; the function's credentials are replaced
+    // by FC itself, so setting the interval (only used with a refresh callback) just silences that warning.
+    ...(config.credentials.securityToken ? { refreshSTSTokenInterval: 300_000 } : {}),
+    secure: config.endpoint.startsWith('https://'),
+    sldEnable: local,
+    cname: false,
+    authorizationV4: true,
+    timeout: config.timeoutMs ?? 10_000,
+    retryMax: 0,
+  };
+  const client = new OSS(options);
+
+  return {
+    async put(key, body, putOptions = {}) {
+      const headers: Record<string, string> = {
+        'x-oss-object-acl': 'private',
+        'x-oss-server-side-encryption': 'AES256',
+        ...(putOptions.ifAbsent ? { 'x-oss-forbid-overwrite': 'true' } : {}),
+        ...(putOptions.contentType ? { 'Content-Type': putOptions.contentType } : {}),
+      };
+      try {
+        // A string body would be taken for a file path by ali-oss: always hand it bytes.
+        await client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
+      } catch (err) {
+        if (putOptions.ifAbsent && isCode(err, 'FileAlreadyExists')) throw new ObjectExistsError(key);
+        throw toStoreError(err);
+      }
+    },
+
+    async get(key) {
+      try {
+        const result = await client.get(key);
+        return Buffer.isBuffer(result.content) ? result.content : Buffer.from(result.content ?? '');
+      } catch (err) {
+        if (isCode(err, 'NoSuchKey')) return null;
+        throw toStoreError(err);
+      }
+    },
+
+    async exists(key) {
+      try {
+        await client.head(key);
+        return true;
+      } catch (err) {
+        if (isCode(err, 'NoSuchKey')) return false;
+        throw toStoreError(err);
+      }
+    },
+
+    async delete(key) {
+      try {
+        await client.delete(key);
+      } catch (err) {
+        throw toStoreError(err);
+      }
+    },
+
+    async list(listOptions): Promise<ObjectListing> {
+      // Empty values are left out: ali-oss would send `x=` but sign it differently under V4.
+      const query: OSS.ListV2ObjectsQuery = { 'max-keys': listOptions.maxKeys ?? 100 };
+      if (listOptions.prefix) query.prefix = listOptions.prefix;
+      if (listOptions.delimiter) query.delimiter = listOptions.delimiter;
+      if (listOptions.startAfter) query['start-after'] = listOptions.startAfter;
+      if (listOptions.continuationToken) query['continuation-token'] = listOptions.continuationToken;
+      try {
+        const result = await client.listV2(query, {});
+        return {
+          keys: (result.objects ?? []).map((o) => o.name),
+          commonPrefixes: result.prefixes ?? [],
+          ...(result.isTruncated && result.nextContinuationToken ? { nextContinuationToken: result.nextContinuationToken } : {}),
+        };
+      } catch (err) {
+        throw toStoreError(err);
+      }
+    },
+
+    async signedGetUrl(key, { expiresInSeconds, filename }) {
+      if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_LINK_SECONDS) {
+        throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_LINK_SECONDS}`);
+      }
+      if (!SAFE_FILENAME.test(filename)) throw new RangeError('filename must be a plain file name ([A-Za-z0-9._-])');
+      return client.signatureUrlV4('GET', expiresInSeconds, { headers: {}, queries: { 'response-content-disposition': `attachment; filename="${filename}"` } }, key);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * What one API token may do: which names it may put in a certificate, which keys, how long, which operations.
+ * Patterns are globs: `*` stands for one or more characters inside one DNS label (or URI path segment, or
+ * e-mail local part), `**` for any run of characters, and a pattern that is exactly `*` allows everything.
+ * IP patterns are addresses or CIDR blocks (`10.0.0.0/8`, `2001:db8::/32`).
+ */
+import { z } from 'zod';
+import type { KeyAlgorithm } from '../domain/client-certificate.js';
+
+export const KEY_ALGORITHM_VALUES = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384'] as const satisfies readonly KeyAlgorithm[];
+export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHM_VALUES);
+
+export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke'] as const;
+export const OperationSchema = z.enum(OPERATIONS);
+export type Operation = z.infer<typeof OperationSchema>;
+
+const PatternSchema = z.string().min(1).max(255).regex(/^[^\s,]+$/, 'patterns hold no spaces or commas');
+
+export const SanPatternsSchema = z.strictObject({
+  dns: z.array(PatternSchema).max(100).default([]),
+  uri: z.array(PatternSchema).max(100).default([]),
+  email: z.array(PatternSchema).max(100).default([]),
+  ip: z.array(PatternSchema).max(100).default([]),
+});
+
+export const AccessPolicySchema = z.strictObject({
+  commonNamePatterns: z.array(PatternSchema).min(1).max(100),
+  sanPatterns: SanPatternsSchema.default({ dns: [], uri: [], email: [], ip: [] }),
+  keyAlgorithms: z.array(KeyAlgorithmSchema).min(1).default(['RSA_2048', 'RSA_4096', 'EC_P256']),
+  maxValidityDays: z.int().min(1).max(3650),
+  operations: z.array(OperationSchema).min(1),
+  /** Names containing `*` (wildcard certificates) are refused unless this is set. */
+  allowWildcardNames: z.boolean().default(false),
+});
+export type AccessPolicy = z.infer<typeof AccessPolicySchema>;

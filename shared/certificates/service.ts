@@ -1,0 +1,486 @@
+/**
+ * The certificate service: issue, read, list, link, renew, revoke — for API callers (token principals, checked
+ * against their policy and tenant) and for our own functions (system principals: renewal, reconciliation).
+ * It talks only to the ports (CertificateAuthority, ObjectStore, Clock); the crash-safe steps live in
+ * ./issuance.ts. Every decision and every issue/renew/revoke leaves one audit line.
+ */
+import { createAuditLog, type AuditAction, type AuditLog } from '../auth/audit.js';
+import { checkCertificateRequest, forbidden, requireOperation } from '../auth/decisions.js';
+import { canSee, tenantOf, type Principal } from '../auth/principal.js';
+import type { ClientCertificate, KeyAlgorithm } from '../domain/client-certificate.js';
+import type { CertificateAuthority, Clock, ObjectStore } from '../domain/ports.js';
+import { renewalIndexKey } from '../domain/renewal/schedule.js';
+import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { checkCommonName, checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+import { deleteBundles, signDownloads } from './bundles.js';
+import {
+  assertCertificateId,
+  bundleObjectKeys,
+  idempotencyObjectKey,
+  isCertificateId,
+  newCertificateId,
+  parsePendingKey,
+  pendingKey,
+  pendingPrefix,
+  tenantIndexPrefix,
+  TENANT_INDEX_PREFIX,
+} from './ids.js';
+import { completePending, openPending, type IdempotencyEntry, type IssuanceContext, type PendingRequest, type StoredAnswer } from './issuance.js';
+import type { PendingIssuance } from './pending.js';
+import { readRecord, writeRecord } from './records.js';
+import type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
+import { canonicalJson, createStateCipher } from './sealing.js';
+import { createJson, getJson, guardedStore, mapBounded } from './storage.js';
+import { toView, viewStatus, type ClientCertificateView, type Downloads, type IssueResult, type RenewResult } from './view.js';
+
+export type { Principal, SystemPrincipal, TokenPrincipal } from '../auth/principal.js';
+export type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
+export type { ClientCertificateView, Downloads, IssueResult, RenewResult } from './view.js';
+
+export interface CertificateServiceConfig {
+  /** The PCA sub-CA that signs client certificates. */
+  parentIdentifier: string;
+  /** 32 bytes: seals pending keys/passwords and idempotent answers. */
+  stateKey: Buffer;
+  linkDefaultSeconds: number;
+  linkMaxSeconds: number;
+  defaultValidityDays: number;
+  maxValidityDays: number;
+  /** `http://127.0.0.1`/`localhost` webhooks (local runs only). */
+  allowLoopbackWebhooks?: boolean;
+  bundleExampleUrl?: string;
+}
+
+export interface CertificateServiceDeps {
+  ca: CertificateAuthority;
+  store: ObjectStore;
+  clock: Clock;
+  log: Logger;
+  config: CertificateServiceConfig;
+}
+
+export interface RenewOptions {
+  /** csr mode: the new CSR. Without one, API renewals are refused and scheduled ones resubmit the stored CSR. */
+  csrPem?: string;
+  revokePrevious?: boolean;
+  trigger: 'api' | 'schedule' | 'event';
+  /** Renew only if this is still the current generation (else finish its pending renewal, or 409 RENEWAL_SUPERSEDED). */
+  expectedGeneration?: number;
+  /** server-key mode: the new bundle's password; generated (and returned) when absent. */
+  p12Password?: string;
+}
+
+export interface ListResult {
+  items: ClientCertificateView[];
+  nextToken?: string;
+}
+
+export interface LinksResult {
+  id: string;
+  generation: number;
+  downloads: Downloads;
+}
+
+export interface CertificateService {
+  issue(principal: Principal, request: IssueRequest, idempotencyKey?: string): Promise<IssueResult>;
+  get(principal: Principal, id: string): Promise<ClientCertificateView>;
+  list(principal: Principal, query: ListQuery): Promise<ListResult>;
+  links(principal: Principal, id: string, expiresInSeconds?: number): Promise<LinksResult>;
+  renew(principal: Principal, id: string, options: RenewOptions): Promise<RenewResult>;
+  revoke(principal: Principal, id: string, reason?: RevocationReason): Promise<ClientCertificateView>;
+  /**
+   * Finishes the pending issuance or renewal of `id` (the oldest generation pending), as a retry would:
+   * same key, same ClientToken, no second certificate. `undefined` when nothing is pending.
+   */
+  finishPending(principal: Principal, id: string, generation?: number): Promise<RenewResult | undefined>;
+  /** The raw record (system principals only): renewal and reconciliation read what the API never shows. */
+  getRecord(principal: Principal, id: string): Promise<ClientCertificate>;
+  /** The same service writing its logs (and audit lines) through `log`, e.g. a per-request child logger. */
+  withLogger(log: Logger): CertificateService;
+}
+
+const LIST_SCAN_LIMIT = 1000;
+const READ_CONCURRENCY = 8;
+const CSR_REQUIRED_CODE = 'CSR_REQUIRED';
+
+class IdempotencyKeyReusedError extends ConflictError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request.');
+  }
+}
+
+export function createCertificateService(deps: CertificateServiceDeps): CertificateService {
+  const store = guardedStore(deps.store);
+  const cipher = createStateCipher(deps.config.stateKey);
+  const config = deps.config;
+  let issuingCa: Promise<string> | undefined;
+  const issuingCaPem = () => {
+    // Fetched once per instance; a failed fetch is retried on the next request.
+    issuingCa ??= deps.ca.getCaCertificate(config.parentIdentifier).then(
+      (ca) => ca.certificatePem,
+      (err: unknown) => {
+        issuingCa = undefined;
+        throw isAppError(err) ? err : new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', err);
+      },
+    );
+    return issuingCa;
+  };
+  return build(deps.log);
+
+  function build(log: Logger): CertificateService {
+    const audit = createAuditLog(log);
+    const ctx: IssuanceContext = {
+      ca: guardedCa(deps.ca),
+      store,
+      clock: deps.clock,
+      log,
+      cipher,
+      config: { parentIdentifier: config.parentIdentifier, linkDefaultSeconds: config.linkDefaultSeconds, bundleExampleUrl: config.bundleExampleUrl },
+      issuingCaPem,
+    };
+    const now = () => deps.clock.now();
+
+    async function audited<T>(action: AuditAction, principal: Principal, certificateId: string | undefined, work: () => Promise<T>, facts?: (value: T) => { serialNumber?: string; generation?: number; certificateId?: string }): Promise<T> {
+      try {
+        const value = await work();
+        audit.record({ action, principal, decision: 'allow', result: 'success', certificateId, ...(facts ? facts(value) : {}) });
+        return value;
+      } catch (err) {
+        if (err instanceof ForbiddenError) {
+          audit.record({ action, principal, decision: 'deny', result: 'denied', rule: String(err.details?.rule ?? ''), code: err.code, certificateId });
+        } else if (err instanceof NotFoundError) {
+          audit.record({ action, principal, decision: 'deny', result: 'denied', code: err.code, certificateId });
+        } else {
+          audit.record({ action, principal, decision: 'allow', result: 'failure', code: isAppError(err) ? err.code : 'INTERNAL', certificateId });
+        }
+        throw err;
+      }
+    }
+
+    /** The record if this principal may see it; another tenant's certificate is indistinguishable from none. */
+    async function visibleRecord(principal: Principal, id: string): Promise<ClientCertificate> {
+      assertCertificateId(id);
+      const record = await readRecord(store, id);
+      if (!record || !canSee(principal, record.tenant)) throw new NotFoundError();
+      return record;
+    }
+
+    function checkValidity(validityDays: number): void {
+      if (validityDays > config.maxValidityDays) {
+        throw new ValidationError('VALIDITY_TOO_LONG', `validityDays may be at most ${config.maxValidityDays}.`, { details: { maxValidityDays: config.maxValidityDays } });
+      }
+    }
+
+    function checkGivenPassword(password: string): void {
+      checkP12Password(password);
+      // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
+      if (new Set(password).size < 6) throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password is too predictable: use at least 6 different characters.');
+    }
+
+    function checkWebhookUrl(url: string): void {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl is not a URL.');
+      }
+      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+      if (parsed.username || parsed.password) throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must not carry credentials.');
+      if (parsed.protocol === 'https:' && (!loopback || config.allowLoopbackWebhooks)) return;
+      if (parsed.protocol === 'http:' && loopback && config.allowLoopbackWebhooks) return;
+      throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must be an https URL on a public host.');
+    }
+
+    /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
+    function checkSanTypes(sans: IssueRequest['sans']): void {
+      const types = (['dns', 'uri', 'email', 'ip'] as const).filter((t) => sans[t].length > 0);
+      if (types.length > 1) {
+        throw new ValidationError('SAN_TYPES_UNSUPPORTED', 'The private CA issues SANs of one type per certificate; send only one of dns, uri, email, ip.', { details: { types } });
+      }
+    }
+
+    async function parseCallerCsr(csrPem: string, commonName: string): Promise<ParsedCsr> {
+      const csr = await parseCsr(csrPem);
+      // CAS takes the subject from the CSR, so the CSR must name what the request (and the policy check) named.
+      if (csr.commonName !== commonName) {
+        throw new ValidationError('CSR_NAME_MISMATCH', 'The CSR\'s common name differs from commonName.');
+      }
+      return csr;
+    }
+
+    function checkPolicy(principal: Principal, facts: { commonName: string; sans: IssueRequest['sans']; keyAlgorithm: KeyAlgorithm; validityDays: number }): void {
+      if (principal.kind !== 'token') return;
+      const violation = checkCertificateRequest(principal.policy, facts);
+      if (violation) throw forbidden(violation);
+    }
+
+    async function replay(entry: IdempotencyEntry, objectKey: string): Promise<IssueResult> {
+      const answer = cipher.open<StoredAnswer>(entry.answer!, objectKey);
+      const bundle = bundleObjectKeys(answer.view.id, answer.view.generation, answer.view.mode);
+      const downloads = await signDownloads(store, bundle, answer.view.commonName, config.linkDefaultSeconds, now());
+      return { ...answer.view, downloads, ...(answer.p12Password ? { p12Password: answer.p12Password } : {}) };
+    }
+
+    async function issueAs(principal: Principal, request: IssueRequest, idempotencyKey: string | undefined): Promise<IssueResult> {
+      requireOperation(principal, 'issue');
+      checkCommonName(request.commonName);
+      checkSanTypes(request.sans);
+      const validityDays = request.validityDays ?? config.defaultValidityDays;
+      checkValidity(validityDays);
+      if (request.renewBeforeDays !== undefined && request.renewBeforeDays >= validityDays) {
+        throw new ValidationError('VALIDATION_FAILED', 'renewBeforeDays must be less than validityDays.', { details: { issues: [{ path: 'renewBeforeDays', code: 'too_big', message: 'must be less than validityDays' }] } });
+      }
+      if (request.notify) checkWebhookUrl(request.notify.webhookUrl);
+      if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
+      const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
+      const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
+      checkPolicy(principal, { commonName: request.commonName, sans: request.sans, keyAlgorithm, validityDays });
+
+      const tenant = tenantOf(principal);
+      const base = (id: string): PendingRequest => ({
+        kind: 'issue',
+        id,
+        generation: 1,
+        tenant,
+        actor: `${principal.kind}:${principal.name}`,
+        trigger: 'api',
+        commonName: request.commonName,
+        sans: request.sans,
+        mode: csr ? 'csr' : 'server-key',
+        keyAlgorithm,
+        p12Profile: request.p12Profile ?? 'modern',
+        validityDays,
+        csrPem: csr?.pem,
+        p12Password: request.p12Password,
+        settings: { autoRenew: request.autoRenew, renewBeforeDays: request.renewBeforeDays, notify: request.notify, labels: request.labels },
+      });
+
+      if (idempotencyKey === undefined) {
+        const pending = await openPending(ctx, base(newCertificateId(now())));
+        return (await completePending(ctx, pending!)).result;
+      }
+
+      const objectKey = idempotencyObjectKey(tenant, idempotencyKey);
+      const requestHash = cipher.fingerprint(canonicalJson({ operation: 'issue', tenant, request }));
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const entry = await getJson<IdempotencyEntry>(store, objectKey);
+        if (!entry) {
+          const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
+          if (!(await createJson(store, objectKey, fresh))) continue; // a concurrent twin won: use its entry
+          const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency: { objectKey, requestHash } });
+          return (await completePending(ctx, pending!)).result;
+        }
+        if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
+        if (entry.answer) return replay(entry, objectKey);
+        // Started before and not finished: finish it with the pending object's key and token.
+        const pending = await openPending(ctx, { ...base(entry.certificateId), idempotency: { objectKey, requestHash } });
+        if (pending) return (await completePending(ctx, pending)).result;
+      }
+      throw new UpstreamError('IDEMPOTENCY_BUSY', 'The same request is being processed; retry it shortly.');
+    }
+
+    async function renewAs(principal: Principal, id: string, options: RenewOptions): Promise<RenewResult> {
+      requireOperation(principal, 'renew');
+      const record = await visibleRecord(principal, id);
+      if (record.status === 'REVOKED') throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; it cannot be renewed.');
+      const current = record.current.generation;
+      if (options.expectedGeneration !== undefined && options.expectedGeneration !== current) {
+        const inFlight = await getJson<PendingIssuance>(store, pendingKey(id, options.expectedGeneration + 1));
+        if (inFlight && inFlight.kind === 'renew') return finish(inFlight);
+        throw new AppError('RENEWAL_SUPERSEDED', 409, 'The certificate was already renewed past the expected generation.', { details: { currentGeneration: current } });
+      }
+      const inFlight = await getJson<PendingIssuance>(store, pendingKey(id, current + 1));
+      if (inFlight) return finish(inFlight);
+
+      let csrPem: string | undefined;
+      let keyAlgorithm = record.keyAlgorithm;
+      if (record.mode === 'csr') {
+        const given = options.csrPem ?? (options.trigger === 'api' ? undefined : record.csrPem);
+        if (!given) throw new ValidationError(CSR_REQUIRED_CODE, 'This certificate was issued for a CSR: send a new csr to renew it.');
+        const csr = await parseCallerCsr(given, record.commonName);
+        csrPem = csr.pem;
+        keyAlgorithm = csr.keyAlgorithm;
+      } else {
+        if (options.csrPem !== undefined) throw new ValidationError('CSR_NOT_ALLOWED', 'This certificate\'s key is made by the service; renew it without a csr.');
+        if (options.p12Password !== undefined) checkGivenPassword(options.p12Password);
+      }
+      const validityDays = Math.min(record.validityDays, config.maxValidityDays);
+      checkPolicy(principal, { commonName: record.commonName, sans: record.sans, keyAlgorithm, validityDays });
+
+      const previousIndexKeys = [...new Set([renewalIndexKey(new Date(record.renewal.renewAt), id), renewalIndexKeyFor(record, now())].filter((k): k is string => Boolean(k)))];
+      const pending = await openPending(ctx, {
+        kind: 'renew',
+        id,
+        generation: current + 1,
+        tenant: record.tenant,
+        actor: `${principal.kind}:${principal.name}`,
+        trigger: options.trigger,
+        commonName: record.commonName,
+        sans: record.sans,
+        mode: record.mode,
+        keyAlgorithm,
+        p12Profile: record.p12Profile,
+        validityDays,
+        csrPem,
+        p12Password: options.p12Password,
+        revokePrevious: options.revokePrevious ?? false,
+        previousIndexKeys,
+      });
+      if (pending) return finish(pending);
+      // Finished by a concurrent renewal between our two reads: answer with what it made (no password: not ours).
+      const renewed = await visibleRecord(principal, id);
+      const downloads = await signDownloads(store, renewed.current.bundle, renewed.commonName, config.linkDefaultSeconds, now());
+      return { ...toView(renewed, now()), downloads };
+    }
+
+    async function finish(pending: PendingIssuance): Promise<RenewResult> {
+      const completion = await completePending(ctx, pending);
+      return { ...completion.result, ...(completion.previous ? { previous: completion.previous } : {}) };
+    }
+
+    async function revokeAs(principal: Principal, id: string, reason: RevocationReason): Promise<ClientCertificateView> {
+      requireOperation(principal, 'revoke');
+      let record = await visibleRecord(principal, id);
+      if (record.status !== 'REVOKED') {
+        const at = now();
+        // Every generation that may still be in someone's hands: the CA first, so a failure changes nothing here.
+        await ctx.ca.revoke(record.current.casIdentifier);
+        for (const old of record.previous) {
+          if (!old.revokedAt && Date.parse(old.notAfter) > at.getTime()) await ctx.ca.revoke(old.casIdentifier);
+        }
+        record = {
+          ...record,
+          status: 'REVOKED',
+          revokedAt: at.toISOString(),
+          revocationReason: reason,
+          autoRenew: false,
+          previous: record.previous.map((p) => (p.revokedAt ? p : { ...p, revokedAt: at.toISOString() })),
+          updatedAt: at.toISOString(),
+        };
+        await writeRecord(store, record);
+      }
+      // Also on a repeated call: finishes the clean-up a failed earlier call left behind.
+      const indexKeys = new Set([renewalIndexKey(new Date(record.renewal.renewAt), id)]);
+      if (record.renewal.nextAttemptAt) indexKeys.add(renewalIndexKey(new Date(record.renewal.nextAttemptAt), id));
+      for (const key of indexKeys) await store.delete(key);
+      await deleteBundles(store, record.current.bundle);
+      return toView(record, now());
+    }
+
+    async function listAs(principal: Principal, query: ListQuery): Promise<ListResult> {
+      requireOperation(principal, 'read');
+      const prefix = principal.kind === 'token' ? tenantIndexPrefix(principal.tenant) : TENANT_INDEX_PREFIX;
+      const limit = query.limit ?? 50;
+      let startAfter = query.nextToken !== undefined ? decodeNextToken(query.nextToken, prefix) : undefined;
+      const items: ClientCertificateView[] = [];
+      let scanned = 0;
+      const at = now();
+      for (;;) {
+        const page = await store.list({ prefix, startAfter, maxKeys: 100 });
+        const ids = page.keys.map((key) => key.slice(prefix.length).split('/').pop() ?? '');
+        const records = await mapBounded(ids, READ_CONCURRENCY, (id) => (isCertificateId(id) ? readRecord(store, id) : Promise.resolve(undefined)));
+        for (let i = 0; i < page.keys.length; i += 1) {
+          startAfter = page.keys[i];
+          scanned += 1;
+          const record = records[i];
+          if (!record || !canSee(principal, record.tenant) || !matchesFilter(record, query, at)) continue;
+          items.push(toView(record, at));
+          if (items.length >= limit) {
+            const more = i < page.keys.length - 1 || Boolean(page.nextContinuationToken);
+            return more ? { items, nextToken: encodeNextToken(startAfter) } : { items };
+          }
+        }
+        if (!page.nextContinuationToken || page.keys.length === 0) return { items };
+        // Filters may leave pages short: stop scanning after a bound and let the caller continue from here.
+        if (scanned >= LIST_SCAN_LIMIT) return { items, nextToken: encodeNextToken(startAfter!) };
+      }
+    }
+
+    async function finishPendingAs(principal: Principal, id: string, generation?: number): Promise<RenewResult | undefined> {
+      assertCertificateId(id);
+      if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Only the service itself finishes pending work.');
+      let key: string | undefined;
+      if (generation !== undefined) key = pendingKey(id, generation);
+      else {
+        const listing = await store.list({ prefix: pendingPrefix(id), maxKeys: 10 });
+        key = listing.keys.filter((k) => parsePendingKey(k)).sort((a, b) => parsePendingKey(a)!.generation - parsePendingKey(b)!.generation)[0];
+      }
+      if (!key) return undefined;
+      const pending = await getJson<PendingIssuance>(store, key);
+      if (!pending) return undefined;
+      return finish(pending);
+    }
+
+    return {
+      issue: (principal, request, idempotencyKey) =>
+        audited('certificate.issue', principal, undefined, () => issueAs(principal, request, idempotencyKey), (r) => ({ certificateId: r.id, serialNumber: r.serialNumber, generation: r.generation })),
+      get: (principal, id) =>
+        audited('certificate.read', principal, id, async () => {
+          requireOperation(principal, 'read');
+          return toView(await visibleRecord(principal, id), now());
+        }),
+      list: (principal, query) => audited('certificate.list', principal, undefined, () => listAs(principal, query)),
+      links: (principal, id, expiresInSeconds) =>
+        audited('certificate.links', principal, id, async () => {
+          requireOperation(principal, 'links');
+          const record = await visibleRecord(principal, id);
+          if (record.status === 'REVOKED') throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; its bundles were deleted.');
+          const seconds = expiresInSeconds ?? config.linkDefaultSeconds;
+          if (seconds > config.linkMaxSeconds) {
+            throw new ValidationError('LINK_EXPIRY_TOO_LONG', `expiresInSeconds may be at most ${config.linkMaxSeconds}.`, { details: { linkMaxSeconds: config.linkMaxSeconds } });
+          }
+          const downloads = await signDownloads(store, record.current.bundle, record.commonName, seconds, now());
+          return { id: record.id, generation: record.current.generation, downloads };
+        }),
+      renew: (principal, id, options) =>
+        audited('certificate.renew', principal, id, () => renewAs(principal, id, options), (r) => ({ serialNumber: r.serialNumber, generation: r.generation })),
+      revoke: (principal, id, reason = 'unspecified') => audited('certificate.revoke', principal, id, () => revokeAs(principal, id, reason)),
+      finishPending: (principal, id, generation) =>
+        audited('certificate.renew', principal, id, () => finishPendingAs(principal, id, generation), (r) => (r ? { serialNumber: r.serialNumber, generation: r.generation } : {})),
+      getRecord: async (principal, id) => {
+        if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Records are for the service itself.');
+        return visibleRecord(principal, id);
+      },
+      withLogger: (next) => build(next),
+    };
+  }
+}
+
+function matchesFilter(record: ClientCertificate, query: ListQuery, now: Date): boolean {
+  if (query.commonNamePrefix && !record.commonName.toLowerCase().startsWith(query.commonNamePrefix.toLowerCase())) return false;
+  if (!query.status) return true;
+  if (query.status === 'RENEWAL_FAILING') return record.status !== 'REVOKED' && (record.renewal?.failedAttempts ?? 0) > 0;
+  return viewStatus(record, now) === query.status;
+}
+
+function encodeNextToken(lastKey: string): string {
+  return Buffer.from(JSON.stringify({ after: lastKey }), 'utf8').toString('base64url');
+}
+
+/** A token only ever moves the listing forward inside the caller's own prefix. */
+function decodeNextToken(token: string, prefix: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string' && parsed.after.startsWith(prefix) && parsed.after.length < 512) return parsed.after;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('INVALID_NEXT_TOKEN', 'nextToken is not one this API returned.');
+}
+
+/** Any CA failure that is not already an AppError is treated as an outage the caller may retry. */
+function guardedCa(ca: CertificateAuthority): CertificateAuthority {
+  const guard = <T>(work: () => Promise<T>) =>
+    work().catch((err: unknown) => {
+      if (isAppError(err)) throw err;
+      throw new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', err);
+    });
+  return {
+    issueWithCsr: (request) => guard(() => ca.issueWithCsr(request)),
+    revoke: (identifier) => guard(() => ca.revoke(identifier)),
+    status: (identifier) => guard(() => ca.status(identifier)),
+    getCaCertificate: (identifier) => guard(() => ca.getCaCertificate(identifier)),
+  };
+}

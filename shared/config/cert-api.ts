@@ -1,0 +1,106 @@
+/**
+ * The cert-api function's configuration, read once at cold start; a bad value stops the function with a
+ * message naming the variable (never its value). The local runner reads this list to build its env.
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | (Alibaba) | everything in shared/config/alibaba.ts: credentials, REGION, CAS_ENDPOINT, OSS_ENDPOINT, OSS_BUCKET |
+ * | `PCA_PARENT_IDENTIFIER` | required: identifier of the PCA sub-CA that signs client certificates |
+ * | `API_TOKENS` | required: JSON `[{tokenSha256, tenant, name, policy: {commonNamePatterns, sanPatterns{dns,uri,email,ip}, keyAlgorithms, maxValidityDays, operations, allowWildcardNames}}]` (a secret in the cloud) |
+ * | `STATE_KEY` | required: base64 of 32 random bytes; seals pending private keys and idempotent answers (AES-256-GCM) (a secret) |
+ * | `LINK_DEFAULT_SECONDS` | lifetime of download links when the caller names none; default 900 |
+ * | `LINK_MAX_SECONDS` | the longest link a caller may ask for; default 86400, at most 604800 (7 days, the OSS V4 limit) |
+ * | `DEFAULT_VALIDITY_DAYS` | validity when the request names none; default 30 |
+ * | `MAX_VALIDITY_DAYS` | the longest validity anyone may ask for (policies may allow less); default 397 |
+ * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` lets `notify.webhookUrl` be `http://127.0.0.1`/`localhost` (local runs only); default false |
+ * | `CAS_TIMEOUT_MS` | read timeout of CAS calls; default 10000 |
+ * | `OSS_TIMEOUT_MS` | timeout of OSS calls; default 10000 |
+ * | `BUNDLE_EXAMPLE_URL` | optional `https://host:port/` written into the README of the PEM zip |
+ */
+import { z } from 'zod';
+import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
+import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
+  API_TOKENS: z.string().min(2, 'API_TOKENS is required (JSON list of token hashes and policies)'),
+  STATE_KEY: z
+    .string()
+    .min(1, 'STATE_KEY is required (base64 of 32 random bytes)')
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  LINK_DEFAULT_SECONDS: intFromEnv(900, 1, 604_800),
+  LINK_MAX_SECONDS: intFromEnv(86_400, 1, 604_800),
+  DEFAULT_VALIDITY_DAYS: intFromEnv(30, 1, 3650),
+  MAX_VALIDITY_DAYS: intFromEnv(397, 1, 3650),
+  ALLOW_LOOPBACK_WEBHOOKS: z.enum(['true', 'false', '']).optional().transform((v) => v === 'true'),
+  CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  BUNDLE_EXAMPLE_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal('').transform(() => undefined)),
+});
+
+export interface CertApiConfig {
+  alibaba: AlibabaConfig;
+  parentIdentifier: string;
+  tokens: ApiToken[];
+  stateKey: Buffer;
+  linkDefaultSeconds: number;
+  linkMaxSeconds: number;
+  defaultValidityDays: number;
+  maxValidityDays: number;
+  allowLoopbackWebhooks: boolean;
+  casTimeoutMs: number;
+  ossTimeoutMs: number;
+  bundleExampleUrl?: string;
+}
+
+function fail(message: string): never {
+  throw new Error(`Invalid cert-api configuration: ${message}`);
+}
+
+export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApiConfig {
+  const alibaba = loadAlibabaConfig(env);
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) fail(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+  const e = parsed.data;
+  if (e.LINK_DEFAULT_SECONDS > e.LINK_MAX_SECONDS) fail('LINK_DEFAULT_SECONDS must not exceed LINK_MAX_SECONDS');
+  if (e.DEFAULT_VALIDITY_DAYS > e.MAX_VALIDITY_DAYS) fail('DEFAULT_VALIDITY_DAYS must not exceed MAX_VALIDITY_DAYS');
+
+  let tokensJson: unknown;
+  try {
+    tokensJson = JSON.parse(e.API_TOKENS);
+  } catch {
+    fail('API_TOKENS is not valid JSON');
+  }
+  const tokens = ApiTokensSchema.safeParse(tokensJson);
+  if (!tokens.success) {
+    fail(`API_TOKENS: ${tokens.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return {
+    alibaba,
+    parentIdentifier: e.PCA_PARENT_IDENTIFIER,
+    tokens: tokens.data,
+    stateKey: Buffer.from(e.STATE_KEY, 'base64'),
+    linkDefaultSeconds: e.LINK_DEFAULT_SECONDS,
+    linkMaxSeconds: e.LINK_MAX_SECONDS,
+    defaultValidityDays: e.DEFAULT_VALIDITY_DAYS,
+    maxValidityDays: e.MAX_VALIDITY_DAYS,
+    allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
+    casTimeoutMs: e.CAS_TIMEOUT_MS,
+    ossTimeoutMs: e.OSS_TIMEOUT_MS,
+    bundleExampleUrl: e.BUNDLE_EXAMPLE_URL,
+  };
+}

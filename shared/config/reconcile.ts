@@ -1,0 +1,100 @@
+/**
+ * The reconcile-listeners function's configuration, read once at cold start; a bad value stops the function
+ * with a message naming the variable (never its value). The local runner and `npm run reconcile` read this list.
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | (Alibaba) | everything in shared/config/alibaba.ts: credentials, REGION, NLB_ENDPOINT, CAS_ENDPOINT, OSS_ENDPOINT, OSS_BUCKET |
+ * | `DESIRED_STATE_FILE` | the desired-state YAML, relative to the code directory; default `config/listeners.yaml` (shipped with the function) |
+ * | `RECONCILE_DEFAULT_CA` | the PCA identifier that `ca: default` means (usually the root above PCA_PARENT_IDENTIFIER) |
+ * | `PCA_PARENT_IDENTIFIER` | required: the sub-CA that signs the canary client certificate (the same as cert-api's) |
+ * | `STATE_KEY` | required: base64 of 32 bytes; seals the canary's private key at rest (the same secret as cert-api's) |
+ * | `RECONCILE_MODE` | the mode when an event names none: `plan` (default, changes nothing) or `apply` |
+ * | `CA_EXPIRY_WINDOW_DAYS` | a CA expiring within this many days blocks the listener; default 30 |
+ * | `RECONCILE_CONCURRENCY` | listeners worked on at once; default 10 |
+ * | `JOB_TIMEOUT_SECONDS` | how long to wait for an NLB job before failing (no second update is sent); default 120 |
+ * | `JOB_POLL_INITIAL_MS` | first look at a job after the update; then doubling up to 5 s; default 500 |
+ * | `PROBE_TIMEOUT_MS` | one TLS handshake's budget; default 5000 |
+ * | `CANARY_VALIDITY_DAYS` | lifetime of the canary client certificate; renewed at 2/3 of it; default 30 |
+ * | `CAS_TIMEOUT_MS`, `NLB_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | read timeouts of the API calls; default 10000 |
+ */
+import { z } from 'zod';
+import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z.object({
+  DESIRED_STATE_FILE: z.string().min(1).default('config/listeners.yaml'),
+  RECONCILE_DEFAULT_CA: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier').optional().or(z.literal('').transform(() => undefined)),
+  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate'),
+  STATE_KEY: z
+    .string()
+    .min(1, 'STATE_KEY is required (base64 of 32 random bytes)')
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
+  CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),
+  RECONCILE_CONCURRENCY: intFromEnv(10, 1, 100),
+  JOB_TIMEOUT_SECONDS: intFromEnv(120, 1, 3600),
+  JOB_POLL_INITIAL_MS: intFromEnv(500, 10, 60_000),
+  PROBE_TIMEOUT_MS: intFromEnv(5_000, 100, 60_000),
+  CANARY_VALIDITY_DAYS: intFromEnv(30, 1, 397),
+  CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  NLB_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+});
+
+export interface ReconcileFunctionConfig {
+  alibaba: AlibabaConfig;
+  desiredStateFile: string;
+  defaultCaIdentifier?: string;
+  parentIdentifier: string;
+  stateKey: Buffer;
+  defaultMode: 'plan' | 'apply';
+  caExpiryWindowDays: number;
+  concurrency: number;
+  jobTimeoutMs: number;
+  jobPollInitialMs: number;
+  probeTimeoutMs: number;
+  canaryValidityDays: number;
+  casTimeoutMs: number;
+  nlbTimeoutMs: number;
+  ossTimeoutMs: number;
+}
+
+export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileFunctionConfig {
+  const alibaba = loadAlibabaConfig(env);
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid reconcile-listeners configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    alibaba,
+    desiredStateFile: e.DESIRED_STATE_FILE,
+    ...(e.RECONCILE_DEFAULT_CA ? { defaultCaIdentifier: e.RECONCILE_DEFAULT_CA } : {}),
+    parentIdentifier: e.PCA_PARENT_IDENTIFIER,
+    stateKey: Buffer.from(e.STATE_KEY, 'base64'),
+    defaultMode: e.RECONCILE_MODE,
+    caExpiryWindowDays: e.CA_EXPIRY_WINDOW_DAYS,
+    concurrency: e.RECONCILE_CONCURRENCY,
+    jobTimeoutMs: e.JOB_TIMEOUT_SECONDS * 1000,
+    jobPollInitialMs: e.JOB_POLL_INITIAL_MS,
+    probeTimeoutMs: e.PROBE_TIMEOUT_MS,
+    canaryValidityDays: e.CANARY_VALIDITY_DAYS,
+    casTimeoutMs: e.CAS_TIMEOUT_MS,
+    nlbTimeoutMs: e.NLB_TIMEOUT_MS,
+    ossTimeoutMs: e.OSS_TIMEOUT_MS,
+  };
+}

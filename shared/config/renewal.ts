@@ -1,0 +1,183 @@
+/**
+ * Configuration of renew-scheduler and renew-worker, read once at cold start; a bad value stops the function with a
+ * message naming the variable (never its value). The local runner reads this table to build their env.
+ *
+ * | variable | function | meaning |
+ * |---|---|---|
+ * | (Alibaba) | both | everything in shared/config/alibaba.ts: credentials, REGION, CAS_ENDPOINT, OSS_ENDPOINT, OSS_BUCKET, FC_ENDPOINT, FC_ACCOUNT_ID |
+ * | `RENEW_WORKER_FUNCTION` | scheduler | the worker's FC function name; default `nlb-mtls-renew-worker` |
+ * | `RENEW_BATCH_SIZE` | scheduler | certificates per worker invocation; default 25 |
+ * | `RENEW_MAX_PER_SWEEP` | scheduler | certificates dispatched per sweep at most (the rest wait for the next); default 5000 |
+ * | `RENEW_INVOKE_CONCURRENCY` | scheduler | async invocations in flight; default 8 |
+ * | `RENEW_SUMMARY_OVERDUE_MINUTES` | scheduler | a sweep whose batches have not all reported by then is summarized as incomplete; default 120 |
+ * | `PCA_PARENT_IDENTIFIER` | worker | required: the PCA sub-CA that signs client certificates (as for cert-api) |
+ * | `STATE_KEY` | worker | required: base64 of 32 bytes, the same secret as cert-api's (opens pending renewals) |
+ * | `RENEW_CONCURRENCY` | worker | renewals in flight per invocation; default 4 |
+ * | `RENEW_CSR_KEY_REUSE` | worker | `false` = CSR-mode certificates are not re-certified for the same key; the owner is asked for a new CSR; default true |
+ * | `RENEW_BACKOFF_BASE_SECONDS` | worker | first retry delay after a failed renewal, doubling; default 300 |
+ * | `RENEW_BACKOFF_MAX_SECONDS` | worker | longest retry delay; default 28800 (8 h) |
+ * | `RENEW_THROTTLE_RETRIES` | worker | quick retries inside one invocation when CAS throttles (not counted as failures); default 6 |
+ * | `RENEW_LINK_SECONDS` | worker | lifetime of the download links in `certificate.renewed` events; default 86400, at most 604800 |
+ * | `EXPIRING_NOTICE_DAYS` | worker | comma list of days before expiry for `certificate.expiring`; default `30,7,1` |
+ * | `WEBHOOK_SIGNING_SECRET` | worker | HMAC secret for webhooks of tenants without their own (a secret) |
+ * | `WEBHOOK_TENANT_SECRETS` | worker | JSON `{"<tenant>": "<secret>"}`: per-tenant signing secrets (a secret) |
+ * | `WEBHOOK_TIMEOUT_MS` | worker | per-attempt timeout of a webhook call; default 5000 |
+ * | `WEBHOOK_MAX_ATTEMPTS` | worker | attempts per webhook event; default 3 |
+ * | `ALLOW_LOOPBACK_WEBHOOKS` | worker | `true` allows `http://127.0.0.1`/`localhost` webhooks (local runs only); default false |
+ * | `CAS_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | both | call timeouts; default 10000 |
+ */
+import { z } from 'zod';
+import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
+import type { BackoffPolicy } from '../domain/renewal/backoff.js';
+
+const intFromEnv = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const boolFromEnv = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true'));
+
+const SchedulerEnvSchema = z.object({
+  RENEW_WORKER_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'an FC function name').default('nlb-mtls-renew-worker'),
+  RENEW_BATCH_SIZE: intFromEnv(25, 1, 200),
+  RENEW_MAX_PER_SWEEP: intFromEnv(5000, 1, 100_000),
+  RENEW_INVOKE_CONCURRENCY: intFromEnv(8, 1, 64),
+  RENEW_SUMMARY_OVERDUE_MINUTES: intFromEnv(120, 1, 10_080),
+  OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+});
+
+const WorkerEnvSchema = z.object({
+  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
+  STATE_KEY: z
+    .string()
+    .min(1, 'STATE_KEY is required (base64 of 32 random bytes, the same as cert-api)')
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  RENEW_CONCURRENCY: intFromEnv(4, 1, 32),
+  RENEW_CSR_KEY_REUSE: boolFromEnv(true),
+  RENEW_BACKOFF_BASE_SECONDS: intFromEnv(300, 1, 86_400),
+  RENEW_BACKOFF_MAX_SECONDS: intFromEnv(28_800, 1, 604_800),
+  RENEW_THROTTLE_RETRIES: intFromEnv(6, 0, 20),
+  RENEW_LINK_SECONDS: intFromEnv(86_400, 60, 604_800),
+  EXPIRING_NOTICE_DAYS: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3})*$/, 'a comma list of days such as 30,7,1')
+    .optional()
+    .transform((v) => (v ? [...new Set(v.split(',').map(Number))].filter((n) => n > 0).sort((a, b) => b - a) : [30, 7, 1])),
+  WEBHOOK_SIGNING_SECRET: z.string().min(16, 'WEBHOOK_SIGNING_SECRET must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
+  WEBHOOK_TENANT_SECRETS: z.string().optional(),
+  WEBHOOK_TIMEOUT_MS: intFromEnv(5000, 100, 30_000),
+  WEBHOOK_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
+  ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
+  CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+});
+
+const TenantSecretsSchema = z.record(z.string().min(1).max(64), z.string().min(16, 'each tenant secret must be at least 16 characters'));
+
+export interface RenewSchedulerConfig {
+  alibaba: AlibabaConfig;
+  workerFunctionName: string;
+  batchSize: number;
+  maxItemsPerSweep: number;
+  invokeConcurrency: number;
+  summaryOverdueMs: number;
+  ossTimeoutMs: number;
+}
+
+export interface RenewWorkerConfig {
+  alibaba: AlibabaConfig;
+  parentIdentifier: string;
+  stateKey: Buffer;
+  concurrency: number;
+  csrKeyReuse: boolean;
+  backoff: BackoffPolicy;
+  throttleRetries: number;
+  linkSeconds: number;
+  expiringNoticeDays: number[];
+  webhook: {
+    globalSecret?: string;
+    tenantSecrets: Record<string, string>;
+    timeoutMs: number;
+    maxAttempts: number;
+    allowLoopback: boolean;
+  };
+  casTimeoutMs: number;
+  ossTimeoutMs: number;
+}
+
+function fail(fn: string, message: string): never {
+  throw new Error(`Invalid ${fn} configuration: ${message}`);
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
+}
+
+export function loadRenewSchedulerConfig(env: NodeJS.ProcessEnv = process.env): RenewSchedulerConfig {
+  const alibaba = loadAlibabaConfig(env);
+  const parsed = SchedulerEnvSchema.safeParse(env);
+  if (!parsed.success) fail('renew-scheduler', issues(parsed.error));
+  const e = parsed.data;
+  return {
+    alibaba,
+    workerFunctionName: e.RENEW_WORKER_FUNCTION,
+    batchSize: e.RENEW_BATCH_SIZE,
+    maxItemsPerSweep: e.RENEW_MAX_PER_SWEEP,
+    invokeConcurrency: e.RENEW_INVOKE_CONCURRENCY,
+    summaryOverdueMs: e.RENEW_SUMMARY_OVERDUE_MINUTES * 60_000,
+    ossTimeoutMs: e.OSS_TIMEOUT_MS,
+  };
+}
+
+export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): RenewWorkerConfig {
+  const alibaba = loadAlibabaConfig(env);
+  const parsed = WorkerEnvSchema.safeParse(env);
+  if (!parsed.success) fail('renew-worker', issues(parsed.error));
+  const e = parsed.data;
+  if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS) fail('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
+  let tenantSecrets: Record<string, string> = {};
+  if (e.WEBHOOK_TENANT_SECRETS) {
+    let json: unknown;
+    try {
+      json = JSON.parse(e.WEBHOOK_TENANT_SECRETS);
+    } catch {
+      fail('renew-worker', 'WEBHOOK_TENANT_SECRETS is not valid JSON');
+    }
+    const secrets = TenantSecretsSchema.safeParse(json);
+    if (!secrets.success) fail('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
+    tenantSecrets = secrets.data;
+  }
+  return {
+    alibaba,
+    parentIdentifier: e.PCA_PARENT_IDENTIFIER,
+    stateKey: Buffer.from(e.STATE_KEY, 'base64'),
+    concurrency: e.RENEW_CONCURRENCY,
+    csrKeyReuse: e.RENEW_CSR_KEY_REUSE,
+    backoff: { baseMs: e.RENEW_BACKOFF_BASE_SECONDS * 1000, maxMs: e.RENEW_BACKOFF_MAX_SECONDS * 1000, jitterRatio: 0.2 },
+    throttleRetries: e.RENEW_THROTTLE_RETRIES,
+    linkSeconds: e.RENEW_LINK_SECONDS,
+    expiringNoticeDays: e.EXPIRING_NOTICE_DAYS,
+    webhook: {
+      globalSecret: e.WEBHOOK_SIGNING_SECRET,
+      tenantSecrets,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      allowLoopback: e.ALLOW_LOOPBACK_WEBHOOKS,
+    },
+    casTimeoutMs: e.CAS_TIMEOUT_MS,
+    ossTimeoutMs: e.OSS_TIMEOUT_MS,
+  };
+}

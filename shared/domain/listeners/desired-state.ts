@@ -1,0 +1,138 @@
+/**
+ * The desired state of NLB TCPSSL listeners with mutual TLS: what `config/listeners.yaml` declares.
+ * Validated once at the edge (strict: an unknown or misspelled key is an error, not silently ignored),
+ * then resolved into `ListenerMtls` records the rest of the reconciler works on.
+ */
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../../errors/index.js';
+
+/** NLB's system TLS policies; custom policies are `spy-...` ids. */
+export const SYSTEM_TLS_POLICIES = [
+  'tls_cipher_policy_1_0',
+  'tls_cipher_policy_1_1',
+  'tls_cipher_policy_1_2',
+  'tls_cipher_policy_1_2_strict',
+  'tls_cipher_policy_1_2_strict_with_1_3',
+] as const;
+
+const RegionSchema = z.string().regex(/^[a-z]{2,}-[a-z0-9-]+$/, 'a region id such as cn-hangzhou');
+const HostSchema = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, 'a DNS host name');
+const CaRefSchema = z.union([z.literal('default'), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a PCA identifier or 'default'")]);
+
+/** `on`/`off` as the issue words it; YAML booleans are accepted too. Never defaulted: turning mutual auth off must be explicit. */
+const MutualAuthSchema = z.union([z.boolean(), z.enum(['on', 'off'])]).transform((v) => v === true || v === 'on');
+
+export const ProbeSchema = z.strictObject({
+  /** The name clients use: the server certificate must cover it. */
+  host: HostSchema,
+  port: z.number().int().min(1).max(65535),
+  /** The TLS server name sent in the handshake; defaults to `host`. */
+  sni: HostSchema.optional(),
+  /** Where to connect; defaults to `host` (set it when the name does not resolve from where the reconciler runs). */
+  address: z.string().min(1).max(253).optional(),
+  /** `http`: send `GET / HTTP/1.1` and read the answer's first bytes; `none`: send nothing, only watch for a refusal. */
+  request: z.enum(['http', 'none']).default('http'),
+});
+
+export const ListenerDeclarationSchema = z
+  .strictObject({
+    /** Free text shown in plans. */
+    name: z.string().max(100).optional(),
+    region: RegionSchema,
+    listenerId: z.string().regex(/^lsn-[A-Za-z0-9-]{1,64}$/, 'an NLB listener id (lsn-...)'),
+    mutualAuth: MutualAuthSchema,
+    /** The CA the listener trusts: a PCA identifier, or `default` (the deployment's configured CA). Required when mutual auth is on. */
+    ca: CaRefSchema.optional(),
+    serverCertificate: z.strictObject({
+      /** What `UploadUserCertificate` returned. */
+      certId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String),
+      region: RegionSchema,
+    }),
+    securityPolicy: z.union([z.enum(SYSTEM_TLS_POLICIES), z.string().regex(/^spy-[A-Za-z0-9]{1,64}$/)]),
+    probe: ProbeSchema,
+  })
+  .superRefine((l, ctx) => {
+    if (l.mutualAuth && !l.ca) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca is required when mutualAuth is on' });
+    if (!l.mutualAuth && l.ca) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca applies only when mutualAuth is on; remove it' });
+  });
+
+export const DesiredStateSchema = z
+  .strictObject({
+    version: z.literal(1),
+    listeners: z.array(ListenerDeclarationSchema).min(1).max(2000),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.listeners.forEach((l, i) => {
+      if (seen.has(l.listenerId)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'listenerId'], message: `${l.listenerId} is declared twice` });
+      seen.add(l.listenerId);
+    });
+  });
+
+export type DesiredStateDocument = z.infer<typeof DesiredStateSchema>;
+export type ListenerDeclaration = z.infer<typeof ListenerDeclarationSchema>;
+
+/** One listener as it should be, with every reference resolved to the ids the NLB API uses. */
+export interface ListenerMtls {
+  name?: string;
+  region: string;
+  listenerId: string;
+  mutualAuth: boolean;
+  /** PCA identifier; present exactly when mutual auth is on. */
+  caCertificateId?: string;
+  /** `<CertId>-<region>`, the form NLB's `CertificateIds` takes. */
+  serverCertificateId: string;
+  securityPolicyId: string;
+  probe: { host: string; port: number; sni: string; address: string; request: 'http' | 'none' };
+}
+
+export function serverCertificateId(certId: string, region: string): string {
+  return `${certId}-${region}`;
+}
+
+/** Parses YAML (or JSON, which is YAML) and validates it; errors name the path of each bad field. */
+export function parseDesiredState(text: string): DesiredStateDocument {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { strict: true, uniqueKeys: true });
+  } catch (err) {
+    throw new ValidationError('DESIRED_STATE_INVALID', `The desired state is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  const parsed = DesiredStateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ValidationError('DESIRED_STATE_INVALID', `The desired state is invalid: ${issues.join('; ')}`, { details: { issues } });
+  }
+  return parsed.data;
+}
+
+/** Replaces `ca: default` with the configured CA and builds the NLB ids. */
+export function resolveDesiredState(doc: DesiredStateDocument, options: { defaultCaIdentifier?: string }): ListenerMtls[] {
+  return doc.listeners.map((l) => {
+    let caCertificateId: string | undefined;
+    if (l.mutualAuth) {
+      if (l.ca === 'default') {
+        if (!options.defaultCaIdentifier) {
+          throw new ValidationError('DESIRED_STATE_INVALID', `${l.listenerId}: ca is 'default' but no default CA is configured (RECONCILE_DEFAULT_CA)`);
+        }
+        caCertificateId = options.defaultCaIdentifier;
+      } else {
+        caCertificateId = l.ca;
+      }
+    }
+    return {
+      ...(l.name ? { name: l.name } : {}),
+      region: l.region,
+      listenerId: l.listenerId,
+      mutualAuth: l.mutualAuth,
+      ...(caCertificateId ? { caCertificateId } : {}),
+      serverCertificateId: serverCertificateId(l.serverCertificate.certId, l.serverCertificate.region),
+      securityPolicyId: l.securityPolicy,
+      probe: { host: l.probe.host, port: l.probe.port, sni: l.probe.sni ?? l.probe.host, address: l.probe.address ?? l.probe.host, request: l.probe.request },
+    };
+  });
+}

@@ -1,0 +1,268 @@
+/**
+ * gather -> check -> plan -> apply -> verify -> report, for every declared listener (or one), with bounded
+ * concurrency. Reads are batched and shared (one ListListeners per 20 listeners, one CA read per CA), so a
+ * fleet of listeners that are in sync costs a handful of reads and no writes.
+ */
+import type { Clock } from '../ports.js';
+import { ValidationError } from '../../errors/index.js';
+import type { Logger } from '../../log/index.js';
+import { errorFields } from '../../log/index.js';
+import type { ListenerMtls } from './desired-state.js';
+import type {
+  AppliedRecord, AppliedStateStore, CanaryCredentials, CanaryProvider, CaFacts, CaSource, ClientCertificateInventory,
+  ListenerAttributes, ListenerGateway, ProbeResult, ServerCertificateFacts, ServerCertificateSource, ServerGroupAttributes, TlsProber,
+} from './ports.js';
+import { checkSeedRules, Rules, type GatheredListener } from './rules.js';
+import { diffListener } from './diff.js';
+import { desiredStateHash, listenerClientToken } from './client-token.js';
+import { findLockedOutClients, type ChainsTo } from './ca-rotation.js';
+import { applyPlan } from './apply.js';
+import { judgeProbes, type VerifyReport } from './verify.js';
+import { chunk, mapWithConcurrency, memoize } from './concurrency.js';
+import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
+import { summarize, summaryLine, type ListenerResult, type RunMode, type RunReport } from './report.js';
+
+export interface ReconcileConfig {
+  caExpiryWindowDays: number;
+  /** Listeners worked on at once. */
+  concurrency: number;
+  /** Listener ids per ListListeners / ListServerGroups call. */
+  readBatchSize: number;
+  retry: RetryPolicy;
+  poll: PollPolicy;
+  probeTimeoutMs: number;
+  /** Tries of the handshakes before verification fails (a data plane may lag its control plane by a moment). */
+  verifyAttempts: number;
+  verifyRetryDelayMs: number;
+}
+
+export interface ReconcileDeps {
+  gateway: ListenerGateway;
+  cas: CaSource;
+  serverCertificates: ServerCertificateSource;
+  prober: TlsProber;
+  canary: CanaryProvider;
+  inventory: ClientCertificateInventory;
+  applied: AppliedStateStore;
+  chainsTo: ChainsTo;
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  log: Logger;
+  config: ReconcileConfig;
+}
+
+export interface RunOptions {
+  mode: RunMode;
+  /** Same id for a re-delivered trigger event: its updates reuse their ClientTokens. */
+  runId: string;
+  /** Only this listener (it must be declared). */
+  listenerId?: string;
+  /** Replace a CA even when active clients would be locked out. */
+  forceCaChange?: boolean;
+  /** Handshake checks after apply (default true). */
+  verify?: boolean;
+}
+
+type Gathered = { ok: true; listener?: ListenerAttributes; serverGroup?: ServerGroupAttributes } | { ok: false; code: string; message: string };
+
+export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerMtls[], options: RunOptions): Promise<RunReport> {
+  const started = Date.now();
+  const { config, log } = deps;
+  const retry: RetryContext = {
+    policy: config.retry,
+    sleep: deps.sleep,
+    random: deps.random,
+    onRetry: ({ attempt, code, delayMs }) => log.debug('retrying NLB/CAS call', { attempt, code, durationMs: delayMs }),
+  };
+  const selected = options.listenerId ? desired.filter((d) => d.listenerId === options.listenerId) : desired;
+  if (options.listenerId && selected.length === 0) {
+    throw new ValidationError('LISTENER_NOT_DECLARED', `Listener ${options.listenerId} is not in the desired state: declare it first.`);
+  }
+
+  const gathered = await gatherListeners(deps, selected, retry);
+  const getCa = memoize((id: string) => withRetries(() => deps.cas.getCa(id), retry));
+  const getServerCertificate = memoize((id: string) => withRetries(() => deps.serverCertificates.getServerCertificate(id), retry));
+  const activeClients = memoize((_: 'all') => deps.inventory.listActive());
+  const canary = memoize((_: 'current') => deps.canary.current());
+
+  let applied: Record<string, AppliedRecord> | undefined;
+  try {
+    applied = await deps.applied.load();
+  } catch (err) {
+    log.warn('applied-state record unreadable: drift cannot be told from change in this run', errorFields(err));
+  }
+  const appliedUpdates: Record<string, AppliedRecord> = {};
+
+  const reconcileOne = async (d: ListenerMtls): Promise<ListenerResult> => {
+    const t0 = Date.now();
+    const base = { listenerId: d.listenerId, region: d.region, ...(d.name ? { name: d.name } : {}), drift: false, plan: [] };
+    const done = (r: Omit<ListenerResult, 'durationMs' | 'listenerId' | 'region' | 'drift' | 'plan'> & Partial<ListenerResult>): ListenerResult => ({
+      ...base,
+      ...r,
+      durationMs: Date.now() - t0,
+    });
+
+    const g = gathered.get(d.listenerId)!;
+    if (!g.ok) return done({ outcome: 'failed', stage: 'gather', reason: g.code, message: g.message });
+
+    let ca: CaFacts | undefined;
+    let serverCertificate: ServerCertificateFacts | undefined;
+    try {
+      if (d.mutualAuth) ca = await getCa(d.caCertificateId!);
+      serverCertificate = await getServerCertificate(d.serverCertificateId);
+    } catch (err) {
+      return done({ outcome: 'failed', stage: 'gather', reason: errorCode(err) ?? 'Unknown', message: (err as Error).message });
+    }
+
+    const facts: GatheredListener = { listener: g.listener, serverGroup: g.serverGroup, ca, serverCertificate };
+    const violations = checkSeedRules(d, facts, { now: deps.clock.now(), caExpiryWindowDays: config.caExpiryWindowDays });
+    const plan = g.listener ? diffListener(d, g.listener) : undefined;
+    if (violations.length) {
+      return done({ outcome: 'blocked', rule: violations[0].rule, violations, plan: plan?.changes ?? [] });
+    }
+    const hash = desiredStateHash(d);
+    const drift = plan!.changes.length > 0 && applied?.[d.listenerId]?.desiredHash === hash;
+
+    if (plan!.caReplacement && !options.forceCaChange) {
+      try {
+        const [clients, currentCa] = await Promise.all([activeClients('all'), getCa(plan!.caReplacement.from)]);
+        const finding = findLockedOutClients(clients, currentCa?.certificatePem, ca!.certificatePem, deps.chainsTo);
+        if (finding.lockedOut.length) {
+          const shown = finding.lockedOut.slice(0, 10).join(', ');
+          const violation = {
+            rule: Rules.caChangeKeepsClients,
+            message: `replacing CA ${plan!.caReplacement.from} with ${plan!.caReplacement.to} would lock out ${finding.lockedOut.length} of ${finding.affected} active client certificates (${shown}${finding.lockedOut.length > 10 ? ', ...' : ''}); re-issue them under the new CA or force the change`,
+          };
+          return done({ outcome: 'blocked', rule: violation.rule, violations: [violation], plan: plan!.changes, drift });
+        }
+      } catch (err) {
+        return done({ outcome: 'failed', stage: 'gather', reason: errorCode(err) ?? 'Unknown', message: `active client certificates unreadable: ${(err as Error).message}`, plan: plan!.changes, drift });
+      }
+    }
+
+    if (options.mode === 'plan') {
+      return done({ outcome: plan!.changes.length ? 'changes-planned' : 'in-sync', plan: plan!.changes, drift });
+    }
+
+    let jobId: string | undefined;
+    if (plan!.changes.length) {
+      const token = listenerClientToken(d, plan!, options.runId);
+      const outcome = await applyPlan({ gateway: deps.gateway, retry, poll: config.poll, sleep: deps.sleep }, d, plan!, token);
+      if (!outcome.ok) {
+        return done({ outcome: 'failed', stage: outcome.stage, reason: outcome.code, message: outcome.message, plan: plan!.changes, drift, ...(outcome.jobId ? { jobId: outcome.jobId } : {}) });
+      }
+      jobId = outcome.jobId;
+      appliedUpdates[d.listenerId] = { desiredHash: hash, confirmedAt: deps.clock.now().toISOString(), jobId };
+    } else if (applied && applied[d.listenerId]?.desiredHash !== hash) {
+      appliedUpdates[d.listenerId] = { desiredHash: hash, confirmedAt: deps.clock.now().toISOString() };
+    }
+
+    const changed = plan!.changes.length > 0;
+    const succeeded = changed ? (drift ? 'drift-repaired' : 'changed') : 'in-sync';
+    if (options.verify === false) {
+      return done({ outcome: succeeded, plan: plan!.changes, drift, ...(jobId ? { jobId } : {}), probe: { verdict: 'skipped', reasons: ['verification turned off for this run'] } });
+    }
+    const probe = await verifyListener(deps, d, serverCertificate!.fingerprintSha256, canary);
+    if (probe.verdict !== 'passed') {
+      return done({ outcome: 'failed', stage: 'verify', reason: 'VerifyFailed', message: probe.reasons.join('; '), plan: plan!.changes, drift, probe, ...(jobId ? { jobId } : {}) });
+    }
+    return done({ outcome: succeeded, plan: plan!.changes, drift, probe, ...(jobId ? { jobId } : {}) });
+  };
+
+  const results = await mapWithConcurrency(selected, config.concurrency, async (d) => {
+    const result = await reconcileOne(d);
+    log.info('listener reconciled', {
+      listenerId: result.listenerId, region: result.region, outcome: result.outcome, plan: result.plan, rule: result.rule,
+      reason: result.reason, jobId: result.jobId, probe: result.probe?.verdict, durationMs: result.durationMs, mode: options.mode,
+    });
+    return result;
+  });
+
+  if (options.mode === 'apply' && applied && Object.keys(appliedUpdates).length) {
+    try {
+      await deps.applied.save({ ...applied, ...appliedUpdates });
+    } catch (err) {
+      log.warn('applied-state record not saved: the next run may report a drift as a change', errorFields(err));
+    }
+  }
+
+  const report: RunReport = { runId: options.runId, mode: options.mode, results, summary: summarize(results, Date.now() - started) };
+  log.info(summaryLine(report), { summary: report.summary, mode: options.mode });
+  return report;
+}
+
+/** Batched reads per region: ListListeners then ListServerGroups, `readBatchSize` ids per call. */
+async function gatherListeners(deps: ReconcileDeps, desired: ListenerMtls[], retry: RetryContext): Promise<Map<string, Gathered>> {
+  const out = new Map<string, Gathered>();
+  const regions = [...new Set(desired.map((d) => d.region))];
+  for (const region of regions) {
+    const ids = desired.filter((d) => d.region === region).map((d) => d.listenerId);
+    const listeners = new Map<string, ListenerAttributes>();
+    await mapWithConcurrency(chunk(ids, deps.config.readBatchSize), deps.config.concurrency, async (batch) => {
+      try {
+        const found = await withRetries(() => deps.gateway.getListeners(region, batch), retry);
+        for (const id of batch) {
+          const l = found.get(id);
+          if (l) listeners.set(id, l);
+        }
+      } catch (err) {
+        for (const id of batch) out.set(id, { ok: false, code: errorCode(err) ?? 'Unknown', message: `listener read failed: ${(err as Error).message}` });
+      }
+    });
+    const groupIds = [...new Set([...listeners.values()].map((l) => l.serverGroupId).filter((g): g is string => !!g))];
+    const groups = new Map<string, ServerGroupAttributes>();
+    const groupErrors = new Map<string, Error>();
+    await mapWithConcurrency(chunk(groupIds, deps.config.readBatchSize), deps.config.concurrency, async (batch) => {
+      try {
+        const found = await withRetries(() => deps.gateway.getServerGroups(region, batch), retry);
+        for (const [id, g] of found) groups.set(id, g);
+      } catch (err) {
+        for (const id of batch) groupErrors.set(id, err as Error);
+      }
+    });
+    for (const id of ids) {
+      if (out.has(id)) continue;
+      const listener = listeners.get(id);
+      const groupError = listener?.serverGroupId ? groupErrors.get(listener.serverGroupId) : undefined;
+      if (groupError) {
+        out.set(id, { ok: false, code: errorCode(groupError) ?? 'Unknown', message: `server group read failed: ${groupError.message}` });
+        continue;
+      }
+      out.set(id, { ok: true, listener, serverGroup: listener?.serverGroupId ? groups.get(listener.serverGroupId) : undefined });
+    }
+  }
+  return out;
+}
+
+/** Handshakes with the canary and without a client certificate, retried a little when they disagree with the declaration. */
+async function verifyListener(
+  deps: ReconcileDeps,
+  d: ListenerMtls,
+  expectedFingerprint: string,
+  canary: (k: 'current') => Promise<CanaryCredentials>,
+): Promise<VerifyReport> {
+  const { config } = deps;
+  let credentials: CanaryCredentials | undefined;
+  if (d.mutualAuth) {
+    try {
+      credentials = await canary('current');
+    } catch (err) {
+      return { verdict: 'failed', reasons: [`no canary client certificate: ${(err as Error).message}`] };
+    }
+  }
+  const request = { host: d.probe.address, port: d.probe.port, servername: d.probe.sni, request: d.probe.request, httpHost: d.probe.host, timeoutMs: config.probeTimeoutMs };
+  let report: VerifyReport = { verdict: 'failed', reasons: ['not run'] };
+  for (let attempt = 1; attempt <= config.verifyAttempts; attempt += 1) {
+    const [withCert, withoutCert] = await Promise.all([
+      credentials
+        ? deps.prober.probe({ ...request, clientCertificateChainPem: credentials.certificateChainPem, clientKeyPem: credentials.privateKeyPem })
+        : Promise.resolve<ProbeResult | undefined>(undefined),
+      deps.prober.probe(request),
+    ]);
+    report = judgeProbes(d, expectedFingerprint, { ...(withCert ? { withClientCertificate: withCert } : {}), withoutClientCertificate: withoutCert });
+    if (report.verdict === 'passed' || attempt === config.verifyAttempts) break;
+    await deps.sleep(config.verifyRetryDelayMs * attempt);
+  }
+  return report;
+}

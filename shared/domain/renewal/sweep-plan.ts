@@ -1,0 +1,89 @@
+/**
+ * A sweep's plan as data: which certificates to look at (from the index keys listed up to now and the pending
+ * renewals found), deduplicated, cut into batches for renew-worker. Pure, so a test can read the plan.
+ */
+import { CERTIFICATE_ID_PATTERN, parseRenewalIndexKey, renewalIndexUpperBound } from './schedule.js';
+
+export const PENDING_PREFIX = 'pending/';
+
+/** One certificate for renew-worker to review. */
+export interface RenewalWorkItem {
+  certificateId: string;
+  /** Index keys that pointed here; the worker removes those that are no longer this record's key. */
+  indexKeys?: string[];
+  /** A pending renewal object's generation: the worker finishes it. */
+  pendingGeneration?: number;
+  /** From a `renew.requested` event. */
+  request?: { eventId: string; force: boolean; generation?: number };
+}
+
+export interface SweepPlan {
+  items: RenewalWorkItem[];
+  batches: RenewalWorkItem[][];
+  /** Keys under the index or pending prefix that are not ours to act on (malformed, foreign). */
+  ignoredKeys: string[];
+  /** Due items left for the next sweep because of `maxItems`. */
+  deferred: number;
+}
+
+/** `pending/<id>.json` or `pending/<id>/g<generation>.json`. */
+export function parsePendingKey(key: string): { certificateId: string; generation?: number } | undefined {
+  const m = key.match(/^pending\/([^/]+?)(?:\/g(\d{1,9}))?\.json$/);
+  if (!m || !CERTIFICATE_ID_PATTERN.test(m[1])) return undefined;
+  return { certificateId: m[1], generation: m[2] === undefined ? undefined : Number(m[2]) };
+}
+
+export function planSweep(input: {
+  indexKeys: string[];
+  pendingKeys: string[];
+  now: Date;
+  batchSize: number;
+  maxItems: number;
+}): SweepPlan {
+  const bound = renewalIndexUpperBound(input.now);
+  const byId = new Map<string, RenewalWorkItem>();
+  const ignoredKeys: string[] = [];
+  let deferred = 0;
+  const take = (id: string): RenewalWorkItem | undefined => {
+    const existing = byId.get(id);
+    if (existing) return existing;
+    if (byId.size >= input.maxItems) {
+      deferred += 1;
+      return undefined;
+    }
+    const item: RenewalWorkItem = { certificateId: id };
+    byId.set(id, item);
+    return item;
+  };
+  // Pending renewals first: they are crashes or races to finish, and must not be cut off by maxItems.
+  for (const key of input.pendingKeys) {
+    const parsed = parsePendingKey(key);
+    // A first issuance (generation 1, or the unversioned form) belongs to the API's idempotent retry, not to renewal.
+    if (!parsed || parsed.generation === undefined || parsed.generation < 2) {
+      ignoredKeys.push(key);
+      continue;
+    }
+    const item = take(parsed.certificateId);
+    if (item) item.pendingGeneration = Math.max(item.pendingGeneration ?? 0, parsed.generation);
+  }
+  for (const key of input.indexKeys) {
+    if (key >= bound) continue;
+    const entry = parseRenewalIndexKey(key);
+    if (!entry) {
+      ignoredKeys.push(key);
+      continue;
+    }
+    const item = take(entry.certificateId);
+    if (item) item.indexKeys = [...(item.indexKeys ?? []), key];
+  }
+  const items = [...byId.values()];
+  const size = Math.max(1, input.batchSize);
+  const batches: RenewalWorkItem[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return { items, batches, ignoredKeys, deferred };
+}
+
+/** The pending object of a renewal to `generation` (the certificate service writes it; same layout). */
+export function pendingRenewalKey(certificateId: string, generation: number): string {
+  return `${PENDING_PREFIX}${certificateId}/g${generation}.json`;
+}

@@ -1,0 +1,363 @@
+/**
+ * renew-worker's work for one batch: per certificate, gather (record, and only when it can change the answer, the
+ * bundle's presence), decide with the pure policy, act (renew through the certificate service, or record a failure
+ * with backoff), then notify and keep the one index key per certificate right. Per-item errors never fail the batch:
+ * what is not finished stays in the index and the next sweep finds it again.
+ */
+import type { ClientCertificate } from '../client-certificate.js';
+import type { Clock, ObjectStore } from '../ports.js';
+import { isAppError, toPublicBody } from '../../errors/index.js';
+import { errorFields, type Logger } from '../../log/index.js';
+import {
+  expiringEvent,
+  renewalFailedEvent,
+  renewedEvent,
+  summarize,
+  type DownloadLink,
+  type WebhookEvent,
+  type WebhookSender,
+} from '../../notify/index.js';
+import { withFailure, type BackoffPolicy } from './backoff.js';
+import { expiringNoticeDue, nextExpiringNoticeAt } from './expiring.js';
+import { evaluateRenewal, type RenewalDecision, type RenewalReason } from './policy.js';
+import { renewalIndexKeyFor } from './review-time.js';
+import { pendingRenewalKey, type RenewalWorkItem } from './sweep-plan.js';
+import { batchResultKey, type BatchResult } from './sweep-results.js';
+
+export interface RenewedCertificate {
+  /** The record as the renewal left it (re-read by the adapter when the service does not return it). */
+  record: ClientCertificate;
+  downloads: Record<string, DownloadLink>;
+  /** server-key mode: the new .p12 password. */
+  p12Password?: string;
+}
+
+/** The certificate service's renewal, as the worker needs it (adapter in functions/renew-worker). */
+export interface CertificateRenewer {
+  renew(certificateId: string, options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason }): Promise<RenewedCertificate>;
+  /** A pending renewal whose record is already committed (a crash after the record write): clean up, and give back
+   * what the owner must still be told, if the pending object still holds it. */
+  finishCommitted?(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
+}
+
+export interface RenewalRecords {
+  get(id: string): Promise<ClientCertificate | undefined>;
+  put(record: ClientCertificate): Promise<void>;
+}
+
+/** How a failed renew call is handled. */
+export type RenewErrorKind = 'conflict' | 'gone' | 'throttled' | 'failure';
+
+export interface WorkerConfig {
+  concurrency: number;
+  csrKeyReuse: boolean;
+  backoff: BackoffPolicy;
+  throttleRetries: number;
+  expiringNoticeDays: number[];
+}
+
+export interface WorkerDeps {
+  store: ObjectStore;
+  records: RenewalRecords;
+  renewer: CertificateRenewer;
+  webhooks: WebhookSender;
+  clock: Clock;
+  log: Logger;
+  config: WorkerConfig;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  classifyError?: (err: unknown) => RenewErrorKind;
+}
+
+export type ItemResult = 'renewed' | 'failed' | 'skipped';
+
+export interface ItemOutcome {
+  certificateId: string;
+  result: ItemResult;
+  reason: string;
+  due: boolean;
+}
+
+/** Conflicts: someone else renewed or revoked it meanwhile. Throttling: slow down and retry here, not a failure. */
+export function classifyRenewError(err: unknown): RenewErrorKind {
+  if (!isAppError(err)) return 'failure';
+  if (err.status === 404) return 'gone';
+  if (err.status === 409) return 'conflict';
+  const codes = [err.code, (err.cause as { code?: unknown } | undefined)?.code].filter((c): c is string => typeof c === 'string');
+  if (err.retryable && codes.some((c) => /throttl|too_?many|rate_?limit/i.test(c))) return 'throttled';
+  return 'failure';
+}
+
+/** Failure events at the 1st, 2nd, 4th, 8th... failure: escalating without flooding the owner. */
+function shouldAnnounceFailure(failedAttempts: number): boolean {
+  return (failedAttempts & (failedAttempts - 1)) === 0;
+}
+
+function publicFailure(err: unknown): { code: string; message: string } {
+  const body = toPublicBody(err);
+  return { code: body.code, message: body.message };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+class Review {
+  private readonly events: WebhookEvent[] = [];
+  private readonly now: Date;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly item: RenewalWorkItem,
+    private readonly trigger: 'schedule' | 'event',
+  ) {
+    this.now = deps.clock.now();
+    this.log = deps.log.child({ certificateId: item.certificateId });
+  }
+
+  private classify(err: unknown): RenewErrorKind {
+    return (this.deps.classifyError ?? classifyRenewError)(err);
+  }
+
+  private async decide(record: ClientCertificate): Promise<RenewalDecision> {
+    const request = this.item.request;
+    const inputs = { now: this.now, request, pendingGeneration: this.item.pendingGeneration };
+    const options = { csrKeyReuse: this.deps.config.csrKeyReuse };
+    const decision = evaluateRenewal(record, inputs, options);
+    // Only a request (someone thinks something is wrong) is worth a HEAD on the bundle: a sweep's items are due by time.
+    if (!decision.due && decision.reason === 'NotDue' && request && !request.force) {
+      const bundleKey = record.current.bundle.p12 ?? record.current.bundle.certificate;
+      const bundlePresent = bundleKey ? await this.deps.store.exists(bundleKey) : false;
+      return evaluateRenewal(record, { ...inputs, bundlePresent }, options);
+    }
+    return decision;
+  }
+
+  private async renewWithRetries(record: ClientCertificate, reason: RenewalReason) {
+    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const random = this.deps.random ?? Math.random;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.deps.renewer.renew(record.id, { trigger: this.trigger, expectedGeneration: record.current.generation, reason });
+      } catch (err) {
+        if (this.classify(err) !== 'throttled' || attempt >= this.deps.config.throttleRetries) throw err;
+        // Full jitter: throttled workers spread out instead of hitting the CA's rate limit again together.
+        await sleep(Math.round(random() * Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** The one index key this record should have; remove the others that pointed here. */
+  private async reindex(record: ClientCertificate | undefined, alreadyWritten: string[]): Promise<void> {
+    const wanted = record ? renewalIndexKeyFor(record, this.now, this.deps.config.expiringNoticeDays) : undefined;
+    const found = this.item.indexKeys ?? [];
+    if (wanted && !found.includes(wanted) && !alreadyWritten.includes(wanted)) await this.deps.store.put(wanted, '');
+    for (const key of found) if (key !== wanted && !alreadyWritten.includes(key)) await this.deps.store.delete(key);
+  }
+
+  private async notify(record: ClientCertificate): Promise<void> {
+    const url = record.notify?.webhookUrl;
+    if (!url) return;
+    for (const event of this.events) await this.deps.webhooks.send(url, record.tenant, event);
+  }
+
+  private renewedEventFor(before: ClientCertificate, renewed: RenewedCertificate, reason: string) {
+    return renewedEvent(
+      {
+        certificate: summarize(renewed.record),
+        reason,
+        previous: { generation: before.current.generation, serialNumber: before.current.serialNumber, notAfter: before.current.notAfter },
+        downloads: renewed.downloads,
+        ...(renewed.p12Password ? { p12Password: renewed.p12Password } : {}),
+      },
+      this.now,
+    );
+  }
+
+  async run(): Promise<ItemOutcome> {
+    const id = this.item.certificateId;
+    const outcome = (result: ItemResult, reason: string, due: boolean): ItemOutcome => ({ certificateId: id, result, reason, due });
+    const record = await this.deps.records.get(id);
+    if (!record) {
+      await this.reindex(undefined, []);
+      return outcome('skipped', 'NotFound', false);
+    }
+    if (this.item.pendingGeneration !== undefined && this.item.pendingGeneration <= record.current.generation) {
+      return this.finishCommitted(record, this.item.pendingGeneration);
+    }
+
+    const decision = await this.decide(record);
+    let current = record;
+    let changed = false;
+    let result: ItemOutcome;
+    let indexWritten: string[] = [];
+
+    if (decision.due) {
+      try {
+        const renewed = await this.renewWithRetries(record, decision.reason);
+        current = renewed.record;
+        // The service indexed the new generation and removed the old generation's key itself.
+        indexWritten = [renewalIndexKeyFor(current, this.now, this.deps.config.expiringNoticeDays), renewalIndexKeyFor(record, this.now, this.deps.config.expiringNoticeDays)].filter((k): k is string => !!k);
+        this.events.push(this.renewedEventFor(record, renewed, decision.reason));
+        this.log.info('certificate renewed', { reason: decision.reason, generation: current.current.generation, notAfter: current.current.notAfter, trigger: this.trigger });
+        result = outcome('renewed', decision.reason, true);
+      } catch (err) {
+        const kind = this.classify(err);
+        const fresh = (await this.deps.records.get(id)) ?? undefined;
+        if (!fresh) {
+          await this.reindex(undefined, []);
+          return outcome('skipped', 'NotFound', true);
+        }
+        current = fresh;
+        if (kind === 'conflict' || kind === 'gone' || fresh.current.generation !== record.current.generation) {
+          // Renewed (by the API, another worker, or this call before it failed late) or revoked meanwhile.
+          this.log.info('renewal skipped: changed meanwhile', { reason: decision.reason, generation: fresh.current.generation, ...errorFields(err) });
+          result = outcome('skipped', fresh.status === 'REVOKED' ? 'Revoked' : 'AlreadyRenewed', true);
+        } else {
+          const random = this.deps.random ?? Math.random;
+          current = { ...fresh, renewal: withFailure(fresh.renewal, publicFailure(err), this.now, this.deps.config.backoff, random), updatedAt: this.now.toISOString() };
+          changed = true;
+          this.log.warn('renewal failed', { reason: decision.reason, attempt: current.renewal.failedAttempts, nextAttemptAt: current.renewal.nextAttemptAt, ...errorFields(err) });
+          if (shouldAnnounceFailure(current.renewal.failedAttempts)) {
+            this.events.push(renewalFailedEvent({ certificate: summarize(current), error: current.renewal.lastFailure!, failedAttempts: current.renewal.failedAttempts, nextAttemptAt: current.renewal.nextAttemptAt }, this.now));
+          }
+          result = outcome('failed', decision.reason, true);
+        }
+      }
+    } else if (decision.reason === 'NewCsrRequired') {
+      result = outcome('failed', 'NewCsrRequired', true);
+      const asked = record.renewal.lastFailure?.code === 'NEW_CSR_REQUIRED';
+      // Look again at the next expiry notice (or at expiry): nothing else can change until the owner sends a CSR.
+      const failing = { ...record, renewal: { ...record.renewal, failedAttempts: Math.max(1, record.renewal.failedAttempts) } };
+      const nextAttemptAt = nextExpiringNoticeAt(failing, this.now, this.deps.config.expiringNoticeDays) ?? new Date(record.current.notAfter);
+      if (!asked || new Date(record.renewal.nextAttemptAt ?? 0) <= this.now) {
+        const failure = { code: 'NEW_CSR_REQUIRED', message: 'Key reuse is disabled: submit a new CSR to renew this certificate.' };
+        const renewal = asked
+          ? { ...record.renewal, nextAttemptAt: nextAttemptAt.toISOString() }
+          : withFailure(record.renewal, failure, this.now, this.deps.config.backoff, Math.random, { nextAttemptAt });
+        current = { ...record, renewal, updatedAt: this.now.toISOString() };
+        changed = true;
+        if (!asked) {
+          this.events.push(renewalFailedEvent({ certificate: summarize(current), error: failure, failedAttempts: renewal.failedAttempts, nextAttemptAt: renewal.nextAttemptAt, ownerAction: 'submit-new-csr' }, this.now));
+        }
+      }
+    } else {
+      result = outcome('skipped', decision.reason, false);
+    }
+
+    const notice = expiringNoticeDue(current, this.now, this.deps.config.expiringNoticeDays);
+    if (notice) {
+      current = { ...current, renewal: { ...current.renewal, expiringNotified: notice.notified }, updatedAt: this.now.toISOString() };
+      changed = true;
+      this.events.push(
+        expiringEvent(
+          {
+            certificate: summarize(current),
+            daysLeft: notice.daysLeft,
+            thresholdDays: notice.thresholdDays,
+            why: current.autoRenew ? 'renewal-failing' : 'auto-renew-disabled',
+            ...(current.renewal.lastFailure ? { lastFailure: current.renewal.lastFailure } : {}),
+          },
+          this.now,
+        ),
+      );
+    }
+    // Record first, then notify: a notice is sent at most once per threshold even if this invocation is retried.
+    if (changed) await this.deps.records.put(current);
+    await this.reindex(current, indexWritten);
+    await this.notify(current);
+    return result;
+  }
+
+  /** The pending renewal's record is already written: only the clean-up (and maybe the owner's event) is left. */
+  private async finishCommitted(record: ClientCertificate, generation: number): Promise<ItemOutcome> {
+    const finished = this.deps.renewer.finishCommitted ? await this.deps.renewer.finishCommitted(record.id, generation) : undefined;
+    if (!this.deps.renewer.finishCommitted) await this.deps.store.delete(pendingRenewalKey(record.id, generation));
+    const current = finished?.record ?? record;
+    if (finished && generation === record.current.generation) {
+      const before = record.previous[0];
+      this.events.push(
+        renewedEvent(
+          {
+            certificate: summarize(current),
+            reason: 'PendingRenewal',
+            previous: before ? { generation: before.generation, serialNumber: before.serialNumber, notAfter: before.notAfter } : { generation: generation - 1, serialNumber: '', notAfter: '' },
+            downloads: finished.downloads,
+            ...(finished.p12Password ? { p12Password: finished.p12Password } : {}),
+          },
+          this.now,
+        ),
+      );
+    }
+    await this.reindex(current, []);
+    await this.notify(current);
+    this.log.info('pending renewal cleaned up', { generation });
+    return { certificateId: record.id, result: 'skipped', reason: 'PendingCleanedUp', due: false };
+  }
+}
+
+export function reviewCertificate(deps: WorkerDeps, item: RenewalWorkItem, trigger: 'schedule' | 'event'): Promise<ItemOutcome> {
+  return new Review(deps, item, trigger).run();
+}
+
+export async function runWorkerBatch(
+  deps: WorkerDeps,
+  payload: { sweepId: string; trigger: 'schedule' | 'event' | 'manual'; batch: number; batches: number; items: RenewalWorkItem[] },
+): Promise<BatchResult> {
+  const startedAt = deps.clock.now();
+  const trigger = payload.trigger === 'event' ? 'event' : 'schedule';
+  const outcomes = await mapLimit(payload.items, deps.config.concurrency, async (item) => {
+    try {
+      return await reviewCertificate(deps, item, trigger);
+    } catch (err) {
+      // Reading or writing the record failed: nothing was changed that the next sweep cannot redo.
+      deps.log.error('renewal review failed', { certificateId: item.certificateId, ...errorFields(err) });
+      return { certificateId: item.certificateId, result: 'failed', reason: 'ReviewError', due: true } satisfies ItemOutcome;
+    }
+  });
+  const skippedBy: Record<string, number> = {};
+  for (const o of outcomes) if (o.result === 'skipped') skippedBy[o.reason] = (skippedBy[o.reason] ?? 0) + 1;
+  const count = (r: ItemResult) => outcomes.filter((o) => o.result === r).length;
+  const result: BatchResult = {
+    sweepId: payload.sweepId,
+    trigger: payload.trigger,
+    batch: payload.batch,
+    batches: payload.batches,
+    reviewed: outcomes.length,
+    due: outcomes.filter((o) => o.due && o.result !== 'skipped').length,
+    renewed: count('renewed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    skippedBy,
+    startedAt: startedAt.toISOString(),
+    finishedAt: deps.clock.now().toISOString(),
+  };
+  deps.log.info('renewal batch finished', {
+    sweepId: result.sweepId,
+    batch: result.batch,
+    batches: result.batches,
+    reviewed: result.reviewed,
+    due: result.due,
+    renewed: result.renewed,
+    failed: result.failed,
+    skipped: result.skipped,
+    durationMs: Date.parse(result.finishedAt) - startedAt.getTime(),
+  });
+  try {
+    await deps.store.put(batchResultKey(payload.sweepId, payload.batch, payload.batches), JSON.stringify(result), { contentType: 'application/json' });
+  } catch (err) {
+    deps.log.warn('batch result not stored', { sweepId: payload.sweepId, batch: payload.batch, ...errorFields(err) });
+  }
+  return result;
+}

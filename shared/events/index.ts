@@ -1,0 +1,4 @@
+export * from './fc-event.js';
+export * from './timer.js';
+export * from './cloudevent.js';
+export * from './renewal.js';

@@ -1,0 +1,92 @@
+/**
+ * The FC 3.0 HTTP-trigger event, parsed once into the request shape handlers use. FC hands the event over as a
+ * Buffer holding JSON; the local runner and tests may pass a string or an object: all three are accepted.
+ */
+import { z } from 'zod';
+import { AppError, ValidationError } from '../errors/index.js';
+
+/** The largest request body the API reads (issue 4): anything bigger is refused before it is decoded or parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The envelope is the platform's, not the caller's: unknown fields are tolerated here (bodies are strict). */
+export const HttpTriggerEventSchema = z.object({
+  version: z.string().optional(),
+  rawPath: z.string().min(1).max(4096),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
+  queryParameters: z.record(z.string(), z.union([z.string(), z.array(z.string())])).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().default(false),
+  requestContext: z
+    .object({
+      requestId: z.string().optional(),
+      http: z.object({ method: z.string().min(1), path: z.string().optional(), sourceIp: z.string().optional() }).loose(),
+    })
+    .loose(),
+});
+export type HttpTriggerEvent = z.infer<typeof HttpTriggerEventSchema>;
+
+export interface HttpRequest {
+  method: string;
+  /** As received: percent-encoding and dot segments untouched, so the router can refuse them. */
+  rawPath: string;
+  /** Lower-case names; repeated headers joined with ", " as HTTP allows. */
+  headers: Record<string, string>;
+  query: Record<string, string | string[]>;
+  body: Buffer;
+  requestId: string;
+  sourceIp?: string;
+  /** Set by the JSON body middleware: the parsed body, `undefined` when there was none. */
+  json?: unknown;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  isBase64Encoded: boolean;
+  body: string;
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor() {
+    super('PAYLOAD_TOO_LARGE', 413, `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  }
+}
+
+function decodeEnvelope(raw: unknown): unknown {
+  if (Buffer.isBuffer(raw) || raw instanceof Uint8Array) raw = Buffer.from(raw).toString('utf8');
+  if (typeof raw === 'string') {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new ValidationError('INVALID_EVENT', 'The function was invoked with an event that is not an HTTP-trigger event.');
+    }
+  }
+  return raw;
+}
+
+export function parseHttpEvent(raw: unknown, context?: { requestId?: string }): HttpRequest {
+  const parsed = HttpTriggerEventSchema.safeParse(decodeEnvelope(raw));
+  if (!parsed.success) {
+    throw new ValidationError('INVALID_EVENT', 'The function was invoked with an event that is not an HTTP-trigger event.');
+  }
+  const event = parsed.data;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers)) {
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const text = event.body ?? '';
+  // Checked on the encoded length first so a huge body is never decoded into memory.
+  const encodedLimit = event.isBase64Encoded ? Math.ceil((MAX_BODY_BYTES * 4) / 3) + 4 : MAX_BODY_BYTES * 4;
+  if (text.length > encodedLimit) throw new PayloadTooLargeError();
+  const body = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError();
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    rawPath: event.rawPath,
+    headers,
+    query: event.queryParameters ?? {},
+    body,
+    requestId: event.requestContext.requestId ?? context?.requestId ?? 'unknown',
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+}

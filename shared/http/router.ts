@@ -1,0 +1,121 @@
+/**
+ * Routes as data: method + path pattern (`/v1/certificates/:id/links`) + optional zod schemas for the body and
+ * the query. The router matches on the raw path, refuses dot segments and bad percent-encoding, validates the
+ * inputs once, and hands the handler typed values. Param values are only decoded, never trusted: handlers
+ * check them (e.g. certificate ids) before using them in a storage key.
+ */
+import { z } from 'zod';
+import { AppError, ValidationError } from '../errors/index.js';
+import type { HttpRequest, HttpResponse } from './event.js';
+
+export interface RouteInput<TBody, TQuery> {
+  request: HttpRequest;
+  params: Record<string, string>;
+  body: TBody;
+  query: TQuery;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  /** Body schema; without one a non-empty body is refused. An empty body is validated as `{}`. */
+  body?: z.ZodType;
+  /** Query schema; without one any query parameter is refused. */
+  query?: z.ZodType;
+  handle(input: RouteInput<unknown, unknown>): Promise<HttpResponse>;
+}
+
+/** Keeps each route's handler typed by its schemas while the table stays a plain array. */
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(definition: {
+  method: Route['method'];
+  path: string;
+  body?: B;
+  query?: Q;
+  handle(input: RouteInput<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : Record<string, never>>): Promise<HttpResponse>;
+}): Route {
+  return definition as unknown as Route;
+}
+
+export class RouteNotFoundError extends AppError {
+  constructor() {
+    super('ROUTE_NOT_FOUND', 404, 'No such endpoint.');
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor() {
+    super('METHOD_NOT_ALLOWED', 405, 'This endpoint does not accept that method.');
+  }
+}
+
+/** zod issues as machine-readable details; messages never carry the input values. */
+export function validationError(error: z.ZodError, where: 'body' | 'query'): ValidationError {
+  const issues = error.issues.slice(0, 20).map((issue) => ({
+    path: issue.path.map(String).join('.') || where,
+    code: issue.code,
+    message: issue.message,
+  }));
+  return new ValidationError('VALIDATION_FAILED', `The request ${where} is invalid.`, { details: { issues } });
+}
+
+function splitPath(rawPath: string): string[] {
+  const withoutQuery = rawPath.split('?')[0];
+  const segments = withoutQuery.split('/').slice(1);
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  return segments.map((segment) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new ValidationError('INVALID_PATH', 'The request path is not valid percent-encoding.');
+    }
+    if (segment === '.' || segment === '..' || decoded === '.' || decoded === '..') {
+      throw new ValidationError('INVALID_PATH', 'The request path must not contain dot segments.');
+    }
+    return decoded;
+  });
+}
+
+function matchPattern(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i += 1) {
+    if (pattern[i].startsWith(':')) params[pattern[i].slice(1)] = segments[i];
+    else if (pattern[i] !== segments[i]) return undefined;
+  }
+  return params;
+}
+
+export function createRouter(routes: Route[]): (request: HttpRequest) => Promise<HttpResponse> {
+  const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
+  return async (request) => {
+    const segments = splitPath(request.rawPath);
+    let pathMatched = false;
+    for (const { route: r, pattern } of table) {
+      const params = matchPattern(pattern, segments);
+      if (!params) continue;
+      pathMatched = true;
+      if (r.method !== request.method) continue;
+
+      let body: unknown = undefined;
+      if (r.body) {
+        const parsed = r.body.safeParse(request.json ?? {});
+        if (!parsed.success) throw validationError(parsed.error, 'body');
+        body = parsed.data;
+      } else if (request.json !== undefined) {
+        throw new ValidationError('VALIDATION_FAILED', 'This endpoint takes no request body.');
+      }
+
+      let query: unknown = {};
+      if (r.query) {
+        const parsed = r.query.safeParse(request.query);
+        if (!parsed.success) throw validationError(parsed.error, 'query');
+        query = parsed.data;
+      } else if (Object.keys(request.query).length > 0) {
+        throw new ValidationError('VALIDATION_FAILED', 'This endpoint takes no query parameters.');
+      }
+      return r.handle({ request, params, body, query });
+    }
+    throw pathMatched ? new MethodNotAllowedError() : new RouteNotFoundError();
+  };
+}

@@ -1,0 +1,27 @@
+/** .p12 passwords: generated ones carry 144 random bits; given ones are 12..128 printable ASCII characters. */
+import { randomBytes } from 'node:crypto';
+import { PkiError } from './errors.js';
+
+export const P12_PASSWORD_MIN_LENGTH = 12;
+export const P12_PASSWORD_MAX_LENGTH = 128;
+
+/**
+ * 18 random bytes as base64url: 24 characters from [A-Za-z0-9_-], 144 bits. Safe in URLs, shells, curl's
+ * `--cert file:PASS` and every importer's password box.
+ */
+export function generateP12Password(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/**
+ * Printable ASCII only: PKCS#12 encodes the password as BMPString for the MAC and as raw bytes for PBES2, and
+ * importers disagree on non-ASCII text, so such a password could open in one tool and not in another.
+ */
+export function checkP12Password(password: string): void {
+  if (typeof password !== 'string' || password.length < P12_PASSWORD_MIN_LENGTH || password.length > P12_PASSWORD_MAX_LENGTH) {
+    throw new PkiError('P12_PASSWORD_INVALID', `The .p12 password must be ${P12_PASSWORD_MIN_LENGTH} to ${P12_PASSWORD_MAX_LENGTH} characters long.`);
+  }
+  if (!/^[\x20-\x7e]+$/.test(password)) {
+    throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password may only contain printable ASCII characters.');
+  }
+}
