@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setLogSink } from '../shared/log/index.js';
 import { startLocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
 
@@ -89,6 +90,8 @@ function hasFailedDelivery(body: unknown): boolean {
 }
 
 async function inProcess(fn: string, request: Request): Promise<boolean> {
+  // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
+  setLogSink((line) => process.stderr.write(line + '\n'));
   const stack = await startLocalStack({
     dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
     sYamlPath: `${PROJECT_ROOT}/s.yaml`,

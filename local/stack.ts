@@ -21,9 +21,9 @@ import { startControlServer, UnknownFunctionError, type EventDelivery } from './
 import { toCloudEvent } from './runner/cloud-events.js';
 import { startTimers, timerEvent } from './runner/timers.js';
 import { writeStackFiles } from './runner/stack-file.js';
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from './runner/emulator.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
 
-export type { EmulatorHandle } from './runner/emulator.js';
+export type { Emulator } from './emulator/index.js';
 
 export const LOCAL_ACCOUNT_ID = '1234567890123456';
 
@@ -32,8 +32,9 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Default: s.yaml at the project root; `code: ./dist/<fn>` is served from functions/<fn>/ beside it. */
   sYamlPath?: string;
-  /** 0 (default) = random. `api` is the first HTTP-triggered function's port; the next ones get api+1, ... */
-  ports?: { api?: number; control?: number; rpc?: number; oss?: number; fc?: number };
+  /** 0 (default) = random. `api` is the first HTTP-triggered function's port; the next ones get api+1, ...
+   *  `listeners` are the data-plane ports of the emulator's seeded TCPSSL listeners. */
+  ports?: { api?: number; control?: number; rpc?: number; oss?: number; fc?: number; listeners?: number[] };
   /** Passed to startEmulator (jobDelayMs, seed, dataPlane, credentials, listener ports, ...). */
   emulatorOptions?: Partial<EmulatorOptions>;
   /** Run timer triggers on their schedule (default false: tests fire them with fireTimer()). */
@@ -76,7 +77,7 @@ export interface LocalStack {
   controlUrl: string;
   /** Base URL per HTTP-triggered resource. */
   httpUrls: Record<string, string>;
-  emulator: EmulatorHandle;
+  emulator: Emulator;
   stackInfo: StackInfo;
   dataDir: string;
   /** The env each loaded function was built with, by resource name. */
@@ -100,19 +101,16 @@ interface LoadedResource {
   triggers: LocalTrigger[];
 }
 
-function credentialsOf(emulator: EmulatorHandle): { accessKeyId: string; accessKeySecret: string; securityToken?: string } {
-  return Array.isArray(emulator.credentials) ? emulator.credentials[0] : emulator.credentials;
-}
-
-function factsOf(emulator: EmulatorHandle): EmulatorFacts {
+function factsOf(emulator: Emulator): EmulatorFacts {
   return {
     region: emulator.region,
-    rpcUrl: emulator.rpcUrl ?? `http://${emulator.rpcEndpoint}`,
+    rpcUrl: emulator.rpcUrl,
     ossEndpoint: emulator.ossEndpoint,
     fcEndpoint: emulator.fcEndpoint,
     bucket: emulator.bucket,
-    credentials: credentialsOf(emulator),
+    credentials: emulator.credentials,
     subCaIdentifier: emulator.ca.subCaIdentifier,
+    rootIdentifier: emulator.ca.rootIdentifier,
   };
 }
 
@@ -139,15 +137,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const emulator = await startEmulator({
     ...options.emulatorOptions,
     dataDir: join(dataDir, 'emulator'),
-    ports: { ...(options.emulatorOptions?.ports ?? {}), rpc: ports.rpc, oss: ports.oss, fc: ports.fc },
+    ports: {
+      rpc: ports.rpc ?? options.emulatorOptions?.ports?.rpc,
+      oss: ports.oss ?? options.emulatorOptions?.ports?.oss,
+      fc: ports.fc ?? options.emulatorOptions?.ports?.fc,
+      listeners: ports.listeners ?? options.emulatorOptions?.ports?.listeners,
+    },
   });
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   try {
     const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
     const facts = factsOf(emulator);
-    const emuEnv = typeof emulator.env === 'function' ? { ...emulatorEnv(facts), ...emulator.env() } : emulatorEnv(facts);
+    const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
     const localEnv = localDevEnv(secrets, facts);
-    const creds = credentialsOf(emulator);
+    const creds = emulator.credentials;
     const runtime = {
       region: emulator.region,
       accountId: LOCAL_ACCOUNT_ID,
@@ -158,8 +161,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const loaded: LoadedResource[] = [];
     for (const p of planned) {
       const spec = functionSpec(p.resourceName, p.props, dirname(sYamlPath));
-      const unresolved = unresolvedVariables(p.props.environmentVariables);
-      if (unresolved.length > 0) log(JSON.stringify({ level: 'info', msg: 'env not set locally (s.yaml ${env()} without a value)', fn: p.resourceName, unresolved }));
       const env = buildFunctionEnv({
         spec,
         accountId: LOCAL_ACCOUNT_ID,
@@ -167,6 +168,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         local: localEnv,
         overrides: { ...options.env, ...options.functionEnv?.[p.resourceName], ...options.functionEnv?.[p.props.functionName] },
       });
+      // s.yaml ${env('X')} without a value that no local layer fills either: the function will see it unset.
+      const unset = unresolvedVariables(p.props.environmentVariables).filter((name) => env[name] === undefined);
+      if (unset.length > 0) log(JSON.stringify({ level: 'warn', msg: 'env not set locally', fn: p.resourceName, unset }));
       loaded.push({ resourceName: p.resourceName, fn: await loadLocalFunction(spec, env, runtime), triggers: p.triggers });
     }
 
@@ -198,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // FC async invocations (renew-scheduler -> renew-worker) arrive at the emulator's FC server.
     for (const r of loaded) {
       const asyncConfig = (r.fn.spec.props.asyncInvokeConfig ?? {}) as { maxAsyncRetryAttempts?: number };
-      emulator.fc?.register(r.fn.spec.functionName, (payload: Buffer) => r.fn.invoke(payload), {
+      emulator.fc.register(r.fn.spec.functionName, (payload: Buffer) => r.fn.invoke(payload), {
         maxAsyncRetryAttempts: asyncConfig.maxAsyncRetryAttempts,
       });
     }
@@ -246,6 +250,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const control = await startControlServer({
       devToken: secrets.devToken,
       port: ports.control ?? 0,
+      onAccess: (entry) => log(JSON.stringify({ level: 'info', msg: 'control', ...entry })),
       target: {
         describe: () =>
           loaded.map((r) => ({
@@ -296,7 +301,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const idle = async () => {
       // An async invocation may start timers' or events' work and vice versa: loop until both are quiet.
       for (;;) {
-        await emulator.fc?.idle();
+        await emulator.fc.idle();
         if (background.size === 0) return;
         await Promise.allSettled([...background]);
       }

@@ -2,7 +2,8 @@
  * `npm start`: the emulator and every function of s.yaml on fixed local ports, state under `.local/`, timers on
  * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
  * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
- * LOCAL_FC_PORT (8703); LOCAL_TIMERS=false turns the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
+ * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
+ * the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
  */
 import { relative } from 'node:path';
 import { startLocalStack, type LocalStack } from './stack.js';
@@ -14,6 +15,16 @@ function port(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (got ${raw})`);
   return n;
+}
+
+function portList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((p, i) => {
+    const n = Number(p.trim());
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be comma-separated port numbers (item ${i + 1}: ${p})`);
+    return n;
+  });
 }
 
 function tryIt(stack: LocalStack, dataDir: string): string {
@@ -56,6 +67,7 @@ async function main(): Promise<void> {
       rpc: port('LOCAL_RPC_PORT', 8701),
       oss: port('LOCAL_OSS_PORT', 8702),
       fc: port('LOCAL_FC_PORT', 8703),
+      listeners: portList('LOCAL_LISTENER_PORTS', [8443, 8444]),
     },
     timers: process.env.LOCAL_TIMERS !== 'false',
     writeStackFile: true,

@@ -1,6 +1,6 @@
 // Bundles each function under functions/<name>/index.ts into dist/<name>/index.mjs (one file, no node_modules).
 import { build } from 'esbuild';
-import { readdirSync, existsSync, rmSync } from 'node:fs';
+import { readdirSync, existsSync, rmSync, readFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,5 +22,11 @@ for (const name of names) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  // Data files a function reads at run time (e.g. reconcile-listeners' config/listeners.yaml), listed as
+  // project-relative paths in functions/<name>/bundle-files.json and copied to the same path under dist/<name>/.
+  const extras = join(functionsDir, name, 'bundle-files.json');
+  if (existsSync(extras)) {
+    for (const file of JSON.parse(readFileSync(extras, 'utf8'))) cpSync(join(root, file), join(root, 'dist', name, file));
+  }
   console.log(`built dist/${name}/index.mjs`);
 }

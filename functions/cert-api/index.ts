@@ -1,2 +1,32 @@
-// placeholder: replaced by the cert-api issue
-export const handler = async () => ({ statusCode: 200, body: 'ok' });
+/**
+ * cert-api: the HTTP-trigger function that issues, renews and revokes client certificates (docs/api.md).
+ * Wiring only: routes in ./routes.ts, dependencies from the env in ./deps.ts, decisions in shared/certificates.
+ */
+import middy from '@middy/core';
+import { createRouter, httpErrors, httpEvent, jsonBody, type HttpResponse } from '../../shared/http/index.js';
+import { buildCertApiDeps } from './deps.js';
+import { certApiRoutes, type CertApiDeps } from './routes.js';
+
+export type { CertApiDeps } from './routes.js';
+
+export type CertApiHandler = (event: unknown, context?: unknown) => Promise<HttpResponse>;
+
+export function makeHandler(deps: CertApiDeps): CertApiHandler {
+  const handler = middy(createRouter(certApiRoutes(deps)))
+    .use(httpEvent())
+    .use(jsonBody())
+    .use(httpErrors({ log: deps.log }));
+  return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<HttpResponse>;
+}
+
+/** The FC handler with its dependencies built from `env` once (cold start). */
+export function createHandler(env: NodeJS.ProcessEnv = process.env): CertApiHandler {
+  return makeHandler(buildCertApiDeps(env));
+}
+
+let coldStart: CertApiHandler | undefined;
+
+export const handler: CertApiHandler = (event, context) => {
+  coldStart ??= createHandler(process.env);
+  return coldStart(event, context);
+};

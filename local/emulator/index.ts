@@ -16,6 +16,7 @@ import { PrivateCa, type ClientCertificateRecord } from './cas/pca.js';
 import { pcaProduct } from './cas/pca-actions.js';
 import { issueTestClientCertificate, type TestClientCertificate, type TestClientOptions } from './cas/test-clients.js';
 import { startFcServer, type FcServer } from './fc/server.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { FaultInjector } from './faults.js';
 import { startBackend, type Backend } from './nlb/backends.js';
 import { nlbProduct } from './nlb/actions.js';
@@ -104,6 +105,8 @@ export interface NlbHelpers {
   getServerGroup(serverGroupId: string): ServerGroup | undefined;
   serverGroups(): ServerGroup[];
   getJob(jobId: string): Job | undefined;
+  /** Configuration jobs (of one listener), oldest first. */
+  jobs(listenerId?: string): Job[];
   /** A change made behind the API's back (console, another tool): immediate, no job. */
   patchListener(listenerId: string, patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] }): Listener;
   patchServerGroup(serverGroupId: string, patch: Partial<Omit<ServerGroup, 'ServerGroupId'>>): ServerGroup;
@@ -156,6 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const bucket = options.bucket ?? 'nlb-mtls-local';
   const log = options.log ?? createLogger({ fn: 'emulator' });
   const accessKeys = options.credentials && options.credentials.length > 0 ? options.credentials : loadOrCreateCredentials(dataDir);
+  const releaseLock = lockDataDir(dataDir);
   const keysById = new Map(accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = new FaultInjector();
   const closers: Array<() => Promise<void> | void> = [];
@@ -163,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const closeAll = () =>
     (closing ??= (async () => {
       for (const close of [...closers].reverse()) await close();
+      releaseLock();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
     })());
 
@@ -187,7 +192,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       options.jobDelayMs ?? 300,
     );
     closers.push(() => nlb.close());
-    if (options.seed !== false) await seedTopology({ nlb, pca, certStore, listenerPorts: options.ports?.listeners });
+    if (options.seed !== false) await seedTopology({ nlb, pca, certStore });
+    // The seeded listeners (data plane on, in ListenerPort order) take the requested local ports; others any free one.
+    const seededOrder = nlb
+      .listeners()
+      .filter((l) => l.emulator.dataPlane)
+      .sort((a, b) => a.ListenerPort - b.ListenerPort || a.ListenerId.localeCompare(b.ListenerId))
+      .slice(0, 2);
+    const localPorts = new Map(seededOrder.map((l, i) => [l.ListenerId, options.ports?.listeners?.[i] ?? 0]));
 
     const rpc = await startRpcServer({
       faults,
@@ -228,6 +240,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       serverCertificate: (id) => certStore.getByIdentifier(id),
       caChain: (id) => (pca.getCa(id) ? pca.caChainPems(id) : undefined),
       backendAddress: (serverId) => backends.get(serverId),
+      localPort: (listenerId) => localPorts.get(listenerId) ?? 0,
     });
     if (dataPlaneOn) {
       await dataPlane.start();
@@ -241,11 +254,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       port: dataPlane.portOf(l.ListenerId) ?? 0,
       listenerPort: l.ListenerPort,
     });
-    const seededListeners = nlb
-      .listeners()
-      .filter((l) => l.emulator.dataPlane)
-      .sort((a, b) => a.ListenerPort - b.ListenerPort)
-      .map(describe);
+    const seededListeners = seededOrder.map(describe);
     const seedCertificate = certStore.list().find((c) => c.name === SEED_HOST);
     const primary = accessKeys[0];
 
@@ -255,6 +264,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       getServerGroup: (id) => nlb.getServerGroup(id),
       serverGroups: () => nlb.serverGroups(),
       getJob: (id) => nlb.getJob(id),
+      jobs: (id) => nlb.jobs(id).sort((a, b) => a.createdAt - b.createdAt),
       patchListener: (id, patch) => nlb.patchListener(id, patch),
       patchServerGroup: (id, patch) => nlb.patchServerGroup(id, patch),
       addListeners: async (count, addOptions = {}) => {

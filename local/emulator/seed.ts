@@ -18,8 +18,6 @@ export interface SeedOptions {
   nlb: NlbState;
   pca: PrivateCa;
   certStore: CertificateStore;
-  /** Local ports for the two seeded listeners (0 = any free port). */
-  listenerPorts?: number[];
 }
 
 export async function issueSeedServerCertificate(pca: PrivateCa, certStore: CertificateStore): Promise<string> {
@@ -57,7 +55,6 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
   const tcpGroup = nlb.createServerGroup({ ServerGroupName: 'sgp-tcp-ecs', Protocol: 'TCP', PreserveClientIpEnabled: false, Servers: servers });
   const preserveGroup = nlb.createServerGroup({ ServerGroupName: 'sgp-tcp-preserve-client-ip', Protocol: 'TCP', PreserveClientIpEnabled: true, Servers: servers });
   const common = { SecurityPolicyId: SEED_TLS_POLICY, CertificateIds: [certificateId], CaEnabled: false, CaCertificateIds: [] };
-  const ports = options.listenerPorts ?? [];
   return [
     nlb.createListener({
       loadBalancerId: lb.LoadBalancerId,
@@ -65,7 +62,6 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
       port: 443,
       settings: { ...common, ServerGroupId: tcpGroup.ServerGroupId, ListenerDescription: 'tcpssl_443' },
       dataPlane: true,
-      localPort: ports[0] ?? 0,
     }),
     nlb.createListener({
       loadBalancerId: lb.LoadBalancerId,
@@ -73,7 +69,6 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
       port: 8443,
       settings: { ...common, ServerGroupId: preserveGroup.ServerGroupId, ListenerDescription: 'tcpssl_8443_preserve_client_ip' },
       dataPlane: true,
-      localPort: ports[1] ?? 0,
     }),
   ];
 }

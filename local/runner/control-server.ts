@@ -12,7 +12,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { ZodError } from 'zod';
-import { errorAnswer, fromHandlerResult, newRequestId, type HttpAnswer } from './http-event.js';
+import { errorAnswer, newRequestId, type HttpAnswer } from './http-event.js';
 import { BodyTooLargeError, closeServer, json, listen, readBody, send } from './http-io.js';
 import { FunctionTimeoutError } from './function-host.js';
 
@@ -67,6 +67,13 @@ function cloudEventFromRequest(req: IncomingMessage, body: Buffer): unknown {
   };
 }
 
+/** Like FC's synchronous InvokeFunction: the body is what the handler returned, not an HTTP mapping of it. */
+function rawResult(result: unknown): HttpAnswer {
+  if (Buffer.isBuffer(result)) return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: result };
+  if (typeof result === 'string') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(result, 'utf8') };
+  return json(200, result ?? null);
+}
+
 async function route(target: ControlTarget, req: IncomingMessage, requestId: string): Promise<HttpAnswer> {
   const path = (req.url ?? '/').split('?')[0];
   const method = req.method ?? 'GET';
@@ -76,7 +83,7 @@ async function route(target: ControlTarget, req: IncomingMessage, requestId: str
   const body = await readBody(req, MAX_BODY_BYTES);
   if (parts[0] === 'functions' && parts.length === 3 && parts[2] === 'invoke') {
     try {
-      return fromHandlerResult(await target.invoke(parts[1], body, requestId));
+      return rawResult(await target.invoke(parts[1], body, requestId));
     } catch (err) {
       if (err instanceof UnknownFunctionError) throw err;
       return errorAnswer(err, err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError');
@@ -91,16 +98,25 @@ async function route(target: ControlTarget, req: IncomingMessage, requestId: str
   return json(404, { errorCode: 'PathNotSupported', errorMessage: `${method} ${path} is not supported` });
 }
 
-export async function startControlServer(opts: { target: ControlTarget; devToken: string; port?: number; host?: string }): Promise<{
+export async function startControlServer(opts: {
+  target: ControlTarget;
+  devToken: string;
+  port?: number;
+  host?: string;
+  onAccess?: (entry: { method: string; path: string; statusCode: number; durationMs: number; requestId: string }) => void;
+}): Promise<{
   url: string;
   port: number;
   close(): Promise<void>;
 }> {
   const server = createServer((req, res) => {
     const requestId = newRequestId();
+    const started = Date.now();
     const reply = (answer: HttpAnswer) => {
       answer.headers['x-fc-request-id'] = requestId;
       send(res, answer);
+      const path = (req.url ?? '/').split('?')[0];
+      opts.onAccess?.({ method: req.method ?? 'GET', path, statusCode: answer.statusCode, durationMs: Date.now() - started, requestId });
     };
     if (req.method === 'GET' && req.url === '/healthz') return reply(json(200, { ok: true }));
     if (!authorized(req, opts.devToken)) return reply(json(401, { errorCode: 'Unauthorized', errorMessage: 'Bearer <devToken> required' }));

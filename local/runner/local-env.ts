@@ -26,6 +26,7 @@ export interface EmulatorFacts {
   bucket: string;
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   subCaIdentifier: string;
+  rootIdentifier: string;
 }
 
 /** The variables shared/config/alibaba.ts reads, pointing at the emulator. */
@@ -75,6 +76,8 @@ export function localDevEnv(secrets: DevSecrets, facts: EmulatorFacts): Record<s
     API_TOKENS: devApiTokens(secrets.devToken),
     WEBHOOK_SIGNING_SECRET: secrets.webhookSigningSecret,
     PCA_PARENT_IDENTIFIER: facts.subCaIdentifier,
+    // Listeners trust the PCA root; clients send their sub-CA (docs/reconcile.md).
+    RECONCILE_DEFAULT_CA: facts.rootIdentifier,
     // Webhook receivers in local tests listen on 127.0.0.1 over plain http.
     ALLOW_LOOPBACK_WEBHOOKS: 'true',
   };

@@ -4,13 +4,15 @@
  * needs only the names, the validity and the SHA-256 fingerprint, and never wants a key in memory.
  */
 import * as CasNs from '@alicloud/cas20200407';
-import * as CoreNs from '@alicloud/openapi-core';
+import * as OpenApiNs from '@alicloud/openapi-client';
 import type { ServerCertificateFacts, ServerCertificateSource } from '../domain/listeners/ports.js';
 import { cjsModule } from './cjs.js';
 import { RpcError, type AlibabaCredentials, type RpcEndpoint } from './rpc.js';
 
 const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
-const core = cjsModule<typeof import('@alicloud/openapi-core')>(CoreNs);
+// The client reads its config as plain properties: openapi-client's Config (a direct dependency) serves, so the
+// transitive @alicloud/openapi-core need not be imported.
+const { Config } = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
 const CasClient = cas.default;
 
 /** `<CertId>-<region>` -> the numeric CertId the store knows. */
@@ -29,7 +31,7 @@ const isNotFound = (err: RpcError) => /NotFound|NotExist/i.test(err.code);
 
 export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint; credentials: AlibabaCredentials }): ServerCertificateSource {
   const client = new CasClient(
-    new core.$OpenApiUtil.Config({
+    new Config({
       accessKeyId: config.credentials.accessKeyId,
       accessKeySecret: config.credentials.accessKeySecret,
       securityToken: config.credentials.securityToken,
@@ -38,7 +40,7 @@ export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint
       regionId: config.endpoint.regionId,
       readTimeout: config.endpoint.readTimeoutMs ?? 10_000,
       connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
-    }),
+    }) as unknown as ConstructorParameters<typeof CasClient>[0],
   );
   return {
     async getServerCertificate(serverCertificateId): Promise<ServerCertificateFacts | undefined> {

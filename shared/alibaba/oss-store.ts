@@ -54,7 +54,10 @@ function toStoreError(err: unknown): ObjectStoreError {
     // ali-oss reports transport failures with status -1 (network) / -2 (timeout) or a timeout error name.
     code = /timeout/i.test(`${e.name} ${e.code}`) || e.status === -2 ? 'RequestTimeout' : 'NetworkError';
   }
-  return new ObjectStoreError(code ?? 'UnknownError', status, `OSS request failed: ${code ?? e.name ?? 'error'}`, e.requestId, err);
+  // ali-oss hangs the whole request on its errors (`params.content`: the object body, which may be a sealed key);
+  // the cause keeps only what explains the failure.
+  const cause = Object.assign(new Error(String(e.message ?? '')), { name: e.name ?? 'Error', code: e.code, status: e.status, requestId: e.requestId });
+  return new ObjectStoreError(code ?? 'UnknownError', status, `OSS request failed: ${code ?? e.name ?? 'error'}`, e.requestId, cause);
 }
 
 function isCode(err: unknown, code: string): boolean {
@@ -62,9 +65,12 @@ function isCode(err: unknown, code: string): boolean {
 }
 
 export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
-  const local = config.local ?? /^(https?:\/\/)?localhost(:\d+)?\/?$/.test(config.endpoint);
+  const local = config.local ?? /^(https?:\/\/)?(localhost|127\.0\.0\.1)(:\d+)?\/?$/.test(config.endpoint);
+  // ali-oss refuses to presign for an IP endpoint and moves the bucket into the Host header there; the emulator
+  // listens on 127.0.0.1, which `localhost` names, so a loopback IP is addressed by that name instead.
+  const endpoint = local ? config.endpoint.replace('//127.0.0.1', '//localhost') : config.endpoint;
   const options: OSS.Options & { sldEnable: boolean; retryMax: number } = {
-    endpoint: config.endpoint,
+    endpoint,
     bucket: config.bucket,
     region: `oss-${config.region.replace(/^oss-/, '')}`,
     accessKeyId: config.credentials.accessKeyId,
@@ -73,7 +79,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
     // ali-oss warns on stdout about a token without a refresh interval; the function's credentials are replaced
     // by FC itself, so setting the interval (only used with a refresh callback) just silences that warning.
     ...(config.credentials.securityToken ? { refreshSTSTokenInterval: 300_000 } : {}),
-    secure: config.endpoint.startsWith('https://'),
+    secure: endpoint.startsWith('https://'),
     sldEnable: local,
     cname: false,
     authorizationV4: true,

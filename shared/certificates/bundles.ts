@@ -67,7 +67,7 @@ export async function deleteBundles(store: ObjectStore, bundle: BundleObjects): 
 
 /** `alice@example.com` -> `alice_example.com`: a file name every OS accepts. */
 export function downloadBaseName(commonName: string): string {
-  const safe = commonName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 64);
+  const safe = commonName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+/, '').slice(0, 64);
   return safe || 'client';
 }
 

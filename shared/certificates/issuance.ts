@@ -77,6 +77,8 @@ export interface PendingRequest {
   idempotency?: PendingIssuance['idempotency'];
   revokePrevious?: boolean;
   previousIndexKeys?: string[];
+  /** The issuing CA's notAfter: no certificate may outlive it. */
+  notAfterCap?: Date;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,7 +94,8 @@ export async function openPending(ctx: IssuanceContext, request: PendingRequest)
 
   const now = ctx.clock.now();
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const notAfter = new Date(notBefore.getTime() + request.validityDays * DAY_MS);
+  const wanted = notBefore.getTime() + request.validityDays * DAY_MS;
+  const notAfter = new Date(request.notAfterCap ? Math.min(wanted, request.notAfterCap.getTime()) : wanted);
   let csrPem = request.csrPem;
   let secrets: PendingSecrets | undefined;
   if (request.mode === 'server-key') {

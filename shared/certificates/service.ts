@@ -13,7 +13,7 @@ import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { checkCommonName, checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+import { checkCommonName, checkP12Password, inspectCertificate, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
 import { deleteBundles, signDownloads } from './bundles.js';
 import {
   assertCertificateId,
@@ -102,6 +102,7 @@ export interface CertificateService {
 }
 
 const LIST_SCAN_LIMIT = 1000;
+const DAY_MS = 86_400_000;
 const READ_CONCURRENCY = 8;
 const CSR_REQUIRED_CODE = 'CSR_REQUIRED';
 
@@ -115,11 +116,11 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
   const store = guardedStore(deps.store);
   const cipher = createStateCipher(deps.config.stateKey);
   const config = deps.config;
-  let issuingCa: Promise<string> | undefined;
-  const issuingCaPem = () => {
+  let issuingCa: Promise<{ pem: string; notAfter: Date }> | undefined;
+  const issuingCaFacts = () => {
     // Fetched once per instance; a failed fetch is retried on the next request.
     issuingCa ??= deps.ca.getCaCertificate(config.parentIdentifier).then(
-      (ca) => ca.certificatePem,
+      (ca) => ({ pem: ca.certificatePem, notAfter: inspectCertificate(ca.certificatePem).notAfter }),
       (err: unknown) => {
         issuingCa = undefined;
         throw isAppError(err) ? err : new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', err);
@@ -127,6 +128,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
     );
     return issuingCa;
   };
+  const issuingCaPem = async () => (await issuingCaFacts()).pem;
   return build(deps.log);
 
   function build(log: Logger): CertificateService {
@@ -218,6 +220,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
 
     async function replay(entry: IdempotencyEntry, objectKey: string): Promise<IssueResult> {
       const answer = cipher.open<StoredAnswer>(entry.answer!, objectKey);
+      // A crash right after the answer was stored leaves the pending object behind: tidy it up now.
+      await store.delete(pendingKey(answer.view.id, answer.view.generation));
       const bundle = bundleObjectKeys(answer.view.id, answer.view.generation, answer.view.mode);
       const downloads = await signDownloads(store, bundle, answer.view.commonName, config.linkDefaultSeconds, now());
       return { ...answer.view, downloads, ...(answer.p12Password ? { p12Password: answer.p12Password } : {}) };
@@ -237,6 +241,10 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
       checkPolicy(principal, { commonName: request.commonName, sans: request.sans, keyAlgorithm, validityDays });
+      const caNotAfter = (await issuingCaFacts()).notAfter;
+      if (now().getTime() + validityDays * DAY_MS > caNotAfter.getTime()) {
+        throw new ValidationError('VALIDITY_EXCEEDS_CA', 'The certificate would outlive the issuing CA: ask for fewer validityDays.', { details: { caNotAfter: caNotAfter.toISOString() } });
+      }
 
       const tenant = tenantOf(principal);
       const base = (id: string): PendingRequest => ({
@@ -327,6 +335,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         p12Password: options.p12Password,
         revokePrevious: options.revokePrevious ?? false,
         previousIndexKeys,
+        // A renewal near the CA's end is cut at the CA's notAfter rather than refused (as Vault truncates).
+        notAfterCap: (await issuingCaFacts()).notAfter,
       });
       if (pending) return finish(pending);
       // Finished by a concurrent renewal between our two reads: answer with what it made (no password: not ours).

@@ -12,6 +12,7 @@
  * | `RENEW_SUMMARY_OVERDUE_MINUTES` | scheduler | a sweep whose batches have not all reported by then is summarized as incomplete; default 120 |
  * | `PCA_PARENT_IDENTIFIER` | worker | required: the PCA sub-CA that signs client certificates (as for cert-api) |
  * | `STATE_KEY` | worker | required: base64 of 32 bytes, the same secret as cert-api's (opens pending renewals) |
+ * | `MAX_VALIDITY_DAYS` | worker | caps a renewed certificate's validity, as for cert-api; default 397 |
  * | `RENEW_CONCURRENCY` | worker | renewals in flight per invocation; default 4 |
  * | `RENEW_CSR_KEY_REUSE` | worker | `false` = CSR-mode certificates are not re-certified for the same key; the owner is asked for a new CSR; default true |
  * | `RENEW_BACKOFF_BASE_SECONDS` | worker | first retry delay after a failed renewal, doubling; default 300 |
@@ -65,6 +66,7 @@ const WorkerEnvSchema = z.object({
     .string()
     .min(1, 'STATE_KEY is required (base64 of 32 random bytes, the same as cert-api)')
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  MAX_VALIDITY_DAYS: intFromEnv(397, 1, 3650),
   RENEW_CONCURRENCY: intFromEnv(4, 1, 32),
   RENEW_CSR_KEY_REUSE: boolFromEnv(true),
   RENEW_BACKOFF_BASE_SECONDS: intFromEnv(300, 1, 86_400),
@@ -101,6 +103,7 @@ export interface RenewWorkerConfig {
   alibaba: AlibabaConfig;
   parentIdentifier: string;
   stateKey: Buffer;
+  maxValidityDays: number;
   concurrency: number;
   csrKeyReuse: boolean;
   backoff: BackoffPolicy;
@@ -164,6 +167,7 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
     alibaba,
     parentIdentifier: e.PCA_PARENT_IDENTIFIER,
     stateKey: Buffer.from(e.STATE_KEY, 'base64'),
+    maxValidityDays: e.MAX_VALIDITY_DAYS,
     concurrency: e.RENEW_CONCURRENCY,
     csrKeyReuse: e.RENEW_CSR_KEY_REUSE,
     backoff: { baseMs: e.RENEW_BACKOFF_BASE_SECONDS * 1000, maxMs: e.RENEW_BACKOFF_MAX_SECONDS * 1000, jitterRatio: 0.2 },

@@ -2,14 +2,14 @@
  * A real TLS handshake against a listener, as a client would make it: SNI, optionally a client certificate
  * chain and key, optionally a CA to check the server's chain. Tells "the TLS layer refused us" apart from
  * "we could not reach it": under TLS 1.3 a server rejects a client certificate AFTER the client's handshake
- * completes, so the verdict waits for the answer's first bytes or for the server's alert.
+ * completes, so the verdict waits for the answer's first bytes, the server's alert or its hang-up.
  */
 import * as tls from 'node:tls';
 import type { ProbeRequest, ProbeResult, TlsProber } from '../domain/listeners/ports.js';
 
 export type { ProbeRequest, ProbeResult } from '../domain/listeners/ports.js';
 
-const FIRST_BYTES = 64;
+const FIRST_BYTES = 128;
 /** With `request: 'none'`, how long to wait after the handshake for a refusal before calling it accepted. */
 const ALERT_GRACE_MS = 500;
 
@@ -109,7 +109,9 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       finish({ outcome: refused ? 'refused' : 'error', errorCode: err.code ?? 'Error', errorMessage: err.message.slice(0, 200) });
     });
     socket.once('close', () => {
-      if (handshakeDone) finish(chunks.length ? { outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) } : { outcome: 'accepted' });
+      if (chunks.length) finish({ outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) });
+      // A server that checks the client certificate after a TLS 1.3 handshake may hang up without an alert (Node does).
+      else if (handshakeDone) finish({ outcome: 'refused', errorCode: 'ECONNCLOSED', errorMessage: 'the server closed the connection after the handshake without answering' });
       else finish({ outcome: tcpConnected ? 'refused' : 'error', errorCode: 'ECONNCLOSED', errorMessage: 'connection closed before the handshake finished' });
     });
   });

@@ -110,7 +110,7 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
       const rawQuery = q >= 0 ? raw.slice(q + 1) : '';
       const match = INVOKE_PATH.exec(rawPath);
       if (!match || req.method !== 'POST') throw new FcError(400, 'PathNotSupported', `'${req.method} ${rawPath}' is not supported`);
-      const functionName = decodeURIComponent(match[1]);
+      const functionName = decodeName(match[1]);
       const invocationType = header(req, 'x-fc-invocation-type') ?? 'Sync';
       if (invocationType !== 'Sync' && invocationType !== 'Async') {
         throw new FcError(400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, got '${invocationType}'`);
@@ -227,6 +227,14 @@ function sendError(res: ServerResponse, err: unknown, requestId: string): void {
   const body = JSON.stringify({ Code: error.code, Message: error.message, RequestId: requestId });
   res.writeHead(error.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new FcError(400, 'InvalidArgument', 'the function name is not correctly percent-encoded');
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

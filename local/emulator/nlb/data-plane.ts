@@ -21,6 +21,8 @@ export interface DataPlaneDeps {
   caChain(caIdentifier: string): string[] | undefined;
   /** Where the backend with this ServerId answers. */
   backendAddress(serverId: string): { host: string; port: number } | undefined;
+  /** The local port a listener should listen on (0 = any free port). */
+  localPort(listenerId: string): number;
   log: Logger;
 }
 
@@ -126,7 +128,7 @@ export class DataPlane {
     });
     await new Promise<void>((resolve, reject) => {
       port.tcp.once('error', reject);
-      port.tcp.listen(listener.emulator.localPort, '127.0.0.1', () => resolve());
+      port.tcp.listen(this.deps.localPort(listener.ListenerId), '127.0.0.1', () => resolve());
     });
     return port;
   }

@@ -63,8 +63,8 @@ export interface Listener extends ListenerSettings {
   ListenerPort: number;
   ListenerStatus: ListenerStatus;
   RegionId: string;
-  /** Emulator-only: whether a TLS data plane serves it, and on which local port (0 = any free port). */
-  emulator: { dataPlane: boolean; localPort: number };
+  /** Emulator-only: whether a TLS data plane serves it (its local port is chosen at start, not kept). */
+  emulator: { dataPlane: boolean };
 }
 
 export interface Job {

@@ -37,8 +37,8 @@ export class NlbState {
     readonly region: string,
     private jobDelayMs: number,
   ) {
-    // Jobs that were in flight when the emulator stopped finish now (or when their time comes).
-    for (const job of store.jobs.values()) if (job.Status === 'processing') this.schedule(job);
+    // Jobs that were in flight when the emulator stopped finish now (or when their time comes), hung ones too.
+    for (const job of store.jobs.values()) if (job.Status === 'processing') this.schedule({ ...job, finishAt: job.finishAt ?? Date.now() });
   }
 
   onListenerChange(fn: ListenerChange): void {
@@ -77,6 +77,10 @@ export class NlbState {
 
   getJob(jobId: string): Job | undefined {
     return this.store.jobs.get(jobId);
+  }
+
+  jobs(listenerId?: string): Job[] {
+    return [...this.store.jobs.values()].filter((j) => !listenerId || j.ListenerId === listenerId);
   }
 
   // ---- creation (seeding and test helpers)
@@ -120,7 +124,6 @@ export class NlbState {
     port: number;
     settings: Partial<ListenerSettings> & Pick<ListenerSettings, 'ServerGroupId'>;
     dataPlane: boolean;
-    localPort?: number;
   }): Listener {
     const listener: Listener = {
       ListenerId: resourceId('lsn'),
@@ -141,7 +144,7 @@ export class NlbState {
       Cps: 0,
       Mss: 0,
       ...input.settings,
-      emulator: { dataPlane: input.dataPlane, localPort: input.localPort ?? 0 },
+      emulator: { dataPlane: input.dataPlane },
     };
     this.store.listeners.put(listener.ListenerId, listener);
     const group = this.store.serverGroups.get(listener.ServerGroupId);

@@ -5,6 +5,8 @@
  * Order is JavaScript string order (UTF-16 code units); OSS orders by UTF-8 bytes, which differs only for
  * characters above U+E000 next to astral ones.
  */
+const SPLICE_LIMIT = 32;
+
 export class KeyIndex {
   private keys: string[] = [];
   private readonly added = new Set<string>();
@@ -23,14 +25,18 @@ export class KeyIndex {
   }
 
   sorted(): readonly string[] {
-    if (this.removed.size > 0) {
-      this.keys = this.keys.filter((k) => !this.removed.has(k));
-      this.removed.clear();
+    // A few changes are spliced in place (a memmove each); many are merged in one pass.
+    if (this.removed.size > SPLICE_LIMIT) this.keys = this.keys.filter((k) => !this.removed.has(k));
+    else {
+      for (const key of this.removed) {
+        const at = lowerBound(this.keys, key);
+        if (this.keys[at] === key) this.keys.splice(at, 1);
+      }
     }
-    if (this.added.size > 0) {
-      this.keys = mergeSorted(this.keys, [...this.added].sort());
-      this.added.clear();
-    }
+    this.removed.clear();
+    if (this.added.size > SPLICE_LIMIT) this.keys = mergeSorted(this.keys, [...this.added].sort());
+    else for (const key of this.added) this.keys.splice(lowerBound(this.keys, key), 0, key);
+    this.added.clear();
     return this.keys;
   }
 

@@ -158,8 +158,10 @@ interface Target {
 }
 
 /**
- * Path style (`/bucket/key`) unless the Host's first label is a known bucket (`bucket.localhost:PORT`, what
- * ali-oss sends without `sldEnable`), in which case the whole path is the key.
+ * Path style (`/bucket/key`) unless the Host's first label is a known bucket and the path does not start with
+ * it: then it is virtual-hosted style (`bucket.localhost:PORT`, what ali-oss sends without `sldEnable`) and the
+ * whole path is the key. (ali-oss with an IP endpoint sends `Host: bucket.oss-<region>.aliyuncs.com` in both
+ * styles, hence the path check.)
  */
 function parseTarget(req: IncomingMessage, stores: ReadonlyMap<string, BucketStore>): Target {
   const raw = req.url ?? '/';
@@ -169,7 +171,8 @@ function parseTarget(req: IncomingMessage, stores: ReadonlyMap<string, BucketSto
   const host = hostName(req);
   const firstLabel = host.includes('.') ? host.slice(0, host.indexOf('.')) : '';
   const decodedPath = decode(rawPath);
-  if (firstLabel && stores.has(firstLabel)) return { bucket: firstLabel, key: decodedPath.slice(1), query };
+  const pathStyle = decodedPath === `/${firstLabel}` || decodedPath.startsWith(`/${firstLabel}/`);
+  if (firstLabel && stores.has(firstLabel) && !pathStyle) return { bucket: firstLabel, key: decodedPath.slice(1), query };
   const rest = decodedPath.slice(1);
   const slash = rest.indexOf('/');
   return slash < 0 ? { bucket: rest, key: '', query } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1), query };

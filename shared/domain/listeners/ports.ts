@@ -75,6 +75,8 @@ export interface CaFacts {
   certificatePem: string;
   status: string;
   notAfter: Date;
+  /** The CA above it (absent for a root). */
+  parentIdentifier?: string;
 }
 
 export interface CaSource {

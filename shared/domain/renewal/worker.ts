@@ -13,6 +13,7 @@ import {
   renewalFailedEvent,
   renewedEvent,
   summarize,
+  type CertificateSummary,
   type DownloadLink,
   type WebhookEvent,
   type WebhookSender,
@@ -23,10 +24,13 @@ import { evaluateRenewal, type RenewalDecision, type RenewalReason } from './pol
 import { renewalIndexKeyFor } from './review-time.js';
 import { pendingRenewalKey, type RenewalWorkItem } from './sweep-plan.js';
 import { batchResultKey, type BatchResult } from './sweep-results.js';
+import { renewalIndexKey } from './schedule.js';
 
 export interface RenewedCertificate {
-  /** The record as the renewal left it (re-read by the adapter when the service does not return it). */
-  record: ClientCertificate;
+  /** The new generation as the owner sees it. */
+  certificate: CertificateSummary;
+  /** The new generation's renewal time (its index key, when nothing else is pending). */
+  renewAt: string;
   downloads: Record<string, DownloadLink>;
   /** server-key mode: the new .p12 password. */
   p12Password?: string;
@@ -34,10 +38,11 @@ export interface RenewedCertificate {
 
 /** The certificate service's renewal, as the worker needs it (adapter in functions/renew-worker). */
 export interface CertificateRenewer {
+  /** Renews (or finishes the in-flight renewal of) `expectedGeneration`; the service writes bundles, record and index. */
   renew(certificateId: string, options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason }): Promise<RenewedCertificate>;
-  /** A pending renewal whose record is already committed (a crash after the record write): clean up, and give back
-   * what the owner must still be told, if the pending object still holds it. */
-  finishCommitted?(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
+  /** Finishes a pending renewal whose record may already be committed (a crash after the record write):
+   * same key and ClientToken, so no second certificate; undefined when nothing is pending any more. */
+  finishPending(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
 }
 
 export interface RenewalRecords {
@@ -158,12 +163,23 @@ class Review {
     }
   }
 
-  /** The one index key this record should have; remove the others that pointed here. */
-  private async reindex(record: ClientCertificate | undefined, alreadyWritten: string[]): Promise<void> {
+  /** The one index key this record should have; remove the others that pointed here. `handled`: keys the
+   * certificate service already wrote or removed while renewing (no second request for them). */
+  private async reindex(record: ClientCertificate | undefined, handled: string[] = []): Promise<void> {
     const wanted = record ? renewalIndexKeyFor(record, this.now, this.deps.config.expiringNoticeDays) : undefined;
     const found = this.item.indexKeys ?? [];
-    if (wanted && !found.includes(wanted) && !alreadyWritten.includes(wanted)) await this.deps.store.put(wanted, '');
-    for (const key of found) if (key !== wanted && !alreadyWritten.includes(key)) await this.deps.store.delete(key);
+    if (wanted && !found.includes(wanted) && !handled.includes(wanted)) await this.deps.store.put(wanted, '');
+    for (const key of found) if (key !== wanted && !handled.includes(key)) await this.deps.store.delete(key);
+  }
+
+  /** After a renewal the service indexed the new generation and removed the old one's keys: drop any other key. */
+  private async dropStaleKeys(before: ClientCertificate, renewed: RenewedCertificate): Promise<void> {
+    const handled = new Set([
+      renewalIndexKey(new Date(renewed.renewAt), before.id),
+      renewalIndexKey(new Date(before.renewal.renewAt), before.id),
+      renewalIndexKeyFor(before, this.now, this.deps.config.expiringNoticeDays),
+    ]);
+    for (const key of this.item.indexKeys ?? []) if (!handled.has(key)) await this.deps.store.delete(key);
   }
 
   private async notify(record: ClientCertificate): Promise<void> {
@@ -172,12 +188,12 @@ class Review {
     for (const event of this.events) await this.deps.webhooks.send(url, record.tenant, event);
   }
 
-  private renewedEventFor(before: ClientCertificate, renewed: RenewedCertificate, reason: string) {
+  private renewedEventFor(previous: { generation: number; serialNumber: string; notAfter: string }, renewed: RenewedCertificate, reason: string) {
     return renewedEvent(
       {
-        certificate: summarize(renewed.record),
+        certificate: renewed.certificate,
         reason,
-        previous: { generation: before.current.generation, serialNumber: before.current.serialNumber, notAfter: before.current.notAfter },
+        previous,
         downloads: renewed.downloads,
         ...(renewed.p12Password ? { p12Password: renewed.p12Password } : {}),
       },
@@ -185,14 +201,34 @@ class Review {
     );
   }
 
+  private async announceRenewed(before: ClientCertificate, renewed: RenewedCertificate, reason: string): Promise<void> {
+    const previous = before.current.generation < renewed.certificate.generation ? before.current : before.previous.find((p) => p.generation === renewed.certificate.generation - 1);
+    this.events.push(
+      this.renewedEventFor(
+        previous ? { generation: previous.generation, serialNumber: previous.serialNumber, notAfter: previous.notAfter } : { generation: renewed.certificate.generation - 1, serialNumber: '', notAfter: '' },
+        renewed,
+        reason,
+      ),
+    );
+    // Tell the owner first: this event is the only place a scheduled renewal's password is sent.
+    await this.notify(before);
+    try {
+      await this.dropStaleKeys(before, renewed);
+    } catch (err) {
+      // A stale key only costs the next sweep one look at this certificate, which then removes it.
+      this.log.warn('stale index keys not removed', errorFields(err));
+    }
+  }
+
   async run(): Promise<ItemOutcome> {
     const id = this.item.certificateId;
     const outcome = (result: ItemResult, reason: string, due: boolean): ItemOutcome => ({ certificateId: id, result, reason, due });
     const record = await this.deps.records.get(id);
     if (!record) {
-      await this.reindex(undefined, []);
+      await this.reindex(undefined);
       return outcome('skipped', 'NotFound', false);
     }
+    // A pending object for a generation the record already has: a renewal crashed after its record write.
     if (this.item.pendingGeneration !== undefined && this.item.pendingGeneration <= record.current.generation) {
       return this.finishCommitted(record, this.item.pendingGeneration);
     }
@@ -201,27 +237,23 @@ class Review {
     let current = record;
     let changed = false;
     let result: ItemOutcome;
-    let indexWritten: string[] = [];
 
     if (decision.due) {
       try {
         const renewed = await this.renewWithRetries(record, decision.reason);
-        current = renewed.record;
-        // The service indexed the new generation and removed the old generation's key itself.
-        indexWritten = [renewalIndexKeyFor(current, this.now, this.deps.config.expiringNoticeDays), renewalIndexKeyFor(record, this.now, this.deps.config.expiringNoticeDays)].filter((k): k is string => !!k);
-        this.events.push(this.renewedEventFor(record, renewed, decision.reason));
-        this.log.info('certificate renewed', { reason: decision.reason, generation: current.current.generation, notAfter: current.current.notAfter, trigger: this.trigger });
-        result = outcome('renewed', decision.reason, true);
+        this.log.info('certificate renewed', { reason: decision.reason, generation: renewed.certificate.generation, notAfter: renewed.certificate.notAfter, trigger: this.trigger });
+        await this.announceRenewed(record, renewed, decision.reason);
+        return outcome('renewed', decision.reason, true);
       } catch (err) {
         const kind = this.classify(err);
-        const fresh = (await this.deps.records.get(id)) ?? undefined;
+        const fresh = await this.deps.records.get(id);
         if (!fresh) {
-          await this.reindex(undefined, []);
+          await this.reindex(undefined);
           return outcome('skipped', 'NotFound', true);
         }
         current = fresh;
-        if (kind === 'conflict' || kind === 'gone' || fresh.current.generation !== record.current.generation) {
-          // Renewed (by the API, another worker, or this call before it failed late) or revoked meanwhile.
+        if (kind === 'conflict' || kind === 'gone' || fresh.current.generation !== record.current.generation || fresh.status === 'REVOKED') {
+          // Renewed (through the API, by another worker, or by this call before it failed late) or revoked meanwhile.
           this.log.info('renewal skipped: changed meanwhile', { reason: decision.reason, generation: fresh.current.generation, ...errorFields(err) });
           result = outcome('skipped', fresh.status === 'REVOKED' ? 'Revoked' : 'AlreadyRenewed', true);
         } else {
@@ -238,14 +270,14 @@ class Review {
     } else if (decision.reason === 'NewCsrRequired') {
       result = outcome('failed', 'NewCsrRequired', true);
       const asked = record.renewal.lastFailure?.code === 'NEW_CSR_REQUIRED';
-      // Look again at the next expiry notice (or at expiry): nothing else can change until the owner sends a CSR.
+      // Look again at the next expiry notice (or at expiry): nothing else changes until the owner sends a CSR.
       const failing = { ...record, renewal: { ...record.renewal, failedAttempts: Math.max(1, record.renewal.failedAttempts) } };
       const nextAttemptAt = nextExpiringNoticeAt(failing, this.now, this.deps.config.expiringNoticeDays) ?? new Date(record.current.notAfter);
       if (!asked || new Date(record.renewal.nextAttemptAt ?? 0) <= this.now) {
         const failure = { code: 'NEW_CSR_REQUIRED', message: 'Key reuse is disabled: submit a new CSR to renew this certificate.' };
         const renewal = asked
           ? { ...record.renewal, nextAttemptAt: nextAttemptAt.toISOString() }
-          : withFailure(record.renewal, failure, this.now, this.deps.config.backoff, Math.random, { nextAttemptAt });
+          : withFailure(record.renewal, failure, this.now, this.deps.config.backoff, this.deps.random ?? Math.random, { nextAttemptAt });
         current = { ...record, renewal, updatedAt: this.now.toISOString() };
         changed = true;
         if (!asked) {
@@ -273,37 +305,30 @@ class Review {
         ),
       );
     }
-    // Record first, then notify: a notice is sent at most once per threshold even if this invocation is retried.
+    // Record first, then notify: a notice goes out at most once per threshold even if this invocation is retried.
     if (changed) await this.deps.records.put(current);
-    await this.reindex(current, indexWritten);
+    await this.reindex(current);
     await this.notify(current);
     return result;
   }
 
-  /** The pending renewal's record is already written: only the clean-up (and maybe the owner's event) is left. */
+  /** Finish a pending renewal the record already reflects: the service re-runs the idempotent steps (same token,
+   * same certificate), removes the pending object, and gives back the links and password for the owner. */
   private async finishCommitted(record: ClientCertificate, generation: number): Promise<ItemOutcome> {
-    const finished = this.deps.renewer.finishCommitted ? await this.deps.renewer.finishCommitted(record.id, generation) : undefined;
-    if (!this.deps.renewer.finishCommitted) await this.deps.store.delete(pendingRenewalKey(record.id, generation));
-    const current = finished?.record ?? record;
-    if (finished && generation === record.current.generation) {
-      const before = record.previous[0];
-      this.events.push(
-        renewedEvent(
-          {
-            certificate: summarize(current),
-            reason: 'PendingRenewal',
-            previous: before ? { generation: before.generation, serialNumber: before.serialNumber, notAfter: before.notAfter } : { generation: generation - 1, serialNumber: '', notAfter: '' },
-            downloads: finished.downloads,
-            ...(finished.p12Password ? { p12Password: finished.p12Password } : {}),
-          },
-          this.now,
-        ),
-      );
+    if (generation < record.current.generation) {
+      // Superseded by a later renewal: nothing of it is left to finish or to tell.
+      await this.deps.store.delete(pendingRenewalKey(record.id, generation));
+      await this.reindex(record);
+      return { certificateId: record.id, result: 'skipped', reason: 'PendingSuperseded', due: false };
     }
-    await this.reindex(current, []);
-    await this.notify(current);
-    this.log.info('pending renewal cleaned up', { generation });
-    return { certificateId: record.id, result: 'skipped', reason: 'PendingCleanedUp', due: false };
+    const finished = await this.deps.renewer.finishPending(record.id, generation);
+    if (finished) {
+      this.log.info('pending renewal finished', { generation, reason: 'PendingRenewal' });
+      await this.announceRenewed(record, finished, 'PendingRenewal');
+      return { certificateId: record.id, result: 'renewed', reason: 'PendingRenewal', due: true };
+    }
+    await this.reindex(record);
+    return { certificateId: record.id, result: 'skipped', reason: 'NothingPending', due: false };
   }
 }
 

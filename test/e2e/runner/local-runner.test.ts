@@ -24,7 +24,7 @@ describe('local runner (fixture functions)', () => {
 
   it('turns an HTTP request into the FC v1 event and the structured answer back into HTTP', async () => {
     // Act
-    const res = await fetch(`${stack.httpUrls.echo}/v1/things/%2e%2e?b=2&b=3`, {
+    const res = await fetch(`${stack.httpUrls.echo}/v1/things/%2e%2e%2fx?b=2&b=3`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
       body: JSON.stringify({ hello: 'world' }),
@@ -36,12 +36,12 @@ describe('local runner (fixture functions)', () => {
     expect(answer.eventIsBuffer).toBe(true);
     expect(answer.event).toMatchObject({
       version: 'v1',
-      rawPath: '/v1/things/%2e%2e',
+      rawPath: '/v1/things/%2e%2e%2fx',
       queryParameters: { b: '2,3' },
       body: '{"hello":"world"}',
       isBase64Encoded: false,
       headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
-      requestContext: { accountId: '1234567890123456', http: { method: 'POST', path: '/v1/things/..', sourceIp: '127.0.0.1' } },
+      requestContext: { accountId: '1234567890123456', http: { method: 'POST', path: '/v1/things/../x', sourceIp: '127.0.0.1' } },
     });
     expect(answer.context.function).toEqual({ name: 'fixture-echo', handler: 'index.handler', memory: 256, timeout: 1 });
     expect(answer.context.accessKeyId).toBe(stack.stackInfo.emulator.accessKeyId);
@@ -115,14 +115,14 @@ describe('local runner (fixture functions)', () => {
       region: creds.region,
       accountId: '1234567890123456',
     });
-    const before = (stack.emulator.fc as any).executions('fixture-echo') as number;
+    const before = stack.emulator.fc.executions('fixture-echo');
     // Act
     await invoker.invokeAsync('fixture-echo', { from: 'async' });
     await invoker.invokeAsync('fixture-echo', { fail: 'always' });
     await stack.idle();
     // Assess: one run for the good one, 1 + maxAsyncRetryAttempts (1) for the failing one, then recorded as failed
-    expect((stack.emulator.fc as any).executions('fixture-echo') - before).toBe(3);
-    const failed = (stack.emulator.fc as any).failedInvocations() as Array<{ functionName: string; attempts: number }>;
+    expect(stack.emulator.fc.executions('fixture-echo') - before).toBe(3);
+    const failed = stack.emulator.fc.failedInvocations();
     expect(failed).toEqual([expect.objectContaining({ functionName: 'fixture-echo', attempts: 2 })]);
   });
 

@@ -34,6 +34,17 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Every string and buffer reachable from a value (own properties, causes included), as one text. */
+function everythingIn(value: unknown, seen = new Set<unknown>()): string {
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return '';
+  seen.add(value);
+  return Object.getOwnPropertyNames(value)
+    .map((k) => everythingIn((value as Record<string, unknown>)[k], seen))
+    .join(' ');
+}
+
 describe('injected errors', () => {
   it.each([
     ['PutObject', Faults.internal(), () => store.put('records/f.json', '{}'), 'InternalError', 500],
@@ -55,10 +66,11 @@ describe('injected errors', () => {
     expect(faults.count(action)).toBe(2);
   });
 
-  it('keeps the request id of the failed call for the logs', async () => {
-    faults.failNext('GetObject', 1, Faults.internal());
-    const err = (await store.get('records/f.json').catch((e: unknown) => e)) as ObjectStoreError;
+  it('keeps the request id of the failed call for the logs, but not the object body', async () => {
+    faults.failNext('PutObject', 1, Faults.internal());
+    const err = (await store.put('pending/cc-sealed.json', '{"sealedKey":"c2VhbGVk"}').catch((e: unknown) => e)) as ObjectStoreError;
     expect(err.requestId).toMatch(/^[0-9A-F]{24}$/);
+    expect(everythingIn(err)).not.toContain('c2VhbGVk');
   });
 });
 

@@ -1,6 +1,6 @@
 // The emulated OSS through ali-oss and our ObjectStore adapter: objects, create-only writes, recorded ACL and
 // encryption, ListObjectsV2 paging, a large seeded index, and data kept on disk across a restart.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OSS from 'ali-oss';
@@ -93,7 +93,7 @@ describe('objects through the ObjectStore adapter', () => {
 
 describe('the OSS wire answers seen by ali-oss', () => {
   it('answers GetObject of a missing key with 404 NoSuchKey and an OSS request id', async () => {
-    const err = await rawClient().get('records/missing.json').catch((e: unknown) => e as { status: number; code: string; requestId: string });
+    const err = (await rawClient().get('records/missing.json').catch((e: unknown) => e)) as { status: number; code: string; requestId: string };
     expect(err).toMatchObject({ status: 404, code: 'NoSuchKey' });
     expect(err.requestId).toMatch(/^[0-9A-F]{24}$/);
   });
@@ -119,6 +119,23 @@ describe('the OSS wire answers seen by ali-oss', () => {
   it('answers 404 NoSuchBucket for a bucket it does not have', async () => {
     const other = new OSS({ endpoint: oss.endpoint, bucket: 'no-such-bucket', ...credentials, sldEnable: true } as OSS.Options);
     await expect(other.get('x')).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
+  });
+
+  it.each([
+    ['path style on localhost (sldEnable)', () => oss.endpoint, true],
+    ['path style on 127.0.0.1 (sldEnable)', () => oss.endpoint.replace('localhost', '127.0.0.1'), true],
+    ['virtual-hosted style on 127.0.0.1 (bucket in the Host header)', () => oss.endpoint.replace('localhost', '127.0.0.1'), false],
+  ])('finds the bucket and key with %s', async (_style, endpoint, sldEnable) => {
+    oss.putObjectDirect(BUCKET, 'records/addressing.json', 'found');
+    const client = new OSS({ endpoint: endpoint(), bucket: BUCKET, ...credentials, sldEnable } as OSS.Options);
+    expect((await client.get('records/addressing.json')).content.toString()).toBe('found');
+  });
+
+  it('lets the adapter take a 127.0.0.1 endpoint, links included', async () => {
+    const viaIp = createOssObjectStore({ endpoint: oss.endpoint.replace('localhost', '127.0.0.1'), bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    await viaIp.put('records/via-ip.json', 'ip');
+    const url = await viaIp.signedGetUrl('records/via-ip.json', { expiresInSeconds: 60, filename: 'via-ip.json' });
+    expect(await (await fetch(url)).text()).toBe('ip');
   });
 
   it('serves the same objects to V1- and V4-signed clients', async () => {
@@ -190,6 +207,31 @@ describe('ListObjectsV2', () => {
 });
 
 describe('persistence', () => {
+  it('compacts a data dir full of overwritten objects on restart and keeps the latest bodies', async () => {
+    // prepare: 12,000 overwrites of two keys leave almost only dead bytes and journal lines behind
+    const dir = mkdtempSync(path.join(tmpdir(), 'nma-'));
+    const first = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
+    for (let i = 0; i < 6_000; i++) {
+      first.putObjectDirect(BUCKET, 'records/hot.json', `{"version":${i}}`);
+      first.putObjectDirect(BUCKET, 'records/cold.json', 'x'.repeat(1000));
+    }
+    await first.close();
+    const sizeBefore = statSync(path.join(dir, BUCKET, 'objects.dat')).size;
+    // act
+    const second = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
+    const after = createOssObjectStore({ endpoint: second.endpoint, bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    try {
+      // assess
+      expect((await after.get('records/hot.json'))!.toString()).toBe('{"version":5999}');
+      expect((await after.get('records/cold.json'))!.length).toBe(1000);
+      expect(second.objectCount(BUCKET)).toBe(2);
+      expect(statSync(path.join(dir, BUCKET, 'objects.dat')).size).toBeLessThan(sizeBefore / 100);
+    } finally {
+      await second.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps objects, metadata and deletions in its data dir across a restart', async () => {
     // prepare
     const dir = mkdtempSync(path.join(tmpdir(), 'nma-'));

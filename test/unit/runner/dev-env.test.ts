@@ -16,6 +16,7 @@ const facts = {
   bucket: 'nma-local',
   credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' },
   subCaIdentifier: 'sub-ca-1',
+  rootIdentifier: 'root-ca-1',
 };
 
 describe('dev API token', () => {
@@ -55,7 +56,7 @@ describe('local env', () => {
   it('adds the dev secrets, the sub-CA and loopback webhooks', () => {
     const env = localDevEnv(generateDevSecrets(), facts);
     expect(Buffer.from(env.STATE_KEY, 'base64')).toHaveLength(32);
-    expect(env).toMatchObject({ PCA_PARENT_IDENTIFIER: 'sub-ca-1', ALLOW_LOOPBACK_WEBHOOKS: 'true' });
+    expect(env).toMatchObject({ PCA_PARENT_IDENTIFIER: 'sub-ca-1', RECONCILE_DEFAULT_CA: 'root-ca-1', ALLOW_LOOPBACK_WEBHOOKS: 'true' });
   });
 });
 

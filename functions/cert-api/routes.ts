@@ -1,0 +1,116 @@
+/**
+ * The certificate API's routes as data: path, schemas, handler. Handlers only authenticate, translate HTTP to a
+ * service call and the result back; decisions live in the service.
+ */
+import { createAuditLog } from '../../shared/auth/audit.js';
+import type { TokenPrincipal } from '../../shared/auth/principal.js';
+import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
+import type { CertificateService } from '../../shared/certificates/service.js';
+import { IssueRequestSchema, LinksRequestSchema, ListQuerySchema, RenewRequestSchema, RevokeRequestSchema } from '../../shared/certificates/schemas.js';
+import { UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
+import { jsonResponse, route, type HttpRequest, type Route } from '../../shared/http/index.js';
+import type { Logger } from '../../shared/log/index.js';
+
+export interface CertApiDeps {
+  service: CertificateService;
+  authenticator: TokenAuthenticator;
+  log: Logger;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function certApiRoutes(deps: CertApiDeps): Route[] {
+  const audit = createAuditLog(deps.log);
+
+  /** The caller and a service bound to this request's log lines. */
+  const session = (request: HttpRequest): { principal: TokenPrincipal; service: CertificateService } => {
+    let principal: TokenPrincipal;
+    try {
+      principal = deps.authenticator.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (err instanceof UnauthorizedError) {
+        audit.record({ action: 'authenticate', decision: 'deny', result: 'denied', code: err.code, requestId: request.requestId });
+      }
+      throw err;
+    }
+    const log = deps.log.child({ requestId: request.requestId });
+    return { principal, service: deps.service.withLogger(log) };
+  };
+
+  const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return undefined;
+    if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    return key;
+  };
+
+  return [
+    route({
+      method: 'GET',
+      path: '/healthz',
+      handle: async () => jsonResponse(200, { status: 'ok' }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/certificates',
+      body: IssueRequestSchema,
+      handle: async ({ request, body }) => {
+        const idempotencyKey = idempotencyKeyOf(request);
+        const { principal, service } = session(request);
+        const result = await service.issue(principal, body, idempotencyKey);
+        return jsonResponse(201, result, { location: `/v1/certificates/${result.id}` });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/certificates',
+      query: ListQuerySchema,
+      handle: async ({ request, query }) => {
+        const { principal, service } = session(request);
+        return jsonResponse(200, await service.list(principal, query));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/certificates/:id',
+      handle: async ({ request, params }) => {
+        const { principal, service } = session(request);
+        return jsonResponse(200, await service.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/certificates/:id/links',
+      body: LinksRequestSchema,
+      handle: async ({ request, params, body }) => {
+        const { principal, service } = session(request);
+        return jsonResponse(200, await service.links(principal, params.id, body.expiresInSeconds));
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/certificates/:id/renew',
+      body: RenewRequestSchema,
+      handle: async ({ request, params, body }) => {
+        const { principal, service } = session(request);
+        const result = await service.renew(principal, params.id, {
+          trigger: 'api',
+          csrPem: body.csr,
+          revokePrevious: body.revokePrevious,
+          p12Password: body.p12Password,
+          expectedGeneration: body.expectedGeneration,
+        });
+        return jsonResponse(200, result);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/certificates/:id/revoke',
+      body: RevokeRequestSchema,
+      handle: async ({ request, params, body }) => {
+        const { principal, service } = session(request);
+        return jsonResponse(200, await service.revoke(principal, params.id, body.reason));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,137 @@
+/**
+ * Builds reconcile-listeners' dependencies from its config, once per cold start: the desired state (shipped
+ * with the function), the NLB/CAS/OSS adapters, the TLS prober, the canary and the policy numbers.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
+import { createCasServerCertificateSource } from '../../shared/alibaba/cas-store.js';
+import { createNlbListenerGateway } from '../../shared/alibaba/nlb.js';
+import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
+import { createRpcCaller } from '../../shared/alibaba/rpc.js';
+import { createCertificateService } from '../../shared/certificates/service.js';
+import type { ReconcileFunctionConfig } from '../../shared/config/reconcile.js';
+import { parseDesiredState, resolveDesiredState, type DesiredStateDocument, type ListenerMtls } from '../../shared/domain/listeners/desired-state.js';
+import type { ReconcileDeps } from '../../shared/domain/listeners/reconcile.js';
+import { DEFAULT_RETRY_POLICY } from '../../shared/domain/listeners/retry.js';
+import { systemClock, type Clock } from '../../shared/domain/ports.js';
+import { createLogger, type Logger } from '../../shared/log/index.js';
+import { chainsTo } from '../../shared/pki/index.js';
+import { tlsProber } from '../../shared/tls-probe/index.js';
+import { createAppliedStateStore } from './applied-store.js';
+import { createCanaryProvider } from './canary.js';
+import { createClientCertificateInventory } from './inventory.js';
+import { createPcaReads, PCA_API_VERSION, type PcaReads } from './pca-reads.js';
+
+export interface ReconcileRuntime {
+  /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
+  desired(): Promise<ListenerMtls[]>;
+  engine: ReconcileDeps;
+  defaultMode: 'plan' | 'apply';
+  log: Logger;
+}
+
+/** Reads and validates the desired state file; a relative path is taken from `baseDir` (FC: the code directory). */
+export function readDesiredState(file: string, baseDir = process.cwd()): DesiredStateDocument {
+  const path = isAbsolute(file) ? file : resolve(baseDir, file);
+  return parseDesiredState(readFileSync(path, 'utf8'));
+}
+
+/**
+ * What `ca: default` means: RECONCILE_DEFAULT_CA, or else the root above the sub-CA that issues this project's
+ * clients (trust the root on the listener, issue from the intermediate: a sub-CA can then change under it).
+ */
+async function defaultCaIdentifier(configured: string | undefined, parentIdentifier: string, pca: PcaReads): Promise<string> {
+  if (configured) return configured;
+  const issuing = await pca.getCa(parentIdentifier);
+  if (!issuing) throw new Error(`PCA_PARENT_IDENTIFIER ${parentIdentifier} was not found: cannot tell what ca: default means`);
+  return issuing.parentIdentifier ?? issuing.identifier;
+}
+
+export interface RuntimeOverrides {
+  log?: Logger;
+  clock?: Clock;
+  /** The desired state document itself, instead of the configured file (tests, the CLI's --desired). */
+  desired?: DesiredStateDocument;
+  baseDir?: string;
+}
+
+export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides: RuntimeOverrides = {}): ReconcileRuntime {
+  const log = overrides.log ?? createLogger({ fn: 'reconcile-listeners' });
+  const clock = overrides.clock ?? systemClock;
+  const { alibaba } = config;
+  // Parsed at cold start: a bad file stops the function at once, naming the bad field.
+  const document = overrides.desired ?? readDesiredState(config.desiredStateFile, overrides.baseDir);
+
+  const nlbOverridden = alibaba.nlb.endpoint !== `nlb.${alibaba.region}.aliyuncs.com`;
+  const gateway = createNlbListenerGateway({
+    credentials: alibaba.credentials,
+    // NLB is regional; an explicit NLB_ENDPOINT (a VPC endpoint, the emulator) serves every declared region.
+    endpointFor: (region) =>
+      region === alibaba.region || nlbOverridden
+        ? { ...alibaba.nlb, readTimeoutMs: config.nlbTimeoutMs }
+        : { endpoint: `nlb.${region}.aliyuncs.com`, protocol: 'https', regionId: region, readTimeoutMs: config.nlbTimeoutMs },
+  });
+  const casEndpoint = { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
+  const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
+  const store = createOssObjectStore({
+    endpoint: alibaba.oss.endpoint,
+    bucket: alibaba.oss.bucket,
+    credentials: alibaba.credentials,
+    region: alibaba.region,
+    local: alibaba.oss.local,
+    timeoutMs: config.ossTimeoutMs,
+  });
+  const service = createCertificateService({
+    ca: createCasPcaClient(casEndpoint, alibaba.credentials),
+    store,
+    clock,
+    log,
+    config: {
+      parentIdentifier: config.parentIdentifier,
+      stateKey: config.stateKey,
+      linkDefaultSeconds: 900,
+      linkMaxSeconds: 900,
+      defaultValidityDays: config.canaryValidityDays,
+      maxValidityDays: config.canaryValidityDays,
+    },
+  });
+
+  const engine: ReconcileDeps = {
+    gateway,
+    cas: pca,
+    serverCertificates: createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials }),
+    prober: tlsProber,
+    canary: createCanaryProvider({ service, store, pca, stateKey: config.stateKey, clock, log, validityDays: config.canaryValidityDays }),
+    inventory: createClientCertificateInventory({ store, pca, clock }),
+    applied: createAppliedStateStore(store),
+    chainsTo,
+    clock,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    random: Math.random,
+    log,
+    config: {
+      caExpiryWindowDays: config.caExpiryWindowDays,
+      concurrency: config.concurrency,
+      readBatchSize: 20,
+      retry: DEFAULT_RETRY_POLICY,
+      poll: { initialDelayMs: config.jobPollInitialMs, factor: 2, maxDelayMs: 5_000, timeoutMs: config.jobTimeoutMs },
+      probeTimeoutMs: config.probeTimeoutMs,
+      verifyAttempts: 3,
+      verifyRetryDelayMs: 1_000,
+    },
+  };
+  let resolved: Promise<ListenerMtls[]> | undefined;
+  const desired = () => {
+    const needsDefault = document.listeners.some((l) => l.mutualAuth && l.ca === 'default');
+    resolved ??= (needsDefault ? defaultCaIdentifier(config.defaultCaIdentifier, config.parentIdentifier, pca) : Promise.resolve(undefined)).then(
+      (ca) => resolveDesiredState(document, { defaultCaIdentifier: ca }),
+      (err: unknown) => {
+        resolved = undefined;
+        throw err;
+      },
+    );
+    return resolved;
+  };
+  return { desired, engine, defaultMode: config.defaultMode, log };
+}

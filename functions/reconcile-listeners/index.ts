@@ -1,0 +1,22 @@
+/**
+ * reconcile-listeners: keeps NLB TCPSSL listeners' mutual-TLS settings as config/listeners.yaml declares and
+ * proves them with a handshake (docs/reconcile.md). Triggers: a timer and EventBridge `reconcile.requested`.
+ * Wiring only: dependencies from the env in ./deps.ts, the run in ./handler.ts, decisions in shared/domain/listeners.
+ */
+import { loadReconcileConfig } from '../../shared/config/reconcile.js';
+import { buildReconcileRuntime } from './deps.js';
+import { makeHandler, type ReconcileHandler } from './handler.js';
+
+export { makeHandler } from './handler.js';
+
+/** The FC handler with its dependencies (and the desired state) read from `env` once, at cold start. */
+export function createHandler(env: NodeJS.ProcessEnv = process.env): ReconcileHandler {
+  return makeHandler(buildReconcileRuntime(loadReconcileConfig(env)));
+}
+
+let coldStart: ReconcileHandler | undefined;
+
+export const handler: ReconcileHandler = (event, context) => {
+  coldStart ??= createHandler(process.env);
+  return coldStart(event, context);
+};

@@ -1,0 +1,45 @@
+/**
+ * renew-scheduler: on its timer, sweeps the renewal index and fans due certificates out to renew-worker; on a
+ * `renew.requested` CloudEvent (EventBridge), sends that one certificate to renew-worker (docs/renewal.md).
+ * Wiring only: the sweep lives in shared/domain/renewal/sweep.ts.
+ */
+import middy from '@middy/core';
+import { logFailures, parsedEvent, parseSchedulerInput, type SchedulerInput } from '../../shared/events/index.js';
+import { dispatchRequested, runSweep, type SweepDeps } from '../../shared/domain/renewal/sweep.js';
+import { buildRenewSchedulerDeps } from './deps.js';
+
+export interface SchedulerResult {
+  sweepId: string;
+  trigger: string;
+  due: number;
+  batches: number;
+  dispatched: number;
+  undispatched: number;
+}
+
+export type RenewSchedulerHandler = (event: unknown, context?: unknown) => Promise<SchedulerResult>;
+
+export function makeHandler(deps: SweepDeps): RenewSchedulerHandler {
+  const handler = middy(async (input: SchedulerInput): Promise<SchedulerResult> => {
+    const report =
+      input.kind === 'sweep'
+        ? await runSweep(deps, input.trigger)
+        : await dispatchRequested(deps, { eventId: input.eventId, certificateId: input.data.certificateId, generation: input.data.generation, force: input.data.force ?? false });
+    const { sweepId, trigger, due, batches, dispatched, undispatched } = report;
+    return { sweepId, trigger, due, batches, dispatched, undispatched };
+  })
+    .use(parsedEvent(parseSchedulerInput))
+    .use(logFailures(deps.log));
+  return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<SchedulerResult>;
+}
+
+export function createHandler(env: NodeJS.ProcessEnv = process.env): RenewSchedulerHandler {
+  return makeHandler(buildRenewSchedulerDeps(env));
+}
+
+let coldStart: RenewSchedulerHandler | undefined;
+
+export const handler: RenewSchedulerHandler = (event, context) => {
+  coldStart ??= createHandler(process.env);
+  return coldStart(event, context);
+};

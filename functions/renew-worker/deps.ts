@@ -1,0 +1,103 @@
+/** Builds renew-worker's dependencies from its env, once per cold start. */
+import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
+import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
+import { systemPrincipal } from '../../shared/auth/principal.js';
+import { readRecord, writeRecord } from '../../shared/certificates/records.js';
+import { createCertificateService, type CertificateService, type RenewResult } from '../../shared/certificates/service.js';
+import { guardedStore } from '../../shared/certificates/storage.js';
+import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
+import { systemClock, type Clock, type ObjectStore } from '../../shared/domain/ports.js';
+import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/domain/renewal/worker.js';
+import { createLogger, type Logger } from '../../shared/log/index.js';
+import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
+import type { RenewWorkerConfig } from '../../shared/config/renewal.js';
+
+function toRenewed(result: RenewResult): RenewedCertificate {
+  return {
+    certificate: {
+      id: result.id,
+      tenant: result.tenant,
+      commonName: result.commonName,
+      mode: result.mode,
+      generation: result.generation,
+      serialNumber: result.serialNumber,
+      notBefore: result.notBefore,
+      notAfter: result.notAfter,
+      autoRenew: result.autoRenew,
+    },
+    renewAt: result.renewal.renewAt,
+    downloads: result.downloads as unknown as Record<string, DownloadLink>,
+    ...(result.p12Password ? { p12Password: result.p12Password } : {}),
+  };
+}
+
+/** The certificate service as renew-worker's renewer: a system principal, the same crash-safe issuance as the API. */
+export function serviceRenewer(service: CertificateService): CertificateRenewer {
+  const principal = systemPrincipal('renew-worker');
+  return {
+    renew: async (id, { trigger, expectedGeneration }) => toRenewed(await service.renew(principal, id, { trigger, expectedGeneration })),
+    finishPending: async (id, generation) => {
+      const result = await service.finishPending(principal, id, generation);
+      return result ? toRenewed(result) : undefined;
+    },
+  };
+}
+
+/** Everything but the cloud clients, so tests can hand in the emulator-backed ones and a clock. */
+export function assembleWorkerDeps(input: { config: RenewWorkerConfig; store: ObjectStore; service: CertificateService; clock: Clock; log: Logger }): WorkerDeps {
+  const { config, clock, log } = input;
+  const store = guardedStore(input.store);
+  return {
+    store,
+    records: { get: (id) => readRecord(store, id), put: (record) => writeRecord(store, record) },
+    renewer: serviceRenewer(input.service),
+    webhooks: createWebhookSender({
+      secretFor: (tenant) => config.webhook.tenantSecrets[tenant] ?? config.webhook.globalSecret,
+      allowLoopback: config.webhook.allowLoopback,
+      timeoutMs: config.webhook.timeoutMs,
+      maxAttempts: config.webhook.maxAttempts,
+      backoffBaseMs: 500,
+      clock,
+      log,
+    }),
+    clock,
+    log,
+    config: {
+      concurrency: config.concurrency,
+      csrKeyReuse: config.csrKeyReuse,
+      backoff: config.backoff,
+      throttleRetries: config.throttleRetries,
+      expiringNoticeDays: config.expiringNoticeDays,
+    },
+  };
+}
+
+export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
+  const config = loadRenewWorkerConfig(env);
+  const { alibaba } = config;
+  const log = createLogger({ fn: 'renew-worker' });
+  const store = createOssObjectStore({
+    endpoint: alibaba.oss.endpoint,
+    bucket: alibaba.oss.bucket,
+    credentials: alibaba.credentials,
+    region: alibaba.region,
+    local: alibaba.oss.local,
+    timeoutMs: config.ossTimeoutMs,
+  });
+  const service = createCertificateService({
+    ca: createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials),
+    store,
+    clock: systemClock,
+    log,
+    config: {
+      parentIdentifier: config.parentIdentifier,
+      stateKey: config.stateKey,
+      linkDefaultSeconds: config.linkSeconds,
+      linkMaxSeconds: config.linkSeconds,
+      defaultValidityDays: Math.min(30, config.maxValidityDays),
+      maxValidityDays: config.maxValidityDays,
+      allowLoopbackWebhooks: config.webhook.allowLoopback,
+    },
+  });
+  return assembleWorkerDeps({ config, store, service, clock: systemClock, log });
+}

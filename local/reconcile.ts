@@ -1,0 +1,182 @@
+/**
+ * `npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify]
+ *                        [--json] [--cloud]`
+ * Runs reconcile-listeners' own code from a terminal and prints the plan the way `terraform plan` does.
+ * Default target: the local emulator (a running `npm start`, found through .local/stack.json, or else the
+ * `.local/` state started just for this run). `--cloud`: Alibaba Cloud with the credentials and settings in the
+ * environment (shared/config/reconcile.ts). Exit code 1 when a listener failed, 0 otherwise (blocked included).
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadReconcileConfig } from '../shared/config/reconcile.js';
+import { createNlbListenerGateway } from '../shared/alibaba/nlb.js';
+import { parseEndpoint } from '../shared/config/alibaba.js';
+import type { ListenerMtls } from '../shared/domain/listeners/desired-state.js';
+import { reconcileListeners } from '../shared/domain/listeners/reconcile.js';
+import { renderReport } from '../shared/domain/listeners/render.js';
+import { createLogger, setLogSink, type LogLevel } from '../shared/log/index.js';
+import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-listeners/deps.js';
+import { startEmulator } from './emulator/index.js';
+import { loadOrCreateDevSecrets } from './runner/dev-secrets.js';
+import { DEFAULT_DATA_DIR, findRunningStack } from './runner/stack-file.js';
+
+const USAGE = `usage: npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify] [--json] [--cloud]
+  --plan             show what would change; change nothing
+  --apply            change what differs (dry run first), wait for NLB, then verify with TLS handshakes
+  --listener ID      only this declared listener
+  --desired FILE     the desired state (default: .local/listeners.yaml locally, written from the seeded
+                     listeners on first use; DESIRED_STATE_FILE or config/listeners.yaml with --cloud)
+  --force-ca-change  replace a CA even when active client certificates would be locked out
+  --no-verify        skip the handshakes after apply
+  --json             print the JSON report instead of the plan text
+  --cloud            Alibaba Cloud with credentials from the environment instead of the local emulator`;
+
+interface Target {
+  env: Record<string, string>;
+  /** Local data-plane ports: the emulator's stand-in for each listener's public address. */
+  localPorts: Map<string, number>;
+  describe: string;
+  close(): Promise<void>;
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      plan: { type: 'boolean' },
+      apply: { type: 'boolean' },
+      listener: { type: 'string' },
+      desired: { type: 'string' },
+      'force-ca-change': { type: 'boolean' },
+      'no-verify': { type: 'boolean' },
+      json: { type: 'boolean' },
+      cloud: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || values.plan === values.apply) {
+    console.log(USAGE);
+    process.exit(values.help ? 0 : 2);
+  }
+  return values;
+}
+
+async function localTarget(dataDir: string): Promise<Target> {
+  const secrets = loadOrCreateDevSecrets(dataDir);
+  const running = await findRunningStack(dataDir);
+  if (running) {
+    const rpc = `http://${running.emulator.rpcEndpoint}`;
+    return {
+      env: {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: running.emulator.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: running.emulator.accessKeySecret,
+        REGION: running.emulator.region,
+        CAS_ENDPOINT: rpc,
+        NLB_ENDPOINT: rpc,
+        OSS_ENDPOINT: running.emulator.ossEndpoint,
+        OSS_BUCKET: running.emulator.bucket,
+        PCA_PARENT_IDENTIFIER: running.ca.subCaIdentifier,
+        STATE_KEY: secrets.stateKey,
+      },
+      localPorts: new Map(running.listeners.map((l) => [l.listenerId, l.port])),
+      describe: `the running local stack (${relative(process.cwd(), join(dataDir, 'stack.json'))})`,
+      close: async () => undefined,
+    };
+  }
+  const emulator = await startEmulator({ dataDir: join(dataDir, 'emulator'), log: createLogger({ fn: 'emulator' }, 'error') });
+  const localPorts = new Map<string, number>();
+  for (const l of emulator.nlb.listeners()) {
+    const port = emulator.nlb.portOf(l.ListenerId);
+    if (port) localPorts.set(l.ListenerId, port);
+  }
+  return {
+    env: { ...emulator.env(), STATE_KEY: secrets.stateKey },
+    localPorts,
+    describe: `the local emulator on ${relative(process.cwd(), join(dataDir, 'emulator')) || '.'} (started for this run)`,
+    close: () => emulator.close(),
+  };
+}
+
+/** The seeded listeners as a desired state: mutual auth on with the default CA, everything else as it is now. */
+async function writeSeedDesiredState(file: string, env: Record<string, string>, listenerIds: string[]): Promise<void> {
+  const region = env.REGION;
+  const gateway = createNlbListenerGateway({
+    credentials: { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET },
+    endpointFor: () => parseEndpoint(env.NLB_ENDPOINT, region),
+  });
+  const found = await gateway.getListeners(region, listenerIds);
+  const blocks = [...found.values()].map((l) => {
+    const [certId, ...rest] = (l.certificateIds[0] ?? '0-' + region).split('-');
+    return [
+      `  - region: ${region}`,
+      `    listenerId: ${l.listenerId}`,
+      `    mutualAuth: on`,
+      `    ca: default`,
+      `    serverCertificate: { certId: ${certId}, region: ${rest.join('-')} }`,
+      `    securityPolicy: ${l.securityPolicyId ?? 'tls_cipher_policy_1_2'}`,
+      `    probe: { host: www.example.com, port: ${l.port} }`,
+    ].join('\n');
+  });
+  const text = [
+    '# Desired state for the local stack, written by `npm run reconcile` from the seeded listeners.',
+    '# Edit it to declare what you want (the keys are explained in config/listeners.yaml), then run',
+    '# `npm run reconcile -- --plan` to see the difference and `--apply` to make it so.',
+    '# Locally each probe connects to the listener\'s emulated data plane on 127.0.0.1.',
+    'version: 1',
+    'listeners:',
+    ...blocks,
+    '',
+  ].join('\n');
+  writeFileSync(file, text);
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  const mode = args.apply ? 'apply' : 'plan';
+  // stdout is for the plan; logs (warnings and errors only, unless LOG_LEVEL says otherwise) go to stderr.
+  setLogSink((line) => process.stderr.write(line + '\n'));
+  const log = createLogger({ fn: 'reconcile' }, (process.env.LOG_LEVEL as LogLevel) || 'warn');
+
+  let target: Target | undefined;
+  let desired: ListenerMtls[];
+  let runtime;
+  try {
+    if (args.cloud) {
+      const config = loadReconcileConfig(process.env);
+      runtime = buildReconcileRuntime(config, { log, desired: readDesiredState(args.desired ?? config.desiredStateFile) });
+      desired = await runtime.desired();
+    } else {
+      const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+      target = await localTarget(dataDir);
+      const file = args.desired ?? join(dataDir, 'listeners.yaml');
+      if (!args.desired && !existsSync(file)) {
+        await writeSeedDesiredState(file, target.env, [...target.localPorts.keys()]);
+        console.error(`wrote ${relative(process.cwd(), file)} from the seeded listeners; edit it to declare what you want`);
+      }
+      console.error(`target: ${target.describe}; desired state: ${relative(process.cwd(), file)}`);
+      runtime = buildReconcileRuntime(loadReconcileConfig({ ...target.env, LOG_LEVEL: 'warn' }), { log, desired: readDesiredState(file) });
+      const ports = target.localPorts;
+      desired = (await runtime.desired()).map((d) =>
+        ports.has(d.listenerId) ? { ...d, probe: { ...d.probe, address: '127.0.0.1', port: ports.get(d.listenerId)! } } : d,
+      );
+    }
+    const report = await reconcileListeners(runtime.engine, desired, {
+      mode,
+      runId: `cli:${randomUUID()}`,
+      ...(args.listener ? { listenerId: args.listener } : {}),
+      ...(args['force-ca-change'] ? { forceCaChange: true } : {}),
+      ...(args['no-verify'] ? { verify: false } : {}),
+    });
+    console.log(args.json ? JSON.stringify(report, null, 2) : renderReport(report));
+    process.exitCode = report.summary.failed > 0 ? 1 : 0;
+  } finally {
+    await target?.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm run reconcile failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

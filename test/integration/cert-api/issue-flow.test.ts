@@ -1,0 +1,84 @@
+/**
+ * The newcomer's path through the API and the emulator, checked with the clients users have: request a
+ * certificate, download the bundle through the signed link, open it with openssl (no -legacy) and keytool,
+ * and complete mutual TLS with curl against the emulated NLB listener (CaEnabled on, trusting the root).
+ */
+import { readFileSync } from 'node:fs';
+import { curl, keytool, makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
+import { startCertApiHarness, type CertApiHarness } from './harness.js';
+
+let api: CertApiHarness;
+let tmp: TempDir;
+
+beforeAll(async () => {
+  api = await startCertApiHarness();
+  tmp = makeTempDir();
+  tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
+  const listener = api.emulator.listeners[0];
+  api.emulator.nlb.patchListener(listener.listenerId, { CaEnabled: true, CaCertificateIds: [api.emulator.ca.rootIdentifier] });
+});
+
+afterAll(async () => {
+  await api?.close();
+  tmp?.cleanup();
+});
+
+async function download(url: string, file: string): Promise<void> {
+  const result = await curl(['-sS', '-f', '-o', tmp.path(file), '-D', tmp.path(`${file}.headers`), url]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
+async function mtlsGet(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  const { port, host } = api.emulator.listeners[0];
+  const result = await curl(['-sS', '--max-time', '5', '--cacert', tmp.path('root.crt'), '--resolve', `${host}:${port}:127.0.0.1`, ...args, `https://${host}:${port}/`]);
+  return { code: result.code, stdout: result.stdout };
+}
+
+describe.each([
+  ['EC_P256', 'modern'],
+  ['RSA_2048', 'compat'],
+] as const)('server-key mode %s with the %s profile', (keyAlgorithm, p12Profile) => {
+  it('gives a .p12 that openssl and keytool open and curl uses for mutual TLS', async () => {
+    // prepare
+    const name = `${keyAlgorithm.toLowerCase().replace('_', '')}.devices.example.com`;
+    // act
+    const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: name, keyAlgorithm, p12Profile, validityDays: 30 } });
+    // assess
+    expect(issued.status).toBe(201);
+    expect(issued.json).toMatchObject({ commonName: name, status: 'ACTIVE', keyAlgorithm, p12Profile });
+    expect(issued.json.downloads.p12.url).toContain('x-oss-signature');
+    const password: string = issued.json.p12Password;
+    const p12 = `${keyAlgorithm}.p12`;
+    await download(issued.json.downloads.p12.url, p12);
+    expect(readFileSync(tmp.path(`${p12}.headers`), 'utf8')).toMatch(/content-disposition: attachment; filename="[^"]+\.p12"/i);
+
+    const info = await openssl(['pkcs12', '-info', '-noout', '-in', tmp.path(p12), '-passin', `pass:${password}`]);
+    expect(info.code).toBe(0);
+    const wrong = await openssl(['pkcs12', '-info', '-noout', '-in', tmp.path(p12), '-passin', 'pass:not-the-password']);
+    expect(wrong.code).not.toBe(0);
+    const listing = await keytool(['-list', '-storetype', 'PKCS12', '-keystore', tmp.path(p12), '-storepass', password]);
+    expect(listing.code).toBe(0);
+    expect(listing.stdout).toMatch(/PrivateKeyEntry/);
+
+    const answer = await mtlsGet(['--cert-type', 'P12', '--cert', `${tmp.path(p12)}:${password}`]);
+    expect(answer.code).toBe(0);
+    expect(answer.stdout).toMatch(/ECS0[12]/);
+  });
+});
+
+it('gives a PEM zip whose files curl uses, and a listener refuses a client without a certificate', async () => {
+  // prepare
+  const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: 'pem.devices.example.com', keyAlgorithm: 'EC_P256' } });
+  expect(issued.status).toBe(201);
+  await download(issued.json.downloads.pem.url, 'bundle.zip');
+  // act
+  const unzipped = await unzip(['-o', tmp.path('bundle.zip'), '-d', tmp.path('pem')]);
+  const withCert = await mtlsGet(['--cert', tmp.path('pem/client.crt'), '--key', tmp.path('pem/client.key')]);
+  const without = await mtlsGet([]);
+  // assess
+  expect(unzipped.code).toBe(0);
+  expect(withCert.code).toBe(0);
+  expect(withCert.stdout).toMatch(/ECS0[12]/);
+  expect(without.code).not.toBe(0);
+});

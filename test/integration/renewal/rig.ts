@@ -1,0 +1,212 @@
+// The renewal functions wired to the emulator the way FC wires them: renew-scheduler's handler with the real OSS
+// store and FC async invoker, renew-worker registered with the emulator's FC server (async invocations, retries),
+// and the real certificate service on the emulated CAS. Certificates that are due are issued for real, then their
+// renewal time (record and index key) is moved a minute into the past: the emulated CA cannot backdate them (it caps
+// notBefore at its own start) and tests cannot wait 2/3 of a lifetime; the timing rule itself is unit-tested with an
+// injected clock. The rest of a fleet (never to be touched) is seeded straight into the bucket.
+import { randomBytes } from 'node:crypto';
+import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
+import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
+import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
+import { systemPrincipal } from '../../../shared/auth/principal.js';
+import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
+import { createCertificateService, type CertificateService } from '../../../shared/certificates/service.js';
+import { loadRenewWorkerConfig, loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
+import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
+import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
+import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
+import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
+import type { SweepDeps } from '../../../shared/domain/renewal/sweep.js';
+import type { WorkerDeps } from '../../../shared/domain/renewal/worker.js';
+import { createFcAsyncInvoker } from '../../../shared/alibaba/fc-invoker.js';
+import { createLogger, setLogSink } from '../../../shared/log/index.js';
+import { makeHandler as makeSchedulerHandler } from '../../../functions/renew-scheduler/index.js';
+import { makeHandler as makeWorkerHandler } from '../../../functions/renew-worker/index.js';
+import { assembleWorkerDeps } from '../../../functions/renew-worker/deps.js';
+
+export const WORKER_FUNCTION = 'nlb-mtls-renew-worker';
+export const WEBHOOK_SECRET = 'whsec-renewal-tests-0123456789';
+const DAY = 86_400_000;
+
+export interface RigOptions {
+  /** Extra env for renew-worker (e.g. RENEW_CSR_KEY_REUSE=false). */
+  workerEnv?: Record<string, string>;
+  /** Retry delays after a failure (default: 1 ms, so the next sweep retries at once). */
+  backoff?: WorkerDeps['config']['backoff'];
+  batchSize?: number;
+  workerConcurrency?: number;
+  casTimeoutMs?: number;
+}
+
+export interface Rig {
+  emulator: Emulator;
+  store: ObjectStore;
+  ca: CertificateAuthority;
+  /** The certificate service with its own clock. */
+  serviceAt(clock: Clock): CertificateService;
+  workerDeps: WorkerDeps;
+  sweepDeps: SweepDeps;
+  logs: any[];
+  /** Fires the scheduler as its timer does; resolves when every async worker invocation has finished. */
+  sweep(): Promise<{ ok: boolean; result?: any; error?: unknown }>;
+  issueDue(count: number, options?: { webhookUrl?: string; csr?: (cn: string) => Promise<string>; autoRenew?: boolean; concurrency?: number }): Promise<ClientCertificate[]>;
+  seedNotDue(count: number): Array<{ id: string; indexKey: string; record: string }>;
+  record(id: string): Promise<ClientCertificate>;
+  close(): Promise<void>;
+}
+
+function fleetId(n: number): string {
+  return `cc-fleet${String(n).padStart(8, '0')}${randomBytes(4).toString('hex')}`;
+}
+
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
+  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+  const logs: any[] = [];
+  const restore = setLogSink((line) => logs.push(JSON.parse(line)));
+  const env = {
+    ...emulator.env(),
+    PCA_PARENT_IDENTIFIER: emulator.ca.subCaIdentifier,
+    STATE_KEY: randomBytes(32).toString('base64'),
+    WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+    ALLOW_LOOPBACK_WEBHOOKS: 'true',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    WEBHOOK_MAX_ATTEMPTS: '2',
+    CAS_TIMEOUT_MS: String(options.casTimeoutMs ?? 5000),
+    RENEW_WORKER_FUNCTION: WORKER_FUNCTION,
+    RENEW_BATCH_SIZE: String(options.batchSize ?? 25),
+    ...options.workerEnv,
+  };
+  const alibaba = loadAlibabaConfig(env);
+  const store = createOssObjectStore({ endpoint: alibaba.oss.endpoint, bucket: alibaba.oss.bucket, credentials: alibaba.credentials, region: alibaba.region, local: true, timeoutMs: 5000 });
+  const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: options.casTimeoutMs ?? 5000 }, alibaba.credentials);
+  const workerConfig = loadRenewWorkerConfig(env);
+  const serviceAt = (clock: Clock) =>
+    createCertificateService({
+      ca,
+      store,
+      clock,
+      log: createLogger({ fn: 'test-service' }, 'warn'),
+      config: { parentIdentifier: workerConfig.parentIdentifier, stateKey: workerConfig.stateKey, linkDefaultSeconds: 900, linkMaxSeconds: 86_400, defaultValidityDays: 30, maxValidityDays: 397, allowLoopbackWebhooks: true },
+    });
+  const workerLog = createLogger({ fn: 'renew-worker' });
+  const workerDeps = assembleWorkerDeps({
+    config: { ...workerConfig, concurrency: options.workerConcurrency ?? workerConfig.concurrency, backoff: options.backoff ?? { baseMs: 1, maxMs: 1, jitterRatio: 0 } },
+    store,
+    service: createCertificateService({
+      ca,
+      store,
+      clock: systemClock,
+      log: workerLog,
+      config: { parentIdentifier: workerConfig.parentIdentifier, stateKey: workerConfig.stateKey, linkDefaultSeconds: workerConfig.linkSeconds, linkMaxSeconds: workerConfig.linkSeconds, defaultValidityDays: 30, maxValidityDays: 397, allowLoopbackWebhooks: true },
+    }),
+    clock: systemClock,
+    log: workerLog,
+  });
+  const worker = makeWorkerHandler(workerDeps);
+  emulator.fc.register(WORKER_FUNCTION, (event) => worker(event, { requestId: 'fc-test' }), { maxAsyncRetryAttempts: 2, retryDelayMs: 10 });
+
+  const schedulerConfig = loadRenewSchedulerConfig(env);
+  const sweepDeps: SweepDeps = {
+    store,
+    invoker: createFcAsyncInvoker({ endpoint: alibaba.fc, credentials: alibaba.credentials, region: alibaba.region, accountId: alibaba.fc.accountId }),
+    clock: systemClock,
+    log: createLogger({ fn: 'renew-scheduler' }),
+    config: { workerFunctionName: schedulerConfig.workerFunctionName, batchSize: schedulerConfig.batchSize, maxItemsPerSweep: schedulerConfig.maxItemsPerSweep, invokeConcurrency: schedulerConfig.invokeConcurrency, summaryOverdueMs: schedulerConfig.summaryOverdueMs },
+    sleep: async () => undefined,
+  };
+  const scheduler = makeSchedulerHandler(sweepDeps);
+
+  return {
+    emulator,
+    store,
+    ca,
+    serviceAt,
+    workerDeps,
+    sweepDeps,
+    logs,
+    async sweep() {
+      let outcome: { ok: boolean; result?: any; error?: unknown };
+      try {
+        outcome = { ok: true, result: await scheduler(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'renew-sweep', payload: 'sweep' })), { requestId: 'timer' }) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      await emulator.fc.idle();
+      return outcome;
+    },
+    async issueDue(count, issueOptions = {}) {
+      const service = serviceAt(systemClock);
+      const principal = systemPrincipal('test-seed', 'acme');
+      const out: ClientCertificate[] = new Array(count);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(issueOptions.concurrency ?? 8, count) }, async () => {
+          while (next < count) {
+            const i = next++;
+            const commonName = `device-${i}-${randomBytes(3).toString('hex')}.devices.example.com`;
+            const request = IssueRequestSchema.parse({
+              commonName,
+              validityDays: 30,
+              ...(issueOptions.csr ? { csr: await issueOptions.csr(commonName) } : { keyAlgorithm: 'EC_P256' }),
+              ...(issueOptions.webhookUrl ? { notify: { webhookUrl: issueOptions.webhookUrl } } : {}),
+              ...(issueOptions.autoRenew === false ? { autoRenew: false } : {}),
+            });
+            const issued = await service.issue(principal, request);
+            const record = await service.getRecord(principal, issued.id);
+            const renewAt = new Date(Date.now() - 60_000);
+            const due: ClientCertificate = { ...record, renewal: { ...record.renewal, renewAt: renewAt.toISOString() } };
+            emulator.oss.putObjectDirect(emulator.bucket, `records/${record.id}.json`, JSON.stringify(due));
+            emulator.oss.putObjectDirect(emulator.bucket, renewalIndexKey(renewAt, record.id), '');
+            await store.delete(renewalIndexKey(new Date(record.renewal.renewAt), record.id));
+            out[i] = due;
+          }
+        }),
+      );
+      return out;
+    },
+    seedNotDue(count) {
+      // Records nobody must touch: renewal times 1..count hours from now, fake certificate facts.
+      const seeded: Array<{ id: string; indexKey: string; record: string }> = [];
+      const now = Date.now();
+      for (let i = 0; i < count; i += 1) {
+        const id = fleetId(i);
+        const notBefore = new Date(now - DAY);
+        const notAfter = new Date(now + 89 * DAY + i * 60_000);
+        const renewAt = renewalTime(notBefore, notAfter);
+        const record: ClientCertificate = {
+          id, tenant: 'acme', commonName: `fleet-${i}.devices.example.com`, sans: { dns: [], uri: [], email: [], ip: [] }, mode: 'server-key', keyAlgorithm: 'EC_P256',
+          p12Profile: 'modern', validityDays: 90, autoRenew: true, labels: {}, status: 'ACTIVE',
+          current: { generation: 1, casIdentifier: `seed-${i}`, serialNumber: i.toString(16), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), fingerprintSha256: '00', issuedAt: notBefore.toISOString(), bundle: { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` } },
+          previous: [], renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
+          createdAt: notBefore.toISOString(), updatedAt: notBefore.toISOString(), createdBy: 'seed',
+        };
+        const body = JSON.stringify(record);
+        const indexKey = renewalIndexKey(renewAt, id);
+        emulator.oss.putObjectDirect(emulator.bucket, `records/${id}.json`, body);
+        emulator.oss.putObjectDirect(emulator.bucket, indexKey, '');
+        seeded.push({ id, indexKey, record: body });
+      }
+      return seeded;
+    },
+    async record(id) {
+      const body = await store.get(`records/${id}.json`);
+      return JSON.parse(body!.toString('utf8')) as ClientCertificate;
+    },
+    async close() {
+      setLogSink(restore);
+      await emulator.close();
+    },
+  };
+}
+
+/** All index keys (paging through the listing). */
+export async function listAll(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let continuationToken: string | undefined;
+  for (;;) {
+    const page = await store.list({ prefix, continuationToken, maxKeys: 1000 });
+    keys.push(...page.keys);
+    if (!page.nextContinuationToken) return keys;
+    continuationToken = page.nextContinuationToken;
+  }
+}
