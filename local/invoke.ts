@@ -6,6 +6,7 @@
  * only that function, invokes it and stops.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setLogSink } from '../shared/log/index.js';
 import { startLocalStack } from './stack.js';
@@ -23,8 +24,9 @@ type Request =
   | { kind: 'timer'; triggerName?: string }
   | { kind: 'cloudevent'; event: unknown };
 
+/** npm runs scripts from the project root; a relative path means the folder the user typed the command in. */
 function readSource(source: string): Buffer {
-  return source === '-' ? readFileSync(0) : readFileSync(source);
+  return source === '-' ? readFileSync(0) : readFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), source));
 }
 
 function parse(argv: string[]): { fn: string; request: Request } {

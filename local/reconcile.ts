@@ -100,14 +100,16 @@ async function localTarget(dataDir: string): Promise<Target> {
 }
 
 /** The seeded listeners as a desired state: mutual auth on with the default CA, everything else as it is now. */
-async function writeSeedDesiredState(file: string, env: Record<string, string>, listenerIds: string[]): Promise<void> {
+async function writeSeedDesiredState(file: string, env: Record<string, string>, localPorts: Map<string, number>): Promise<void> {
+  const listenerIds = [...localPorts.keys()];
   const region = env.REGION;
   const gateway = createNlbListenerGateway({
     credentials: { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET },
     endpointFor: () => parseEndpoint(env.NLB_ENDPOINT, region),
   });
   const found = await gateway.getListeners(region, listenerIds);
-  const blocks = [...found.values()].map((l) => {
+  const inOrder = listenerIds.map((id) => found.get(id)).filter((l) => l !== undefined);
+  const blocks = inOrder.map((l) => {
     const [certId, ...rest] = (l.certificateIds[0] ?? '0-' + region).split('-');
     return [
       `  - region: ${region}`,
@@ -116,14 +118,15 @@ async function writeSeedDesiredState(file: string, env: Record<string, string>, 
       `    ca: default`,
       `    serverCertificate: { certId: ${certId}, region: ${rest.join('-')} }`,
       `    securityPolicy: ${l.securityPolicyId ?? 'tls_cipher_policy_1_2'}`,
-      `    probe: { host: www.example.com, port: ${l.port} }`,
+      `    probe: { host: www.example.com, port: ${localPorts.get(l.listenerId) ?? l.port}, address: 127.0.0.1 }`,
     ].join('\n');
   });
   const text = [
     '# Desired state for the local stack, written by `npm run reconcile` from the seeded listeners.',
     '# Edit it to declare what you want (the keys are explained in config/listeners.yaml), then run',
     '# `npm run reconcile -- --plan` to see the difference and `--apply` to make it so.',
-    '# Locally each probe connects to the listener\'s emulated data plane on 127.0.0.1.',
+    "# Locally each listener's data plane is on 127.0.0.1 (ports in stack.json): hence the probes' address and port.",
+    '# `DESIRED_STATE_FILE=.local/listeners.yaml npm start` makes the stack\'s own reconcile-listeners function use it too.',
     'version: 1',
     'listeners:',
     ...blocks,
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
       target = await localTarget(dataDir);
       const file = args.desired ?? join(dataDir, 'listeners.yaml');
       if (!args.desired && !existsSync(file)) {
-        await writeSeedDesiredState(file, target.env, [...target.localPorts.keys()]);
+        await writeSeedDesiredState(file, target.env, target.localPorts);
         console.error(`wrote ${relative(process.cwd(), file)} from the seeded listeners; edit it to declare what you want`);
       }
       console.error(`target: ${target.describe}; desired state: ${relative(process.cwd(), file)}`);

@@ -13,13 +13,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSYaml } from './s-yaml.js';
 import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
-import { functionSpec, loadLocalFunction, type LocalFunction } from './runner/function-host.js';
+import { functionSpec, loadLocalFunction } from './runner/function-host.js';
+import { createFunctionRegistry, type EventDelivery, type LoadedResource } from './runner/function-registry.js';
 import { buildFunctionEnv, emulatorEnv, localDevEnv, unresolvedVariables, type EmulatorFacts } from './runner/local-env.js';
-import { readTriggers, type LocalTrigger, type TimerTrigger } from './runner/triggers.js';
+import { readTriggers, type TimerTrigger } from './runner/triggers.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
-import { startControlServer, UnknownFunctionError, type EventDelivery } from './runner/control-server.js';
-import { toCloudEvent } from './runner/cloud-events.js';
-import { startTimers, timerEvent } from './runner/timers.js';
+import { startControlServer } from './runner/control-server.js';
+import { startTimers } from './runner/timers.js';
 import { writeStackFiles } from './runner/stack-file.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
 
@@ -95,12 +95,6 @@ export interface LocalStack {
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-interface LoadedResource {
-  resourceName: string;
-  fn: LocalFunction;
-  triggers: LocalTrigger[];
-}
-
 function factsOf(emulator: Emulator): EmulatorFacts {
   return {
     region: emulator.region,
@@ -174,30 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       loaded.push({ resourceName: p.resourceName, fn: await loadLocalFunction(spec, env, runtime), triggers: p.triggers });
     }
 
-    const find = (name: string): LoadedResource => {
-      const r = loaded.find((l) => l.resourceName === name || l.fn.spec.functionName === name);
-      if (!r) throw new UnknownFunctionError(name);
-      return r;
-    };
-
-    // Work started by timers and events: close() and idle() wait for it.
-    const background = new Set<Promise<unknown>>();
-    const track = <T>(work: Promise<T>): Promise<T> => {
-      background.add(work);
-      const forget = () => background.delete(work);
-      work.then(forget, forget);
-      return work;
-    };
-    const deliver = async (r: LoadedResource, triggerName: string, event: unknown): Promise<EventDelivery> => {
-      const functionName = r.fn.spec.functionName;
-      try {
-        const result = await track(r.fn.invoke(event));
-        return { functionName, triggerName, ok: true, result };
-      } catch (err) {
-        log(JSON.stringify({ level: 'error', msg: 'invocation failed', fn: functionName, triggerName, errorMessage: err instanceof Error ? err.message : String(err) }));
-        return { functionName, triggerName, ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-    };
+    const registry = createFunctionRegistry(loaded, { accountId: LOCAL_ACCOUNT_ID, region: emulator.region, log });
 
     // FC async invocations (renew-scheduler -> renew-worker) arrive at the emulator's FC server.
     for (const r of loaded) {
@@ -224,44 +195,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (nextApiPort !== 0) nextApiPort += 1;
     }
 
-    const publishEvent = async (input: unknown, onlyFunction?: string) => {
-      const event = toCloudEvent(input, { accountId: LOCAL_ACCOUNT_ID, region: emulator.region });
-      const targets = onlyFunction ? [find(onlyFunction)] : loaded;
-      const deliveries: Array<Promise<EventDelivery>> = [];
-      for (const r of targets) {
-        for (const t of r.triggers) {
-          if (t.kind !== 'eventbridge' || !t.enabled) continue;
-          if (!onlyFunction && !t.matches(event)) continue;
-          deliveries.push(deliver(r, t.triggerName, event));
-        }
-      }
-      return { eventId: event.id, deliveries: await Promise.all(deliveries) };
-    };
-
-    const fireTimer = async (fnName: string, triggerName?: string) => {
-      const r = find(fnName);
-      const timers = r.triggers.filter((t): t is TimerTrigger => t.kind === 'timer' && (!triggerName || t.triggerName === triggerName));
-      if (timers.length === 0) throw new UnknownFunctionError(`${fnName} timer ${triggerName ?? ''}`.trim());
-      return Promise.all(timers.map((t) => deliver(r, t.triggerName, timerEvent(t.triggerName, t.payload, new Date()))));
-    };
-
-    const invoke = (fnName: string, event?: unknown) => find(fnName).fn.invoke(event);
-
     const control = await startControlServer({
       devToken: secrets.devToken,
       port: ports.control ?? 0,
       onAccess: (entry) => log(JSON.stringify({ level: 'info', msg: 'control', ...entry })),
       target: {
         describe: () =>
-          loaded.map((r) => ({
+          registry.loaded.map((r) => ({
             resourceName: r.resourceName,
             functionName: r.fn.spec.functionName,
             url: httpUrls[r.resourceName],
             triggers: r.triggers.map((t) => ({ kind: t.kind, triggerName: t.triggerName })),
           })),
-        invoke: (name, event, requestId) => find(name).fn.invoke(event, { requestId }),
-        publish: publishEvent,
-        fireTimer,
+        invoke: registry.invoke,
+        publish: registry.publishEvent,
+        fireTimer: registry.fireTimer,
       },
     });
     cleanups.push(() => control.close());
@@ -273,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           .map((t) => ({ functionName: r.resourceName, triggerName: t.triggerName, schedule: t.schedule, payload: t.payload })),
       );
       const stop = startTimers(specs, (timer, event) => {
-        void deliver(find(timer.functionName), timer.triggerName, event);
+        void registry.deliver(registry.find(timer.functionName), timer.triggerName, event);
       });
       cleanups.unshift(stop); // stop the clocks before anything else closes
     }
@@ -302,8 +250,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // An async invocation may start timers' or events' work and vice versa: loop until both are quiet.
       for (;;) {
         await emulator.fc.idle();
-        if (background.size === 0) return;
-        await Promise.allSettled([...background]);
+        if (!registry.busy()) return;
+        await registry.settled();
       }
     };
 
@@ -317,9 +265,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stackInfo,
       dataDir,
       functionEnv: Object.fromEntries(loaded.map((r) => [r.resourceName, r.fn.env])),
-      invoke,
-      publishEvent,
-      fireTimer,
+      invoke: (fnName, event) => registry.invoke(fnName, event),
+      publishEvent: registry.publishEvent,
+      fireTimer: registry.fireTimer,
       idle,
       async close() {
         if (closed) return;

@@ -21,6 +21,8 @@ for (const name of names) {
     // CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
+    // urllib (under ali-oss) requires proxy-agent only when an HTTP proxy is configured; FC has none.
+    external: ['proxy-agent'],
   });
   // Data files a function reads at run time (e.g. reconcile-listeners' config/listeners.yaml), listed as
   // project-relative paths in functions/<name>/bundle-files.json and copied to the same path under dist/<name>/.

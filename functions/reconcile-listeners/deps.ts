@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
 import { createCasServerCertificateSource } from '../../shared/alibaba/cas-store.js';
-import { createNlbListenerGateway } from '../../shared/alibaba/nlb.js';
+import { createNlbListenerGateway, NLB_API_VERSION } from '../../shared/alibaba/nlb.js';
 import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
 import { createRpcCaller } from '../../shared/alibaba/rpc.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import type { ReconcileFunctionConfig } from '../../shared/config/reconcile.js';
 import { parseDesiredState, resolveDesiredState, type DesiredStateDocument, type ListenerMtls } from '../../shared/domain/listeners/desired-state.js';
 import type { ReconcileDeps } from '../../shared/domain/listeners/reconcile.js';
-import { DEFAULT_RETRY_POLICY } from '../../shared/domain/listeners/retry.js';
+import { DEFAULT_POLL_POLICY, DEFAULT_RETRY_POLICY } from '../../shared/domain/listeners/retry.js';
 import { systemClock, type Clock } from '../../shared/domain/ports.js';
 import { createLogger, type Logger } from '../../shared/log/index.js';
 import { chainsTo } from '../../shared/pki/index.js';
@@ -22,6 +22,7 @@ import { createAppliedStateStore } from './applied-store.js';
 import { createCanaryProvider } from './canary.js';
 import { createClientCertificateInventory } from './inventory.js';
 import { createPcaReads, PCA_API_VERSION, type PcaReads } from './pca-reads.js';
+import { callerWithDeadline, withDeadline } from './deadline.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
@@ -66,6 +67,7 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
   const nlbOverridden = alibaba.nlb.endpoint !== `nlb.${alibaba.region}.aliyuncs.com`;
   const gateway = createNlbListenerGateway({
     credentials: alibaba.credentials,
+    callerFor: (endpoint) => callerWithDeadline(createRpcCaller(NLB_API_VERSION, endpoint, alibaba.credentials), config.nlbTimeoutMs),
     // NLB is regional; an explicit NLB_ENDPOINT (a VPC endpoint, the emulator) serves every declared region.
     endpointFor: (region) =>
       region === alibaba.region || nlbOverridden
@@ -73,7 +75,8 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
         : { endpoint: `nlb.${region}.aliyuncs.com`, protocol: 'https', regionId: region, readTimeoutMs: config.nlbTimeoutMs },
   });
   const casEndpoint = { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
-  const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
+  const pca = createPcaReads(callerWithDeadline(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials), config.casTimeoutMs));
+  const serverCertificateStore = createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials });
   const store = createOssObjectStore({
     endpoint: alibaba.oss.endpoint,
     bucket: alibaba.oss.bucket,
@@ -100,7 +103,9 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
   const engine: ReconcileDeps = {
     gateway,
     cas: pca,
-    serverCertificates: createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials }),
+    serverCertificates: {
+      getServerCertificate: (id) => withDeadline(serverCertificateStore.getServerCertificate(id), config.casTimeoutMs, 'GetUserCertificateDetail'),
+    },
     prober: tlsProber,
     canary: createCanaryProvider({ service, store, pca, stateKey: config.stateKey, clock, log, validityDays: config.canaryValidityDays }),
     inventory: createClientCertificateInventory({ store, pca, clock }),
@@ -115,7 +120,7 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
       concurrency: config.concurrency,
       readBatchSize: 20,
       retry: DEFAULT_RETRY_POLICY,
-      poll: { initialDelayMs: config.jobPollInitialMs, factor: 2, maxDelayMs: 5_000, timeoutMs: config.jobTimeoutMs },
+      poll: { ...DEFAULT_POLL_POLICY, initialDelayMs: config.jobPollInitialMs, timeoutMs: config.jobTimeoutMs },
       probeTimeoutMs: config.probeTimeoutMs,
       verifyAttempts: 3,
       verifyRetryDelayMs: 1_000,

@@ -146,6 +146,8 @@ function loadOrCreateCredentials(dataDir: string): AccessKeyRecord[] {
   return keys;
 }
 
+const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
+
 const withoutKey = <T extends { privateKeyPem?: string }>(r: T): Omit<T, 'privateKeyPem'> => {
   const { privateKeyPem: _key, ...rest } = r;
   return rest;
@@ -259,12 +261,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const primary = accessKeys[0];
 
     const nlbHelpers: NlbHelpers = {
-      getListener: (id) => nlb.getListener(id),
-      listeners: () => nlb.listeners(),
-      getServerGroup: (id) => nlb.getServerGroup(id),
-      serverGroups: () => nlb.serverGroups(),
-      getJob: (id) => nlb.getJob(id),
-      jobs: (id) => nlb.jobs(id).sort((a, b) => a.createdAt - b.createdAt),
+      // Copies: a test mutating what it got must not change state behind the persistence log.
+      getListener: (id) => copy(nlb.getListener(id)),
+      listeners: () => copy(nlb.listeners()),
+      getServerGroup: (id) => copy(nlb.getServerGroup(id)),
+      serverGroups: () => copy(nlb.serverGroups()),
+      getJob: (id) => copy(nlb.getJob(id)),
+      jobs: (id) => copy(nlb.jobs(id)).sort((a, b) => a.createdAt - b.createdAt),
       patchListener: (id, patch) => nlb.patchListener(id, patch),
       patchServerGroup: (id, patch) => nlb.patchServerGroup(id, patch),
       addListeners: async (count, addOptions = {}) => {

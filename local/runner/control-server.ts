@@ -15,21 +15,7 @@ import { ZodError } from 'zod';
 import { errorAnswer, newRequestId, type HttpAnswer } from './http-event.js';
 import { BodyTooLargeError, closeServer, json, listen, readBody, send } from './http-io.js';
 import { FunctionTimeoutError } from './function-host.js';
-
-export interface EventDelivery {
-  functionName: string;
-  triggerName: string;
-  ok: boolean;
-  result?: unknown;
-  error?: string;
-}
-
-export class UnknownFunctionError extends Error {
-  constructor(name: string) {
-    super(`no local function named ${name}`);
-    this.name = 'UnknownFunctionError';
-  }
-}
+import { UnknownFunctionError, type EventDelivery } from './function-registry.js';
 
 export interface ControlTarget {
   describe(): unknown;

@@ -11,9 +11,9 @@
  * | `STATE_KEY` | required: base64 of 32 bytes; seals the canary's private key at rest (the same secret as cert-api's) |
  * | `RECONCILE_MODE` | the mode when an event names none: `plan` (default, changes nothing) or `apply` |
  * | `CA_EXPIRY_WINDOW_DAYS` | a CA expiring within this many days blocks the listener; default 30 |
- * | `RECONCILE_CONCURRENCY` | listeners worked on at once; default 10 |
+ * | `RECONCILE_CONCURRENCY` | listeners worked on at once (so at most this many NLB calls in flight); default 20 |
  * | `JOB_TIMEOUT_SECONDS` | how long to wait for an NLB job before failing (no second update is sent); default 120 |
- * | `JOB_POLL_INITIAL_MS` | first look at a job after the update; then doubling up to 5 s; default 500 |
+ * | `JOB_POLL_INITIAL_MS` | first look at a job after the update; then 1.5x longer each time, up to 5 s; default 500 |
  * | `PROBE_TIMEOUT_MS` | one TLS handshake's budget; default 5000 |
  * | `CANARY_VALIDITY_DAYS` | lifetime of the canary client certificate; renewed at 2/3 of it; default 30 |
  * | `CAS_TIMEOUT_MS`, `NLB_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | read timeouts of the API calls; default 10000 |
@@ -45,7 +45,7 @@ const EnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
   RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
   CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),
-  RECONCILE_CONCURRENCY: intFromEnv(10, 1, 100),
+  RECONCILE_CONCURRENCY: intFromEnv(20, 1, 100),
   JOB_TIMEOUT_SECONDS: intFromEnv(120, 1, 3600),
   JOB_POLL_INITIAL_MS: intFromEnv(500, 10, 60_000),
   PROBE_TIMEOUT_MS: intFromEnv(5_000, 100, 60_000),

@@ -1,7 +1,6 @@
 /** Reading certificates: what a certificate says, whether a key belongs to it, whether it chains to a CA (native checks only). */
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
-import { DerError } from './der.js';
 import { PkiError } from './errors.js';
 import { keyAlgorithmOf, keySizeOf } from './keys.js';
 import { commonNamesOf, emptySans, formatName, parseGeneralNames } from './names.js';
@@ -48,7 +47,7 @@ function loadCertificate(pem: string): { native: X509Certificate; parsed: Parsed
     return { native: new X509Certificate(blocks[0].der), parsed: parseCertificateDer(blocks[0].der) };
   } catch (cause) {
     if (cause instanceof PkiError) throw cause;
-    throw new PkiError('CERTIFICATE_MALFORMED', 'The certificate cannot be parsed.', { cause: cause instanceof DerError ? cause : undefined });
+    throw new PkiError('CERTIFICATE_MALFORMED', 'The certificate cannot be parsed.', { cause });
   }
 }
 

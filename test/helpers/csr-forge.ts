@@ -16,7 +16,8 @@ export interface ForgeCsrInput {
   sanGeneralNames?: Buffer[];
   /** signature algorithm OID; default sha256WithRSAEncryption / ecdsa-with-SHA256 by key type */
   signatureOid?: string;
-  digest?: string;
+  /** null for EdDSA */
+  digest?: string | null;
   /** flips one bit of the signature */
   corruptSignature?: boolean;
   /** signs with another key than the one in the request */
@@ -40,7 +41,7 @@ export function forgeCsrDer(input: ForgeCsrInput): Buffer {
   const info = sequence(integer(0), name, spki, attributes);
   const isRsa = input.privateKey.asymmetricKeyType === 'rsa';
   const signatureOid = input.signatureOid ?? (isRsa ? '1.2.840.113549.1.1.11' : '1.2.840.10045.4.3.2');
-  const signature = sign(input.digest ?? 'sha256', info, input.signingKey ?? input.privateKey);
+  const signature = sign(input.digest === undefined ? 'sha256' : input.digest, info, input.signingKey ?? input.privateKey);
   if (input.corruptSignature) signature[signature.length - 1] ^= 0x01;
   const algorithm = isRsa ? sequence(oid(signatureOid), Buffer.from([TAG.NULL, 0])) : sequence(oid(signatureOid));
   return sequence(info, algorithm, tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([0]), signature])));

@@ -41,7 +41,9 @@ export function runTool(tool: ToolName, args: string[], options: ToolOptions = {
         resolve({ code, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), stdoutBytes: stdout });
       },
     );
-    child.stdin?.end(options.input ?? '');
+    // A tool that exits without reading stdin makes the write fail with EPIPE: that is not the tool's result.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }
 

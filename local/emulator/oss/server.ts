@@ -110,6 +110,10 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => void handle(req, res));
+  // ali-oss (agentkeepalive) reuses idle sockets for 15 s; Node closes them after 5 s by default, and a request sent
+  // on a socket the server has just closed fails with ECONNRESET. Keep idle connections longer than the client does.
+  server.keepAliveTimeout = 30_000;
+  server.headersTimeout = 31_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -90,6 +90,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
+    const started = Date.now();
+    res.on('finish', () => options.log.debug('emulated RPC call', { apiAction: req.headers['x-acs-action'], statusCode: res.statusCode, requestId, durationMs: Date.now() - started }));
     const body = await readBody(req);
     const [path, rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
     const action = req.headers['x-acs-action'];

@@ -80,18 +80,23 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
     throw new ValidationError('LISTENER_NOT_DECLARED', `Listener ${options.listenerId} is not in the desired state: declare it first.`);
   }
 
-  const gathered = await gatherListeners(deps, selected, retry);
   const getCa = memoize((id: string) => withRetries(() => deps.cas.getCa(id), retry));
   const getServerCertificate = memoize((id: string) => withRetries(() => deps.serverCertificates.getServerCertificate(id), retry));
   const activeClients = memoize((_: 'all') => deps.inventory.listActive());
   const canary = memoize((_: 'current') => deps.canary.current());
 
-  let applied: Record<string, AppliedRecord> | undefined;
-  try {
-    applied = await deps.applied.load();
-  } catch (err) {
-    log.warn('applied-state record unreadable: drift cannot be told from change in this run', errorFields(err));
+  // The CA and server-certificate reads do not depend on the listeners: start them alongside the NLB reads.
+  for (const d of selected) {
+    if (d.mutualAuth) getCa(d.caCertificateId!).catch(() => undefined);
+    getServerCertificate(d.serverCertificateId).catch(() => undefined);
   }
+  const [gathered, applied] = await Promise.all([
+    gatherListeners(deps, selected, retry),
+    deps.applied.load().catch((err: unknown): undefined => {
+      log.warn('applied-state record unreadable: drift cannot be told from change in this run', errorFields(err));
+      return undefined;
+    }),
+  ]);
   const appliedUpdates: Record<string, AppliedRecord> = {};
 
   const reconcileOne = async (d: ListenerMtls): Promise<ListenerResult> => {

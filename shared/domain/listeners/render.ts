@@ -7,6 +7,8 @@ import type { ListenerResult, RunReport } from './report.js';
 import { summaryLine } from './report.js';
 
 const show = (v: FieldValue) => (v === null ? '(none)' : typeof v === 'boolean' ? String(v) : `"${v}"`);
+/** The answer's first line (CR LF shows as `..` in the probe's printable bytes), e.g. `HTTP/1.1 200 OK`. */
+const firstLine = (bytes: string) => bytes.split('..')[0];
 
 const SYMBOL: Record<ListenerResult['outcome'], string> = {
   'in-sync': '=',
@@ -47,8 +49,8 @@ export function renderReport(report: RunReport): string {
     if (p && p.verdict !== 'skipped') {
       const w = p.withClientCertificate;
       const wo = p.withoutClientCertificate;
-      if (w) lines.push(`      handshake with canary client certificate: ${w.outcome}${w.errorCode ? ` (${w.errorCode})` : ''}${w.firstBytes ? `: "${w.firstBytes}"` : ''}`);
-      if (wo) lines.push(`      handshake without client certificate:     ${wo.outcome}${wo.errorCode ? ` (${wo.errorCode})` : ''}${wo.firstBytes ? `: "${wo.firstBytes}"` : ''}`);
+      if (w) lines.push(`      handshake with canary client certificate: ${w.outcome}${w.errorCode ? ` (${w.errorCode})` : ''}${w.firstBytes ? `: "${firstLine(w.firstBytes)}"` : ''}`);
+      if (wo) lines.push(`      handshake without client certificate:     ${wo.outcome}${wo.errorCode ? ` (${wo.errorCode})` : ''}${wo.firstBytes ? `: "${firstLine(wo.firstBytes)}"` : ''}`);
       lines.push(`      verification: ${p.verdict}${p.reasons.length ? ` (${p.reasons.join('; ')})` : ''}`);
     }
     lines.push('');

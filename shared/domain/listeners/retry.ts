@@ -83,7 +83,7 @@ export interface PollPolicy {
   timeoutMs: number;
 }
 
-export const DEFAULT_POLL_POLICY: PollPolicy = { initialDelayMs: 500, factor: 2, maxDelayMs: 5_000, timeoutMs: 120_000 };
+export const DEFAULT_POLL_POLICY: PollPolicy = { initialDelayMs: 500, factor: 1.5, maxDelayMs: 5_000, timeoutMs: 120_000 };
 
 /** The waits before each look, summing to no more than `timeoutMs`: bounded by construction. */
 export function pollDelaysMs(policy: PollPolicy): number[] {

@@ -172,13 +172,11 @@ class Review {
     for (const key of found) if (key !== wanted && !handled.includes(key)) await this.deps.store.delete(key);
   }
 
-  /** After a renewal the service indexed the new generation and removed the old one's keys: drop any other key. */
+  /** After a renewal the service indexed the new generation and removed the old renewal-time key (stable for a
+   * generation). Any other key that led here (e.g. a retry time written after a failure, later than the pending
+   * object's own list of keys to remove) is dropped here. */
   private async dropStaleKeys(before: ClientCertificate, renewed: RenewedCertificate): Promise<void> {
-    const handled = new Set([
-      renewalIndexKey(new Date(renewed.renewAt), before.id),
-      renewalIndexKey(new Date(before.renewal.renewAt), before.id),
-      renewalIndexKeyFor(before, this.now, this.deps.config.expiringNoticeDays),
-    ]);
+    const handled = new Set([renewalIndexKey(new Date(renewed.renewAt), before.id), renewalIndexKey(new Date(before.renewal.renewAt), before.id)]);
     for (const key of this.item.indexKeys ?? []) if (!handled.has(key)) await this.deps.store.delete(key);
   }
 

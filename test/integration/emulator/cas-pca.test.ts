@@ -143,6 +143,18 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
     expect(err.message).toContain('CSR_BAD_SIGNATURE');
   });
 
+  it.each([
+    ['CreateClientCertificate with an algorithm CAS does not offer', 'CreateClientCertificate', () => ({ ParentIdentifier: emulator.ca.subCaIdentifier, CommonName: 'x', Algorithm: 'RSA_1024', Days: 1 }), 'InvalidParameter', 400],
+    ['CreateClientCertificate without an algorithm', 'CreateClientCertificate', () => ({ ParentIdentifier: emulator.ca.subCaIdentifier, CommonName: 'x', Days: 1 }), 'MissingParameter', 400],
+    ['DescribeClientCertificate of an unknown identifier', 'DescribeClientCertificate', () => ({ Identifier: '00000000000000000000000000000000' }), 'NotFound.Certificate', 404],
+    ['CreateRevokeClientCertificate of an unknown identifier', 'CreateRevokeClientCertificate', () => ({ Identifier: '00000000000000000000000000000000' }), 'NotFound.Certificate', 404],
+    ['ListClientCertificate with ShowSize 0', 'ListClientCertificate', () => ({ ShowSize: 0 }), 'InvalidParameter', 400],
+    ['DescribeClientCertificateStatus without an identifier', 'DescribeClientCertificateStatus', () => ({}), 'MissingParameter', 400],
+  ])('refuses %s', async (_name, action, params, code, status) => {
+    const err = await rpcFailure(cas(action, params()));
+    expect([err.code, err.statusCode]).toEqual([code, status]);
+  });
+
   it('ListClientCertificate pages with CurrentPage and ShowSize', async () => {
     const total = emulator.cas.listClientCertificates().length;
     const first = await cas<{ CertificateList: Array<{ Identifier: string }>; TotalCount: number; PageCount: number }>('ListClientCertificate', { CurrentPage: 1, ShowSize: 2 });

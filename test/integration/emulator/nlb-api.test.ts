@@ -182,6 +182,22 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
     expect(ca.CertificateIds).toEqual([emulator.ca.subCaIdentifier]);
   });
 
+  it('ListServerGroupServers lists the two ECS backends of a group; an unknown group answers 404', async () => {
+    const groupId = emulator.nlb.getListener(listenerId)!.ServerGroupId;
+    const { Servers } = await nlb<{ Servers: Array<{ ServerId: string; Description: string; Port: number; ServerGroupId: string }> }>('ListServerGroupServers', { ServerGroupId: groupId });
+    const unknown = await rpcFailure(nlb('ListServerGroupServers', { ServerGroupId: 'sgp-unknown' }));
+    expect(Servers.map((s) => [s.Description, s.Port, s.ServerGroupId])).toEqual([
+      ['ECS01', 80, groupId],
+      ['ECS02', 80, groupId],
+    ]);
+    expect([unknown.code, unknown.statusCode]).toEqual(['ResourceNotFound.serverGroup', 404]);
+  });
+
+  it('ListListenerCertificates refuses an unknown listener and an unknown CertType', async () => {
+    expect((await rpcFailure(nlb('ListListenerCertificates', { ListenerId: 'lsn-unknown' }))).code).toBe('ResourceNotFound.listener');
+    expect((await rpcFailure(nlb('ListListenerCertificates', { ListenerId: listenerId, CertType: 'Client' }))).code).toBe('InvalidParameter');
+  });
+
   it('a missing required parameter answers MissingParameter', async () => {
     const err = await rpcFailure(nlb('GetListenerAttribute', {}));
     expect([err.code, err.statusCode]).toEqual(['MissingParameter', 400]);

@@ -111,6 +111,12 @@ describe('the OSS wire answers seen by ali-oss', () => {
     });
   });
 
+  it('answers a create-only PutObject on an existing key with 409 FileAlreadyExists', async () => {
+    oss.putObjectDirect(BUCKET, 'records/taken.json', 'first');
+    const err = await rawClient().put('records/taken.json', Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+  });
+
   it('refuses an unknown ACL value with 400 InvalidArgument', async () => {
     const err = await rawClient().put('records/acl.json', Buffer.from('x'), { headers: { 'x-oss-object-acl': 'everyone' } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: 'InvalidArgument' });

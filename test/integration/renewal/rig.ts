@@ -1,21 +1,22 @@
 // The renewal functions wired to the emulator the way FC wires them: renew-scheduler's handler with the real OSS
 // store and FC async invoker, renew-worker registered with the emulator's FC server (async invocations, retries),
-// and the real certificate service on the emulated CAS. Certificates that are due are issued for real, then their
-// renewal time (record and index key) is moved a minute into the past: the emulated CA cannot backdate them (it caps
-// notBefore at its own start) and tests cannot wait 2/3 of a lifetime; the timing rule itself is unit-tested with an
-// injected clock. The rest of a fleet (never to be touched) is seeded straight into the bucket.
+// and the real certificate service on the emulated CAS. Due certificates are issued for real by the emulated CA (one
+// EC P-256 key, a CSR per name) and their records written straight into the bucket with a renewal time a minute ago:
+// the emulated CA cannot backdate (it caps notBefore at its own start), tests cannot wait 2/3 of a lifetime, and the
+// timing rule itself is unit-tested with an injected clock. The rest of a fleet (never to be touched) is seeded the
+// same way with fake certificate facts.
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
-import { systemPrincipal } from '../../../shared/auth/principal.js';
-import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
 import { createCertificateService, type CertificateService } from '../../../shared/certificates/service.js';
 import { loadRenewWorkerConfig, loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
 import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
 import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
+import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
+import { buildCsr, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
 import type { SweepDeps } from '../../../shared/domain/renewal/sweep.js';
 import type { WorkerDeps } from '../../../shared/domain/renewal/worker.js';
 import { createFcAsyncInvoker } from '../../../shared/alibaba/fc-invoker.js';
@@ -49,7 +50,8 @@ export interface Rig {
   logs: any[];
   /** Fires the scheduler as its timer does; resolves when every async worker invocation has finished. */
   sweep(): Promise<{ ok: boolean; result?: any; error?: unknown }>;
-  issueDue(count: number, options?: { webhookUrl?: string; csr?: (cn: string) => Promise<string>; autoRenew?: boolean; concurrency?: number }): Promise<ClientCertificate[]>;
+  /** Certificates the emulated CA really issued (EC P-256), recorded and indexed as due now. */
+  seedDue(count: number, options?: { webhookUrl?: string; mode?: 'server-key' | 'csr'; autoRenew?: boolean; validityDays?: number; tenant?: string }): Promise<ClientCertificate[]>;
   seedNotDue(count: number): Array<{ id: string; indexKey: string; record: string }>;
   record(id: string): Promise<ClientCertificate>;
   close(): Promise<void>;
@@ -134,31 +136,44 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       await emulator.fc.idle();
       return outcome;
     },
-    async issueDue(count, issueOptions = {}) {
-      const service = serviceAt(systemClock);
-      const principal = systemPrincipal('test-seed', 'acme');
+    async seedDue(count, seedOptions = {}) {
+      const keyPair = await generateKeyPair('EC_P256');
       const out: ClientCertificate[] = new Array(count);
       let next = 0;
       await Promise.all(
-        Array.from({ length: Math.min(issueOptions.concurrency ?? 8, count) }, async () => {
+        Array.from({ length: Math.min(8, count) }, async () => {
           while (next < count) {
             const i = next++;
+            const id = `cc-due${String(i).padStart(6, '0')}${randomBytes(6).toString('hex')}`;
             const commonName = `device-${i}-${randomBytes(3).toString('hex')}.devices.example.com`;
-            const request = IssueRequestSchema.parse({
-              commonName,
-              validityDays: 30,
-              ...(issueOptions.csr ? { csr: await issueOptions.csr(commonName) } : { keyAlgorithm: 'EC_P256' }),
-              ...(issueOptions.webhookUrl ? { notify: { webhookUrl: issueOptions.webhookUrl } } : {}),
-              ...(issueOptions.autoRenew === false ? { autoRenew: false } : {}),
+            const csrPem = await buildCsr({ keyPair, commonName });
+            const validityDays = seedOptions.validityDays ?? 30;
+            const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
+            const issued = await ca.issueWithCsr({
+              parentIdentifier: emulator.ca.subCaIdentifier, csrPem, commonName, sans: { dns: [], uri: [], email: [], ip: [] },
+              notBefore, notAfter: new Date(notBefore.getTime() + validityDays * DAY), clientToken: `seed-${id}`,
             });
-            const issued = await service.issue(principal, request);
-            const record = await service.getRecord(principal, issued.id);
+            const info = inspectCertificate(issued.certificatePem);
+            const mode = seedOptions.mode ?? 'server-key';
+            const bundle = mode === 'server-key' ? { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` } : { certificate: `bundles/${id}/g1/certificate.zip` };
+            for (const key of Object.values(bundle)) emulator.oss.putObjectDirect(emulator.bucket, key, 'seeded bundle');
             const renewAt = new Date(Date.now() - 60_000);
-            const due: ClientCertificate = { ...record, renewal: { ...record.renewal, renewAt: renewAt.toISOString() } };
-            emulator.oss.putObjectDirect(emulator.bucket, `records/${record.id}.json`, JSON.stringify(due));
-            emulator.oss.putObjectDirect(emulator.bucket, renewalIndexKey(renewAt, record.id), '');
-            await store.delete(renewalIndexKey(new Date(record.renewal.renewAt), record.id));
-            out[i] = due;
+            const record: ClientCertificate = {
+              id, tenant: seedOptions.tenant ?? 'acme', commonName, sans: { dns: [], uri: [], email: [], ip: [] }, mode, keyAlgorithm: 'EC_P256', p12Profile: 'modern',
+              validityDays, autoRenew: seedOptions.autoRenew ?? true, labels: {}, status: 'ACTIVE',
+              ...(mode === 'csr' ? { csrPem } : {}),
+              ...(seedOptions.webhookUrl ? { notify: { webhookUrl: seedOptions.webhookUrl } } : {}),
+              current: { generation: 1, casIdentifier: issued.identifier, serialNumber: info.serialNumber, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), fingerprintSha256: info.fingerprintSha256, issuedAt: notBefore.toISOString(), bundle },
+              previous: [],
+              // Due now: see the file comment.
+              renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
+              createdAt: notBefore.toISOString(), updatedAt: notBefore.toISOString(), createdBy: 'system:test-seed',
+            };
+            emulator.oss.putObjectDirect(emulator.bucket, `records/${id}.json`, JSON.stringify(record));
+            emulator.oss.putObjectDirect(emulator.bucket, `index/tenant/${record.tenant}/${id}`, '');
+            const indexKey = record.autoRenew ? renewalIndexKey(renewAt, id) : renewalIndexKeyFor(record, new Date());
+            if (indexKey) emulator.oss.putObjectDirect(emulator.bucket, indexKey, '');
+            out[i] = record;
           }
         }),
       );

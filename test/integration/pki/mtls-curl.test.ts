@@ -1,0 +1,127 @@
+/**
+ * The bundles do what they are for: curl (and openssl s_client, as the zip's README says) complete a mutual-TLS
+ * request against a local HTTPS server that trusts only the test root, the client sending leaf + sub-CA;
+ * no certificate, a certificate from another CA, or a leaf without its sub-CA are refused.
+ */
+import { buildPemBundleZip, buildPkcs12, generateP12Password, type KeyAlgorithm, type P12Profile } from '../../../shared/pki/index.js';
+import { startMtlsServer, MTLS_SERVER_BODY, type MtlsServer } from '../../helpers/mtls-server.js';
+import { createTestHierarchy, issueTestClient, type TestHierarchy } from '../../helpers/pki-hierarchy.js';
+import { curl, makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
+
+let temp: TempDir;
+let hierarchy: TestHierarchy;
+let server: MtlsServer;
+
+beforeAll(async () => {
+  temp = makeTempDir();
+  hierarchy = await createTestHierarchy({ name: 'mTLS', rootKey: 'EC_P384' });
+  // As in the seed: the root signs the server certificate too, so ca.crt from the zip verifies the server.
+  server = await startMtlsServer({ clientCaPem: hierarchy.root.certificatePem, serverIssuer: hierarchy.root });
+});
+
+afterAll(async () => {
+  await server?.close();
+  temp?.cleanup();
+});
+
+const CURL_BASE = ['--silent', '--show-error', '--max-time', '20'];
+
+describe('curl --cert bundle.p12:PASS --cert-type P12', () => {
+  it.each([
+    ['modern', 'EC_P256'],
+    ['modern', 'RSA_2048'],
+    ['compat', 'EC_P256'],
+    ['compat', 'RSA_2048'],
+  ] as const)('completes an mTLS request with a %s %s bundle', async (profile: P12Profile, algorithm: KeyAlgorithm) => {
+    // prepare
+    const commonName = `curl-p12-${profile}-${algorithm}`.toLowerCase();
+    const client = await issueTestClient(hierarchy, { keyAlgorithm: algorithm, commonName });
+    const password = generateP12Password();
+    const p12 = temp.write(`${commonName}.p12`, await buildPkcs12({ privateKey: client.keyPair.privateKey, certificatePem: client.certificatePem, chainPems: client.chainPems, password, profile, friendlyName: commonName }));
+    const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
+    // act
+    const result = await curl([...CURL_BASE, '--cert', `${p12}:${password}`, '--cert-type', 'P12', '--cacert', rootFile, server.url]);
+    // assess
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(MTLS_SERVER_BODY);
+    expect(server.requests.at(-1)).toMatchObject({ authorized: true, commonName });
+  });
+});
+
+describe('the PEM zip with curl and openssl s_client', () => {
+  let dir: string;
+  let commonName: string;
+
+  beforeAll(async () => {
+    commonName = 'curl-pem-client';
+    const client = await issueTestClient(hierarchy, { keyAlgorithm: 'EC_P256', commonName });
+    const zip = temp.write('bundle.zip', buildPemBundleZip({ certificatePem: client.certificatePem, chainPems: client.chainPems, privateKey: client.keyPair.privateKey, commonName }));
+    dir = temp.path('pem');
+    const unzipped = await unzip(['-q', '-o', zip, '-d', dir]);
+    expect(unzipped.code).toBe(0);
+  });
+
+  it('curl --cert client.crt --key client.key --cacert ca.crt completes an mTLS request', async () => {
+    // act
+    const result = await curl([...CURL_BASE, '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'ca.crt', server.url], { cwd: dir });
+    // assess
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(MTLS_SERVER_BODY);
+    expect(server.requests.at(-1)).toMatchObject({ authorized: true, commonName });
+  });
+
+  it('openssl s_client -cert client.crt -key client.key -CAfile ca.crt verifies both sides and gets the body', async () => {
+    // act
+    const result = await openssl(['s_client', '-connect', `${server.host}:${server.port}`, '-servername', 'localhost', '-cert', 'client.crt', '-key', 'client.key', '-CAfile', 'ca.crt', '-verify_return_error', '-quiet', '-ign_eof'], {
+      cwd: dir,
+      input: 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n',
+    });
+    // assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('HTTP/1.1 200 OK');
+    expect(result.stdout).toContain(MTLS_SERVER_BODY.trim());
+  });
+});
+
+describe('refusals', () => {
+  it('refuses a client without a certificate', async () => {
+    // prepare
+    const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
+    const before = server.requests.length;
+    // act
+    const result = await curl([...CURL_BASE, '--cacert', rootFile, server.url]);
+    // assess
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('refuses a certificate from another CA', async () => {
+    // prepare
+    const other = await createTestHierarchy({ name: 'Other' });
+    const client = await issueTestClient(other, { commonName: 'intruder' });
+    const certFile = temp.write('intruder.crt', client.certificatePem + other.sub.certificatePem);
+    const keyFile = temp.write('intruder.key', client.keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
+    const before = server.requests.length;
+    // act
+    const result = await curl([...CURL_BASE, '--cert', certFile, '--key', keyFile, '--cacert', rootFile, server.url]);
+    // assess
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('refuses a leaf sent without its sub-CA (the server trusts only the root)', async () => {
+    // prepare
+    const client = await issueTestClient(hierarchy, { commonName: 'no-intermediate' });
+    const certFile = temp.write('leaf-only.crt', client.certificatePem);
+    const keyFile = temp.write('leaf-only.key', client.keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
+    // act
+    const result = await curl([...CURL_BASE, '--cert', certFile, '--key', keyFile, '--cacert', rootFile, server.url]);
+    // assess
+    expect(result.code).not.toBe(0);
+    expect(server.requests.some((r) => r.commonName === 'no-intermediate')).toBe(false);
+  });
+});
