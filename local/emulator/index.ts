@@ -14,25 +14,26 @@ import { CertificateStore, type UserCertificate } from './cas/cert-store.js';
 import { certStoreProduct } from './cas/cert-store-actions.js';
 import { PrivateCa, type ClientCertificateRecord } from './cas/pca.js';
 import { pcaProduct } from './cas/pca-actions.js';
-import { issueTestClientCertificate, type TestClientCertificate, type TestClientOptions } from './cas/test-clients.js';
 import { startFcServer, type FcServer } from './fc/server.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { FaultInjector } from './faults.js';
 import { startBackend, type Backend } from './nlb/backends.js';
 import { nlbProduct } from './nlb/actions.js';
 import { DataPlane } from './nlb/data-plane.js';
-import type { ClientTokenUse, Job, Listener, ListenerSettings, LoadBalancer, ServerGroup } from './nlb/model.js';
+import { createCasHelpers, createNlbHelpers, type CasHelpers, type EmulatedListener, type NlbHelpers } from './helpers.js';
+import type { ClientTokenUse, Job, Listener, LoadBalancer, ServerGroup } from './nlb/model.js';
 import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
 import { startRpcServer } from './rpc/server.js';
-import { SEED_HOST, SEED_TLS_POLICY, seedTopology } from './seed.js';
+import { SEED_HOST, seedTopology } from './seed.js';
 import type { AccessKeyRecord } from './signature.js';
 
 export { FaultInjector, Faults, type Fault } from './faults.js';
 export type { AccessKeyRecord } from './signature.js';
 export type { Listener, ListenerSettings, ServerGroup } from './nlb/model.js';
 export type { TestClientCertificate } from './cas/test-clients.js';
+export type { CasHelpers, EmulatedListener, NlbHelpers } from './helpers.js';
 
 export interface EmulatorOptions {
   /** Where state is kept; default: a fresh temp dir, removed by close(). */
@@ -52,17 +53,6 @@ export interface EmulatorOptions {
   /** Key algorithm of the PCA root and sub-CA made on first start (default RSA_2048). */
   caKeyAlgorithm?: KeyAlgorithm;
   log?: Logger;
-}
-
-export interface EmulatedListener {
-  listenerId: string;
-  loadBalancerId: string;
-  /** The name the server certificate is for; resolve it to 127.0.0.1 (curl --resolve). */
-  host: string;
-  /** Local port of the data plane. */
-  port: number;
-  /** The port the listener has "in the cloud" (ListenerPort). */
-  listenerPort: number;
 }
 
 export interface Emulator {
@@ -99,40 +89,6 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-export interface NlbHelpers {
-  getListener(listenerId: string): Listener | undefined;
-  listeners(): Listener[];
-  getServerGroup(serverGroupId: string): ServerGroup | undefined;
-  serverGroups(): ServerGroup[];
-  getJob(jobId: string): Job | undefined;
-  /** Configuration jobs (of one listener), oldest first. */
-  jobs(listenerId?: string): Job[];
-  /** A change made behind the API's back (console, another tool): immediate, no job. */
-  patchListener(listenerId: string, patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] }): Listener;
-  patchServerGroup(serverGroupId: string, patch: Partial<Omit<ServerGroup, 'ServerGroupId'>>): ServerGroup;
-  /** Adds `count` TCPSSL listeners like the seeded one (for benchmarks); without a data plane by default. */
-  addListeners(count: number, options?: { dataPlane?: boolean; settings?: Partial<ListenerSettings> }): Promise<EmulatedListener[]>;
-  /** Jobs of one listener (or `*`: all) take `ms`; `Infinity` makes them hang until finishJobs(). */
-  setJobDelay(listenerId: string | '*', ms: number): void;
-  finishJobs(listenerId?: string): void;
-  /** Resolves when the listener is `Running` again. */
-  whenRunning(listenerId: string, timeoutMs?: number): Promise<Listener>;
-  /** Local data-plane port of a listener. */
-  portOf(listenerId: string): number | undefined;
-}
-
-export interface CasHelpers {
-  /** Every client certificate the PCA issued through the API (no private keys). */
-  listClientCertificates(): Array<Omit<ClientCertificateRecord, 'privateKeyPem'>>;
-  getClientCertificate(identifier: string): Omit<ClientCertificateRecord, 'privateKeyPem'> | undefined;
-  revoke(identifier: string): void;
-  /** Signs a client certificate directly (no API call, not counted, not listed): for data-plane tests. */
-  issueTestClient(options?: TestClientOptions): Promise<TestClientCertificate>;
-  /** Uploads to the certificate store without an API call; returns the NLB certificate id `<CertId>-<region>`. */
-  uploadServerCertificate(input: { name: string; certPem: string; keyPem: string }): string;
-  userCertificates(): Array<Omit<UserCertificate, 'keyPem'>>;
-}
-
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function randomText(length: number): string {
   return [...randomBytes(length)].map((b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join('');
@@ -146,16 +102,22 @@ function loadOrCreateCredentials(dataDir: string): AccessKeyRecord[] {
   return keys;
 }
 
-const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
-
-const withoutKey = <T extends { privateKeyPem?: string }>(r: T): Omit<T, 'privateKeyPem'> => {
-  const { privateKeyPem: _key, ...rest } = r;
-  return rest;
-};
+/** Temp data dirs of emulators not closed yet: removed when the process exits (a test that forgot close()). */
+const openTempDirs = new Set<string>();
+let exitHookInstalled = false;
+function removeOnExit(dir: string): void {
+  openTempDirs.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const d of openTempDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const temporary = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'nma-emu-'));
+  if (temporary) removeOnExit(dataDir);
   mkdirSync(dataDir, { recursive: true });
   const region = options.region ?? 'cn-hangzhou';
   const bucket = options.bucket ?? 'nlb-mtls-local';
@@ -170,7 +132,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     (closing ??= (async () => {
       for (const close of [...closers].reverse()) await close();
       releaseLock();
-      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      if (temporary) {
+        rmSync(dataDir, { recursive: true, force: true });
+        openTempDirs.delete(dataDir);
+      }
     })());
 
   try {
@@ -260,70 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const seedCertificate = certStore.list().find((c) => c.name === SEED_HOST);
     const primary = accessKeys[0];
 
-    const nlbHelpers: NlbHelpers = {
-      // Copies: a test mutating what it got must not change state behind the persistence log.
-      getListener: (id) => copy(nlb.getListener(id)),
-      listeners: () => copy(nlb.listeners()),
-      getServerGroup: (id) => copy(nlb.getServerGroup(id)),
-      serverGroups: () => copy(nlb.serverGroups()),
-      getJob: (id) => copy(nlb.getJob(id)),
-      jobs: (id) => copy(nlb.jobs(id)).sort((a, b) => a.createdAt - b.createdAt),
-      patchListener: (id, patch) => nlb.patchListener(id, patch),
-      patchServerGroup: (id, patch) => nlb.patchServerGroup(id, patch),
-      addListeners: async (count, addOptions = {}) => {
-        const template = nlb.listeners().find((l) => l.ListenerProtocol === 'TCPSSL' && nlb.getServerGroup(l.ServerGroupId)?.PreserveClientIpEnabled === false);
-        if (!template) throw new Error('addListeners needs the seeded topology (seed: true)');
-        const lb = nlb.createLoadBalancer(`nlb-bench-${randomText(6).toLowerCase()}`);
-        const created: Listener[] = [];
-        for (let i = 0; i < count; i++) {
-          created.push(
-            nlb.createListener({
-              loadBalancerId: lb.LoadBalancerId,
-              protocol: 'TCPSSL',
-              port: 10_000 + i,
-              settings: {
-                ServerGroupId: template.ServerGroupId,
-                CertificateIds: template.CertificateIds,
-                SecurityPolicyId: SEED_TLS_POLICY,
-                CaEnabled: false,
-                CaCertificateIds: [],
-                ...addOptions.settings,
-              },
-              dataPlane: Boolean(addOptions.dataPlane) && dataPlaneOn,
-            }),
-          );
-        }
-        if (addOptions.dataPlane && dataPlaneOn) await Promise.all(created.map((l) => dataPlane.sync(l.ListenerId)));
-        return created.map(describe);
-      },
-      setJobDelay: (id, ms) => nlb.setJobDelay(id, ms),
-      finishJobs: (id) => nlb.finishJobs(id),
-      whenRunning: (id, timeoutMs = 10_000) =>
-        new Promise<Listener>((resolve, reject) => {
-          const deadline = Date.now() + timeoutMs;
-          const check = () => {
-            const l = nlb.getListener(id);
-            if (!l) return reject(new Error(`no listener ${id}`));
-            if (l.ListenerStatus === 'Running') return resolve(l);
-            if (Date.now() > deadline) return reject(new Error(`listener ${id} still ${l.ListenerStatus} after ${timeoutMs} ms`));
-            setTimeout(check, 20);
-          };
-          check();
-        }),
-      portOf: (id) => dataPlane.portOf(id),
-    };
-
-    const casHelpers: CasHelpers = {
-      listClientCertificates: () => pca.clientCertificateList().map(withoutKey),
-      getClientCertificate: (id) => {
-        const r = pca.getClientCertificate(id);
-        return r ? withoutKey(r) : undefined;
-      },
-      revoke: (id) => void pca.revoke(id),
-      issueTestClient: (testOptions) => issueTestClientCertificate(pca, testOptions),
-      uploadServerCertificate: (input) => certStore.identifierOf(certStore.upload(input).certId),
-      userCertificates: () => certStore.list().map(({ keyPem: _key, ...rest }) => rest),
-    };
+    const nlbHelpers = createNlbHelpers({ nlb, dataPlane, dataPlaneOn, describe });
+    const casHelpers = createCasHelpers(pca, certStore);
 
     const emulator: Emulator = {
       rpcEndpoint: rpc.endpoint,

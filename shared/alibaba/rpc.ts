@@ -68,6 +68,7 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
       connectTimeout: endpoint.connectTimeoutMs ?? 5_000,
     }),
   );
+  const deadlineMs = (endpoint.readTimeoutMs ?? 10_000) + 250;
   return async <T>(action: string, params: RpcParams): Promise<T> => {
     const body: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(params)) {
@@ -78,11 +79,19 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
     const p = new Params({
       action, version, protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
     });
+    // httpx (under openapi-client) does not arm its read timer on a reused keep-alive socket, so a slow answer
+    // could hold the caller until the function's own timeout: every call also gets our deadline.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RpcError('RequestTimeout', `${action}: no answer within ${deadlineMs} ms`)), deadlineMs);
+    });
     try {
-      const res = await client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false }));
+      const res = await Promise.race([client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })), deadline]);
       return res.body as T;
     } catch (err) {
-      throw toRpcError(err);
+      throw err instanceof RpcError ? err : toRpcError(err);
+    } finally {
+      clearTimeout(timer);
     }
   };
 }

@@ -29,7 +29,8 @@ export interface TokenAuthenticator {
   authenticate(authorization: string | undefined): TokenPrincipal;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{16,512})$/;
+// The scheme is case-insensitive (RFC 9110); the token68 characters are those of RFC 6750.
+const BEARER = /^bearer ([A-Za-z0-9._~+/=-]{16,512})$/i;
 
 export function createTokenAuthenticator(tokens: readonly ApiToken[]): TokenAuthenticator {
   const byHash = new Map(tokens.map((t) => [t.tokenSha256, t]));

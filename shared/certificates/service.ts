@@ -4,7 +4,7 @@
  * It talks only to the ports (CertificateAuthority, ObjectStore, Clock); the crash-safe steps live in
  * ./issuance.ts. Every decision and every issue/renew/revoke leaves one audit line.
  */
-import { createAuditLog, type AuditAction, type AuditLog } from '../auth/audit.js';
+import { createAuditLog, type AuditAction } from '../auth/audit.js';
 import { checkCertificateRequest, forbidden, requireOperation } from '../auth/decisions.js';
 import { canSee, tenantOf, type Principal } from '../auth/principal.js';
 import type { ClientCertificate, KeyAlgorithm } from '../domain/client-certificate.js';
@@ -144,7 +144,9 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
     };
     const now = () => deps.clock.now();
 
-    async function audited<T>(action: AuditAction, principal: Principal, certificateId: string | undefined, work: () => Promise<T>, facts?: (value: T) => { serialNumber?: string; generation?: number; certificateId?: string }): Promise<T> {
+    async function audited<T>(action: AuditAction, principal: Principal, requestedId: string | undefined, work: () => Promise<T>, facts?: (value: T) => { serialNumber?: string; generation?: number; certificateId?: string }): Promise<T> {
+      // Only a well-formed id reaches a log line; anything else is the caller's text.
+      const certificateId = isCertificateId(requestedId) ? requestedId : undefined;
       try {
         const value = await work();
         audit.record({ action, principal, decision: 'allow', result: 'success', certificateId, ...(facts ? facts(value) : {}) });

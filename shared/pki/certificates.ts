@@ -54,7 +54,22 @@ interface IssuerView {
   privateKey: KeyObject;
 }
 
+// A CA signs many leaves: parse and check its certificate once per (key, certificate) pair, not per leaf.
+const issuerViews = new WeakMap<KeyObject, Map<string, IssuerView>>();
+const MAX_VIEWS_PER_KEY = 8;
+
 function viewIssuer(issuer: CaMaterial): IssuerView {
+  const views = issuerViews.get(issuer.privateKey) ?? new Map<string, IssuerView>();
+  const cached = views.get(issuer.certificatePem);
+  if (cached) return cached;
+  const view = loadIssuer(issuer);
+  if (views.size >= MAX_VIEWS_PER_KEY) views.clear();
+  views.set(issuer.certificatePem, view);
+  issuerViews.set(issuer.privateKey, views);
+  return view;
+}
+
+function loadIssuer(issuer: CaMaterial): IssuerView {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(issuer.certificatePem);
@@ -101,6 +116,9 @@ export async function createCertificateAuthority(input: {
 }): Promise<CaMaterial> {
   checkCommonName(input.commonName);
   if (input.organization !== undefined) checkCommonName(input.organization);
+  if (input.pathLength !== undefined && (!Number.isInteger(input.pathLength) || input.pathLength < 0 || input.pathLength > 16)) {
+    throw new PkiError('PATH_LENGTH_INVALID', 'pathLength must be an integer from 0 to 16.');
+  }
   const keyPair = await generateKeyPair(input.keyAlgorithm ?? 'EC_P256');
   const parent = input.issuer ? viewIssuer(input.issuer) : null;
   const subject = subjectName(input.commonName, input.organization);

@@ -53,7 +53,7 @@ const SIGNATURE_ALGORITHMS: Record<string, { hash: string; keyType: 'rsa' | 'ec'
 };
 
 function decodeCsrPem(pem: string): Buffer {
-  const blocks = pemBlocks(pem);
+  const blocks = pemBlocks(pem, 'CSR_MALFORMED');
   const requests = blocks.filter((b) => b.label === 'CERTIFICATE REQUEST' || b.label === 'NEW CERTIFICATE REQUEST');
   if (requests.length !== 1 || blocks.length !== 1) {
     throw new PkiError('CSR_MALFORMED', 'Expected exactly one PEM block "CERTIFICATE REQUEST".');

@@ -51,10 +51,19 @@ function loadCertificate(pem: string): { native: X509Certificate; parsed: Parsed
   }
 }
 
+function sansOf(parsed: ParsedCertificate): SubjectAltNames {
+  const sanExtension = parsed.extensions.find((e) => e.oid === '2.5.29.17');
+  if (!sanExtension) return emptySans();
+  try {
+    return parseGeneralNames(sanExtension.value).sans;
+  } catch (cause) {
+    throw new PkiError('CERTIFICATE_MALFORMED', 'The certificate\'s subjectAltName extension cannot be decoded.', { cause });
+  }
+}
+
 export function inspectCertificate(pem: string): CertificateInfo {
   const { native, parsed } = loadCertificate(pem);
-  const sanExtension = parsed.extensions.find((e) => e.oid === '2.5.29.17');
-  const sans = sanExtension ? parseGeneralNames(sanExtension.value).sans : emptySans();
+  const sans = sansOf(parsed);
   const publicKey = native.publicKey;
   return {
     subject: formatName(parsed.subject),
@@ -76,8 +85,8 @@ export function inspectCertificate(pem: string): CertificateInfo {
 /** True when the key (private or public) is the one the certificate certifies. */
 export function keyMatchesCertificate(key: KeyObject, certificatePem: string): boolean {
   const { native } = loadCertificate(certificatePem);
+  if (key.type === 'secret') return false;
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  if (publicKey.type !== 'public') return false;
   return publicKey.export({ type: 'spki', format: 'der' }).equals(native.publicKey.export({ type: 'spki', format: 'der' }));
 }
 

@@ -1,10 +1,11 @@
 /**
  * The PKCS#12 key derivation of RFC 7292 appendix B.2: used for the MAC key of every profile and for the 3DES
- * key and IV of the compat profile. Node has no native form of it, so it runs here on native hashes and yields
- * to the event loop between blocks (one block is 2048 hashes, a few milliseconds).
+ * key and IV of the compat profile. Node has no native form of it: the first hash of each block is native, the
+ * 2047 rounds after it run in ./iterated-hash.ts, and the loop yields to the event loop between blocks.
  */
-import * as crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { iterateSha1, iterateSha256 } from './iterated-hash.js';
 
 export type Pkcs12KdfHash = 'sha1' | 'sha256';
 
@@ -14,11 +15,7 @@ export type Pkcs12KdfPurpose = 1 | 2 | 3;
 const OUTPUT_BYTES: Record<Pkcs12KdfHash, number> = { sha1: 20, sha256: 32 };
 const BLOCK_BYTES = 64; // v: the input block size of SHA-1 and SHA-256
 
-// crypto.hash (one-shot, Node >= 20.12) is about twice as fast as createHash for these tiny inputs.
-const digest: (algorithm: string, data: Buffer) => Buffer =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (algorithm, data) => crypto.hash(algorithm, data, 'buffer')
-    : (algorithm, data) => crypto.createHash(algorithm).update(data).digest();
+const ITERATE: Record<Pkcs12KdfHash, (value: Buffer, times: number) => Buffer> = { sha1: iterateSha1, sha256: iterateSha256 };
 
 /** The password as PKCS#12 wants it: BMPString (UTF-16BE) with a two-byte zero terminator. */
 export function bmpPassword(password: string): Buffer {
@@ -41,14 +38,14 @@ export async function pkcs12Kdf(input: {
   iterations: number;
   length: number;
 }): Promise<Buffer> {
+  if (!Number.isInteger(input.iterations) || input.iterations < 1) throw new RangeError('iterations must be a positive integer');
   const u = OUTPUT_BYTES[input.hash];
   const diversifier = Buffer.alloc(BLOCK_BYTES, input.purpose);
   const I = Buffer.concat([repeatToMultipleOfBlock(input.salt), repeatToMultipleOfBlock(bmpPassword(input.password))]);
   const blocks = Math.ceil(input.length / u);
   const output: Buffer[] = [];
   for (let block = 0; block < blocks; block++) {
-    let A = digest(input.hash, Buffer.concat([diversifier, I]));
-    for (let r = 1; r < input.iterations; r++) A = digest(input.hash, A);
+    const A = ITERATE[input.hash](createHash(input.hash).update(diversifier).update(I).digest(), input.iterations - 1);
     output.push(A);
     if (block + 1 < blocks) {
       // I_j = (I_j + B + 1) mod 2^(8v) for each v-byte block I_j, with B = A repeated to v bytes.

@@ -75,6 +75,13 @@ function encryptFor(profile: P12Profile, plaintext: Buffer, password: string): P
   return p.bagEncryption === 'pbes2-aes-256-cbc' ? encryptPbes2(plaintext, password, p.iterations, p.saltBytes) : encrypt3Des(plaintext, password, p.iterations, p.saltBytes);
 }
 
+/** Shown by importers (keytool's alias, the Windows/macOS certificate list): printable, 1..64 characters. */
+function checkFriendlyName(friendlyName: string): void {
+  if (typeof friendlyName !== 'string' || friendlyName.length === 0 || friendlyName.length > 64 || /[\p{C}\p{Zl}\p{Zp}]/u.test(friendlyName)) {
+    throw new PkiError('FRIENDLY_NAME_INVALID', 'The friendly name must be 1 to 64 printable characters.');
+  }
+}
+
 function attribute(type: string, value: Buffer): Buffer {
   return sequence(oid(type), set(value));
 }
@@ -110,8 +117,9 @@ export async function buildPkcs12(input: {
   friendlyName: string;
 }): Promise<Buffer> {
   checkP12Password(input.password);
-  const profile = P12_PROFILES[input.profile];
-  if (!profile) throw new PkiError('P12_PASSWORD_INVALID', 'Unknown PKCS#12 profile.');
+  const profile = Object.hasOwn(P12_PROFILES, input.profile) ? P12_PROFILES[input.profile] : undefined;
+  if (!profile) throw new PkiError('P12_PROFILE_INVALID', `The PKCS#12 profile must be one of: ${Object.keys(P12_PROFILES).join(', ')}.`);
+  checkFriendlyName(input.friendlyName);
   const leaf = certificateDer(input.certificatePem, 'certificate');
   if (!keyMatchesCertificate(input.privateKey, input.certificatePem)) {
     throw new PkiError('CERTIFICATE_MALFORMED', 'The private key does not match the certificate.');

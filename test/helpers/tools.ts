@@ -48,7 +48,9 @@ export function runTool(tool: ToolName, args: string[], options: ToolOptions = {
 }
 
 export const openssl = (args: string[], options?: ToolOptions) => runTool('openssl', args, options);
-export const keytool = (args: string[], options?: ToolOptions) => runTool('keytool', args, options);
+/** JVM flags that only shorten keytool's start-up (about 3x on 2 cores); they change nothing it checks. */
+const FAST_JVM_START = ['-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-XX:-UsePerfData'];
+export const keytool = (args: string[], options?: ToolOptions) => runTool('keytool', [...FAST_JVM_START, ...args], options);
 export const curl = (args: string[], options?: ToolOptions) => runTool('curl', args, options);
 export const unzip = (args: string[], options?: ToolOptions) => runTool('unzip', args, options);
 

@@ -35,13 +35,17 @@ async function mtlsGet(args: string[]): Promise<{ code: number | null; stdout: s
   return { code: result.code, stdout: result.stdout };
 }
 
+// Every key type with every profile, RSA-4096 once (its key alone takes about a second).
 describe.each([
   ['EC_P256', 'modern'],
+  ['EC_P256', 'compat'],
+  ['RSA_2048', 'modern'],
   ['RSA_2048', 'compat'],
+  ['RSA_4096', 'modern'],
 ] as const)('server-key mode %s with the %s profile', (keyAlgorithm, p12Profile) => {
   it('gives a .p12 that openssl and keytool open and curl uses for mutual TLS', async () => {
     // prepare
-    const name = `${keyAlgorithm.toLowerCase().replace('_', '')}.devices.example.com`;
+    const name = `${keyAlgorithm.toLowerCase().replace('_', '')}-${p12Profile}.devices.example.com`;
     // act
     const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: name, keyAlgorithm, p12Profile, validityDays: 30 } });
     // assess
@@ -49,7 +53,7 @@ describe.each([
     expect(issued.json).toMatchObject({ commonName: name, status: 'ACTIVE', keyAlgorithm, p12Profile });
     expect(issued.json.downloads.p12.url).toContain('x-oss-signature');
     const password: string = issued.json.p12Password;
-    const p12 = `${keyAlgorithm}.p12`;
+    const p12 = `${keyAlgorithm}-${p12Profile}.p12`;
     await download(issued.json.downloads.p12.url, p12);
     expect(readFileSync(tmp.path(`${p12}.headers`), 'utf8')).toMatch(/content-disposition: attachment; filename="[^"]+\.p12"/i);
 
@@ -81,4 +85,22 @@ it('gives a PEM zip whose files curl uses, and a listener refuses a client witho
   expect(withCert.code).toBe(0);
   expect(withCert.stdout).toMatch(/ECS0[12]/);
   expect(without.code).not.toBe(0);
+});
+
+it('Idempotency-Key: the same body gets the same answer without a second certificate; another body gets 409', async () => {
+  // prepare
+  const body = { commonName: 'idem.devices.example.com', keyAlgorithm: 'EC_P256' };
+  const casBefore = api.emulator.cas.listClientCertificates().length;
+  const call = (b: unknown) => api.call({ method: 'POST', path: '/v1/certificates', body: b, headers: { 'idempotency-key': 'order-4711' } });
+  // act
+  const first = await call(body);
+  const replay = await call(body);
+  const other = await call({ ...body, validityDays: 7 });
+  const otherTenant = await api.call({ method: 'POST', path: '/v1/certificates', body, headers: { 'idempotency-key': 'order-4711' }, token: api.tokens.other });
+  // assess
+  expect([first.status, replay.status, other.status, otherTenant.status]).toEqual([201, 201, 409, 201]);
+  expect(replay.json).toMatchObject({ id: first.json.id, serialNumber: first.json.serialNumber, p12Password: first.json.p12Password });
+  expect(other.json.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  expect(otherTenant.json.id).not.toBe(first.json.id);
+  expect(api.emulator.cas.listClientCertificates().length).toBe(casBefore + 2);
 });

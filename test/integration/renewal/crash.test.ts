@@ -4,6 +4,8 @@
 // the next generation, no pending object, one index key, the new bundles and no old ones; the owner's webhook gets
 // `certificate.renewed` (with the same event id if it came twice).
 import { Faults, type Fault } from '../../../local/emulator/index.js';
+import { systemPrincipal } from '../../../shared/auth/principal.js';
+import { systemClock } from '../../../shared/domain/ports.js';
 import { parseRenewalIndexKey, renewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
 import { startRig, listAll, WEBHOOK_SECRET, type Rig } from './rig.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -91,5 +93,30 @@ describe('a crash between any two steps of a renewal', () => {
     // Assess: the first attempt failed and was recorded; the retry (same ClientToken) got the same certificate
     expect(afterFirst.renewal).toMatchObject({ failedAttempts: 1, lastFailure: { code: 'CA_UNAVAILABLE' } });
     await assertFinishedOnce(due.id, due.commonName, Object.values(due.current.bundle) as string[]);
+  }, 60_000);
+
+  it('renewing through the API and through the sweep at the same moment gives exactly one new certificate', async () => {
+    // Prepare: five due certificates; the CA answers slowly so both sides are in flight together
+    const due = await rig.seedDue(5, { webhookUrl: receiver.url });
+    rig.emulator.faults.failNext('CreateClientCertificateWithCsr', 2, Faults.delay(300));
+    const service = rig.serviceAt(systemClock);
+    // Act: the API renews each (pinned to generation 1, as a careful client does) while the sweep runs
+    const api = due.map((d) =>
+      service.renew(systemPrincipal('api-caller', 'acme'), d.id, { trigger: 'api', expectedGeneration: 1 }).then(
+        (r) => ({ ok: true as const, generation: r.generation, serialNumber: r.serialNumber }),
+        (err: { code?: string }) => ({ ok: false as const, code: err.code }),
+      ),
+    );
+    const [results] = await Promise.all([Promise.all(api), rig.sweep()]);
+    // Assess: one new certificate per name; an API call either got that certificate or was told it was superseded
+    for (const [i, d] of due.entries()) {
+      const record = await rig.record(d.id);
+      expect(record.current.generation).toBe(2);
+      expect(rig.emulator.cas.listClientCertificates().filter((c) => c.commonName === d.commonName)).toHaveLength(2);
+      const r = results[i];
+      if (r.ok) expect(r).toEqual({ ok: true, generation: 2, serialNumber: record.current.serialNumber });
+      else expect(r.code).toBe('RENEWAL_SUPERSEDED');
+      expect(await listAll(rig.store, `pending/${d.id}/`)).toEqual([]);
+    }
   }, 60_000);
 });

@@ -96,7 +96,7 @@ export async function createFakeCa(): Promise<FakeCa> {
   const now = Date.now();
   const root = await createCertificateAuthority({ commonName: 'Test Root CA', notAfter: new Date(now + 3650 * 86_400_000) });
   const subCa = await createCertificateAuthority({ commonName: 'Test Client Sub CA', issuer: root, notAfter: new Date(now + 1825 * 86_400_000), pathLength: 0 });
-  const byToken = new Map<string, IssuedCertificate>();
+  const byToken = new Map<string, Promise<IssuedCertificate>>();
   const revoked = new Set<string>();
   const pendingErrors: Error[] = [];
   let counter = 0;
@@ -112,21 +112,25 @@ export async function createFakeCa(): Promise<FakeCa> {
       calls.issueWithCsr += 1;
       const error = pendingErrors.shift();
       if (error) throw error;
+      // Like CAS: the same ClientToken gives the same certificate, also while the first call is still running.
       const known = byToken.get(request.clientToken);
       if (known) return known;
-      const csr = await parseCsr(request.csrPem);
-      const certificatePem = await signClientCertificate({
-        publicKey: csr.publicKey,
-        commonName: csr.commonName,
-        sans: request.sans,
-        notBefore: request.notBefore,
-        notAfter: request.notAfter,
-        issuer: subCa,
-      });
-      counter += 1;
-      const issued = { identifier: `fake-${counter}`, serialNumber: inspectCertificate(certificatePem).serialNumber, certificatePem, chainPems: [subCa.certificatePem, root.certificatePem] };
-      byToken.set(request.clientToken, issued);
-      return issued;
+      const work = (async () => {
+        const csr = await parseCsr(request.csrPem);
+        const certificatePem = await signClientCertificate({
+          publicKey: csr.publicKey,
+          commonName: csr.commonName,
+          sans: request.sans,
+          notBefore: request.notBefore,
+          notAfter: request.notAfter,
+          issuer: subCa,
+        });
+        counter += 1;
+        return { identifier: `fake-${counter}`, serialNumber: inspectCertificate(certificatePem).serialNumber, certificatePem, chainPems: [subCa.certificatePem, root.certificatePem] };
+      })();
+      byToken.set(request.clientToken, work);
+      work.catch(() => byToken.delete(request.clientToken));
+      return work;
     },
     async revoke(identifier: string): Promise<void> {
       calls.revoke += 1;

@@ -1,10 +1,9 @@
-import { createPrivateKey } from 'node:crypto';
 import { createCertificateService, type CertificateServiceDeps } from '../../../shared/certificates/service.js';
 import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
 import type { TokenPrincipal } from '../../../shared/auth/principal.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
-import { buildCsr, chainsTo, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
+import { buildCsr, generateKeyPair } from '../../../shared/pki/index.js';
 import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
 const principal: TokenPrincipal = {

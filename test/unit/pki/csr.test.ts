@@ -57,6 +57,8 @@ describe('parseCsr refusals (each with its own code)', () => {
     ['a certificate instead of a CSR', () => '-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n', 'CSR_MALFORMED'],
     ['bad base64', () => '-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n', 'CSR_MALFORMED'],
     ['truncated DER', () => { const p = forgeCsrPem({ privateKey: ec(), subject: cn('x') }); const der = Buffer.from(p.split('\n').slice(1, -2).join(''), 'base64'); return `-----BEGIN CERTIFICATE REQUEST-----\n${der.subarray(0, der.length - 10).toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`; }, 'CSR_MALFORMED'],
+    ['thousands of BEGIN lines without END (refused in linear time)', () => '-----BEGIN CERTIFICATE REQUEST-----\n'.repeat(1700), 'CSR_MALFORMED'],
+    ['a BEGIN line with another block\'s label', () => '-----BEGIN A-----\n'.repeat(100), 'CSR_MALFORMED'],
     ['two CSRs in one input', () => forgeCsrPem({ privateKey: ec(), subject: cn('x') }).repeat(2), 'CSR_MALFORMED'],
     ['RSA 1024 key', () => forgeCsrPem({ privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, subject: cn('x') }), 'CSR_KEY_TOO_WEAK'],
     ['secp256k1 key', () => forgeCsrPem({ privateKey: generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, subject: cn('x') }), 'CSR_UNSUPPORTED_KEY'],

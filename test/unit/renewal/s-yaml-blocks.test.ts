@@ -1,0 +1,42 @@
+// The renewal resources in s.yaml: what FC must be told, beyond schema validity (test/unit/deploy checks that).
+import { join } from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
+import { loadSYaml } from '../../../local/s-yaml.js';
+import { loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
+
+const doc = loadSYaml(join(process.cwd(), 's.yaml'), { FC_ROLE_ARN: 'acs:ram::1234567890123456:role/nlb-mtls-autopilot', OSS_BUCKET: 'nma-bucket' });
+const scheduler = doc.resources['renew-scheduler'].props;
+const worker = doc.resources['renew-worker'].props;
+
+describe('s.yaml renewal resources', () => {
+  it('renew-scheduler runs on a timer (6-field cron) and on renew.requested events', () => {
+    const timer = scheduler.triggers!.find((t) => t.triggerType === 'timer')!;
+    expect(timer.triggerConfig).toMatchObject({ enable: true });
+    const cron = String(timer.triggerConfig.cronExpression);
+    expect(cron.split(' ')).toHaveLength(6);
+    const next = CronExpressionParser.parse(cron, { currentDate: new Date('2030-01-01T00:00:00Z'), tz: 'UTC' }).next().toDate();
+    expect(next.getTime() - Date.parse('2030-01-01T00:00:00Z')).toBeLessThanOrEqual(3_600_000);
+
+    const bridge = scheduler.triggers!.find((t) => t.triggerType === 'eventbridge')!;
+    expect(JSON.parse(String(bridge.triggerConfig.eventRuleFilterPattern))).toEqual({ type: ['renew.requested'] });
+    expect(bridge.triggerConfig).toMatchObject({ triggerEnable: true, eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } } });
+  });
+
+  it('renew-scheduler invokes the worker by the name s.yaml deploys it under', () => {
+    const env = scheduler.environmentVariables!;
+    expect(env.RENEW_WORKER_FUNCTION).toBe(worker.functionName);
+    expect(loadRenewSchedulerConfig({ ...env, ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' }).workerFunctionName).toBe(worker.functionName);
+  });
+
+  it('renew-worker has FC retries and a destination for batches that still fail', () => {
+    expect(worker.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: expect.any(Number), destinationConfig: { onFailure: { destination: expect.stringMatching(/^acs:mns:cn-hangzhou::\/queues\/[a-z0-9-]+\/messages$/) } } });
+    expect(worker.asyncInvokeConfig!.maxAsyncRetryAttempts as number).toBeGreaterThan(0);
+    expect(worker.triggers ?? []).toEqual([]); // reached only by async invocation
+  });
+
+  it('secrets are referenced from the deployer environment, never written in the file', () => {
+    const raw = loadSYaml(join(process.cwd(), 's.yaml'), {}).resources['renew-worker'].props.environmentVariables!;
+    expect(raw.STATE_KEY).toBe('<STATE_KEY>');
+    expect(raw.WEBHOOK_SIGNING_SECRET).toBe('<WEBHOOK_SIGNING_SECRET>');
+  });
+});
