@@ -34,17 +34,15 @@ const NLB_READS = ['ListListeners', 'ListServerGroups', 'GetListenerAttribute', 
 
 /** Counts what the reconciler sends, by kind, and the most NLB calls ever in flight at once. */
 function instrument(gateway: ListenerGateway) {
-  const stats = { dryRuns: 0, updates: 0, inFlight: 0, maxInFlight: 0, t0: performance.now(), trace: [] as string[] };
+  const stats = { dryRuns: 0, updates: 0, inFlight: 0, maxInFlight: 0 };
   const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, kind?: 'dryRuns' | 'updates') => async (...args: A): Promise<R> => {
     if (kind) stats[kind] += 1;
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    const s0 = performance.now();
     try {
       return await fn(...args);
     } finally {
       stats.inFlight -= 1;
-      if (process.env.BENCH_TRACE) stats.trace.push(`${fn.name} ${(s0 - stats.t0).toFixed(0)}+${(performance.now() - s0).toFixed(0)}`);
     }
   };
   const g = gateway;
@@ -96,7 +94,6 @@ try {
   };
 
   const first = await run('drifted');
-  if (process.env.BENCH_TRACE) console.log(first.stats.trace.join('\n'));
   const second = await run('steady');
 
   const rows: Array<[string, string, string, boolean]> = [];

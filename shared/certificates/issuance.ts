@@ -189,7 +189,9 @@ export async function completePending(ctx: IssuanceContext, pending: PendingIssu
     if (err instanceof IssuedCertificateRejectedError) {
       // Never hand out a certificate that is not what we asked for; take it out of service and stop retrying.
       ctx.log.error('issued certificate rejected', { ...errorFields(err), certificateId: pending.id, generation: pending.generation, caIdentifier: issued.identifier });
-      await revokeQuietly(ctx, issued.identifier);
+      // Never revoke what a record already hands out (a token the CA answered with an older certificate).
+      const inUse = (await readRecord(ctx.store, pending.id))?.current.casIdentifier === issued.identifier;
+      if (!inUse) await revokeQuietly(ctx, issued.identifier);
       await ctx.store.delete(key);
     }
     throw err;

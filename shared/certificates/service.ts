@@ -285,6 +285,15 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
         if (entry.answer) return replay(entry, objectKey);
         // Started before and not finished: finish it with the pending object's key and token.
+        const inFlight = await getJson<PendingIssuance>(store, pendingKey(entry.certificateId, 1));
+        if (inFlight) return (await completePending(ctx, inFlight)).result;
+        // No pending object but a record: finished without its answer (state edited by hand?). Never start over
+        // with a new key: the CA would hand back the existing certificate for the same token.
+        const done = await readRecord(store, entry.certificateId);
+        if (done) {
+          const downloads = await signDownloads(store, done.current.bundle, done.commonName, config.linkDefaultSeconds, now());
+          return { ...toView(done, now()), downloads };
+        }
         const pending = await openPending(ctx, { ...base(entry.certificateId), idempotency: { objectKey, requestHash } });
         if (pending) return (await completePending(ctx, pending)).result;
       }

@@ -118,7 +118,7 @@ function escapeDnValue(value: string): string {
     .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
     .replace(/^[ #]/, (c) => `\\${c}`)
     .replace(/ $/, '\\ ')
-    .replace(/\p{C}/gu, (c) => `\\${Buffer.from(c, 'utf8').toString('hex')}`);
+    .replace(/\p{C}/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `\\${b.toString(16).padStart(2, '0')}`).join(''));
 }
 
 /** `CN=a, O=b` in encoded order (as `openssl x509 -subject` prints it), values escaped per RFC 4514. */

@@ -50,7 +50,7 @@ export interface RenewalRecords {
   put(record: ClientCertificate): Promise<void>;
 }
 
-/** How a failed renew call is handled. */
+/** How a failed renew call is handled: `throttled` (or a transient reset) is retried within the invocation. */
 export type RenewErrorKind = 'conflict' | 'gone' | 'throttled' | 'failure';
 
 export interface WorkerConfig {
@@ -83,13 +83,20 @@ export interface ItemOutcome {
   due: boolean;
 }
 
-/** Conflicts: someone else renewed or revoked it meanwhile. Throttling: slow down and retry here, not a failure. */
+/**
+ * Conflicts: someone else renewed or revoked it meanwhile. Throttling, and a connection reset before any answer (a
+ * kept-alive socket the server had closed): retry here at once, not a failure. Renewing is idempotent (pending
+ * object + ClientToken), so a retry never makes a second certificate.
+ */
 export function classifyRenewError(err: unknown): RenewErrorKind {
   if (!isAppError(err)) return 'failure';
   if (err.status === 404) return 'gone';
   if (err.status === 409) return 'conflict';
-  const codes = [err.code, (err.cause as { code?: unknown } | undefined)?.code].filter((c): c is string => typeof c === 'string');
-  if (err.retryable && codes.some((c) => /throttl|too_?many|rate_?limit/i.test(c))) return 'throttled';
+  if (!err.retryable) return 'failure';
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const codes = [err.code, cause?.code].filter((c): c is string => typeof c === 'string');
+  if (codes.some((c) => /throttl|too_?many|rate_?limit/i.test(c))) return 'throttled';
+  if (codes.some((c) => /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(c)) || /socket hang up|ECONNRESET/i.test(String(cause?.message ?? ''))) return 'throttled';
   return 'failure';
 }
 
@@ -158,7 +165,7 @@ class Review {
       } catch (err) {
         if (this.classify(err) !== 'throttled' || attempt >= this.deps.config.throttleRetries) throw err;
         // Full jitter: throttled workers spread out instead of hitting the CA's rate limit again together.
-        await sleep(Math.round(random() * Math.min(5000, 250 * 2 ** attempt)));
+        await sleep(Math.round(random() * Math.min(3000, 100 * 2 ** attempt)));
       }
     }
   }

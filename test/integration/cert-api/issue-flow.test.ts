@@ -82,6 +82,9 @@ it('gives a PEM zip whose files curl uses, and a listener refuses a client witho
   const without = await mtlsGet([]);
   // assess
   expect(unzipped.code).toBe(0);
+  for (const key of [`records/${issued.json.id}.json`, `bundles/${issued.json.id}/g1/client.p12`, `bundles/${issued.json.id}/g1/bundle.zip`]) {
+    expect({ key, ...api.emulator.oss.getObjectMeta(api.emulator.bucket, key) }).toMatchObject({ key, acl: 'private', serverSideEncryption: 'AES256' });
+  }
   expect(withCert.code).toBe(0);
   expect(withCert.stdout).toMatch(/ECS0[12]/);
   expect(without.code).not.toBe(0);

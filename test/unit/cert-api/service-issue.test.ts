@@ -138,3 +138,24 @@ describe('idempotency', () => {
     expect(store.keys('pending/')).toEqual([]);
   });
 });
+
+describe('defensive paths', () => {
+  it('a retry that finds the record but neither answer nor pending object answers from the record and issues nothing', async () => {
+    // prepare: a finished issuance whose stored answer was lost
+    const { store, service } = setup();
+    const first = await service.issue(principal, body(), 'lost-answer');
+    const entryKey = store.keys('idempotency/')[0];
+    const entry = store.json<Record<string, unknown>>(entryKey);
+    delete entry.answer;
+    store.objects.set(entryKey, Buffer.from(JSON.stringify(entry)));
+    const issued = ca.issuedCount();
+    const revoked = ca.calls.revoke;
+    // act
+    const again = await service.issue(principal, body(), 'lost-answer');
+    // assess
+    expect(again).toMatchObject({ id: first.id, serialNumber: first.serialNumber });
+    expect(again.p12Password).toBeUndefined();
+    expect(ca.issuedCount()).toBe(issued);
+    expect(ca.calls.revoke).toBe(revoked);
+  });
+});

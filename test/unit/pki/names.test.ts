@@ -1,4 +1,5 @@
 import { checkCommonName, checkSubjectAltNames, PkiError } from '../../../shared/pki/index.js';
+import { formatName } from '../../../shared/pki/names.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -92,5 +93,14 @@ describe('checkSubjectAltNames', () => {
   it('refuses more than 100 names', () => {
     const dns = Array.from({ length: 101 }, (_, i) => `h${i}.example.com`);
     expect(codeOf(() => checkSubjectAltNames({ dns }))).toBe('SAN_INVALID');
+  });
+});
+
+describe('formatName', () => {
+  it('prints RDNs in encoded order with RFC 4514 escaping, so a value cannot pose as another attribute', () => {
+    // prepare
+    const name = [[{ oid: '2.5.4.10', value: '#Acme, Inc. ' }], [{ oid: '2.5.4.3', value: 'a=b+c\n\u202e' }, { oid: '1.2.3.4', value: null }]];
+    // act + assess
+    expect(formatName(name)).toBe('O=\\#Acme\\, Inc.\\ , CN=a\\=b\\+c\\0a\\e2\\80\\ae+1.2.3.4=#?');
   });
 });

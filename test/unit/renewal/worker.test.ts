@@ -2,7 +2,7 @@
 // behaves like the certificate service (new generation, record, index), and a webhook sender that records events;
 // act: runWorkerBatch; assess the record, the index, the events and the batch result.
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/domain/renewal/worker.js';
+import { classifyRenewError, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/domain/renewal/worker.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import type { RenewalWorkItem } from '../../../shared/domain/renewal/sweep-plan.js';
@@ -269,4 +269,19 @@ describe('renew-worker review', () => {
     expect(result).toMatchObject({ reviewed: 1, failed: 1, renewed: 0 });
     expect(t.store.keys('index/renew/')).toEqual([t.indexKey]);
   });
+});
+
+describe('classifyRenewError', () => {
+  const cause = (code: string, message = code) => Object.assign(new Error(message), { code });
+  it.each<[string, unknown, string]>([
+    ['CA throttling', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('Throttling.User')), 'throttled'],
+    ['a reset kept-alive socket', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('ECONNRESET', 'socket hang up')), 'throttled'],
+    ['a CA 500', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('InternalError')), 'failure'],
+    ['storage unavailable', new UpstreamError('STORAGE_UNAVAILABLE', 'down', cause('ServiceUnavailable')), 'failure'],
+    ['superseded', new AppError('RENEWAL_SUPERSEDED', 409, 'x'), 'conflict'],
+    ['revoked meanwhile', new AppError('CERTIFICATE_REVOKED', 409, 'x'), 'conflict'],
+    ['gone', new AppError('NOT_FOUND', 404, 'x'), 'gone'],
+    ['a non-retryable refusal mentioning throttling', new AppError('CA_REJECTED', 502, 'x', { cause: cause('Throttling') }), 'failure'],
+    ['not an AppError', new Error('boom'), 'failure'],
+  ])('%s -> %s', (_name, err, kind) => expect(classifyRenewError(err)).toBe(kind));
 });
