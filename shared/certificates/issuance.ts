@@ -14,7 +14,8 @@ import type { CertificateAuthority, Clock, IssuedCertificate, ObjectStore } from
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
 import { errorFields, type Logger } from '../log/index.js';
-import { buildCsr, generateKeyPair, generateP12Password, parseCsr } from '../pki/index.js';
+import { buildCsr, generateP12Password, parseCsr } from '../pki/index.js';
+import { generateKeyPairBounded } from './key-generation.js';
 import { bundleObjectKeys, pendingKey, tenantIndexKey } from './ids.js';
 import { clientTokenFor, type PendingIssuance, type PendingRecordSettings, type PendingSecrets } from './pending.js';
 import { firstRecord, issuedGeneration, readRecord, renewedRecord, writeRecord } from './records.js';
@@ -99,7 +100,7 @@ export async function openPending(ctx: IssuanceContext, request: PendingRequest)
   let csrPem = request.csrPem;
   let secrets: PendingSecrets | undefined;
   if (request.mode === 'server-key') {
-    const keyPair = await generateKeyPair(request.keyAlgorithm);
+    const keyPair = await generateKeyPairBounded(request.keyAlgorithm);
     csrPem = await buildCsr({ keyPair, commonName: request.commonName, sans: request.sans });
     secrets = {
       privateKeyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,

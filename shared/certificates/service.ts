@@ -5,7 +5,7 @@
  * ./issuance.ts. Every decision and every issue/renew/revoke leaves one audit line.
  */
 import { createAuditLog, type AuditAction } from '../auth/audit.js';
-import { checkCertificateRequest, forbidden, requireOperation } from '../auth/decisions.js';
+import { requireOperation } from '../auth/decisions.js';
 import { canSee, tenantOf, type Principal } from '../auth/principal.js';
 import type { ClientCertificate, KeyAlgorithm } from '../domain/client-certificate.js';
 import type { CertificateAuthority, Clock, ObjectStore } from '../domain/ports.js';
@@ -13,31 +13,24 @@ import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { checkCommonName, checkP12Password, inspectCertificate, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+import { checkCommonName } from '../pki/index.js';
+import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
-import {
-  assertCertificateId,
-  bundleObjectKeys,
-  idempotencyObjectKey,
-  isCertificateId,
-  newCertificateId,
-  parsePendingKey,
-  pendingKey,
-  pendingPrefix,
-  tenantIndexPrefix,
-  TENANT_INDEX_PREFIX,
-} from './ids.js';
+import { assertCertificateId, bundleObjectKeys, idempotencyObjectKey, isCertificateId, newCertificateId, parsePendingKey, pendingKey, pendingPrefix } from './ids.js';
 import { completePending, openPending, type IdempotencyEntry, type IssuanceContext, type PendingRequest, type StoredAnswer } from './issuance.js';
+import { listCertificates, type ListResult } from './listing.js';
 import type { PendingIssuance } from './pending.js';
 import { readRecord, writeRecord } from './records.js';
+import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, checkWebhookUrl, parseCallerCsr } from './request-checks.js';
 import type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
 import { canonicalJson, createStateCipher } from './sealing.js';
-import { createJson, getJson, guardedStore, mapBounded } from './storage.js';
-import { toView, viewStatus, type ClientCertificateView, type Downloads, type IssueResult, type RenewResult } from './view.js';
+import { createJson, getJson, guardedStore } from './storage.js';
+import { toView, type ClientCertificateView, type Downloads, type IssueResult, type RenewResult } from './view.js';
 
 export type { Principal, SystemPrincipal, TokenPrincipal } from '../auth/principal.js';
 export type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
 export type { ClientCertificateView, Downloads, IssueResult, RenewResult } from './view.js';
+export type { ListResult } from './listing.js';
 
 export interface CertificateServiceConfig {
   /** The PCA sub-CA that signs client certificates. */
@@ -72,11 +65,6 @@ export interface RenewOptions {
   p12Password?: string;
 }
 
-export interface ListResult {
-  items: ClientCertificateView[];
-  nextToken?: string;
-}
-
 export interface LinksResult {
   id: string;
   generation: number;
@@ -101,9 +89,7 @@ export interface CertificateService {
   withLogger(log: Logger): CertificateService;
 }
 
-const LIST_SCAN_LIMIT = 1000;
 const DAY_MS = 86_400_000;
-const READ_CONCURRENCY = 8;
 const CSR_REQUIRED_CODE = 'CSR_REQUIRED';
 
 class IdempotencyKeyReusedError extends ConflictError {
@@ -116,18 +102,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
   const store = guardedStore(deps.store);
   const cipher = createStateCipher(deps.config.stateKey);
   const config = deps.config;
-  let issuingCa: Promise<{ pem: string; notAfter: Date }> | undefined;
-  const issuingCaFacts = () => {
-    // Fetched once per instance; a failed fetch is retried on the next request.
-    issuingCa ??= deps.ca.getCaCertificate(config.parentIdentifier).then(
-      (ca) => ({ pem: ca.certificatePem, notAfter: inspectCertificate(ca.certificatePem).notAfter }),
-      (err: unknown) => {
-        issuingCa = undefined;
-        throw isAppError(err) ? err : new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', err);
-      },
-    );
-    return issuingCa;
-  };
+  const issuingCa = issuingCaOf(deps.ca, config.parentIdentifier);
+  const issuingCaFacts = issuingCa.facts;
   const issuingCaPem = async () => (await issuingCaFacts()).pem;
   return build(deps.log);
 
@@ -171,55 +147,6 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       return record;
     }
 
-    function checkValidity(validityDays: number): void {
-      if (validityDays > config.maxValidityDays) {
-        throw new ValidationError('VALIDITY_TOO_LONG', `validityDays may be at most ${config.maxValidityDays}.`, { details: { maxValidityDays: config.maxValidityDays } });
-      }
-    }
-
-    function checkGivenPassword(password: string): void {
-      checkP12Password(password);
-      // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
-      if (new Set(password).size < 6) throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password is too predictable: use at least 6 different characters.');
-    }
-
-    function checkWebhookUrl(url: string): void {
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl is not a URL.');
-      }
-      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-      if (parsed.username || parsed.password) throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must not carry credentials.');
-      if (parsed.protocol === 'https:' && (!loopback || config.allowLoopbackWebhooks)) return;
-      if (parsed.protocol === 'http:' && loopback && config.allowLoopbackWebhooks) return;
-      throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must be an https URL on a public host.');
-    }
-
-    /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
-    function checkSanTypes(sans: IssueRequest['sans']): void {
-      const types = (['dns', 'uri', 'email', 'ip'] as const).filter((t) => sans[t].length > 0);
-      if (types.length > 1) {
-        throw new ValidationError('SAN_TYPES_UNSUPPORTED', 'The private CA issues SANs of one type per certificate; send only one of dns, uri, email, ip.', { details: { types } });
-      }
-    }
-
-    async function parseCallerCsr(csrPem: string, commonName: string): Promise<ParsedCsr> {
-      const csr = await parseCsr(csrPem);
-      // CAS takes the subject from the CSR, so the CSR must name what the request (and the policy check) named.
-      if (csr.commonName !== commonName) {
-        throw new ValidationError('CSR_NAME_MISMATCH', 'The CSR\'s common name differs from commonName.');
-      }
-      return csr;
-    }
-
-    function checkPolicy(principal: Principal, facts: { commonName: string; sans: IssueRequest['sans']; keyAlgorithm: KeyAlgorithm; validityDays: number }): void {
-      if (principal.kind !== 'token') return;
-      const violation = checkCertificateRequest(principal.policy, facts);
-      if (violation) throw forbidden(violation);
-    }
-
     async function replay(entry: IdempotencyEntry, objectKey: string): Promise<IssueResult> {
       const answer = cipher.open<StoredAnswer>(entry.answer!, objectKey);
       // A crash right after the answer was stored leaves the pending object behind: tidy it up now.
@@ -234,11 +161,11 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       checkCommonName(request.commonName);
       checkSanTypes(request.sans);
       const validityDays = request.validityDays ?? config.defaultValidityDays;
-      checkValidity(validityDays);
+      checkValidity(validityDays, config.maxValidityDays);
       if (request.renewBeforeDays !== undefined && request.renewBeforeDays >= validityDays) {
         throw new ValidationError('VALIDATION_FAILED', 'renewBeforeDays must be less than validityDays.', { details: { issues: [{ path: 'renewBeforeDays', code: 'too_big', message: 'must be less than validityDays' }] } });
       }
-      if (request.notify) checkWebhookUrl(request.notify.webhookUrl);
+      if (request.notify) checkWebhookUrl(request.notify.webhookUrl, config.allowLoopbackWebhooks ?? false);
       if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
       const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
@@ -390,35 +317,6 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       return toView(record, now());
     }
 
-    async function listAs(principal: Principal, query: ListQuery): Promise<ListResult> {
-      requireOperation(principal, 'read');
-      const prefix = principal.kind === 'token' ? tenantIndexPrefix(principal.tenant) : TENANT_INDEX_PREFIX;
-      const limit = query.limit ?? 50;
-      let startAfter = query.nextToken !== undefined ? decodeNextToken(query.nextToken, prefix) : undefined;
-      const items: ClientCertificateView[] = [];
-      let scanned = 0;
-      const at = now();
-      for (;;) {
-        const page = await store.list({ prefix, startAfter, maxKeys: 100 });
-        const ids = page.keys.map((key) => key.slice(prefix.length).split('/').pop() ?? '');
-        const records = await mapBounded(ids, READ_CONCURRENCY, (id) => (isCertificateId(id) ? readRecord(store, id) : Promise.resolve(undefined)));
-        for (let i = 0; i < page.keys.length; i += 1) {
-          startAfter = page.keys[i];
-          scanned += 1;
-          const record = records[i];
-          if (!record || !canSee(principal, record.tenant) || !matchesFilter(record, query, at)) continue;
-          items.push(toView(record, at));
-          if (items.length >= limit) {
-            const more = i < page.keys.length - 1 || Boolean(page.nextContinuationToken);
-            return more ? { items, nextToken: encodeNextToken(startAfter) } : { items };
-          }
-        }
-        if (!page.nextContinuationToken || page.keys.length === 0) return { items };
-        // Filters may leave pages short: stop scanning after a bound and let the caller continue from here.
-        if (scanned >= LIST_SCAN_LIMIT) return { items, nextToken: encodeNextToken(startAfter!) };
-      }
-    }
-
     async function finishPendingAs(principal: Principal, id: string, generation?: number): Promise<RenewResult | undefined> {
       assertCertificateId(id);
       if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Only the service itself finishes pending work.');
@@ -442,7 +340,11 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
           requireOperation(principal, 'read');
           return toView(await visibleRecord(principal, id), now());
         }),
-      list: (principal, query) => audited('certificate.list', principal, undefined, () => listAs(principal, query)),
+      list: (principal, query) =>
+        audited('certificate.list', principal, undefined, async () => {
+          requireOperation(principal, 'read');
+          return listCertificates(store, deps.clock, principal, query);
+        }),
       links: (principal, id, expiresInSeconds) =>
         audited('certificate.links', principal, id, async () => {
           requireOperation(principal, 'links');
@@ -467,41 +369,4 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       withLogger: (next) => build(next),
     };
   }
-}
-
-function matchesFilter(record: ClientCertificate, query: ListQuery, now: Date): boolean {
-  if (query.commonNamePrefix && !record.commonName.toLowerCase().startsWith(query.commonNamePrefix.toLowerCase())) return false;
-  if (!query.status) return true;
-  if (query.status === 'RENEWAL_FAILING') return record.status !== 'REVOKED' && (record.renewal?.failedAttempts ?? 0) > 0;
-  return viewStatus(record, now) === query.status;
-}
-
-function encodeNextToken(lastKey: string): string {
-  return Buffer.from(JSON.stringify({ after: lastKey }), 'utf8').toString('base64url');
-}
-
-/** A token only ever moves the listing forward inside the caller's own prefix. */
-function decodeNextToken(token: string, prefix: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && parsed.after.startsWith(prefix) && parsed.after.length < 512) return parsed.after;
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('INVALID_NEXT_TOKEN', 'nextToken is not one this API returned.');
-}
-
-/** Any CA failure that is not already an AppError is treated as an outage the caller may retry. */
-function guardedCa(ca: CertificateAuthority): CertificateAuthority {
-  const guard = <T>(work: () => Promise<T>) =>
-    work().catch((err: unknown) => {
-      if (isAppError(err)) throw err;
-      throw new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', err);
-    });
-  return {
-    issueWithCsr: (request) => guard(() => ca.issueWithCsr(request)),
-    revoke: (identifier) => guard(() => ca.revoke(identifier)),
-    status: (identifier) => guard(() => ca.status(identifier)),
-    getCaCertificate: (identifier) => guard(() => ca.getCaCertificate(identifier)),
-  };
 }

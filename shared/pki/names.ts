@@ -74,7 +74,14 @@ export function checkSubjectAltNames(sans: Partial<SubjectAltNames> | undefined,
       }
     });
   }
+  // The form a certificate's iPAddress bytes print as, so a requested SAN equals the issued one.
+  full.ip = full.ip.map(canonicalIp);
   return full;
+}
+
+/** IPv6 in RFC 5952 form (lower case, longest zero run compressed), as the WHATWG URL parser serializes it. */
+function canonicalIp(ip: string): string {
+  return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
 }
 
 export function emptySans(): SubjectAltNames {
@@ -183,23 +190,4 @@ export function parseGeneralNames(extnValue: Buffer): ParsedSans {
     }
   }
   return { sans, unsupported };
-}
-
-export function ipToBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  if (isIP(ip) !== 6) throw new DerError('not an IP address');
-  let text = ip;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? 0 : 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(zeros).fill('0'), ...tailGroups];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
 }

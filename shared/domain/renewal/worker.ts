@@ -170,13 +170,13 @@ class Review {
     }
   }
 
-  /** The one index key this record should have; remove the others that pointed here. `handled`: keys the
-   * certificate service already wrote or removed while renewing (no second request for them). */
-  private async reindex(record: ClientCertificate | undefined, handled: string[] = []): Promise<void> {
+  /** The one index key this record should have (none when revoked or nothing is left to say); the others that
+   * pointed here are removed. */
+  private async reindex(record: ClientCertificate | undefined): Promise<void> {
     const wanted = record ? renewalIndexKeyFor(record, this.now, this.deps.config.expiringNoticeDays) : undefined;
     const found = this.item.indexKeys ?? [];
-    if (wanted && !found.includes(wanted) && !handled.includes(wanted)) await this.deps.store.put(wanted, '');
-    for (const key of found) if (key !== wanted && !handled.includes(key)) await this.deps.store.delete(key);
+    if (wanted && !found.includes(wanted)) await this.deps.store.put(wanted, '');
+    for (const key of found) if (key !== wanted) await this.deps.store.delete(key);
   }
 
   /** After a renewal the service indexed the new generation and removed the old renewal-time key (stable for a

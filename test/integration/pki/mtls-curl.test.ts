@@ -88,12 +88,14 @@ describe('refusals', () => {
     // prepare
     const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
     const before = server.requests.length;
+    const rejectedBefore = server.rejectedHandshakes;
     // act
     const result = await curl([...CURL_BASE, '--cacert', rootFile, server.url]);
     // assess
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(server.requests.length).toBe(before);
+    expect(server.rejectedHandshakes).toBe(rejectedBefore + 1);
   });
 
   it('refuses a certificate from another CA', async () => {
@@ -104,12 +106,14 @@ describe('refusals', () => {
     const keyFile = temp.write('intruder.key', client.keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
     const before = server.requests.length;
+    const rejectedBefore = server.rejectedHandshakes;
     // act
     const result = await curl([...CURL_BASE, '--cert', certFile, '--key', keyFile, '--cacert', rootFile, server.url]);
     // assess
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(server.requests.length).toBe(before);
+    expect(server.rejectedHandshakes).toBe(rejectedBefore + 1);
   });
 
   it('refuses a leaf sent without its sub-CA (the server trusts only the root)', async () => {
@@ -118,10 +122,12 @@ describe('refusals', () => {
     const certFile = temp.write('leaf-only.crt', client.certificatePem);
     const keyFile = temp.write('leaf-only.key', client.keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
+    const rejectedBefore = server.rejectedHandshakes;
     // act
     const result = await curl([...CURL_BASE, '--cert', certFile, '--key', keyFile, '--cacert', rootFile, server.url]);
     // assess
     expect(result.code).not.toBe(0);
     expect(server.requests.some((r) => r.commonName === 'no-intermediate')).toBe(false);
+    expect(server.rejectedHandshakes).toBe(rejectedBefore + 1);
   });
 });

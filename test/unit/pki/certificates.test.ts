@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import {
   chainsTo,
+  checkSubjectAltNames,
   createCertificateAuthority,
   generateKeyPair,
   inspectCertificate,
@@ -81,6 +82,12 @@ describe('signClientCertificate', () => {
     expect(parsed.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId).toBe(subParsed.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId);
     expect(parsed.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId).toMatch(/^[0-9a-f]{40}$/);
     expect(new X509Certificate(pem).verify(new X509Certificate(sub.certificatePem).publicKey)).toBe(true);
+  });
+
+  it('issues IP SANs that read back exactly as checkSubjectAltNames writes them', async () => {
+    const ip = ['2001:DB8:0:0:0:0:0:1', '2001:db8:0:0:1:0:0:1', '::', '::ffff:192.0.2.1', '192.0.2.1'];
+    const pem = await signClientCertificate({ publicKey: ecKey.publicKey, commonName: 'ip', sans: { ip }, notAfter: new Date(now + DAY), issuer: sub });
+    expect(inspectCertificate(pem).sans.ip).toEqual(checkSubjectAltNames({ ip }).ip);
   });
 
   it('gives every leaf a different random serial, and uses a given one', async () => {

@@ -90,6 +90,16 @@ describe('checkSubjectAltNames', () => {
     expect(codeOf(() => checkSubjectAltNames({ [kind]: [value] }))).toBe('SAN_INVALID');
   });
 
+  it.each([
+    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['0:0:0:0:0:0:0:0', '::'],
+    ['::ffff:192.0.2.1', '::ffff:c000:201'],
+    ['192.0.2.1', '192.0.2.1'],
+  ])('writes IP %s in the form the certificate will show (%s)', (given, canonical) => {
+    expect(checkSubjectAltNames({ ip: [given] }).ip).toEqual([canonical]);
+  });
+
   it('refuses more than 100 names', () => {
     const dns = Array.from({ length: 101 }, (_, i) => `h${i}.example.com`);
     expect(codeOf(() => checkSubjectAltNames({ dns }))).toBe('SAN_INVALID');

@@ -1,0 +1,43 @@
+/** The CA port as the service uses it: failures become retryable 503s, and the issuing sub-CA is fetched once. */
+import type { CertificateAuthority } from '../domain/ports.js';
+import { UpstreamError, isAppError } from '../errors/index.js';
+import { inspectCertificate } from '../pki/index.js';
+
+function unavailable(cause: unknown): UpstreamError {
+  return new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', cause);
+}
+
+/** Any CA failure that is not already an AppError is treated as an outage the caller may retry. */
+export function guardedCa(ca: CertificateAuthority): CertificateAuthority {
+  const guard = <T>(work: () => Promise<T>) =>
+    work().catch((err: unknown) => {
+      throw isAppError(err) ? err : unavailable(err);
+    });
+  return {
+    issueWithCsr: (request) => guard(() => ca.issueWithCsr(request)),
+    revoke: (identifier) => guard(() => ca.revoke(identifier)),
+    status: (identifier) => guard(() => ca.status(identifier)),
+    getCaCertificate: (identifier) => guard(() => ca.getCaCertificate(identifier)),
+  };
+}
+
+export interface IssuingCa {
+  /** The sub-CA's certificate and end of validity; fetched on first use, again after a failed fetch. */
+  facts(): Promise<{ pem: string; notAfter: Date }>;
+}
+
+export function issuingCaOf(ca: CertificateAuthority, parentIdentifier: string): IssuingCa {
+  let cached: Promise<{ pem: string; notAfter: Date }> | undefined;
+  return {
+    facts() {
+      cached ??= ca.getCaCertificate(parentIdentifier).then(
+        (found) => ({ pem: found.certificatePem, notAfter: inspectCertificate(found.certificatePem).notAfter }),
+        (err: unknown) => {
+          cached = undefined;
+          throw isAppError(err) ? err : unavailable(err);
+        },
+      );
+      return cached;
+    },
+  };
+}

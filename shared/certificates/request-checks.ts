@@ -1,0 +1,60 @@
+/**
+ * Checks of a request that need config or the caller's policy, each refusing one thing with its own code.
+ * They run before anything is written or sent to the CA, so a refusal issues nothing.
+ */
+import { checkCertificateRequest, forbidden } from '../auth/decisions.js';
+import type { Principal } from '../auth/principal.js';
+import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
+import { ValidationError } from '../errors/index.js';
+import { checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+
+export function checkValidity(validityDays: number, maxValidityDays: number): void {
+  if (validityDays > maxValidityDays) {
+    throw new ValidationError('VALIDITY_TOO_LONG', `validityDays may be at most ${maxValidityDays}.`, { details: { maxValidityDays } });
+  }
+}
+
+/** A caller's .p12 password: the PKI rules (12-128 printable ASCII) plus a floor on variety. */
+export function checkGivenPassword(password: string): void {
+  checkP12Password(password);
+  // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
+  if (new Set(password).size < 6) throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password is too predictable: use at least 6 different characters.');
+}
+
+/** https on a public host; plain http to loopback only when the local runner allows it. */
+export function checkWebhookUrl(url: string, allowLoopback: boolean): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl is not a URL.');
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  if (parsed.username || parsed.password) throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must not carry credentials.');
+  if (parsed.protocol === 'https:' && (!loopback || allowLoopback)) return;
+  if (parsed.protocol === 'http:' && loopback && allowLoopback) return;
+  throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must be an https URL on a public host.');
+}
+
+/** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
+export function checkSanTypes(sans: SubjectAltNames): void {
+  const types = (['dns', 'uri', 'email', 'ip'] as const).filter((t) => sans[t].length > 0);
+  if (types.length > 1) {
+    throw new ValidationError('SAN_TYPES_UNSUPPORTED', 'The private CA issues SANs of one type per certificate; send only one of dns, uri, email, ip.', { details: { types } });
+  }
+}
+
+/** The caller's CSR, parsed and checked (proof of possession, key strength) and naming `commonName`. */
+export async function parseCallerCsr(csrPem: string, commonName: string): Promise<ParsedCsr> {
+  const csr = await parseCsr(csrPem);
+  // CAS takes the subject from the CSR, so the CSR must name what the request (and the policy check) named.
+  if (csr.commonName !== commonName) throw new ValidationError('CSR_NAME_MISMATCH', "The CSR's common name differs from commonName.");
+  return csr;
+}
+
+/** 403 when a token principal's policy refuses; system principals have no name policy. */
+export function checkPolicy(principal: Principal, facts: { commonName: string; sans: SubjectAltNames; keyAlgorithm: KeyAlgorithm; validityDays: number }): void {
+  if (principal.kind !== 'token') return;
+  const violation = checkCertificateRequest(principal.policy, facts);
+  if (violation) throw forbidden(violation);
+}
