@@ -111,9 +111,9 @@ try {
   console.log(`\nconcurrent: ${CONCURRENT} requests kept in flight (closed loop) until ${ROUNDS * CONCURRENT} are done`);
   // A closed loop keeps 20 in flight all the time, so key generation and the rest of the work overlap as they
   // would under steady load (rounds of Promise.all would idle the CPU at the tail of every round).
-  const throughput = async (work: () => Promise<unknown>) => {
+  const throughput = async (work: () => Promise<unknown>, warmUp = true) => {
     const total = ROUNDS * CONCURRENT;
-    await Promise.all(Array.from({ length: CONCURRENT }, work)); // warm-up
+    if (warmUp) await Promise.all(Array.from({ length: CONCURRENT }, work));
     let started = 0;
     const worker = async () => {
       while (started < total) {
@@ -127,15 +127,22 @@ try {
   };
   const ecRate = await throughput(() => issue('EC_P256'));
   console.log(`EC_P256    | API ${ecRate.toFixed(1)} certificates/s (informational)`);
-  // Key generation alone is measured before and after, and the faster figure is the bar (noise cannot help us).
-  const keygenBefore = await throughput(() => generate('rsa', { modulusLength: 2048 }));
-  const rsaRate = await throughput(() => issue('RSA_2048'));
-  const keygenAfter = await throughput(() => generate('rsa', { modulusLength: 2048 }));
-  const keygenRate = Math.max(keygenBefore, keygenAfter);
+  // Key generation alone and the API alternate three times and the medians are compared, so a burst of load from
+  // elsewhere on the machine does not decide the verdict.
+  const keygenRates: number[] = [];
+  const apiRates: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    keygenRates.push(await throughput(() => generate('rsa', { modulusLength: 2048 }), i === 0));
+    apiRates.push(await throughput(() => issue('RSA_2048'), i === 0));
+  }
+  const keygenRate = median(keygenRates);
+  const rsaRate = median(apiRates);
   const share = rsaRate / keygenRate;
   const ok = share >= 0.7;
   allPass &&= ok;
-  console.log(`RSA_2048   | API ${rsaRate.toFixed(1)} certificates/s vs native key generation alone ${keygenRate.toFixed(1)} keys/s (before ${keygenBefore.toFixed(1)}, after ${keygenAfter.toFixed(1)}) = ${(share * 100).toFixed(0)}% | target >= 70% | ${verdict(ok)}`);
+  const list = (rates: number[]) => rates.map((r) => r.toFixed(1)).join(', ');
+  console.log(`RSA_2048   | API ${rsaRate.toFixed(1)} certificates/s [${list(apiRates)}] vs native key generation alone ${keygenRate.toFixed(1)} keys/s [${list(keygenRates)}] = ${(share * 100).toFixed(0)}% (medians) | target >= 70% | ${verdict(ok)}`);
+
   const issuedInCas = stack.emulator.cas.listClientCertificates().length;
   console.log(`\nrequests: ${n} certificates asked for, ${issuedInCas} issued by the emulated CAS, ${retries} retries after a retryable 503`);
   if (issuedInCas !== n) {

@@ -190,7 +190,6 @@ async function benchFleet(fleet: number, options: Options) {
     STATE_KEY: randomBytes(32).toString('base64'),
     WEBHOOK_SIGNING_SECRET: randomBytes(24).toString('hex'),
     RENEW_WORKER_FUNCTION: WORKER,
-    RENEW_THROTTLE_RETRIES: '10',
     RENEW_CONCURRENCY: String(options.workerConcurrency),
     RENEW_BATCH_SIZE: String(options.batchSize),
     LOG_LEVEL: 'warn',

@@ -17,7 +17,7 @@
  * | `RENEW_CSR_KEY_REUSE` | worker | `false` = CSR-mode certificates are not re-certified for the same key; the owner is asked for a new CSR; default true |
  * | `RENEW_BACKOFF_BASE_SECONDS` | worker | first retry delay after a failed renewal, doubling; default 300 |
  * | `RENEW_BACKOFF_MAX_SECONDS` | worker | longest retry delay; default 28800 (8 h) |
- * | `RENEW_THROTTLE_RETRIES` | worker | quick retries inside one invocation when CAS throttles (not counted as failures); default 6 |
+ * | `RENEW_THROTTLE_RETRIES` | worker | quick retries inside one invocation when CAS throttles or a connection resets (not counted as failures); default 8 |
  * | `RENEW_LINK_SECONDS` | worker | lifetime of the download links in `certificate.renewed` events; default 86400, at most 604800 |
  * | `EXPIRING_NOTICE_DAYS` | worker | comma list of days before expiry for `certificate.expiring`; default `30,7,1` |
  * | `WEBHOOK_SIGNING_SECRET` | worker | HMAC secret for webhooks of tenants without their own (a secret) |
@@ -71,7 +71,7 @@ const WorkerEnvSchema = z.object({
   RENEW_CSR_KEY_REUSE: boolFromEnv(true),
   RENEW_BACKOFF_BASE_SECONDS: intFromEnv(300, 1, 86_400),
   RENEW_BACKOFF_MAX_SECONDS: intFromEnv(28_800, 1, 604_800),
-  RENEW_THROTTLE_RETRIES: intFromEnv(6, 0, 20),
+  RENEW_THROTTLE_RETRIES: intFromEnv(8, 0, 20),
   RENEW_LINK_SECONDS: intFromEnv(86_400, 60, 604_800),
   EXPIRING_NOTICE_DAYS: z
     .string()

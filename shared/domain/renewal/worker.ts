@@ -164,8 +164,9 @@ class Review {
         return await this.deps.renewer.renew(record.id, { trigger: this.trigger, expectedGeneration: record.current.generation, reason });
       } catch (err) {
         if (this.classify(err) !== 'throttled' || attempt >= this.deps.config.throttleRetries) throw err;
-        // Full jitter: throttled workers spread out instead of hitting the CA's rate limit again together.
-        await sleep(Math.round(random() * Math.min(3000, 100 * 2 ** attempt)));
+        // Full jitter, capped at 1 s: throttled workers spread out instead of hitting the CA's limit together, and
+        // none sleeps long while the CA has room again (a rejected call costs the CA little).
+        await sleep(Math.round(random() * Math.min(1000, 50 * 2 ** attempt)));
       }
     }
   }
