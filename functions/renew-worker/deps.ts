@@ -66,7 +66,7 @@ export function assembleWorkerDeps(input: { config: RenewWorkerConfig; store: Ob
       concurrency: config.concurrency,
       csrKeyReuse: config.csrKeyReuse,
       backoff: config.backoff,
-      throttleRetries: config.throttleRetries,
+      throttleWaitMs: config.throttleWaitMs,
       expiringNoticeDays: config.expiringNoticeDays,
     },
   };

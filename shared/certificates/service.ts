@@ -195,8 +195,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       });
 
       if (idempotencyKey === undefined) {
-        const pending = await openPending(ctx, base(newCertificateId(now())));
-        return (await completePending(ctx, pending!)).result;
+        const pending = await openPending(ctx, base(newCertificateId(now())), { freshId: true });
+        return (await completePending(ctx, pending!, { freshId: true })).result;
       }
 
       const objectKey = idempotencyObjectKey(tenant, idempotencyKey);
@@ -206,8 +206,9 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         if (!entry) {
           const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
           if (!(await createJson(store, objectKey, fresh))) continue; // a concurrent twin won: use its entry
-          const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency: { objectKey, requestHash } });
-          return (await completePending(ctx, pending!)).result;
+          const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency: { objectKey, requestHash } }, { freshId: true });
+          if (!pending) continue; // a twin finished it already: its answer is in the entry now
+          return (await completePending(ctx, pending, { freshId: true })).result;
         }
         if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
         if (entry.answer) return replay(entry, objectKey);

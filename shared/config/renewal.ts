@@ -17,7 +17,7 @@
  * | `RENEW_CSR_KEY_REUSE` | worker | `false` = CSR-mode certificates are not re-certified for the same key; the owner is asked for a new CSR; default true |
  * | `RENEW_BACKOFF_BASE_SECONDS` | worker | first retry delay after a failed renewal, doubling; default 300 |
  * | `RENEW_BACKOFF_MAX_SECONDS` | worker | longest retry delay; default 28800 (8 h) |
- * | `RENEW_THROTTLE_RETRIES` | worker | quick retries inside one invocation when CAS throttles or a connection resets (not counted as failures); default 8 |
+ * | `RENEW_THROTTLE_WAIT_SECONDS` | worker | how long one renewal keeps retrying (jittered, within the invocation) while CAS throttles or a connection resets, before it counts as a failure; default 60 |
  * | `RENEW_LINK_SECONDS` | worker | lifetime of the download links in `certificate.renewed` events; default 86400, at most 604800 |
  * | `EXPIRING_NOTICE_DAYS` | worker | comma list of days before expiry for `certificate.expiring`; default `30,7,1` |
  * | `WEBHOOK_SIGNING_SECRET` | worker | HMAC secret for webhooks of tenants without their own (a secret) |
@@ -71,7 +71,7 @@ const WorkerEnvSchema = z.object({
   RENEW_CSR_KEY_REUSE: boolFromEnv(true),
   RENEW_BACKOFF_BASE_SECONDS: intFromEnv(300, 1, 86_400),
   RENEW_BACKOFF_MAX_SECONDS: intFromEnv(28_800, 1, 604_800),
-  RENEW_THROTTLE_RETRIES: intFromEnv(8, 0, 20),
+  RENEW_THROTTLE_WAIT_SECONDS: intFromEnv(60, 0, 600),
   RENEW_LINK_SECONDS: intFromEnv(86_400, 60, 604_800),
   EXPIRING_NOTICE_DAYS: z
     .string()
@@ -107,7 +107,7 @@ export interface RenewWorkerConfig {
   concurrency: number;
   csrKeyReuse: boolean;
   backoff: BackoffPolicy;
-  throttleRetries: number;
+  throttleWaitMs: number;
   linkSeconds: number;
   expiringNoticeDays: number[];
   webhook: {
@@ -171,7 +171,7 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
     concurrency: e.RENEW_CONCURRENCY,
     csrKeyReuse: e.RENEW_CSR_KEY_REUSE,
     backoff: { baseMs: e.RENEW_BACKOFF_BASE_SECONDS * 1000, maxMs: e.RENEW_BACKOFF_MAX_SECONDS * 1000, jitterRatio: 0.2 },
-    throttleRetries: e.RENEW_THROTTLE_RETRIES,
+    throttleWaitMs: e.RENEW_THROTTLE_WAIT_SECONDS * 1000,
     linkSeconds: e.RENEW_LINK_SECONDS,
     expiringNoticeDays: e.EXPIRING_NOTICE_DAYS,
     webhook: {

@@ -57,7 +57,8 @@ export interface WorkerConfig {
   concurrency: number;
   csrKeyReuse: boolean;
   backoff: BackoffPolicy;
-  throttleRetries: number;
+  /** Waiting allowed per renewal while the CA throttles, before it is recorded as a failure. */
+  throttleWaitMs: number;
   expiringNoticeDays: number[];
 }
 
@@ -159,14 +160,18 @@ class Review {
   private async renewWithRetries(record: ClientCertificate, reason: RenewalReason) {
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const random = this.deps.random ?? Math.random;
+    let waitedMs = 0;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.deps.renewer.renew(record.id, { trigger: this.trigger, expectedGeneration: record.current.generation, reason });
       } catch (err) {
-        if (this.classify(err) !== 'throttled' || attempt >= this.deps.config.throttleRetries) throw err;
+        if (this.classify(err) !== 'throttled' || waitedMs >= this.deps.config.throttleWaitMs) throw err;
         // Full jitter, capped at 1 s: throttled workers spread out instead of hitting the CA's limit together, and
-        // none sleeps long while the CA has room again (a rejected call costs the CA little).
-        await sleep(Math.round(random() * Math.min(1000, 50 * 2 ** attempt)));
+        // none sleeps long while the CA has room again (a rejected call costs the CA little). A time budget rather
+        // than a count: with many workers sharing one quota, an unlucky one may need many short tries.
+        const waitMs = Math.round(random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
+        waitedMs += Math.max(waitMs, 1);
+        await sleep(waitMs);
       }
     }
   }

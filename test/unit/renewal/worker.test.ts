@@ -71,7 +71,7 @@ function setup(overrides: RecordOverrides, options: { day: number; csrKeyReuse?:
     webhooks: { send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }) },
     clock: { now: () => now },
     log: createLogger({ fn: 'renew-worker' }, 'error'),
-    config: { concurrency: 2, csrKeyReuse: options.csrKeyReuse ?? true, backoff: { baseMs: 5 * MIN, maxMs: 480 * MIN, jitterRatio: 0.2 }, throttleRetries: 3, expiringNoticeDays: [30, 7, 1] },
+    config: { concurrency: 2, csrKeyReuse: options.csrKeyReuse ?? true, backoff: { baseMs: 5 * MIN, maxMs: 480 * MIN, jitterRatio: 0.2 }, throttleWaitMs: 2000, expiringNoticeDays: [30, 7, 1] },
     random: () => 0,
     sleep: async (ms) => void sleeps.push(ms),
   };
@@ -136,6 +136,18 @@ describe('renew-worker review', () => {
     expect(result).toMatchObject({ renewed: 1, failed: 0 });
     expect(t.sleeps).toHaveLength(2);
     expect(t.saved().renewal.failedAttempts).toBe(0);
+  });
+
+  it('records a failure once throttling outlasts the wait budget', async () => {
+    const t = setup({ renewal: { expiringNotified: [30] } }, { day: 61 });
+    t.deps.random = () => 0.999; // the longest jittered waits: the 2 s budget is spent after a handful of tries
+    const throttled = () => new UpstreamError('CA_UNAVAILABLE', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
+    t.service.failures.push(...Array.from({ length: 50 }, throttled));
+    const result = await t.run();
+    expect(result).toMatchObject({ renewed: 0, failed: 1 });
+    expect(t.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2000);
+    expect(t.sleeps.every((ms) => ms <= 1000)).toBe(true);
+    expect(t.saved().renewal).toMatchObject({ failedAttempts: 1, lastFailure: { code: 'CA_UNAVAILABLE' } });
   });
 
   it('skips when someone else renewed it meanwhile, and records nothing', async () => {
