@@ -2,25 +2,21 @@
  * `npm run bench -- issue [--runs N] [--rounds N]`: `POST /v1/certificates` end to end over HTTP through the local
  * runner and the emulator (CAS PCA signing, OSS writes, signed links), sequential and 20 concurrent, for EC P-256
  * and RSA-2048, against the seed's openssl pipeline for the same key type in the same run (genpkey, req -new,
- * x509 -req -CA, pkcs12 -export: four processes; the same pipeline as bench/pki.ts, which runs on import and so
- * cannot be imported).
+ * x509 -req -CA, pkcs12 -export: four processes; bench/openssl-pipeline.ts, shared with bench/pki.ts).
  * Targets (issue 4): sequential median <= 1.0x the openssl pipeline; concurrent RSA-2048 throughput >= 70% of
  * what native RSA-2048 key generation alone reaches on this machine with the same concurrency.
  */
-import { execFile } from 'node:child_process';
 import { generateKeyPair } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { startLocalStack } from '../local/stack.js';
 import { setLogSink } from '../shared/log/index.js';
-import { createCertificateAuthority, generateP12Password } from '../shared/pki/index.js';
+import { createCertificateAuthority } from '../shared/pki/index.js';
+import { opensslBundle, runProcess as run, writePipelineCa, type PipelineAlgorithm as Algorithm } from './openssl-pipeline.js';
 
-type Algorithm = 'EC_P256' | 'RSA_2048';
-
-const run = promisify(execFile);
 const generate = promisify(generateKeyPair);
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -46,15 +42,6 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-async function opensslBundle(dir: string, algorithm: Algorithm, i: number): Promise<void> {
-  const p = (name: string) => join(dir, `${i}-${name}`);
-  const keyArgs = algorithm === 'EC_P256' ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
-  await run('openssl', ['genpkey', ...keyArgs, '-out', p('client.key')]);
-  await run('openssl', ['req', '-new', '-key', p('client.key'), '-subj', '/CN=bench-client', '-out', p('client.csr')]);
-  await run('openssl', ['x509', '-req', '-in', p('client.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-days', '365', '-out', p('client.crt')]);
-  await run('openssl', ['pkcs12', '-export', '-in', p('client.crt'), '-inkey', p('client.key'), '-certfile', join(dir, 'ca.crt'), '-name', 'bench-client', '-out', p('client.p12'), '-passout', `pass:${generateP12Password()}`]);
-}
-
 // The functions' JSON logs would drown the figures: keep only errors, on stderr.
 setLogSink((line) => {
   if (line.includes('"level":"error"')) process.stderr.write(`${line}\n`);
@@ -65,8 +52,7 @@ try {
   const { stdout: version } = await run('openssl', ['version']);
   console.log(`cert-api issue benchmark: node ${process.version}, ${version.trim()}, ${cpus().length} CPU(s); ${RUNS} sequential runs each (+${WARMUP} warm-up, interleaved with openssl), ${ROUNDS * CONCURRENT} requests with ${CONCURRENT} in flight`);
   const ca = await createCertificateAuthority({ commonName: 'Bench CA', keyAlgorithm: 'RSA_2048', notAfter: new Date(Date.now() + 3650 * DAY) });
-  writeFileSync(join(dir, 'ca.crt'), ca.certificatePem);
-  writeFileSync(join(dir, 'ca.key'), ca.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writePipelineCa(dir, ca);
 
   let n = 0;
   let retries = 0;

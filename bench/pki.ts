@@ -4,12 +4,10 @@
  * x509 -req -CA, pkcs12 -export: four processes), then the event-loop lag while 20 RSA-2048 bundles are made
  * concurrently. Targets (issue 2): median <= 0.5x openssl for EC P-256, <= 1.0x for RSA-2048, lag p99 < 50 ms.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import {
   buildCsr,
   buildPemBundleZip,
@@ -23,8 +21,8 @@ import {
   type KeyAlgorithm,
   type P12Profile,
 } from '../shared/pki/index.js';
+import { opensslBundle, runProcess as run, writePipelineCa, type PipelineAlgorithm } from './openssl-pipeline.js';
 
-const run = promisify(execFile);
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 // RSA key generation time is heavy-tailed (random prime search) on both sides: twice the runs steady its median.
@@ -40,15 +38,6 @@ async function ourBundle(ca: CaMaterial, algorithm: KeyAlgorithm, profile: P12Pr
   const certificatePem = await signClientCertificate({ publicKey: parsed.publicKey, commonName: parsed.commonName, sans: parsed.sans, notAfter: new Date(Date.now() + 365 * DAY), issuer: ca });
   await buildPkcs12({ privateKey: keyPair.privateKey, certificatePem, chainPems: [ca.certificatePem], password: generateP12Password(), profile, friendlyName: 'bench-client' });
   buildPemBundleZip({ certificatePem, chainPems: [ca.certificatePem], privateKey: keyPair.privateKey, commonName: 'bench-client' });
-}
-
-async function opensslBundle(dir: string, algorithm: KeyAlgorithm, i: number): Promise<void> {
-  const p = (name: string) => join(dir, `${i}-${name}`);
-  const keyArgs = algorithm === 'EC_P256' ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
-  await run('openssl', ['genpkey', ...keyArgs, '-out', p('client.key')]);
-  await run('openssl', ['req', '-new', '-key', p('client.key'), '-subj', '/CN=bench-client', '-out', p('client.csr')]);
-  await run('openssl', ['x509', '-req', '-in', p('client.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-days', '365', '-out', p('client.crt')]);
-  await run('openssl', ['pkcs12', '-export', '-in', p('client.crt'), '-inkey', p('client.key'), '-certfile', join(dir, 'ca.crt'), '-name', 'bench-client', '-out', p('client.p12'), '-passout', `pass:${generateP12Password()}`]);
 }
 
 async function time(fn: () => Promise<void>): Promise<number> {
@@ -75,10 +64,9 @@ try {
   // Other processes skew absolute figures (and lag maxima); the ratios are measured side by side, so they hold better.
   console.log(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   const ca = await createCertificateAuthority({ commonName: 'Bench CA', keyAlgorithm: 'EC_P256', notAfter: new Date(Date.now() + 3650 * DAY) });
-  writeFileSync(join(dir, 'ca.crt'), ca.certificatePem);
-  writeFileSync(join(dir, 'ca.key'), ca.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writePipelineCa(dir, ca);
 
-  const targets: Array<{ algorithm: KeyAlgorithm; maxRatio: number }> = [
+  const targets: Array<{ algorithm: PipelineAlgorithm; maxRatio: number }> = [
     { algorithm: 'EC_P256', maxRatio: 0.5 },
     { algorithm: 'RSA_2048', maxRatio: 1.0 },
   ];

@@ -4,25 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
+import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createCasServerCertificateSource } from '../../shared/alibaba/cas-store.js';
 import { createNlbListenerGateway, NLB_API_VERSION } from '../../shared/alibaba/nlb.js';
-import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
 import { createRpcCaller } from '../../shared/alibaba/rpc.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import type { ReconcileFunctionConfig } from '../../shared/config/reconcile.js';
 import { parseDesiredState, resolveDesiredState, type DesiredStateDocument, type ListenerMtls } from '../../shared/domain/listeners/desired-state.js';
 import type { ReconcileDeps } from '../../shared/domain/listeners/reconcile.js';
 import { DEFAULT_POLL_POLICY, DEFAULT_RETRY_POLICY } from '../../shared/domain/listeners/retry.js';
-import { systemClock, type Clock } from '../../shared/domain/ports.js';
-import { createLogger, type Logger } from '../../shared/log/index.js';
+import type { Clock } from '../../shared/domain/ports.js';
+import type { Logger } from '../../shared/log/index.js';
 import { chainsTo } from '../../shared/pki/index.js';
 import { tlsProber } from '../../shared/tls-probe/index.js';
 import { createAppliedStateStore } from './applied-store.js';
 import { createCanaryProvider } from './canary.js';
 import { createClientCertificateInventory } from './inventory.js';
 import { createPcaReads, PCA_API_VERSION, type PcaReads } from './pca-reads.js';
-import { callerWithDeadline, withDeadline } from './deadline.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
@@ -58,38 +56,26 @@ export interface RuntimeOverrides {
 }
 
 export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides: RuntimeOverrides = {}): ReconcileRuntime {
-  const log = overrides.log ?? createLogger({ fn: 'reconcile-listeners' });
-  const clock = overrides.clock ?? systemClock;
   const { alibaba } = config;
+  const adapters = createAlibabaAdapters('reconcile-listeners', config, overrides);
+  const { store, casEndpoint, clock, log } = adapters;
   // Parsed at cold start: a bad file stops the function at once, naming the bad field.
   const document = overrides.desired ?? readDesiredState(config.desiredStateFile, overrides.baseDir);
 
   const nlbOverridden = alibaba.nlb.endpoint !== `nlb.${alibaba.region}.aliyuncs.com`;
   const gateway = createNlbListenerGateway({
     credentials: alibaba.credentials,
-    callerFor: (endpoint) => callerWithDeadline(createRpcCaller(NLB_API_VERSION, endpoint, alibaba.credentials), config.nlbTimeoutMs),
+    callerFor: (endpoint) => createRpcCaller(NLB_API_VERSION, endpoint, alibaba.credentials),
     // NLB is regional; an explicit NLB_ENDPOINT (a VPC endpoint, the emulator) serves every declared region.
     endpointFor: (region) =>
       region === alibaba.region || nlbOverridden
         ? { ...alibaba.nlb, readTimeoutMs: config.nlbTimeoutMs }
         : { endpoint: `nlb.${region}.aliyuncs.com`, protocol: 'https', regionId: region, readTimeoutMs: config.nlbTimeoutMs },
   });
-  const casEndpoint = { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
-  const pca = createPcaReads(callerWithDeadline(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials), config.casTimeoutMs));
-  const serverCertificateStore = createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials });
-  const store = createOssObjectStore({
-    endpoint: alibaba.oss.endpoint,
-    bucket: alibaba.oss.bucket,
-    credentials: alibaba.credentials,
-    region: alibaba.region,
-    local: alibaba.oss.local,
-    timeoutMs: config.ossTimeoutMs,
-  });
+  // Every RPC and certificate-store call carries its own hard deadline (shared/alibaba/rpc.ts withDeadline).
+  const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
   const service = createCertificateService({
-    ca: createCasPcaClient(casEndpoint, alibaba.credentials),
-    store,
-    clock,
-    log,
+    ...adapters,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,
@@ -103,9 +89,7 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
   const engine: ReconcileDeps = {
     gateway,
     cas: pca,
-    serverCertificates: {
-      getServerCertificate: (id) => withDeadline(serverCertificateStore.getServerCertificate(id), config.casTimeoutMs, 'GetUserCertificateDetail'),
-    },
+    serverCertificates: createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials }),
     prober: tlsProber,
     canary: createCanaryProvider({ service, store, pca, stateKey: config.stateKey, clock, log, validityDays: config.canaryValidityDays }),
     inventory: createClientCertificateInventory({ store, pca, clock }),

@@ -1,26 +1,18 @@
 /** Builds renew-scheduler's dependencies from its env, once per cold start. */
+import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
-import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
-import { systemClock } from '../../shared/domain/ports.js';
 import type { SweepDeps } from '../../shared/domain/renewal/sweep.js';
-import { createLogger } from '../../shared/log/index.js';
 
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);
   const { alibaba } = config;
+  const { store, clock, log } = createAlibabaAdapters('renew-scheduler', config);
   return {
-    store: createOssObjectStore({
-      endpoint: alibaba.oss.endpoint,
-      bucket: alibaba.oss.bucket,
-      credentials: alibaba.credentials,
-      region: alibaba.region,
-      local: alibaba.oss.local,
-      timeoutMs: config.ossTimeoutMs,
-    }),
+    store,
     invoker: createFcAsyncInvoker({ endpoint: alibaba.fc, credentials: alibaba.credentials, region: alibaba.region, accountId: alibaba.fc.accountId }),
-    clock: systemClock,
-    log: createLogger({ fn: 'renew-scheduler' }),
+    clock,
+    log,
     config: {
       workerFunctionName: config.workerFunctionName,
       batchSize: config.batchSize,

@@ -1,14 +1,13 @@
 /** Builds renew-worker's dependencies from its env, once per cold start. */
-import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
-import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
+import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { systemPrincipal } from '../../shared/auth/principal.js';
 import { readRecord, writeRecord } from '../../shared/certificates/records.js';
 import { createCertificateService, type CertificateService, type RenewResult } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
-import { systemClock, type Clock, type ObjectStore } from '../../shared/domain/ports.js';
+import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
 import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/domain/renewal/worker.js';
-import { createLogger, type Logger } from '../../shared/log/index.js';
+import type { Logger } from '../../shared/log/index.js';
 import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
 import type { RenewWorkerConfig } from '../../shared/config/renewal.js';
 
@@ -74,21 +73,9 @@ export function assembleWorkerDeps(input: { config: RenewWorkerConfig; store: Ob
 
 export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
   const config = loadRenewWorkerConfig(env);
-  const { alibaba } = config;
-  const log = createLogger({ fn: 'renew-worker' });
-  const store = createOssObjectStore({
-    endpoint: alibaba.oss.endpoint,
-    bucket: alibaba.oss.bucket,
-    credentials: alibaba.credentials,
-    region: alibaba.region,
-    local: alibaba.oss.local,
-    timeoutMs: config.ossTimeoutMs,
-  });
+  const adapters = createAlibabaAdapters('renew-worker', config);
   const service = createCertificateService({
-    ca: createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials),
-    store,
-    clock: systemClock,
-    log,
+    ...adapters,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,
@@ -99,5 +86,5 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
       allowLoopbackWebhooks: config.webhook.allowLoopback,
     },
   });
-  return assembleWorkerDeps({ config, store, service, clock: systemClock, log });
+  return assembleWorkerDeps({ ...adapters, config, service });
 }

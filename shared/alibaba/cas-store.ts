@@ -7,7 +7,7 @@ import * as CasNs from '@alicloud/cas20200407';
 import * as OpenApiNs from '@alicloud/openapi-client';
 import type { ServerCertificateFacts, ServerCertificateSource } from '../domain/listeners/ports.js';
 import { cjsModule } from './cjs.js';
-import { RpcError, type AlibabaCredentials, type RpcEndpoint } from './rpc.js';
+import { RpcError, withDeadline, type AlibabaCredentials, type RpcEndpoint } from './rpc.js';
 
 const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
 // The client reads its config as plain properties: openapi-client's Config (a direct dependency) serves, so the
@@ -42,14 +42,17 @@ export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint
       connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
     }) as unknown as ConstructorParameters<typeof CasClient>[0],
   );
+  const deadlineMs = config.endpoint.readTimeoutMs ?? 10_000;
   return {
     async getServerCertificate(serverCertificateId): Promise<ServerCertificateFacts | undefined> {
       const { certId } = parseServerCertificateId(serverCertificateId);
       let body: InstanceType<typeof cas.GetUserCertificateDetailResponseBody> | undefined;
       try {
-        body = (await client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId, certFilter: true }))).body;
+        // The same keep-alive read-timer gap as the RPC caller's: a hard deadline keeps a run bounded.
+        const request = client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId, certFilter: true }));
+        body = (await withDeadline(request, deadlineMs, 'GetUserCertificateDetail')).body;
       } catch (err) {
-        const rpc = toRpcError(err);
+        const rpc = err instanceof RpcError ? err : toRpcError(err);
         if (isNotFound(rpc)) return undefined;
         throw rpc;
       }

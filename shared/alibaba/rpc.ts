@@ -55,6 +55,21 @@ function toRpcError(err: unknown): RpcError {
   return new RpcError(e?.code && typeof e.code === 'string' ? e.code : 'NetworkError', msg, undefined, undefined, err);
 }
 
+/**
+ * A hard deadline around one SDK call. httpx (under the Tea SDKs: openapi-client, cas20200407) keeps its read timer
+ * on the socket, where the previous response's cleanup can clear the next request's timer on a reused keep-alive
+ * socket (measured against the emulator: a 400 ms timeout let a 1.5 s answer through), so a slow answer could hold
+ * the caller until the function's own timeout. Past the deadline the call fails with `RequestTimeout`, which the
+ * retry policies treat as transient.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RpcError('RequestTimeout', `${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 export function createRpcCaller(version: string, endpoint: RpcEndpoint, credentials: AlibabaCredentials): RpcCaller {
   const client = new OpenApi(
     new Config({
@@ -68,7 +83,7 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
       connectTimeout: endpoint.connectTimeoutMs ?? 5_000,
     }),
   );
-  const deadlineMs = (endpoint.readTimeoutMs ?? 10_000) + 250;
+  const deadlineMs = endpoint.readTimeoutMs ?? 10_000;
   return async <T>(action: string, params: RpcParams): Promise<T> => {
     const body: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(params)) {
@@ -79,19 +94,12 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
     const p = new Params({
       action, version, protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
     });
-    // httpx (under openapi-client) does not arm its read timer on a reused keep-alive socket, so a slow answer
-    // could hold the caller until the function's own timeout: every call also gets our deadline.
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RpcError('RequestTimeout', `${action}: no answer within ${deadlineMs} ms`)), deadlineMs);
-    });
+    // The SDK's read timeout is not enough on a reused socket (see withDeadline): every call also gets our deadline.
     try {
-      const res = await Promise.race([client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })), deadline]);
+      const res = await withDeadline(client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })), deadlineMs, action);
       return res.body as T;
     } catch (err) {
       throw err instanceof RpcError ? err : toRpcError(err);
-    } finally {
-      clearTimeout(timer);
     }
   };
 }

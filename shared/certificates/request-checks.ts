@@ -21,21 +21,6 @@ export function checkGivenPassword(password: string): void {
   if (new Set(password).size < 6) throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password is too predictable: use at least 6 different characters.');
 }
 
-/** https on a public host; plain http to loopback only when the local runner allows it. */
-export function checkWebhookUrl(url: string, allowLoopback: boolean): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl is not a URL.');
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  if (parsed.username || parsed.password) throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must not carry credentials.');
-  if (parsed.protocol === 'https:' && (!loopback || allowLoopback)) return;
-  if (parsed.protocol === 'http:' && loopback && allowLoopback) return;
-  throw new ValidationError('WEBHOOK_URL_INVALID', 'notify.webhookUrl must be an https URL on a public host.');
-}
-
 /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
 export function checkSanTypes(sans: SubjectAltNames): void {
   const types = (['dns', 'uri', 'email', 'ip'] as const).filter((t) => sans[t].length > 0);

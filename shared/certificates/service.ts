@@ -13,6 +13,7 @@ import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import { checkWebhookUrl } from '../notify/webhook-url.js';
 import { checkCommonName } from '../pki/index.js';
 import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
@@ -21,7 +22,7 @@ import { completePending, openPending, type IdempotencyEntry, type IssuanceConte
 import { listCertificates, type ListResult } from './listing.js';
 import type { PendingIssuance } from './pending.js';
 import { readRecord, writeRecord } from './records.js';
-import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, checkWebhookUrl, parseCallerCsr } from './request-checks.js';
+import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, parseCallerCsr } from './request-checks.js';
 import type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
 import { canonicalJson, createStateCipher } from './sealing.js';
 import { createJson, getJson, guardedStore } from './storage.js';
@@ -165,7 +166,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       if (request.renewBeforeDays !== undefined && request.renewBeforeDays >= validityDays) {
         throw new ValidationError('VALIDATION_FAILED', 'renewBeforeDays must be less than validityDays.', { details: { issues: [{ path: 'renewBeforeDays', code: 'too_big', message: 'must be less than validityDays' }] } });
       }
-      if (request.notify) checkWebhookUrl(request.notify.webhookUrl, config.allowLoopbackWebhooks ?? false);
+      // The very check the sender applies before each call: a URL it would refuse is refused here, at issue time.
+      if (request.notify) checkWebhookUrl(request.notify.webhookUrl, { allowLoopback: config.allowLoopbackWebhooks ?? false });
       if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
       const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
@@ -362,7 +364,8 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         audited('certificate.renew', principal, id, () => renewAs(principal, id, options), (r) => ({ serialNumber: r.serialNumber, generation: r.generation })),
       revoke: (principal, id, reason = 'unspecified') => audited('certificate.revoke', principal, id, () => revokeAs(principal, id, reason)),
       finishPending: (principal, id, generation) =>
-        audited('certificate.renew', principal, id, () => finishPendingAs(principal, id, generation), (r) => (r ? { serialNumber: r.serialNumber, generation: r.generation } : {})),
+        // Generation 1 is a first issuance a failed API request left behind (the renewal sweep finishes it).
+        audited(generation === 1 ? 'certificate.issue' : 'certificate.renew', principal, id, () => finishPendingAs(principal, id, generation), (r) => (r ? { serialNumber: r.serialNumber, generation: r.generation } : {})),
       getRecord: async (principal, id) => {
         if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Records are for the service itself.');
         return visibleRecord(principal, id);

@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import type { AlibabaCredentials, RpcEndpoint } from '../alibaba/rpc.js';
+import { parseEnv, requiredString } from './env.js';
 
 const EnvSchema = z.object({
-  ALIBABA_CLOUD_ACCESS_KEY_ID: z.string().min(1, 'ALIBABA_CLOUD_ACCESS_KEY_ID is required (FC sets it for a function with a role)'),
-  ALIBABA_CLOUD_ACCESS_KEY_SECRET: z.string().min(1, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET is required'),
+  ALIBABA_CLOUD_ACCESS_KEY_ID: requiredString('ALIBABA_CLOUD_ACCESS_KEY_ID is required (FC sets it for a function with a role)'),
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: requiredString('ALIBABA_CLOUD_ACCESS_KEY_SECRET is required'),
   ALIBABA_CLOUD_SECURITY_TOKEN: z.string().optional(),
   REGION: z.string().optional(),
   FC_REGION: z.string().optional(),
@@ -18,7 +19,7 @@ const EnvSchema = z.object({
   NLB_ENDPOINT: z.string().optional(),
   /** `https://oss-<region>.aliyuncs.com` by default; `http://localhost:PORT` for the emulator. */
   OSS_ENDPOINT: z.string().optional(),
-  OSS_BUCKET: z.string().min(3, 'OSS_BUCKET names the private bucket for records and bundles'),
+  OSS_BUCKET: requiredString('OSS_BUCKET names the private bucket for records and bundles', 3),
   /** `<accountId>.<region>.fc.aliyuncs.com` by default. */
   FC_ENDPOINT: z.string().optional(),
   FC_ACCOUNT_ID: z.string().optional(),
@@ -40,11 +41,7 @@ export function parseEndpoint(value: string, regionId: string): RpcEndpoint {
 }
 
 export function loadAlibabaConfig(env: NodeJS.ProcessEnv = process.env): AlibabaConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`Invalid configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env, 'Alibaba');
   const region = e.REGION ?? e.FC_REGION ?? 'cn-hangzhou';
   const ossEndpoint = e.OSS_ENDPOINT ?? `https://oss-${region}.aliyuncs.com`;
   const accountId = e.FC_ACCOUNT_ID ?? 'local';

@@ -20,33 +20,17 @@
 import { z } from 'zod';
 import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-
-const intFromEnv = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 
 const EnvSchema = z.object({
-  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
-  API_TOKENS: z.string().min(2, 'API_TOKENS is required (JSON list of token hashes and policies)'),
-  STATE_KEY: z
-    .string()
-    .min(1, 'STATE_KEY is required (base64 of 32 random bytes)')
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
+  API_TOKENS: requiredString('API_TOKENS is required (JSON list of token hashes and policies)', 2),
+  STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes)'),
   LINK_DEFAULT_SECONDS: intFromEnv(900, 1, 604_800),
   LINK_MAX_SECONDS: intFromEnv(86_400, 1, 604_800),
   DEFAULT_VALIDITY_DAYS: intFromEnv(30, 1, 3650),
   MAX_VALIDITY_DAYS: intFromEnv(397, 1, 3650),
-  ALLOW_LOOPBACK_WEBHOOKS: z.enum(['true', 'false', '']).optional().transform((v) => v === 'true'),
+  ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   BUNDLE_EXAMPLE_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal('').transform(() => undefined)),
@@ -68,14 +52,12 @@ export interface CertApiConfig {
 }
 
 function fail(message: string): never {
-  throw new Error(`Invalid cert-api configuration: ${message}`);
+  configError('cert-api', message);
 }
 
 export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApiConfig {
   const alibaba = loadAlibabaConfig(env);
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) fail(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env, 'cert-api');
   if (e.LINK_DEFAULT_SECONDS > e.LINK_MAX_SECONDS) fail('LINK_DEFAULT_SECONDS must not exceed LINK_MAX_SECONDS');
   if (e.DEFAULT_VALIDITY_DAYS > e.MAX_VALIDITY_DAYS) fail('DEFAULT_VALIDITY_DAYS must not exceed MAX_VALIDITY_DAYS');
 

@@ -20,29 +20,13 @@
  */
 import { z } from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-
-const intFromEnv = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+import { intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 
 const EnvSchema = z.object({
   DESIRED_STATE_FILE: z.string().min(1).default('config/listeners.yaml'),
   RECONCILE_DEFAULT_CA: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier').optional().or(z.literal('').transform(() => undefined)),
-  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate'),
-  STATE_KEY: z
-    .string()
-    .min(1, 'STATE_KEY is required (base64 of 32 random bytes)')
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate'),
+  STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes)'),
   RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
   CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),
   RECONCILE_CONCURRENCY: intFromEnv(20, 1, 100),
@@ -75,11 +59,7 @@ export interface ReconcileFunctionConfig {
 
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileFunctionConfig {
   const alibaba = loadAlibabaConfig(env);
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`Invalid reconcile-listeners configuration: ${parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(EnvSchema, env, 'reconcile-listeners');
   return {
     alibaba,
     desiredStateFile: e.DESIRED_STATE_FILE,

@@ -29,27 +29,8 @@
  */
 import { z } from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
+import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 import type { BackoffPolicy } from '../domain/renewal/backoff.js';
-
-const intFromEnv = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const boolFromEnv = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', ''])
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true'));
 
 const SchedulerEnvSchema = z.object({
   RENEW_WORKER_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'an FC function name').default('nlb-mtls-renew-worker'),
@@ -61,11 +42,8 @@ const SchedulerEnvSchema = z.object({
 });
 
 const WorkerEnvSchema = z.object({
-  PCA_PARENT_IDENTIFIER: z.string().min(1, 'PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
-  STATE_KEY: z
-    .string()
-    .min(1, 'STATE_KEY is required (base64 of 32 random bytes, the same as cert-api)')
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes'),
+  PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
+  STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes, the same as cert-api)'),
   MAX_VALIDITY_DAYS: intFromEnv(397, 1, 3650),
   RENEW_CONCURRENCY: intFromEnv(4, 1, 32),
   RENEW_CSR_KEY_REUSE: boolFromEnv(true),
@@ -121,19 +99,9 @@ export interface RenewWorkerConfig {
   ossTimeoutMs: number;
 }
 
-function fail(fn: string, message: string): never {
-  throw new Error(`Invalid ${fn} configuration: ${message}`);
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
-}
-
 export function loadRenewSchedulerConfig(env: NodeJS.ProcessEnv = process.env): RenewSchedulerConfig {
   const alibaba = loadAlibabaConfig(env);
-  const parsed = SchedulerEnvSchema.safeParse(env);
-  if (!parsed.success) fail('renew-scheduler', issues(parsed.error));
-  const e = parsed.data;
+  const e = parseEnv(SchedulerEnvSchema, env, 'renew-scheduler');
   return {
     alibaba,
     workerFunctionName: e.RENEW_WORKER_FUNCTION,
@@ -147,20 +115,18 @@ export function loadRenewSchedulerConfig(env: NodeJS.ProcessEnv = process.env): 
 
 export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): RenewWorkerConfig {
   const alibaba = loadAlibabaConfig(env);
-  const parsed = WorkerEnvSchema.safeParse(env);
-  if (!parsed.success) fail('renew-worker', issues(parsed.error));
-  const e = parsed.data;
-  if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS) fail('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
+  const e = parseEnv(WorkerEnvSchema, env, 'renew-worker');
+  if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS) configError('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
   let tenantSecrets: Record<string, string> = {};
   if (e.WEBHOOK_TENANT_SECRETS) {
     let json: unknown;
     try {
       json = JSON.parse(e.WEBHOOK_TENANT_SECRETS);
     } catch {
-      fail('renew-worker', 'WEBHOOK_TENANT_SECRETS is not valid JSON');
+      configError('renew-worker', 'WEBHOOK_TENANT_SECRETS is not valid JSON');
     }
     const secrets = TenantSecretsSchema.safeParse(json);
-    if (!secrets.success) fail('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
+    if (!secrets.success) configError('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
     tenantSecrets = secrets.data;
   }
   return {

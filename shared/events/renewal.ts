@@ -24,7 +24,7 @@ export type RenewRequestedData = z.infer<typeof RenewRequestedDataSchema>;
 export const RenewalWorkItemSchema = z.strictObject({
   certificateId: CertificateIdSchema,
   indexKeys: z.array(z.string().startsWith(RENEWAL_INDEX_PREFIX).max(200)).max(10).optional(),
-  pendingGeneration: z.number().int().min(2).optional(),
+  pendingGeneration: z.number().int().min(1).optional(),
   request: z
     .strictObject({ eventId: z.string().min(1).max(256), force: z.boolean(), generation: z.number().int().min(1).optional() })
     .optional(),

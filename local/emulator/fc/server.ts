@@ -5,8 +5,9 @@
  * "destination on failure"); Sync runs the function and answers with its result. Bound to 127.0.0.1 only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
+import { applyFault, type ErrorFault } from '../fault-effects.js';
 import type { FaultInjector } from '../faults.js';
 import { NonceWindow, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
 import { AsyncInvocationQueue, type FailedInvocation } from './async-queue.js';
@@ -78,7 +79,7 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
   const queue = new AsyncInvocationQueue(opts.concurrency ?? 4);
   const keys = new Map(opts.credentials.map((c) => [c.accessKeyId, c]));
   const nonces = new NonceWindow();
-  const delays = new Set<() => void>();
+  const delays = new PendingDelays();
   let closing = false;
 
   const bump = (counts: Map<string, number>, name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
@@ -88,17 +89,6 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
     bump(runs, name);
     return fn.invoke(payload);
   };
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        delays.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      delays.add(done);
-    });
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
     res.on('error', () => undefined); // the client may be gone after an injected delay
@@ -116,20 +106,10 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
         throw new FcError(400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, got '${invocationType}'`);
       }
       const limit = invocationType === 'Async' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-      const body = await readBody(req, limit);
+      const body = await readBody(req, limit, () => new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`));
 
-      const fault = opts.faults.onCall('InvokeFunction');
-      if (fault?.kind === 'error') throw new FcError(fault.status, fault.code, fault.message ?? fault.code);
-      if (fault?.kind === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      // As in the other emulated APIs, a delayed call still takes effect after the client gave up.
-      if (fault?.kind === 'delay') await delay(fault.ms);
-      if (closing) {
-        req.socket.destroy();
-        return;
-      }
+      const faultEffects = { delays, closing: () => closing, toError: (f: ErrorFault) => new FcError(f.status, f.code, f.message ?? f.code) };
+      if (!(await applyFault(opts.faults.onCall('InvokeFunction'), req, faultEffects))) return;
 
       authenticate(req, rawPath, rawQuery, body);
       const qualifier = new URLSearchParams(rawQuery).get('qualifier');
@@ -166,17 +146,9 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
     if (nonce && !nonces.accept(nonce)) throw new FcError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
   }
 
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => void handle(req, res));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  keepIdleConnections(server);
+  const port = await listen(server, opts.port ?? 0);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -194,11 +166,9 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
     executions: (name) => total(runs, name),
     async close() {
       closing = true;
-      for (const release of [...delays]) release();
+      delays.releaseAll();
       queue.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await closeServer(server);
     },
   };
 }
@@ -240,15 +210,4 @@ function decodeName(raw: string): string {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

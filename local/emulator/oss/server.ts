@@ -5,9 +5,10 @@
  * with OSS's own headers and XML.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
+import { applyFault, type ErrorFault } from '../fault-effects.js';
 import type { FaultInjector } from '../faults.js';
 import { authenticate, type OssCredential, type QueryParam } from './auth.js';
 import { BucketStore, type ObjectMeta, type PutAttributes } from './bucket-store.js';
@@ -56,19 +57,8 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
   }
   const credentials = new Map(opts.credentials.map((c) => [c.accessKeyId, c]));
   const ownerId = '1' + randomBytes(7).readUIntBE(0, 6).toString().padStart(15, '0');
-  const pendingDelays = new Set<() => void>();
+  const delays = new PendingDelays();
   let closing = false;
-
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        pendingDelays.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      pendingDelays.add(done);
-    });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomBytes(12).toString('hex').toUpperCase();
@@ -82,21 +72,12 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
       hostId = target.bucket ? `${target.bucket}.${hostName(req)}` : hostName(req);
       if (!target.bucket) throw OssErrors.notImplemented('ListBuckets');
       const action = actionFor(method, target.key, target.query);
-      const body = await readBody(req);
+      const body = await readRequestBody(req);
 
-      const fault = opts.faults.onCall(action);
-      if (fault?.kind === 'error') throw new OssError(fault.status, fault.code, fault.message ?? fault.code);
-      if (fault?.kind === 'drop') {
-        req.socket.destroy();
-        return;
-      }
       // A delay beyond the client's timeout: the client gives up, but the request is still carried out, as a
       // real server may have done, so callers must cope with a write that "failed" yet happened.
-      if (fault?.kind === 'delay') await delay(fault.ms);
-      if (closing) {
-        req.socket.destroy();
-        return;
-      }
+      const faultEffects = { delays, closing: () => closing, toError: (f: ErrorFault) => new OssError(f.status, f.code, f.message ?? f.code) };
+      if (!(await applyFault(opts.faults.onCall(action), req, faultEffects))) return;
 
       const store = stores.get(target.bucket);
       if (!store) throw OssErrors.noSuchBucket(target.bucket);
@@ -108,21 +89,9 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
     }
   }
 
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => void handle(req, res));
-  // ali-oss (agentkeepalive) reuses idle sockets for 15 s; Node closes them after 5 s by default, and a request sent
-  // on a socket the server has just closed fails with ECONNRESET. Keep idle connections longer than the client does.
-  server.keepAliveTimeout = 30_000;
-  server.headersTimeout = 31_000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  keepIdleConnections(server);
+  const port = await listen(server, opts.port ?? 0);
 
   const storeOf = (bucket: string) => {
     const store = stores.get(bucket);
@@ -146,10 +115,8 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
     },
     async close() {
       closing = true;
-      for (const release of [...pendingDelays]) release();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      delays.releaseAll();
+      await closeServer(server);
       for (const store of stores.values()) store.close();
     },
   };
@@ -205,17 +172,10 @@ function hostName(req: IncomingMessage): string {
   return (req.headers.host ?? 'localhost').replace(/:\d+$/, '');
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw OssErrors.entityTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw OssErrors.entityTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  return readBody(req, MAX_BODY_BYTES, () => OssErrors.entityTooLarge());
 }
 
 function send(res: ServerResponse, method: string, answer: OssAnswer): void {

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parse as parseForm } from 'node:querystring';
 import type { Logger } from '../../../shared/log/index.js';
+import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
 import type { Fault, FaultInjector } from '../faults.js';
 import { NonceWindow, parseRawQuery, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
 import { ApiError, missingParameter } from './api-error.js';
@@ -49,24 +49,6 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 // The certificate store client sends PEM certificates and keys in the query string.
 const MAX_HEADER_BYTES = 256 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, 'RequestEntityTooLarge', 'The request body is too large.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function send(res: ServerResponse, status: number, requestId: string, body: Record<string, unknown>): void {
   if (res.destroyed || res.headersSent) return;
   const text = JSON.stringify({ RequestId: requestId, ...body });
@@ -77,14 +59,8 @@ function send(res: ServerResponse, status: number, requestId: string, body: Reco
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
   const byVersion = new Map(options.products.map((p) => [p.version, p]));
   const nonces = new NonceWindow();
-  const delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const delays = new PendingDelays();
   let closed = false;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = { timer: setTimeout(() => (delays.delete(entry), resolve()), ms), resolve };
-      delays.add(entry);
-    });
 
   const errorBody = (hostId: string, err: ApiError) => ({ HostId: hostId, Code: err.code, Message: err.message });
 
@@ -92,7 +68,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     const requestId = randomUUID().toUpperCase();
     const started = Date.now();
     res.on('finish', () => options.log.debug('emulated RPC call', { apiAction: req.headers['x-acs-action'], statusCode: res.statusCode, requestId, durationMs: Date.now() - started }));
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES, () => new ApiError(413, 'RequestEntityTooLarge', 'The request body is too large.'));
     const [path, rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
     const action = req.headers['x-acs-action'];
     const version = req.headers['x-acs-version'];
@@ -112,7 +88,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     }
     // A delayed call still takes effect after the delay, as a slow cloud call does after the client gave up.
     if (fault?.kind === 'delay') {
-      await sleep(fault.ms);
+      await delays.wait(fault.ms);
       if (closed) {
         req.socket.destroy();
         return;
@@ -156,11 +132,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       send(res, apiError.status, randomUUID().toUpperCase(), { Code: apiError.code, Message: apiError.message });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  keepIdleConnections(server);
+  const port = await listen(server, options.port ?? 0);
 
   return {
     port,
@@ -168,13 +141,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     url: `http://127.0.0.1:${port}`,
     close: async () => {
       closed = true;
-      for (const d of delays) {
-        clearTimeout(d.timer);
-        d.resolve();
-      }
-      delays.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      delays.releaseAll();
+      await closeServer(server);
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * A sweep's plan as data: which certificates to look at (from the index keys listed up to now and the pending
- * renewals found), deduplicated, cut into batches for renew-worker. Pure, so a test can read the plan.
+ * renewals and first issuances found), deduplicated, cut into batches for renew-worker. Pure, so a test can read
+ * the plan.
  */
 import { CERTIFICATE_ID_PATTERN, parseRenewalIndexKey, renewalIndexUpperBound } from './schedule.js';
 
@@ -11,7 +12,8 @@ export interface RenewalWorkItem {
   certificateId: string;
   /** Index keys that pointed here; the worker removes those that are no longer this record's key. */
   indexKeys?: string[];
-  /** A pending renewal object's generation: the worker finishes it. */
+  /** A pending object's generation: the worker finishes it (generation 1: a first issuance the API left behind,
+   * finished once it is older than the worker's grace period). */
   pendingGeneration?: number;
   /** From a `renew.requested` event. */
   request?: { eventId: string; force: boolean; generation?: number };
@@ -20,7 +22,7 @@ export interface RenewalWorkItem {
 export interface SweepPlan {
   items: RenewalWorkItem[];
   batches: RenewalWorkItem[][];
-  /** Keys under the index or pending prefix that are not ours to act on (malformed, foreign). */
+  /** Keys under the index or pending prefix that are not ours to act on (malformed, foreign, unversioned). */
   ignoredKeys: string[];
   /** Due items left for the next sweep because of `maxItems`. */
   deferred: number;
@@ -55,11 +57,12 @@ export function planSweep(input: {
     byId.set(id, item);
     return item;
   };
-  // Pending renewals first: they are crashes or races to finish, and must not be cut off by maxItems.
+  // Pending work first: crashes or races to finish, which must not be cut off by maxItems. A first issuance
+  // (generation 1) is included too: a request without Idempotency-Key that failed after the CA call has no retry
+  // that could finish it, and its certificate must not stay without a record. The worker waits out a grace period.
   for (const key of input.pendingKeys) {
     const parsed = parsePendingKey(key);
-    // A first issuance (generation 1, or the unversioned form) belongs to the API's idempotent retry, not to renewal.
-    if (!parsed || parsed.generation === undefined || parsed.generation < 2) {
+    if (!parsed || parsed.generation === undefined || parsed.generation < 1) {
       ignoredKeys.push(key);
       continue;
     }
@@ -83,7 +86,8 @@ export function planSweep(input: {
   return { items, batches, ignoredKeys, deferred };
 }
 
-/** The pending object of a renewal to `generation` (the certificate service writes it; same layout). */
+/** The pending object of an issuance (generation 1) or a renewal to `generation` (the certificate service writes
+ * it; same layout). */
 export function pendingRenewalKey(certificateId: string, generation: number): string {
   return `${PENDING_PREFIX}${certificateId}/g${generation}.json`;
 }

@@ -60,7 +60,13 @@ export interface WorkerConfig {
   /** Waiting allowed per renewal while the CA throttles, before it is recorded as a failure. */
   throttleWaitMs: number;
   expiringNoticeDays: number[];
+  /** A first issuance's pending object younger than this may still be in its API request: not finished by the sweep
+   * yet. Default `PENDING_ISSUANCE_GRACE_MS`. */
+  pendingIssuanceGraceMs?: number;
 }
+
+/** Well beyond cert-api's function timeout (60 s in s.yaml): a request that old has surely ended. */
+export const PENDING_ISSUANCE_GRACE_MS = 5 * 60_000;
 
 export interface WorkerDeps {
   store: ObjectStore;
@@ -235,6 +241,10 @@ class Review {
     const id = this.item.certificateId;
     const outcome = (result: ItemResult, reason: string, due: boolean): ItemOutcome => ({ certificateId: id, result, reason, due });
     const record = await this.deps.records.get(id);
+    if (this.item.pendingGeneration === 1 && (!record || record.current.generation === 1)) {
+      const finished = await this.finishIssuance(record);
+      if (finished) return finished;
+    }
     if (!record) {
       await this.reindex(undefined);
       return outcome('skipped', 'NotFound', false);
@@ -321,6 +331,44 @@ class Review {
     await this.reindex(current);
     await this.notify(current);
     return result;
+  }
+
+  /** When the pending object was written (`undefined`: gone). An unreadable time counts as old: finishing is safe. */
+  private async pendingStartedAt(generation: number): Promise<Date | undefined> {
+    const body = await this.deps.store.get(pendingRenewalKey(this.item.certificateId, generation));
+    if (!body) return undefined;
+    try {
+      const createdAt = Date.parse(String((JSON.parse(body.toString('utf8')) as { createdAt?: unknown }).createdAt));
+      return new Date(Number.isNaN(createdAt) ? 0 : createdAt);
+    } catch {
+      return new Date(0);
+    }
+  }
+
+  /**
+   * A first issuance an API request left pending (it failed or died after the CA call, or before its clean-up): once
+   * older than the grace period, finished with the same key and ClientToken, so the CA hands back the certificate it
+   * already made and the record, bundles and index are written. A caller retrying with the same Idempotency-Key then
+   * gets the stored answer. No webhook event: nothing was renewed. `undefined`: nothing pending, review as usual.
+   */
+  private async finishIssuance(record: ClientCertificate | undefined): Promise<ItemOutcome | undefined> {
+    const id = this.item.certificateId;
+    const startedAt = await this.pendingStartedAt(1);
+    if (!startedAt) return undefined;
+    const graceMs = this.deps.config.pendingIssuanceGraceMs ?? PENDING_ISSUANCE_GRACE_MS;
+    if (this.now.getTime() - startedAt.getTime() < graceMs) {
+      return { certificateId: id, result: 'skipped', reason: 'PendingIssuanceInFlight', due: false };
+    }
+    try {
+      const finished = await this.deps.renewer.finishPending(id, 1);
+      if (!finished) return undefined;
+      this.log.info('pending issuance finished', { reason: 'PendingIssuance', generation: 1, serialNumber: finished.certificate.serialNumber, outcome: record ? 'record-existed' : 'record-written' });
+      return { certificateId: id, result: 'renewed', reason: 'PendingIssuance', due: true };
+    } catch (err) {
+      // The pending object stays (unless the CA's certificate was rejected): the next sweep tries again.
+      this.log.warn('pending issuance not finished', { reason: 'PendingIssuance', ...errorFields(err) });
+      return { certificateId: id, result: 'failed', reason: 'PendingIssuance', due: true };
+    }
   }
 
   /** Finish a pending renewal the record already reflects: the service re-runs the idempotent steps (same token,

@@ -8,6 +8,7 @@ import type { AccessPolicy } from '../../../shared/auth/policy.js';
 import { hashToken } from '../../../shared/auth/tokens.js';
 import { setLogSink } from '../../../shared/log/index.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../local/emulator/index.js';
+import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 
 export const DEVICE_POLICY: AccessPolicy = {
   commonNamePatterns: ['*.devices.example.com'],
@@ -102,6 +103,30 @@ export async function startCertApiHarness(options: { policy?: Partial<AccessPoli
     async close() {
       await emulator.close();
       setLogSink(previousSink);
+    },
+  };
+}
+
+export interface MtlsHarness {
+  api: CertApiHarness;
+  /** Holds `root.crt`, the root the listener trusts, for curl's `--cacert`. */
+  tmp: TempDir;
+  close(): Promise<void>;
+}
+
+/** The harness with the first emulated listener asking for client certificates issued under the emulator's root. */
+export async function startMtlsHarness(): Promise<MtlsHarness> {
+  const api = await startCertApiHarness();
+  const tmp = makeTempDir();
+  tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
+  const listener = api.emulator.listeners[0];
+  api.emulator.nlb.patchListener(listener.listenerId, { CaEnabled: true, CaCertificateIds: [api.emulator.ca.rootIdentifier] });
+  return {
+    api,
+    tmp,
+    async close() {
+      await api.close();
+      tmp.cleanup();
     },
   };
 }

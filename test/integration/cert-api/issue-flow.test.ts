@@ -4,24 +4,19 @@
  * and complete mutual TLS with curl against the emulated NLB listener (CaEnabled on, trusting the root).
  */
 import { readFileSync } from 'node:fs';
-import { curl, keytool, makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
-import { startCertApiHarness, type CertApiHarness } from './harness.js';
+import { curl, keytool, openssl, unzip, type TempDir } from '../../helpers/tools.js';
+import { startMtlsHarness, type CertApiHarness, type MtlsHarness } from './harness.js';
 
+let harness: MtlsHarness;
 let api: CertApiHarness;
 let tmp: TempDir;
 
 beforeAll(async () => {
-  api = await startCertApiHarness();
-  tmp = makeTempDir();
-  tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
-  const listener = api.emulator.listeners[0];
-  api.emulator.nlb.patchListener(listener.listenerId, { CaEnabled: true, CaCertificateIds: [api.emulator.ca.rootIdentifier] });
+  harness = await startMtlsHarness();
+  ({ api, tmp } = harness);
 });
 
-afterAll(async () => {
-  await api?.close();
-  tmp?.cleanup();
-});
+afterAll(() => harness?.close());
 
 async function download(url: string, file: string): Promise<void> {
   const result = await curl(['-sS', '-f', '-o', tmp.path(file), '-D', tmp.path(`${file}.headers`), url]);

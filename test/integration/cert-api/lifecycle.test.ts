@@ -4,24 +4,19 @@
  * (CAS revoked, bundles gone, renewal refused), listing with paging, filters and tenant isolation.
  */
 import { readFileSync } from 'node:fs';
-import { curl, makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
-import { startCertApiHarness, type CertApiHarness } from './harness.js';
+import { curl, openssl, unzip, type TempDir } from '../../helpers/tools.js';
+import { startMtlsHarness, type CertApiHarness, type MtlsHarness } from './harness.js';
 
+let harness: MtlsHarness;
 let api: CertApiHarness;
 let tmp: TempDir;
 
 beforeAll(async () => {
-  api = await startCertApiHarness();
-  tmp = makeTempDir();
-  tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
-  const listener = api.emulator.listeners[0];
-  api.emulator.nlb.patchListener(listener.listenerId, { CaEnabled: true, CaCertificateIds: [api.emulator.ca.rootIdentifier] });
+  harness = await startMtlsHarness();
+  ({ api, tmp } = harness);
 });
 
-afterAll(async () => {
-  await api?.close();
-  tmp?.cleanup();
-});
+afterAll(() => harness?.close());
 
 const fetchStatus = async (url: string, file = 'download.bin') => {
   const result = await curl(['-sS', '-o', tmp.path(file), '-w', '%{http_code}', url]);

@@ -37,6 +37,8 @@ export interface RigOptions {
   batchSize?: number;
   workerConcurrency?: number;
   casTimeoutMs?: number;
+  /** renew-worker's clock (default: the system clock), e.g. to be past a pending issuance's grace period. */
+  workerClock?: Clock;
 }
 
 export interface Rig {
@@ -101,7 +103,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       log: workerLog,
       config: { parentIdentifier: workerConfig.parentIdentifier, stateKey: workerConfig.stateKey, linkDefaultSeconds: workerConfig.linkSeconds, linkMaxSeconds: workerConfig.linkSeconds, defaultValidityDays: 30, maxValidityDays: 397, allowLoopbackWebhooks: true },
     }),
-    clock: systemClock,
+    clock: options.workerClock ?? systemClock,
     log: workerLog,
   });
   const worker = makeWorkerHandler(workerDeps);

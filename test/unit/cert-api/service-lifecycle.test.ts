@@ -4,6 +4,7 @@ import { systemPrincipal, type TokenPrincipal } from '../../../shared/auth/princ
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
 import type { CertificateAuthority } from '../../../shared/domain/ports.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
+import { checkWebhookUrl } from '../../../shared/notify/webhook-url.js';
 import { createCertificateAuthority, generateKeyPair, signClientCertificate, parseCsr } from '../../../shared/pki/index.js';
 import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
@@ -170,8 +171,9 @@ describe('revoke', () => {
 
 describe('checks before anything is issued', () => {
   it.each([
-    ['an http webhook', { notify: { webhookUrl: 'http://hooks.example.com/x' } }, 'WEBHOOK_URL_INVALID'],
-    ['a loopback webhook when not allowed', { notify: { webhookUrl: 'https://127.0.0.1/x' } }, 'WEBHOOK_URL_INVALID'],
+    ['an http webhook', { notify: { webhookUrl: 'http://hooks.example.com/x' } }, 'WEBHOOK_URL_INSECURE'],
+    ['a loopback webhook when not allowed', { notify: { webhookUrl: 'https://127.0.0.1/x' } }, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a webhook on a private address', { notify: { webhookUrl: 'https://10.1.2.3/x' } }, 'WEBHOOK_URL_FORBIDDEN'],
     ['a webhook with credentials', { notify: { webhookUrl: 'https://u:p@hooks.example.com/x' } }, 'WEBHOOK_URL_INVALID'],
     ['renewBeforeDays not below validityDays', { validityDays: 10, renewBeforeDays: 10 }, 'VALIDATION_FAILED'],
     ['a CSR naming someone else', { keyAlgorithm: undefined, csr: 'OTHER' }, 'CSR_NAME_MISMATCH'],
@@ -187,6 +189,50 @@ describe('checks before anything is issued', () => {
     // act + assess
     await expect(service.issue(principal, body)).rejects.toMatchObject({ code });
     expect(ca.calls.issueWithCsr).toBe(before);
+  });
+
+  // Issue time and delivery time apply one rule: a URL the webhook sender would refuse is refused with a 400 when the
+  // certificate is requested (not found out later, when a renewal's event cannot be sent).
+  it.each<[string, boolean, string | undefined]>([
+    // webhook URL, loopback allowed (local runner), the code both refuse it with (undefined: both accept it)
+    ['https://hooks.example.com/certs', false, undefined],
+    ['https://hooks.example.com:8443/certs?team=a', false, undefined],
+    ['https://172.32.0.1/hook', false, undefined],
+    ['https://10.0.0.5/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://172.16.0.1/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://192.168.0.10/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://169.254.169.254/latest/meta-data', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://100.100.100.200/latest/meta-data', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://0x0a000001/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://[fd12::1]/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://[::ffff:10.0.0.1]/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://localhost/hook', false, 'WEBHOOK_URL_FORBIDDEN'],
+    ['https://10.0.0.5/hook', true, 'WEBHOOK_URL_FORBIDDEN'],
+    ['http://127.0.0.1:9999/hook', false, 'WEBHOOK_URL_INSECURE'],
+    ['http://127.0.0.1:9999/hook', true, undefined],
+    ['http://10.0.0.5/hook', true, 'WEBHOOK_URL_INSECURE'],
+    ['ftp://hooks.example.com/certs', false, 'WEBHOOK_URL_INSECURE'],
+    ['https://u:p@hooks.example.com/certs', false, 'WEBHOOK_URL_INVALID'],
+    ['hooks.example.com/certs', false, 'WEBHOOK_URL_INVALID'],
+  ])('webhook %s (loopback allowed: %s): issue and sender agree on %s', async (webhookUrl, allowLoopbackWebhooks, code) => {
+    // prepare
+    const { service } = setup({ allowLoopbackWebhooks });
+    const before = ca.calls.issueWithCsr;
+    let senderCode: string | undefined;
+    try {
+      checkWebhookUrl(webhookUrl, { allowLoopback: allowLoopbackWebhooks });
+    } catch (err) {
+      senderCode = (err as { code?: string }).code;
+    }
+    // act
+    const answer = await service.issue(principal, request({ notify: { webhookUrl } })).then(
+      () => ({ code: undefined, status: undefined }),
+      (err: { code?: string; status?: number }) => ({ code: err.code, status: err.status }),
+    );
+    // assess
+    expect(answer).toEqual(code ? { code, status: 400 } : { code: undefined, status: undefined });
+    expect(senderCode).toBe(code);
+    if (code) expect(ca.calls.issueWithCsr).toBe(before);
   });
 
   it('accepts a loopback http webhook when the local runner allows it', async () => {

@@ -29,16 +29,26 @@ describe('planSweep', () => {
     expect(plan.items).toEqual([{ certificateId: id(7), pendingGeneration: 3, indexKeys: [key(-90, 7), key(-5, 7)] }]);
   });
 
-  it('ignores malformed keys and first issuances', () => {
+  it('ignores malformed keys and unversioned pending objects', () => {
     const plan = planSweep({
       indexKeys: ['index/renew/000000000001/not-an-id', key(-1, 8)],
-      pendingKeys: [`pending/${id(9)}/g1.json`, `pending/${id(9)}.json`, 'pending/../x/g2.json'],
+      pendingKeys: [`pending/${id(9)}.json`, `pending/${id(9)}/g0.json`, 'pending/../x/g2.json'],
       now,
       batchSize: 10,
       maxItems: 100,
     });
     expect(plan.items.map((i) => i.certificateId)).toEqual([id(8)]);
     expect(plan.ignoredKeys).toHaveLength(4);
+  });
+
+  it('takes a pending first issuance (generation 1) so the worker can finish it', () => {
+    // Prepare: a first issuance left pending by a failed API request, with no record and no index key
+    const pendingKeys = [`pending/${id(9)}/g1.json`];
+    // Act
+    const plan = planSweep({ indexKeys: [], pendingKeys, now, batchSize: 10, maxItems: 100 });
+    // Assess
+    expect(plan.items).toEqual([{ certificateId: id(9), pendingGeneration: 1 }]);
+    expect(plan.ignoredKeys).toEqual([]);
   });
 
   it('defers what exceeds maxItems to the next sweep, pending renewals first', () => {
