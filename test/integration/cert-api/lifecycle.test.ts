@@ -59,7 +59,9 @@ it('links: fresh ones download, expired and tampered ones are refused by the buc
   // prepare
   const issued = await issue({ commonName: 'links.devices.example.com' });
   // act
-  const fresh = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: { expiresInSeconds: 1 } });
+  // A long-lived link for the checks that must not race the clock, a 1-second one for expiry.
+  const fresh = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: { expiresInSeconds: 300 } });
+  const shortLived = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: { expiresInSeconds: 1 } });
   const url = new URL(fresh.json.downloads.p12.url);
   const tampered = new URL(url);
   tampered.searchParams.set('x-oss-signature', '0'.repeat(64));
@@ -69,7 +71,7 @@ it('links: fresh ones download, expired and tampered ones are refused by the buc
   const tamperedStatus = await fetchStatus(tampered.href);
   const otherKeyStatus = await fetchStatus(otherKey.href);
   await new Promise((resolve) => setTimeout(resolve, 2100));
-  const expired = await fetchStatus(url.href);
+  const expired = await fetchStatus(shortLived.json.downloads.p12.url);
   // assess
   expect(fresh.status).toBe(200);
   expect(fresh.json).toMatchObject({ id: issued.id, generation: 1 });
