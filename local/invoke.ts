@@ -2,13 +2,15 @@
  * `npm run invoke -- <function> [--event file.json | --event -] [--event-json '{...}'] [--timer [name]]
  *                               [--cloudevent file.json]`
  * Runs one function once, like `s local invoke`, and prints what it returned. When `npm start` is running it
- * goes through that stack's control endpoint; otherwise it starts the emulator on the `.local/` state, loads
- * only that function, invokes it and stops.
+ * goes through that stack's control endpoint; otherwise it starts the emulator on the `.local/` state with every
+ * s.yaml function loaded (the invoked one may hand work to another by FC async invocation, as renew-scheduler does
+ * to renew-worker), invokes it, waits for that async work and stops.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setLogSink } from '../shared/log/index.js';
+import { scrub, setLogSink } from '../shared/log/index.js';
+import { loadSYaml } from './s-yaml.js';
 import { startLocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
 
@@ -92,24 +94,33 @@ function hasFailedDelivery(body: unknown): boolean {
 }
 
 async function inProcess(fn: string, request: Request): Promise<boolean> {
+  const sYamlPath = `${PROJECT_ROOT}/s.yaml`;
+  const known = Object.entries(loadSYaml(sYamlPath).resources).some(([name, r]) => name === fn || r.props.functionName === fn);
+  if (!known) throw new Error(`not in s.yaml: ${fn}`); // before starting anything
   // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
   setLogSink((line) => process.stderr.write(line + '\n'));
+  // Every function, not only `fn`: each one must be registered with the emulator's FC server to be invocable async.
   const stack = await startLocalStack({
     dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
-    sYamlPath: `${PROJECT_ROOT}/s.yaml`,
-    functions: [fn],
+    sYamlPath,
     log: (line) => process.stderr.write(line + '\n'),
   });
   try {
+    let result: unknown;
+    let ok = true;
     if (request.kind === 'invoke') {
-      print(await stack.invoke(fn, request.event));
-      await stack.idle(); // async invocations it started (renew-scheduler -> renew-worker) finish before we stop
-      return true;
+      result = await stack.invoke(fn, request.event);
+    } else {
+      const deliveries = request.kind === 'timer' ? await stack.fireTimer(fn, request.triggerName) : (await stack.publishEvent(request.event, fn)).deliveries;
+      result = { deliveries };
+      ok = deliveries.every((d) => d.ok);
     }
-    const deliveries = request.kind === 'timer' ? await stack.fireTimer(fn, request.triggerName) : (await stack.publishEvent(request.event, fn)).deliveries;
-    print({ deliveries });
+    // The async invocations it started (renew-scheduler -> renew-worker) finish, retries included, before we report.
     await stack.idle();
-    return deliveries.every((d) => d.ok);
+    print(result);
+    const failed = stack.emulator.fc.failedInvocations();
+    for (const f of failed) console.error(`async invocation of ${f.functionName} failed after ${f.attempts} attempt(s): ${scrub(f.error)}`);
+    return ok && failed.length === 0;
   } finally {
     await stack.close();
   }

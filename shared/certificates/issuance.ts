@@ -16,7 +16,7 @@ import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
 import { errorFields, type Logger } from '../log/index.js';
 import { buildCsr, generateP12Password, parseCsr } from '../pki/index.js';
 import { generateKeyPairBounded } from './key-generation.js';
-import { bundleObjectKeys, pendingKey, tenantIndexKey } from './ids.js';
+import { bundleObjectKeys, pendingKey, recordKey, tenantIndexKey } from './ids.js';
 import { clientTokenFor, type PendingIssuance, type PendingRecordSettings, type PendingSecrets } from './pending.js';
 import { firstRecord, issuedGeneration, readRecord, renewedRecord, writeRecord } from './records.js';
 import type { StateCipher } from './sealing.js';
@@ -83,6 +83,17 @@ export interface PendingRequest {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * This pending object lost a race: a twin finished the same id and generation with its own key before this
+ * object was created, so the CA (same ClientToken) answered with the twin's certificate. The caller answers
+ * with what the twin made; the pending object is already deleted.
+ */
+export class PendingSupersededError extends AppError {
+  constructor() {
+    super('IDEMPOTENT_REQUEST_IN_PROGRESS', 409, 'The same request was being processed; retry it shortly.', { retryable: true });
+  }
+}
 
 /**
  * The pending object for (id, generation): the existing one if any, otherwise a new one written create-only.
@@ -190,12 +201,17 @@ export async function completePending(ctx: IssuanceContext, pending: PendingIssu
     });
   } catch (err) {
     if (err instanceof IssuedCertificateRejectedError) {
+      // The record already hands out exactly this certificate: a twin request finished this generation with its
+      // own key (and deleted its pending object) before ours was created. A lost race, not a CA fault.
+      const inUse = (await readRecord(ctx.store, pending.id))?.current.casIdentifier === issued.identifier;
+      await ctx.store.delete(key);
+      if (inUse) {
+        ctx.log.warn('pending issuance superseded by a finished twin', { certificateId: pending.id, generation: pending.generation });
+        throw new PendingSupersededError();
+      }
       // Never hand out a certificate that is not what we asked for; take it out of service and stop retrying.
       ctx.log.error('issued certificate rejected', { ...errorFields(err), certificateId: pending.id, generation: pending.generation, caIdentifier: issued.identifier });
-      // Never revoke what a record already hands out (a token the CA answered with an older certificate).
-      const inUse = (await readRecord(ctx.store, pending.id))?.current.casIdentifier === issued.identifier;
-      if (!inUse) await revokeQuietly(ctx, issued.identifier);
-      await ctx.store.delete(key);
+      await revokeQuietly(ctx, issued.identifier);
     }
     throw err;
   }
@@ -221,8 +237,13 @@ export async function completePending(ctx: IssuanceContext, pending: PendingIssu
     if (!record) {
       // The tenant index first: a record is never without the entry that lists it.
       await ctx.store.put(tenantIndexKey(pending.tenant, pending.id), '', { contentType: 'text/plain' });
-      record = firstRecord(pending, generation, now);
-      await writeRecord(ctx.store, record);
+      // Create-only: twins finishing the same pending object at once all answer with the first one's record.
+      const fresh = firstRecord(pending, generation, now);
+      if (await createJson(ctx.store, recordKey(pending.id), fresh)) record = fresh;
+      else {
+        record = await readRecord(ctx.store, pending.id);
+        if (record?.current.casIdentifier !== issued.identifier) throw new AppError('STATE_CONFLICT', 409, 'The certificate changed while it was being issued.');
+      }
     } else if (record.current.generation !== pending.generation) {
       throw new AppError('STATE_CONFLICT', 409, 'The certificate changed while it was being issued.');
     }

@@ -11,14 +11,14 @@ import type { ClientCertificate, KeyAlgorithm } from '../domain/client-certifica
 import type { CertificateAuthority, Clock, ObjectStore } from '../domain/ports.js';
 import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors/index.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { checkWebhookUrl } from '../notify/webhook-url.js';
 import { checkCommonName } from '../pki/index.js';
 import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
 import { assertCertificateId, bundleObjectKeys, idempotencyObjectKey, isCertificateId, newCertificateId, parsePendingKey, pendingKey, pendingPrefix } from './ids.js';
-import { completePending, openPending, type IdempotencyEntry, type IssuanceContext, type PendingRequest, type StoredAnswer } from './issuance.js';
+import { completePending, openPending, PendingSupersededError, type IdempotencyEntry, type IssuanceContext, type PendingRequest, type StoredAnswer } from './issuance.js';
 import { listCertificates, type ListResult } from './listing.js';
 import type { PendingIssuance } from './pending.js';
 import { readRecord, writeRecord } from './records.js';
@@ -92,6 +92,17 @@ export interface CertificateService {
 
 const DAY_MS = 86_400_000;
 const CSR_REQUIRED_CODE = 'CSR_REQUIRED';
+/** How long a twin request waits for the first one's answer before a retryable 409 (below FC's and clients' timeouts). */
+const IDEMPOTENT_WAIT_MS = 10_000;
+const IDEMPOTENT_POLL_MS = 100;
+/**
+ * An idempotency entry with neither pending object nor record after this long: its creator died before writing the
+ * pending object (it only had to make a key), so a retry takes over. Even if the creator is alive after all, the
+ * create-only pending object and PendingSupersededError keep it to one certificate.
+ */
+const IDEMPOTENT_ABANDONED_MS = 30_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class IdempotencyKeyReusedError extends ConflictError {
   constructor() {
@@ -203,31 +214,55 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
 
       const objectKey = idempotencyObjectKey(tenant, idempotencyKey);
       const requestHash = cipher.fingerprint(canonicalJson({ operation: 'issue', tenant, request }));
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const entry = await getJson<IdempotencyEntry>(store, objectKey);
-        if (!entry) {
-          const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
-          if (!(await createJson(store, objectKey, fresh))) continue; // a concurrent twin won: use its entry
-          const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency: { objectKey, requestHash } }, { freshId: true });
-          if (!pending) continue; // a twin finished it already: its answer is in the entry now
-          return (await completePending(ctx, pending, { freshId: true })).result;
+      const idempotency = { objectKey, requestHash };
+      // Twins (same key, same body) meet at the idempotency entry: only its creator makes a key. The others never
+      // make one of their own while the creator may still be at it (a second key would meet the first one's
+      // certificate at the CA: same ClientToken). They wait for its answer, or finish its pending object (same
+      // key, same token, so the same certificate); after a while they answer 409 IDEMPOTENT_REQUEST_IN_PROGRESS.
+      const waitUntil = Date.now() + IDEMPOTENT_WAIT_MS;
+      for (;;) {
+        try {
+          const entry = await getJson<IdempotencyEntry>(store, objectKey);
+          if (!entry) {
+            const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
+            if (await createJson(store, objectKey, fresh)) {
+              const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency }, { freshId: true });
+              if (pending) return (await completePending(ctx, pending, { freshId: true })).result;
+            }
+            continue; // a twin created the entry (or finished the work) first: follow it
+          }
+          if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
+          if (entry.answer) return await replay(entry, objectKey);
+          // Started and not finished: finish it with the pending object's key and token.
+          const inFlight = await getJson<PendingIssuance>(store, pendingKey(entry.certificateId, 1));
+          if (inFlight) return (await completePending(ctx, inFlight)).result;
+          const done = await readRecord(store, entry.certificateId);
+          const waiting = Date.now() < waitUntil;
+          if (done) {
+            // The twin is between its record and its answer: wait for the answer (it holds the password).
+            if (waiting) {
+              await sleep(IDEMPOTENT_POLL_MS);
+              continue;
+            }
+            // Finished without its answer (state edited by hand?): never start over with a new key.
+            const downloads = await signDownloads(store, done.current.bundle, done.commonName, config.linkDefaultSeconds, now());
+            return { ...toView(done, now()), downloads };
+          }
+          // No pending object yet: the entry's creator is still making its key, or died before it wrote one.
+          const abandoned = now().getTime() - Date.parse(entry.createdAt) > IDEMPOTENT_ABANDONED_MS;
+          if (!abandoned) {
+            if (!waiting) throw new PendingSupersededError();
+            await sleep(IDEMPOTENT_POLL_MS);
+            continue;
+          }
+          const pending = await openPending(ctx, { ...base(entry.certificateId), idempotency });
+          if (pending) return (await completePending(ctx, pending)).result;
+        } catch (err) {
+          // Our pending object lost to a twin that finished first: its answer is (or will shortly be) in the entry.
+          if (!(err instanceof PendingSupersededError) || Date.now() >= waitUntil) throw err;
+          await sleep(IDEMPOTENT_POLL_MS);
         }
-        if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
-        if (entry.answer) return replay(entry, objectKey);
-        // Started before and not finished: finish it with the pending object's key and token.
-        const inFlight = await getJson<PendingIssuance>(store, pendingKey(entry.certificateId, 1));
-        if (inFlight) return (await completePending(ctx, inFlight)).result;
-        // No pending object but a record: finished without its answer (state edited by hand?). Never start over
-        // with a new key: the CA would hand back the existing certificate for the same token.
-        const done = await readRecord(store, entry.certificateId);
-        if (done) {
-          const downloads = await signDownloads(store, done.current.bundle, done.commonName, config.linkDefaultSeconds, now());
-          return { ...toView(done, now()), downloads };
-        }
-        const pending = await openPending(ctx, { ...base(entry.certificateId), idempotency: { objectKey, requestHash } });
-        if (pending) return (await completePending(ctx, pending)).result;
       }
-      throw new UpstreamError('IDEMPOTENCY_BUSY', 'The same request is being processed; retry it shortly.');
     }
 
     async function renewAs(principal: Principal, id: string, options: RenewOptions): Promise<RenewResult> {

@@ -1,7 +1,9 @@
 // `npm run invoke -- <function> ...` as a user runs it (tsx local/invoke.ts): on its own (it starts the emulator
 // on the data dir) and against a running stack (through that stack's control endpoint).
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setLogSink } from '../../../shared/log/index.js';
 import { startLocalStack } from '../../../local/stack.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 
@@ -39,6 +41,41 @@ describe('npm run invoke', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 200 });
+  });
+
+  it('renews through renew-scheduler -> renew-worker (FC async) with no stack running', async () => {
+    // Prepare: a certificate in the data dir, issued by a stack that is then stopped (as after Ctrl-C)
+    const previousSink = setLogSink(() => undefined);
+    const stack = await startLocalStack({ dataDir: tmp.dir, functions: ['cert-api'], emulatorOptions: { dataPlane: false } });
+    let id: string;
+    try {
+      const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ commonName: 'device-1.example.com', keyAlgorithm: 'EC_P256' }),
+      });
+      expect(res.status).toBe(201);
+      id = ((await res.json()) as { id: string }).id;
+    } finally {
+      await stack.close();
+      setLogSink(previousSink);
+    }
+    const eventFile = join(tmp.dir, 'event.json');
+    writeFileSync(eventFile, JSON.stringify({ type: 'renew.requested', source: 'cli', data: { certificateId: id, force: true } }));
+
+    // Act
+    const run = await invokeCli(['renew-scheduler', '--cloudevent', eventFile], tmp.dir);
+
+    // Assess: the scheduler's delivery succeeded and, before invoke exited, the worker renewed the certificate
+    expect(run.stderr).not.toContain('could not be invoked');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ deliveries: [expect.objectContaining({ functionName: 'nlb-mtls-renew-scheduler', ok: true })] });
+    const renewed = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event?: string; certificateId?: string; generation?: number })
+      .filter((entry) => entry.event === 'certificate.renewed');
+    expect(renewed).toEqual([expect.objectContaining({ certificateId: id, generation: 2 })]);
   });
 
   it('exits non-zero for a function that is not in s.yaml', async () => {

@@ -39,7 +39,7 @@ describe('quickstart walkthrough on the local stack', () => {
     const wrong = await openssl(['pkcs12', '-in', p12, '-info', '-noout', '-passin', 'pass:not-the-password']);
     expect(wrong.code).not.toBe(0);
 
-    // Act 2: extract client.crt (leaf + sub-CA) and client.key as the quickstart does
+    // Act 2: extract client.crt (leaf + sub-CA + root) and client.key as the quickstart does
     const crt = tmp.path('client.crt');
     const key = tmp.path('client.key');
     expect((await openssl(['pkcs12', '-in', p12, '-nokeys', '-out', crt, '-passin', pass])).code).toBe(0);

@@ -1,0 +1,48 @@
+/**
+ * Twins of one request (same Idempotency-Key, same body) arriving together, and a retry sent while the first
+ * is still making its key: every answer is the winner's certificate, never a 502, and CAS issues exactly one.
+ */
+import { startCertApiHarness, type ApiAnswer, type CertApiHarness } from './harness.js';
+
+let api: CertApiHarness;
+
+beforeAll(async () => {
+  api = await startCertApiHarness();
+});
+
+afterAll(() => api?.close());
+
+const casCertificatesFor = (commonName: string) => api.emulator.cas.listClientCertificates().filter((c) => JSON.stringify(c).includes(commonName)).length;
+
+/** The answer without its links, which are signed afresh for every answer. */
+const withoutLinks = (answer: ApiAnswer) => ({ status: answer.status, ...answer.json, downloads: undefined });
+
+describe('concurrent requests with one Idempotency-Key', () => {
+  it('gives all six twins the same 201 and makes one certificate', async () => {
+    // prepare
+    const commonName = 'race-1.devices.example.com';
+    const request = { method: 'POST', path: '/v1/certificates', headers: { 'idempotency-key': 'race-1' }, body: { commonName, keyAlgorithm: 'RSA_2048' } };
+    // act
+    const answers = await Promise.all(Array.from({ length: 6 }, () => api.call(request)));
+    // assess
+    expect(answers.map((a) => [a.status, a.json.code])).toEqual(Array.from({ length: 6 }, () => [201, undefined]));
+    const first = withoutLinks(answers[0]);
+    expect(first.p12Password).toEqual(expect.any(String));
+    for (const answer of answers) expect(withoutLinks(answer)).toEqual(first);
+    expect(casCertificatesFor(commonName)).toBe(1);
+  });
+
+  it('gives a retry sent while the first still makes its key the same certificate', async () => {
+    // prepare
+    const commonName = 'race-2.devices.example.com';
+    const request = { method: 'POST', path: '/v1/certificates', headers: { 'idempotency-key': 'race-2' }, body: { commonName, keyAlgorithm: 'RSA_4096' } };
+    // act
+    const original = api.call(request);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [first, retry] = await Promise.all([original, api.call(request)]);
+    // assess
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(withoutLinks(retry)).toEqual(withoutLinks(first));
+    expect(casCertificatesFor(commonName)).toBe(1);
+  });
+});
