@@ -54,6 +54,8 @@ export interface IdempotencyEntry {
   requestHash: string;
   certificateId: string;
   createdAt: string;
+  /** Its creator failed before writing the pending object: a retry takes over at once. */
+  released?: boolean;
   answer?: import('./sealing.js').Sealed;
 }
 

@@ -25,7 +25,7 @@ import { readRecord, writeRecord } from './records.js';
 import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, parseCallerCsr } from './request-checks.js';
 import type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
 import { canonicalJson, createStateCipher } from './sealing.js';
-import { createJson, getJson, guardedStore } from './storage.js';
+import { createJson, getJson, guardedStore, putJson } from './storage.js';
 import { toView, type ClientCertificateView, type Downloads, type IssueResult, type RenewResult } from './view.js';
 
 export type { Principal, SystemPrincipal, TokenPrincipal } from '../auth/principal.js';
@@ -226,7 +226,14 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
           if (!entry) {
             const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
             if (await createJson(store, objectKey, fresh)) {
-              const pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency }, { freshId: true });
+              let pending: PendingIssuance | undefined;
+              try {
+                pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency }, { freshId: true });
+              } catch (err) {
+                // No pending object (or an unknown outcome): let the retry take over at once instead of waiting for us.
+                await putJson(store, objectKey, { ...fresh, released: true } satisfies IdempotencyEntry).catch(() => undefined);
+                throw err;
+              }
               if (pending) return (await completePending(ctx, pending, { freshId: true })).result;
             }
             continue; // a twin created the entry (or finished the work) first: follow it
@@ -249,7 +256,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
             return { ...toView(done, now()), downloads };
           }
           // No pending object yet: the entry's creator is still making its key, or died before it wrote one.
-          const abandoned = now().getTime() - Date.parse(entry.createdAt) > IDEMPOTENT_ABANDONED_MS;
+          const abandoned = entry.released === true || now().getTime() - Date.parse(entry.createdAt) > IDEMPOTENT_ABANDONED_MS;
           if (!abandoned) {
             if (!waiting) throw new PendingSupersededError();
             await sleep(IDEMPOTENT_POLL_MS);
