@@ -3,18 +3,18 @@
  * Wiring only: routes in ./routes.ts, dependencies from the env in ./deps.ts, decisions in shared/certificates.
  */
 import middy from '@middy/core';
-import { createRouter, httpErrors, httpEvent, jsonBody, type HttpResponse } from '../../shared/http/index.js';
+import { createRouter, httpErrors, httpEvent, type HttpResponse } from '../../shared/http/index.js';
 import { buildCertApiDeps } from './deps.js';
-import { certApiRoutes, type CertApiDeps } from './routes.js';
+import { certApiAuthenticate, certApiRoutes, type CertApiDeps } from './routes.js';
 
 export type { CertApiDeps } from './routes.js';
 
 export type CertApiHandler = (event: unknown, context?: unknown) => Promise<HttpResponse>;
 
 export function makeHandler(deps: CertApiDeps): CertApiHandler {
-  const handler = middy(createRouter(certApiRoutes(deps)))
+  // No jsonBody(): the router authenticates before it reads the body (401 whatever the body holds).
+  const handler = middy(createRouter(certApiRoutes(deps), { authenticate: certApiAuthenticate(deps) }))
     .use(httpEvent())
-    .use(jsonBody())
     .use(httpErrors({ log: deps.log }));
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<HttpResponse>;
 }

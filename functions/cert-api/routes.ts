@@ -19,22 +19,31 @@ export interface CertApiDeps {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function certApiRoutes(deps: CertApiDeps): Route[] {
+/**
+ * The router's `authenticate` hook: runs once a route matched and before its body is read or validated, so a
+ * request without a valid token gets 401 whatever it carries. Refusals leave an audit line.
+ */
+export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) => TokenPrincipal {
   const audit = createAuditLog(deps.log);
-
-  /** The caller and a service bound to this request's log lines. */
-  const session = (request: HttpRequest): { principal: TokenPrincipal; service: CertificateService } => {
-    let principal: TokenPrincipal;
+  return (request) => {
     try {
-      principal = deps.authenticator.authenticate(request.headers.authorization);
+      return deps.authenticator.authenticate(request.headers.authorization);
     } catch (err) {
       if (err instanceof UnauthorizedError) {
         audit.record({ action: 'authenticate', decision: 'deny', result: 'denied', code: err.code, requestId: request.requestId });
       }
       throw err;
     }
+  };
+}
+
+export function certApiRoutes(deps: CertApiDeps): Route[] {
+  /** The caller (authenticated by the router) and a service bound to this request's log lines. */
+  const session = ({ request, caller }: { request: HttpRequest; caller: unknown }): { principal: TokenPrincipal; service: CertificateService } => {
+    // Only reachable through createRouter(routes, { authenticate: certApiAuthenticate(deps) }); never trust a gap.
+    if (!caller) throw new UnauthorizedError();
     const log = deps.log.child({ requestId: request.requestId });
-    return { principal, service: deps.service.withLogger(log) };
+    return { principal: caller as TokenPrincipal, service: deps.service.withLogger(log) };
   };
 
   const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
@@ -48,15 +57,17 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
     route({
       method: 'GET',
       path: '/healthz',
+      public: true,
       handle: async () => jsonResponse(200, { status: 'ok' }),
     }),
     route({
       method: 'POST',
       path: '/v1/certificates',
       body: IssueRequestSchema,
-      handle: async ({ request, body }) => {
-        const idempotencyKey = idempotencyKeyOf(request);
-        const { principal, service } = session(request);
+      handle: async (input) => {
+        const { principal, service } = session(input);
+        const idempotencyKey = idempotencyKeyOf(input.request);
+        const body = input.body;
         const result = await service.issue(principal, body, idempotencyKey);
         return jsonResponse(201, result, { location: `/v1/certificates/${result.id}` });
       },
@@ -65,16 +76,16 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       method: 'GET',
       path: '/v1/certificates',
       query: ListQuerySchema,
-      handle: async ({ request, query }) => {
-        const { principal, service } = session(request);
+      handle: async ({ request, caller, query }) => {
+        const { principal, service } = session({ request, caller });
         return jsonResponse(200, await service.list(principal, query));
       },
     }),
     route({
       method: 'GET',
       path: '/v1/certificates/:id',
-      handle: async ({ request, params }) => {
-        const { principal, service } = session(request);
+      handle: async ({ request, caller, params }) => {
+        const { principal, service } = session({ request, caller });
         return jsonResponse(200, await service.get(principal, params.id));
       },
     }),
@@ -82,8 +93,8 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       method: 'POST',
       path: '/v1/certificates/:id/links',
       body: LinksRequestSchema,
-      handle: async ({ request, params, body }) => {
-        const { principal, service } = session(request);
+      handle: async ({ request, caller, params, body }) => {
+        const { principal, service } = session({ request, caller });
         return jsonResponse(200, await service.links(principal, params.id, body.expiresInSeconds));
       },
     }),
@@ -91,8 +102,8 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       method: 'POST',
       path: '/v1/certificates/:id/renew',
       body: RenewRequestSchema,
-      handle: async ({ request, params, body }) => {
-        const { principal, service } = session(request);
+      handle: async ({ request, caller, params, body }) => {
+        const { principal, service } = session({ request, caller });
         const result = await service.renew(principal, params.id, {
           trigger: 'api',
           csrPem: body.csr,
@@ -107,8 +118,8 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       method: 'POST',
       path: '/v1/certificates/:id/revoke',
       body: RevokeRequestSchema,
-      handle: async ({ request, params, body }) => {
-        const { principal, service } = session(request);
+      handle: async ({ request, caller, params, body }) => {
+        const { principal, service } = session({ request, caller });
         return jsonResponse(200, await service.revoke(principal, params.id, body.reason));
       },
     }),

@@ -36,12 +36,18 @@ export const LabelsSchema = z
   .record(z.string().regex(LABEL, 'label keys: lower-case letters, digits, . _ -'), z.string().max(256))
   .refine((labels) => Object.keys(labels).length <= 20, 'at most 20 labels');
 
+/** The refusal of a server-key-only field in CSR mode, the same on issue and on renew. */
+export function csrModeFieldMessage(field: string): string {
+  return `${field} does not apply when a csr is sent (the key stays with the caller)`;
+}
+
 export const IssueRequestSchema = z
   .strictObject({
     // Length and characters are checked by checkCommonName (code COMMON_NAME_INVALID), not here.
     commonName: z.string().min(1).max(1024),
     sans: SansSchema.default({ dns: [], uri: [], email: [], ip: [] }),
-    validityDays: z.int().min(1).max(36_500).optional(),
+    // No upper bound here: any whole number above the configured maximum gets VALIDITY_TOO_LONG from the service.
+    validityDays: z.number().min(1).refine(Number.isInteger, 'a whole number of days').optional(),
     keyAlgorithm: GeneratedKeyAlgorithmSchema.optional(),
     csr: z.string().min(1).optional(),
     p12Profile: P12ProfileSchema.optional(),
@@ -54,20 +60,22 @@ export const IssueRequestSchema = z
   .superRefine((body, ctx) => {
     if (body.csr === undefined) return;
     for (const field of ['keyAlgorithm', 'p12Profile', 'p12Password'] as const) {
-      if (body[field] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [field], message: `${field} does not apply when a csr is sent (the key stays with the caller)` });
-      }
+      if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: csrModeFieldMessage(field) });
     }
   });
 export type IssueRequest = z.infer<typeof IssueRequestSchema>;
 
-export const RenewRequestSchema = z.strictObject({
-  csr: z.string().min(1).optional(),
-  revokePrevious: z.boolean().default(false),
-  p12Password: z.string().optional(),
-  /** Renew only if this is still the current generation: a retried call then never renews twice. */
-  expectedGeneration: z.int().min(1).optional(),
-});
+export const RenewRequestSchema = z
+  .strictObject({
+    csr: z.string().min(1).optional(),
+    revokePrevious: z.boolean().default(false),
+    p12Password: z.string().optional(),
+    /** Renew only if this is still the current generation: a retried call then never renews twice. */
+    expectedGeneration: z.int().min(1).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.csr !== undefined && body.p12Password !== undefined) ctx.addIssue({ code: 'custom', path: ['p12Password'], message: csrModeFieldMessage('p12Password') });
+  });
 export type RenewRequest = z.infer<typeof RenewRequestSchema>;
 
 export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;

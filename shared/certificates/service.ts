@@ -14,7 +14,7 @@ import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { checkWebhookUrl } from '../notify/webhook-url.js';
-import { checkCommonName } from '../pki/index.js';
+import { checkCommonName, checkSubjectAltNames } from '../pki/index.js';
 import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
 import { assertCertificateId, bundleObjectKeys, idempotencyObjectKey, isCertificateId, newCertificateId, parsePendingKey, pendingKey, pendingPrefix } from './ids.js';
@@ -23,7 +23,7 @@ import { listCertificates, type ListResult } from './listing.js';
 import type { PendingIssuance } from './pending.js';
 import { readRecord, writeRecord } from './records.js';
 import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, parseCallerCsr } from './request-checks.js';
-import type { IssueRequest, ListQuery, RevocationReason } from './schemas.js';
+import { csrModeFieldMessage, type IssueRequest, type ListQuery, type RevocationReason } from './schemas.js';
 import { canonicalJson, createStateCipher } from './sealing.js';
 import { createJson, getJson, guardedStore, putJson } from './storage.js';
 import { toView, type ClientCertificateView, type Downloads, type IssueResult, type RenewResult } from './view.js';
@@ -171,7 +171,9 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
     async function issueAs(principal: Principal, request: IssueRequest, idempotencyKey: string | undefined): Promise<IssueResult> {
       requireOperation(principal, 'issue');
       checkCommonName(request.commonName);
-      checkSanTypes(request.sans);
+      // The names as the certificate will carry them (IPv6 in RFC 5952 form): stored, checked and answered so.
+      const sans = checkSubjectAltNames(request.sans);
+      checkSanTypes(sans);
       const validityDays = request.validityDays ?? config.defaultValidityDays;
       checkValidity(validityDays, config.maxValidityDays);
       if (request.renewBeforeDays !== undefined && request.renewBeforeDays >= validityDays) {
@@ -182,7 +184,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
       const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
-      checkPolicy(principal, { commonName: request.commonName, sans: request.sans, keyAlgorithm, validityDays });
+      checkPolicy(principal, { commonName: request.commonName, sans, keyAlgorithm, validityDays });
       const caNotAfter = (await issuingCaFacts()).notAfter;
       if (now().getTime() + validityDays * DAY_MS > caNotAfter.getTime()) {
         throw new ValidationError('VALIDITY_EXCEEDS_CA', 'The certificate would outlive the issuing CA: ask for fewer validityDays.', { details: { caNotAfter: caNotAfter.toISOString() } });
@@ -197,7 +199,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         actor: `${principal.kind}:${principal.name}`,
         trigger: 'api',
         commonName: request.commonName,
-        sans: request.sans,
+        sans,
         mode: csr ? 'csr' : 'server-key',
         keyAlgorithm,
         p12Profile: request.p12Profile ?? 'modern',
@@ -288,6 +290,10 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       let csrPem: string | undefined;
       let keyAlgorithm = record.keyAlgorithm;
       if (record.mode === 'csr') {
+        // Refused as on issue (not silently ignored): a CSR-mode bundle holds no key, so no password applies.
+        if (options.p12Password !== undefined) {
+          throw new ValidationError('VALIDATION_FAILED', 'The request body is invalid.', { details: { issues: [{ path: 'p12Password', code: 'custom', message: csrModeFieldMessage('p12Password') }] } });
+        }
         const given = options.csrPem ?? (options.trigger === 'api' ? undefined : record.csrPem);
         if (!given) throw new ValidationError(CSR_REQUIRED_CODE, 'This certificate was issued for a CSR: send a new csr to renew it.');
         const csr = await parseCallerCsr(given, record.commonName);
@@ -321,7 +327,14 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         // A renewal near the CA's end is cut at the CA's notAfter rather than refused (as Vault truncates).
         notAfterCap: (await issuingCaFacts()).notAfter,
       });
-      if (pending) return finish(pending);
+      if (pending) {
+        try {
+          return await finish(pending);
+        } catch (err) {
+          // Our key lost to a twin renewal that finished this generation first: not a CA fault, answer with its work.
+          if (!(err instanceof PendingSupersededError)) throw err;
+        }
+      }
       // Finished by a concurrent renewal between our two reads: answer with what it made (no password: not ours).
       const renewed = await visibleRecord(principal, id);
       const downloads = await signDownloads(store, renewed.current.bundle, renewed.commonName, config.linkDefaultSeconds, now());

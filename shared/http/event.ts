@@ -35,6 +35,12 @@ export interface HttpRequest {
   body: Buffer;
   requestId: string;
   sourceIp?: string;
+  /**
+   * The body was over MAX_BODY_BYTES: it was never decoded (`body` is empty) and reading it throws 413. Deferred
+   * rather than thrown here so that a request without a valid token gets 401 whatever its body: the platform has
+   * already buffered the event (FC caps it), so answering 401 first costs no extra memory.
+   */
+  oversized?: boolean;
   /** Set by the JSON body middleware: the parsed body, `undefined` when there was none. */
   json?: unknown;
 }
@@ -77,15 +83,15 @@ export function parseHttpEvent(raw: unknown, context?: { requestId?: string }): 
   const text = event.body ?? '';
   // Checked on the encoded length first so a huge body is never decoded into memory.
   const encodedLimit = event.isBase64Encoded ? Math.ceil((MAX_BODY_BYTES * 4) / 3) + 4 : MAX_BODY_BYTES * 4;
-  if (text.length > encodedLimit) throw new PayloadTooLargeError();
-  const body = event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
-  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError();
+  let body = text.length > encodedLimit ? undefined : event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  if (body && body.length > MAX_BODY_BYTES) body = undefined;
   return {
+    ...(body ? {} : { oversized: true }),
     method: event.requestContext.http.method.toUpperCase(),
     rawPath: event.rawPath,
     headers,
     query: event.queryParameters ?? {},
-    body,
+    body: body ?? Buffer.alloc(0),
     requestId: event.requestContext.requestId ?? context?.requestId ?? 'unknown',
     sourceIp: event.requestContext.http.sourceIp,
   };

@@ -1,13 +1,13 @@
 /**
  * middy middlewares for FC HTTP-trigger functions, in the order they run:
  * `httpEvent` turns the raw event into an `HttpRequest` (size checked), `jsonBody` checks the content type and
- * parses JSON, `httpErrors` maps any error to `{code, message}` with its status, and every answer leaves with
+ * parses JSON (or the router does, after authentication), `httpErrors` maps any error to `{code, message}` with its status, and every answer leaves with
  * the security headers. Usage: `middy(handler).use(httpEvent()).use(jsonBody()).use(httpErrors({ log }))`.
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import { AppError, ValidationError, isAppError, toPublicBody } from '../errors/index.js';
 import { errorFields, type Logger } from '../log/index.js';
-import { parseHttpEvent, type HttpRequest, type HttpResponse } from './event.js';
+import { PayloadTooLargeError, parseHttpEvent, type HttpRequest, type HttpResponse } from './event.js';
 import { jsonResponse, withSecurityHeaders } from './response.js';
 
 type HttpMiddyRequest = Request<HttpRequest, HttpResponse>;
@@ -42,25 +42,31 @@ export function isJsonContentType(value: string | undefined): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses a JSON body when there is one; an empty body leaves `json` undefined (routes decide if that is fine). */
+/**
+ * Parses a JSON body when there is one (413 when it was too large, 415 when it is not JSON); an empty body leaves
+ * `json` undefined (routes decide if that is fine). The router calls it after authentication.
+ */
+export function parseJsonBody(event: HttpRequest): void {
+  if (event.oversized) throw new PayloadTooLargeError();
+  if (event.body.length === 0) return;
+  if (!isJsonContentType(event.headers['content-type'])) throw new UnsupportedMediaTypeError();
+  let text: string;
+  try {
+    text = utf8.decode(event.body);
+  } catch {
+    throw new ValidationError('INVALID_JSON', 'The body is not valid UTF-8.');
+  }
+  try {
+    event.json = JSON.parse(text);
+  } catch {
+    throw new ValidationError('INVALID_JSON', 'The body is not valid JSON.');
+  }
+}
+
+/** `parseJsonBody` as a middleware, for handlers without authentication (the router parses bodies itself). */
 export function jsonBody(): MiddlewareObj<HttpRequest, HttpResponse> {
   return {
-    before: (request: HttpMiddyRequest) => {
-      const event = request.event;
-      if (event.body.length === 0) return;
-      if (!isJsonContentType(event.headers['content-type'])) throw new UnsupportedMediaTypeError();
-      let text: string;
-      try {
-        text = utf8.decode(event.body);
-      } catch {
-        throw new ValidationError('INVALID_JSON', 'The body is not valid UTF-8.');
-      }
-      try {
-        event.json = JSON.parse(text);
-      } catch {
-        throw new ValidationError('INVALID_JSON', 'The body is not valid JSON.');
-      }
-    },
+    before: (request: HttpMiddyRequest) => parseJsonBody(request.event),
   };
 }
 

@@ -1,15 +1,18 @@
 /**
  * Routes as data: method + path pattern (`/v1/certificates/:id/links`) + optional zod schemas for the body and
- * the query. The router matches on the raw path, refuses dot segments and bad percent-encoding, validates the
- * inputs once, and hands the handler typed values. Param values are only decoded, never trusted: handlers
+ * the query. The router matches on the raw path, refuses dot segments and bad percent-encoding, authenticates,
+ * then parses and validates the inputs once, and hands the handler typed values. Param values are only decoded, never trusted: handlers
  * check them (e.g. certificate ids) before using them in a storage key.
  */
 import { z } from 'zod';
 import { AppError, ValidationError } from '../errors/index.js';
 import type { HttpRequest, HttpResponse } from './event.js';
+import { parseJsonBody } from './middlewares.js';
 
 export interface RouteInput<TBody, TQuery> {
   request: HttpRequest;
+  /** What the router's `authenticate` returned (undefined on public routes or without one). */
+  caller: unknown;
   params: Record<string, string>;
   body: TBody;
   query: TQuery;
@@ -18,6 +21,8 @@ export interface RouteInput<TBody, TQuery> {
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /** No authentication (e.g. a health check). */
+  public?: boolean;
   /** Body schema; without one a non-empty body is refused. An empty body is validated as `{}`. */
   body?: z.ZodType;
   /** Query schema; without one any query parameter is refused. */
@@ -29,6 +34,7 @@ export interface Route {
 export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(definition: {
   method: Route['method'];
   path: string;
+  public?: boolean;
   body?: B;
   query?: Q;
   handle(input: RouteInput<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : Record<string, never>>): Promise<HttpResponse>;
@@ -86,7 +92,12 @@ function matchPattern(pattern: string[], segments: string[]): Record<string, str
   return params;
 }
 
-export function createRouter(routes: Route[]): (request: HttpRequest) => Promise<HttpResponse> {
+export interface RouterOptions {
+  /** Runs for every non-public route once it matched, before the body is read or any input validated. */
+  authenticate?(request: HttpRequest): unknown;
+}
+
+export function createRouter(routes: Route[], options: RouterOptions = {}): (request: HttpRequest) => Promise<HttpResponse> {
   const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
   return async (request) => {
     const segments = splitPath(request.rawPath);
@@ -96,6 +107,10 @@ export function createRouter(routes: Route[]): (request: HttpRequest) => Promise
       if (!params) continue;
       pathMatched = true;
       if (r.method !== request.method) continue;
+
+      // Authentication first: without a valid token the answer is 401 whatever the body or query holds.
+      const caller = r.public ? undefined : await options.authenticate?.(request);
+      if (request.json === undefined) parseJsonBody(request);
 
       let body: unknown = undefined;
       if (r.body) {
@@ -114,7 +129,7 @@ export function createRouter(routes: Route[]): (request: HttpRequest) => Promise
       } else if (Object.keys(request.query).length > 0) {
         throw new ValidationError('VALIDATION_FAILED', 'This endpoint takes no query parameters.');
       }
-      return r.handle({ request, params, body, query });
+      return r.handle({ request, caller, params, body, query });
     }
     throw pathMatched ? new MethodNotAllowedError() : new RouteNotFoundError();
   };

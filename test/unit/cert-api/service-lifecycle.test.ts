@@ -1,5 +1,5 @@
 import { createCertificateService } from '../../../shared/certificates/service.js';
-import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
+import { IssueRequestSchema, RenewRequestSchema } from '../../../shared/certificates/schemas.js';
 import { systemPrincipal, type TokenPrincipal } from '../../../shared/auth/principal.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
 import type { CertificateAuthority } from '../../../shared/domain/ports.js';
@@ -166,6 +166,54 @@ describe('revoke', () => {
     // assess
     expect(view.status).toBe('REVOKED');
     expect(store.keys(`bundles/${issued.id}/`)).toEqual([]);
+  });
+});
+
+describe('CSR-mode renewals refuse what only server-key mode uses', () => {
+  it.each([
+    ['p12Password without a csr', false],
+    ['p12Password with a new csr', true],
+  ])('refuses %s as issue does, and issues nothing', async (_name, withCsr) => {
+    // prepare
+    const { service } = setup();
+    const { buildCsr } = await import('../../../shared/pki/index.js');
+    const csr = async () => buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'csr4.example.com' });
+    const issued = await service.issue(principal, request({ commonName: 'csr4.example.com', keyAlgorithm: undefined, csr: await csr() }));
+    const before = ca.calls.issueWithCsr;
+    const onIssue = IssueRequestSchema.safeParse({ commonName: 'csr4.example.com', csr: 'x', p12Password: 'Correct-Horse-42' });
+    // act
+    const refused = service.renew(principal, issued.id, { trigger: 'api', p12Password: 'Correct-Horse-42', ...(withCsr ? { csrPem: await csr() } : {}) });
+    // assess
+    const issueIssue = onIssue.success ? undefined : onIssue.error.issues[0];
+    await expect(refused).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400, details: { issues: [{ path: 'p12Password', message: issueIssue?.message }] } });
+    expect(ca.calls.issueWithCsr).toBe(before);
+  });
+
+  it('refuses p12Password next to a csr in the renew body itself', () => {
+    // prepare
+    const body = { csr: 'x', p12Password: 'Correct-Horse-42' };
+    // act
+    const parsed = RenewRequestSchema.safeParse(body);
+    // assess
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.'))).toEqual(['p12Password']);
+  });
+});
+
+describe('SANs are kept as the certificate carries them', () => {
+  it.each([
+    ['2001:DB8:0::1', '2001:db8::1'],
+    ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
+    ['10.1.2.3', '10.1.2.3'],
+  ])('stores and answers the IP SAN %s as %s', async (sent, canonical) => {
+    // prepare
+    const { service } = setup();
+    const ipPrincipal: TokenPrincipal = { ...principal, policy: { ...principal.policy, sanPatterns: { ...principal.policy.sanPatterns, ip: ['0.0.0.0/0', '::/0'] } } };
+    // act
+    const issued = await service.issue(ipPrincipal, request({ commonName: 'ip6.example.com', sans: { ip: [sent] } }));
+    const read = await service.get(ipPrincipal, issued.id);
+    // assess
+    expect(issued.sans.ip).toEqual([canonical]);
+    expect(read.sans.ip).toEqual([canonical]);
   });
 });
 
