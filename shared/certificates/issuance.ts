@@ -9,7 +9,7 @@
  * `completePending` again on the same pending object: the CA returns the same certificate for the same token.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import type { ClientCertificate, IssuanceMode, KeyAlgorithm, P12Profile, SubjectAltNames } from '../domain/client-certificate.js';
+import type { CertificateProfile, ClientCertificate } from '../domain/client-certificate.js';
 import type { CertificateAuthority, Clock, IssuedCertificate, ObjectStore } from '../domain/ports.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
@@ -59,19 +59,13 @@ export interface IdempotencyEntry {
   answer?: import('./sealing.js').Sealed;
 }
 
-export interface PendingRequest {
+export interface PendingRequest extends CertificateProfile {
   kind: 'issue' | 'renew';
   id: string;
   generation: number;
   tenant: string;
   actor: string;
   trigger: PendingIssuance['trigger'];
-  commonName: string;
-  sans: SubjectAltNames;
-  mode: IssuanceMode;
-  keyAlgorithm: KeyAlgorithm;
-  p12Profile: P12Profile;
-  validityDays: number;
   /** csr mode: the caller's CSR (already parsed and checked) */
   csrPem?: string;
   /** server-key mode: the caller's password; generated when absent */

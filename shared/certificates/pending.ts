@@ -5,7 +5,7 @@
  * and token and the CA answers with the same certificate instead of a second one. Deleted when done.
  */
 import { createHash } from 'node:crypto';
-import type { IssuanceMode, KeyAlgorithm, P12Profile, SubjectAltNames } from '../domain/client-certificate.js';
+import type { CertificateProfile } from '../domain/client-certificate.js';
 import type { Sealed } from './sealing.js';
 
 export interface PendingSecrets {
@@ -23,7 +23,7 @@ export interface PendingRecordSettings {
   labels: Record<string, string>;
 }
 
-export interface PendingIssuance {
+export interface PendingIssuance extends CertificateProfile {
   v: 1;
   kind: 'issue' | 'renew';
   id: string;
@@ -34,12 +34,6 @@ export interface PendingIssuance {
   trigger: 'api' | 'schedule' | 'event';
   createdAt: string;
   clientToken: string;
-  commonName: string;
-  sans: SubjectAltNames;
-  mode: IssuanceMode;
-  keyAlgorithm: KeyAlgorithm;
-  p12Profile: P12Profile;
-  validityDays: number;
   notBefore: string;
   notAfter: string;
   /** The CSR sent to the CA: ours (server-key mode) or the caller's. */

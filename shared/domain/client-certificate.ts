@@ -46,15 +46,19 @@ export interface RenewalState {
   expiringNotified: number[];
 }
 
-export interface ClientCertificate {
-  id: string;
-  tenant: string;
+/** What was asked for: the same in the record, in a pending issuance and in an issuance request. */
+export interface CertificateProfile {
   commonName: string;
   sans: SubjectAltNames;
   mode: IssuanceMode;
   keyAlgorithm: KeyAlgorithm;
   p12Profile: P12Profile;
   validityDays: number;
+}
+
+export interface ClientCertificate extends CertificateProfile {
+  id: string;
+  tenant: string;
   autoRenew: boolean;
   renewBeforeDays?: number;
   notify?: { webhookUrl: string };

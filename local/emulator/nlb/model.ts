@@ -86,13 +86,8 @@ export interface ClientTokenUse {
   at: number;
 }
 
-export const SYSTEM_TLS_POLICIES = [
-  'tls_cipher_policy_1_0',
-  'tls_cipher_policy_1_1',
-  'tls_cipher_policy_1_2',
-  'tls_cipher_policy_1_2_strict',
-  'tls_cipher_policy_1_2_strict_with_1_3',
-] as const;
+// One list of NLB's system TLS policies, shared with the desired-state schema.
+export { SYSTEM_TLS_POLICIES } from '../../../shared/domain/listeners/desired-state.js';
 
 /** The API view of a listener: the emulator's own fields removed. */
 export function listenerView(l: Listener): Record<string, unknown> {
