@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../local/emulator/index.js';
 import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import { buildReconcileRuntime } from '../functions/reconcile-listeners/deps.js';
-import { reconcileListeners } from '../shared/domain/listeners/reconcile.js';
+import { reconcileListeners } from '../shared/listeners/reconcile.js';
 import type { ListenerGateway } from '../shared/domain/listeners/ports.js';
 import type { DesiredStateDocument } from '../shared/domain/listeners/desired-state.js';
 import { createLogger } from '../shared/log/index.js';

@@ -14,7 +14,7 @@ import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import { createNlbListenerGateway } from '../shared/alibaba/nlb.js';
 import { parseEndpoint } from '../shared/config/alibaba.js';
 import type { ListenerMtls } from '../shared/domain/listeners/desired-state.js';
-import { reconcileListeners } from '../shared/domain/listeners/reconcile.js';
+import { reconcileListeners } from '../shared/listeners/reconcile.js';
 import { renderReport } from '../shared/domain/listeners/render.js';
 import { createLogger, setLogSink, type LogLevel } from '../shared/log/index.js';
 import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-listeners/deps.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { CloudEventSchema, cloudEventData, decodeFcEvent, TimerEventSchema } from '../../shared/events/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
-import type { RunOptions } from '../../shared/domain/listeners/reconcile.js';
+import type { RunOptions } from '../../shared/listeners/reconcile.js';
 
 export const RECONCILE_EVENT_TYPE = 'reconcile.requested';
 

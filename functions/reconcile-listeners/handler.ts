@@ -1,6 +1,6 @@
 /** The run: event -> options -> reconcileListeners -> the report (one JSON result per listener and a summary). */
 import middy from '@middy/core';
-import { reconcileListeners } from '../../shared/domain/listeners/reconcile.js';
+import { reconcileListeners } from '../../shared/listeners/reconcile.js';
 import type { RunReport } from '../../shared/domain/listeners/report.js';
 import { errorFields } from '../../shared/log/index.js';
 import type { ReconcileRuntime } from './deps.js';

@@ -6,7 +6,7 @@
 import type { ClientCertificate } from '../../shared/domain/client-certificate.js';
 import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
 import type { ActiveClientCertificate, ClientCertificateInventory } from '../../shared/domain/listeners/ports.js';
-import { mapWithConcurrency } from '../../shared/domain/listeners/concurrency.js';
+import { mapWithConcurrency } from '../../shared/async/concurrency.js';
 import { RECORDS_PREFIX } from '../../shared/certificates/ids.js';
 import type { PcaReads } from './pca-reads.js';
 

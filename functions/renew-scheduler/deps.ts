@@ -2,7 +2,7 @@
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
-import type { SweepDeps } from '../../shared/domain/renewal/sweep.js';
+import type { SweepDeps } from '../../shared/renewal/sweep.js';
 
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);

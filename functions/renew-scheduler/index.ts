@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import { logFailures, parsedEvent, parseSchedulerInput, type SchedulerInput } from '../../shared/events/index.js';
-import { dispatchRequested, runSweep, type SweepDeps } from '../../shared/domain/renewal/sweep.js';
+import { dispatchRequested, runSweep, type SweepDeps } from '../../shared/renewal/sweep.js';
 import { buildRenewSchedulerDeps } from './deps.js';
 
 export interface SchedulerResult {

@@ -6,7 +6,7 @@ import { createCertificateService, type CertificateService, type RenewResult } f
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
 import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
-import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/domain/renewal/worker.js';
+import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/renewal/worker.js';
 import type { Logger } from '../../shared/log/index.js';
 import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
 import type { RenewWorkerConfig } from '../../shared/config/renewal.js';

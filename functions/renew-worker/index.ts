@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import { logFailures, parsedEvent, RenewWorkerPayloadSchema, type RenewWorkerPayload } from '../../shared/events/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
-import { runWorkerBatch, type WorkerDeps } from '../../shared/domain/renewal/worker.js';
+import { runWorkerBatch, type WorkerDeps } from '../../shared/renewal/worker.js';
 import type { BatchResult } from '../../shared/domain/renewal/sweep-results.js';
 import { buildRenewWorkerDeps } from './deps.js';
 

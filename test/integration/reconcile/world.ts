@@ -7,7 +7,7 @@ import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { loadReconcileConfig } from '../../../shared/config/reconcile.js';
 import { buildReconcileRuntime, type ReconcileRuntime } from '../../../functions/reconcile-listeners/deps.js';
 import type { DesiredStateDocument, ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
-import { reconcileListeners, type RunOptions } from '../../../shared/domain/listeners/reconcile.js';
+import { reconcileListeners, type RunOptions } from '../../../shared/listeners/reconcile.js';
 import { createLogger } from '../../../shared/log/index.js';
 
 export interface World {

@@ -9,7 +9,7 @@ import { systemPrincipal } from '../../../shared/auth/principal.js';
 import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
 import { systemClock } from '../../../shared/domain/ports.js';
 import { parseRenewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
-import { PENDING_ISSUANCE_GRACE_MS } from '../../../shared/domain/renewal/worker.js';
+import { PENDING_ISSUANCE_GRACE_MS } from '../../../shared/renewal/worker.js';
 import { listAll, startRig, type Rig } from './rig.js';
 
 describe('a first issuance that failed after the CA call', () => {

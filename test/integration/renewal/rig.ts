@@ -17,8 +17,8 @@ import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } 
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import { buildCsr, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
-import type { SweepDeps } from '../../../shared/domain/renewal/sweep.js';
-import type { WorkerDeps } from '../../../shared/domain/renewal/worker.js';
+import type { SweepDeps } from '../../../shared/renewal/sweep.js';
+import type { WorkerDeps } from '../../../shared/renewal/worker.js';
 import { createFcAsyncInvoker } from '../../../shared/alibaba/fc-invoker.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { makeHandler as makeSchedulerHandler } from '../../../functions/renew-scheduler/index.js';

@@ -7,7 +7,7 @@
 import type {
   AppliedRecord, ListenerAttributes, ListenerGateway, ListenerUpdate, ProbeRequest, ProbeResult, ServerGroupAttributes,
 } from '../../../shared/domain/listeners/ports.js';
-import type { ReconcileDeps } from '../../../shared/domain/listeners/reconcile.js';
+import type { ReconcileDeps } from '../../../shared/listeners/reconcile.js';
 import { createLogger } from '../../../shared/log/index.js';
 
 const err = (code: string) => Object.assign(new Error(`${code} (fake)`), { code });

@@ -1,6 +1,6 @@
 // Prepare: a fake NLB with listeners in known states. Act: reconcileListeners in plan or apply mode.
 // Assess: outcomes, the plan, and the calls that reached NLB (mutating ones above all).
-import { reconcileListeners } from '../../../shared/domain/listeners/reconcile.js';
+import { reconcileListeners } from '../../../shared/listeners/reconcile.js';
 import { Rules } from '../../../shared/domain/listeners/rules.js';
 import type { ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
 import { FakeNlb, fakeProber, makeDeps, seedListener } from './fake-world.js';

@@ -2,7 +2,7 @@
 // retried, the bounded delays, and that withRetries stops at the limit.
 import {
   backoffDelayMs, DEFAULT_RETRY_POLICY, pollDelaysMs, retryDecision, withRetries, type RetryPolicy,
-} from '../../../shared/domain/listeners/retry.js';
+} from '../../../shared/listeners/retry.js';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 };

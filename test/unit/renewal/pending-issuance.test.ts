@@ -2,7 +2,7 @@
 // grace period (injected clock), through the service's finishPending; a younger one may still be in its request and is
 // left alone. Nothing is renewed, so no webhook event goes out.
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { PENDING_ISSUANCE_GRACE_MS, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/domain/renewal/worker.js';
+import { PENDING_ISSUANCE_GRACE_MS, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/renewal/worker.js';
 import { UpstreamError } from '../../../shared/errors/index.js';
 import { createLogger } from '../../../shared/log/index.js';
 import { summarize, type WebhookEvent } from '../../../shared/notify/index.js';

@@ -1,6 +1,6 @@
 // The sweep lists only the due part of the index (plus pending renewals), fans out batches, and sums up finished
 // sweeps from the workers' batch results. Prepare an in-memory bucket; act: runSweep; assess invocations and calls.
-import { runSweep, dispatchRequested, type SweepDeps, type WorkerPayload } from '../../../shared/domain/renewal/sweep.js';
+import { runSweep, dispatchRequested, type SweepDeps, type WorkerPayload } from '../../../shared/renewal/sweep.js';
 import { renewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
 import { batchResultKey, type BatchResult } from '../../../shared/domain/renewal/sweep-results.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';

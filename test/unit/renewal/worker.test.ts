@@ -2,7 +2,7 @@
 // behaves like the certificate service (new generation, record, index), and a webhook sender that records events;
 // act: runWorkerBatch; assess the record, the index, the events and the batch result.
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { classifyRenewError, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/domain/renewal/worker.js';
+import { classifyRenewError, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/renewal/worker.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import type { RenewalWorkItem } from '../../../shared/domain/renewal/sweep-plan.js';

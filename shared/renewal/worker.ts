@@ -4,10 +4,10 @@
  * with backoff), then notify and keep the one index key per certificate right. Per-item errors never fail the batch:
  * what is not finished stays in the index and the next sweep finds it again.
  */
-import type { ClientCertificate } from '../client-certificate.js';
-import type { Clock, ObjectStore } from '../ports.js';
-import { isAppError, toPublicBody } from '../../errors/index.js';
-import { errorFields, type Logger } from '../../log/index.js';
+import type { ClientCertificate } from '../domain/client-certificate.js';
+import type { Clock, ObjectStore } from '../domain/ports.js';
+import { isAppError, toPublicBody } from '../errors/index.js';
+import { errorFields, type Logger } from '../log/index.js';
 import {
   expiringEvent,
   renewalFailedEvent,
@@ -17,14 +17,14 @@ import {
   type DownloadLink,
   type WebhookEvent,
   type WebhookSender,
-} from '../../notify/index.js';
-import { withFailure, type BackoffPolicy } from './backoff.js';
-import { expiringNoticeDue, nextExpiringNoticeAt } from './expiring.js';
-import { evaluateRenewal, type RenewalDecision, type RenewalReason } from './policy.js';
-import { renewalIndexKeyFor } from './review-time.js';
-import { pendingRenewalKey, type RenewalWorkItem } from './sweep-plan.js';
-import { batchResultKey, type BatchResult } from './sweep-results.js';
-import { renewalIndexKey } from './schedule.js';
+} from '../notify/index.js';
+import { withFailure, type BackoffPolicy } from '../domain/renewal/backoff.js';
+import { expiringNoticeDue, nextExpiringNoticeAt } from '../domain/renewal/expiring.js';
+import { evaluateRenewal, type RenewalDecision, type RenewalReason } from '../domain/renewal/policy.js';
+import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
+import { pendingRenewalKey, type RenewalWorkItem } from '../domain/renewal/sweep-plan.js';
+import { batchResultKey, type BatchResult } from '../domain/renewal/sweep-results.js';
+import { renewalIndexKey } from '../domain/renewal/schedule.js';
 
 export interface RenewedCertificate {
   /** The new generation as the owner sees it. */

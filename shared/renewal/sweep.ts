@@ -3,11 +3,11 @@
  * the plan out to renew-worker in batches by async invocation. Items left in the index are simply found again by the
  * next sweep, so a failed dispatch loses nothing.
  */
-import type { AsyncInvoker, Clock, ObjectStore } from '../ports.js';
-import { errorFields, type Logger } from '../../log/index.js';
-import { UpstreamError } from '../../errors/index.js';
-import { RENEWAL_INDEX_PREFIX, renewalIndexUpperBound } from './schedule.js';
-import { PENDING_PREFIX, planSweep, type RenewalWorkItem } from './sweep-plan.js';
+import type { AsyncInvoker, Clock, ObjectStore } from '../domain/ports.js';
+import { errorFields, type Logger } from '../log/index.js';
+import { UpstreamError } from '../errors/index.js';
+import { RENEWAL_INDEX_PREFIX, renewalIndexUpperBound } from '../domain/renewal/schedule.js';
+import { PENDING_PREFIX, planSweep, type RenewalWorkItem } from '../domain/renewal/sweep-plan.js';
 import {
   SWEEP_RESULTS_PREFIX,
   groupBatchResults,
@@ -15,7 +15,7 @@ import {
   summarizeSweep,
   type BatchResult,
   type SweepSummary,
-} from './sweep-results.js';
+} from '../domain/renewal/sweep-results.js';
 
 export interface SweepConfig {
   workerFunctionName: string;

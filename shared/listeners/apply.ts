@@ -3,9 +3,9 @@
  * job to succeed and the listener to be Running with the desired fields. One update per listener per run: when
  * the job does not finish in time, the run ends with a clear failure instead of sending a second update.
  */
-import type { ListenerMtls } from './desired-state.js';
-import { diffListener, type ListenerPlan } from './diff.js';
-import type { ListenerAttributes, ListenerGateway } from './ports.js';
+import type { ListenerMtls } from '../domain/listeners/desired-state.js';
+import { diffListener, type ListenerPlan } from '../domain/listeners/diff.js';
+import type { ListenerAttributes, ListenerGateway } from '../domain/listeners/ports.js';
 import { errorCode, pollDelaysMs, withRetries, type PollPolicy, type RetryContext } from './retry.js';
 
 export type ApplyStage = 'dry-run' | 'update' | 'job' | 'listener-status';

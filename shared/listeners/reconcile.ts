@@ -3,24 +3,24 @@
  * concurrency. Reads are batched and shared (one ListListeners per 20 listeners, one CA read per CA), so a
  * fleet of listeners that are in sync costs a handful of reads and no writes.
  */
-import type { Clock } from '../ports.js';
-import { ValidationError } from '../../errors/index.js';
-import type { Logger } from '../../log/index.js';
-import { errorFields } from '../../log/index.js';
-import type { ListenerMtls } from './desired-state.js';
+import type { Clock } from '../domain/ports.js';
+import { ValidationError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { errorFields } from '../log/index.js';
+import type { ListenerMtls } from '../domain/listeners/desired-state.js';
 import type {
   AppliedRecord, AppliedStateStore, CanaryCredentials, CanaryProvider, CaFacts, CaSource, ClientCertificateInventory,
   ListenerAttributes, ListenerGateway, ProbeResult, ServerCertificateFacts, ServerCertificateSource, ServerGroupAttributes, TlsProber,
-} from './ports.js';
-import { checkSeedRules, Rules, type GatheredListener } from './rules.js';
-import { diffListener } from './diff.js';
-import { desiredStateHash, listenerClientToken } from './client-token.js';
-import { findLockedOutClients, type ChainsTo } from './ca-rotation.js';
+} from '../domain/listeners/ports.js';
+import { checkSeedRules, Rules, type GatheredListener } from '../domain/listeners/rules.js';
+import { diffListener } from '../domain/listeners/diff.js';
+import { desiredStateHash, listenerClientToken } from '../domain/listeners/client-token.js';
+import { findLockedOutClients, type ChainsTo } from '../domain/listeners/ca-rotation.js';
 import { applyPlan } from './apply.js';
-import { judgeProbes, type VerifyReport } from './verify.js';
-import { chunk, mapWithConcurrency, memoize } from './concurrency.js';
+import { judgeProbes, type VerifyReport } from '../domain/listeners/verify.js';
+import { chunk, mapWithConcurrency, memoize } from '../async/concurrency.js';
 import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
-import { summarize, summaryLine, type ListenerResult, type RunMode, type RunReport } from './report.js';
+import { summarize, summaryLine, type ListenerResult, type RunMode, type RunReport } from '../domain/listeners/report.js';
 
 export interface ReconcileConfig {
   caExpiryWindowDays: number;
