@@ -15,7 +15,12 @@ import { promisify } from 'node:util';
 import { startLocalStack } from '../local/stack.js';
 import { setLogSink } from '../shared/log/index.js';
 import { createCertificateAuthority } from '../shared/pki/index.js';
-import { opensslBundle, runProcess as run, writePipelineCa, type PipelineAlgorithm as Algorithm } from './openssl-pipeline.js';
+import {
+  opensslBundle,
+  runProcess as run,
+  writePipelineCa,
+  type PipelineAlgorithm as Algorithm,
+} from './openssl-pipeline.js';
 
 const generate = promisify(generateKeyPair);
 const arg = (name: string, fallback: number) => {
@@ -32,7 +37,8 @@ const median = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.9))];
+const p90 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.9))];
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
@@ -50,8 +56,14 @@ const dir = mkdtempSync(join(tmpdir(), 'nma-bench-'));
 const stack = await startLocalStack({ functions: ['cert-api'], emulatorOptions: { jobDelayMs: 50 } });
 try {
   const { stdout: version } = await run('openssl', ['version']);
-  console.log(`cert-api issue benchmark: node ${process.version}, ${version.trim()}, ${cpus().length} CPU(s); ${RUNS} sequential runs each (+${WARMUP} warm-up, interleaved with openssl), ${ROUNDS * CONCURRENT} requests with ${CONCURRENT} in flight`);
-  const ca = await createCertificateAuthority({ commonName: 'Bench CA', keyAlgorithm: 'RSA_2048', notAfter: new Date(Date.now() + 3650 * DAY) });
+  console.log(
+    `cert-api issue benchmark: node ${process.version}, ${version.trim()}, ${cpus().length} CPU(s); ${RUNS} sequential runs each (+${WARMUP} warm-up, interleaved with openssl), ${ROUNDS * CONCURRENT} requests with ${CONCURRENT} in flight`,
+  );
+  const ca = await createCertificateAuthority({
+    commonName: 'Bench CA',
+    keyAlgorithm: 'RSA_2048',
+    notAfter: new Date(Date.now() + 3650 * DAY),
+  });
   writePipelineCa(dir, ca);
 
   let n = 0;
@@ -64,18 +76,25 @@ try {
     for (let attempt = 1; ; attempt += 1) {
       const answer = await fetch(`${stack.apiUrl}/v1/certificates`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        headers: {
+          authorization: `Bearer ${stack.devToken}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
         body,
       });
       const text = await answer.text();
       if (answer.status === 201) return;
-      if (answer.status !== 503 || attempt >= 3) throw new Error(`POST /v1/certificates answered ${answer.status}: ${text}`);
+      if (answer.status !== 503 || attempt >= 3)
+        throw new Error(`POST /v1/certificates answered ${answer.status}: ${text}`);
       retries += 1;
     }
   };
 
   let allPass = true;
-  console.log('\nsequential: one POST /v1/certificates (key, CSR, CAS over RPC, verify, .p12 + PEM zip, OSS writes, links; with an Idempotency-Key) vs the openssl pipeline');
+  console.log(
+    '\nsequential: one POST /v1/certificates (key, CSR, CAS over RPC, verify, .p12 + PEM zip, OSS writes, links; with an Idempotency-Key) vs the openssl pipeline',
+  );
   console.log('key        | API: median      p90 | openssl: median    p90 | ratio | target  | result');
   for (const algorithm of ['EC_P256', 'RSA_2048'] as const) {
     const api: number[] = [];
@@ -91,10 +110,14 @@ try {
     const ratio = median(api) / median(openssl);
     const ok = ratio <= 1.0;
     allPass &&= ok;
-    console.log(`${algorithm.padEnd(10)} | ${ms(median(api)).padStart(15)} ${ms(p90(api)).padStart(8)} | ${ms(median(openssl)).padStart(15)} ${ms(p90(openssl)).padStart(7)} | ${ratio.toFixed(2).padStart(4)}x | <= 1.0x | ${verdict(ok)}`);
+    console.log(
+      `${algorithm.padEnd(10)} | ${ms(median(api)).padStart(15)} ${ms(p90(api)).padStart(8)} | ${ms(median(openssl)).padStart(15)} ${ms(p90(openssl)).padStart(7)} | ${ratio.toFixed(2).padStart(4)}x | <= 1.0x | ${verdict(ok)}`,
+    );
   }
 
-  console.log(`\nconcurrent: ${CONCURRENT} requests kept in flight (closed loop) until ${ROUNDS * CONCURRENT} are done`);
+  console.log(
+    `\nconcurrent: ${CONCURRENT} requests kept in flight (closed loop) until ${ROUNDS * CONCURRENT} are done`,
+  );
   // A closed loop keeps 20 in flight all the time, so key generation and the rest of the work overlap as they
   // would under steady load (rounds of Promise.all would idle the CPU at the tail of every round).
   const throughput = async (work: () => Promise<unknown>, warmUp = true) => {
@@ -127,10 +150,14 @@ try {
   const ok = share >= 0.7;
   allPass &&= ok;
   const list = (rates: number[]) => rates.map((r) => r.toFixed(1)).join(', ');
-  console.log(`RSA_2048   | API ${rsaRate.toFixed(1)} certificates/s [${list(apiRates)}] vs native key generation alone ${keygenRate.toFixed(1)} keys/s [${list(keygenRates)}] = ${(share * 100).toFixed(0)}% (medians) | target >= 70% | ${verdict(ok)}`);
+  console.log(
+    `RSA_2048   | API ${rsaRate.toFixed(1)} certificates/s [${list(apiRates)}] vs native key generation alone ${keygenRate.toFixed(1)} keys/s [${list(keygenRates)}] = ${(share * 100).toFixed(0)}% (medians) | target >= 70% | ${verdict(ok)}`,
+  );
 
   const issuedInCas = stack.emulator.cas.listClientCertificates().length;
-  console.log(`\nrequests: ${n} certificates asked for, ${issuedInCas} issued by the emulated CAS, ${retries} retries after a retryable 503`);
+  console.log(
+    `\nrequests: ${n} certificates asked for, ${issuedInCas} issued by the emulated CAS, ${retries} retries after a retryable 503`,
+  );
   if (issuedInCas !== n) {
     allPass = false;
     console.log('FAIL: the CAS issued a different number of certificates than were asked for');

@@ -23,9 +23,52 @@ export function writePipelineCa(dir: string, ca: CaMaterial): void {
 /** Bundle number `i`: its files are `<dir>/<i>-client.{key,csr,crt,p12}`. */
 export async function opensslBundle(dir: string, algorithm: PipelineAlgorithm, i: number): Promise<void> {
   const p = (name: string) => join(dir, `${i}-${name}`);
-  const keyArgs = algorithm === 'EC_P256' ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
+  const keyArgs =
+    algorithm === 'EC_P256'
+      ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
+      : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
   await runProcess('openssl', ['genpkey', ...keyArgs, '-out', p('client.key')]);
-  await runProcess('openssl', ['req', '-new', '-key', p('client.key'), '-subj', '/CN=bench-client', '-out', p('client.csr')]);
-  await runProcess('openssl', ['x509', '-req', '-in', p('client.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-days', '365', '-out', p('client.crt')]);
-  await runProcess('openssl', ['pkcs12', '-export', '-in', p('client.crt'), '-inkey', p('client.key'), '-certfile', join(dir, 'ca.crt'), '-name', 'bench-client', '-out', p('client.p12'), '-passout', `pass:${generateP12Password()}`]);
+  await runProcess('openssl', [
+    'req',
+    '-new',
+    '-key',
+    p('client.key'),
+    '-subj',
+    '/CN=bench-client',
+    '-out',
+    p('client.csr'),
+  ]);
+  await runProcess('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    p('client.csr'),
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-CAserial',
+    join(dir, 'ca.srl'),
+    '-days',
+    '365',
+    '-out',
+    p('client.crt'),
+  ]);
+  await runProcess('openssl', [
+    'pkcs12',
+    '-export',
+    '-in',
+    p('client.crt'),
+    '-inkey',
+    p('client.key'),
+    '-certfile',
+    join(dir, 'ca.crt'),
+    '-name',
+    'bench-client',
+    '-out',
+    p('client.p12'),
+    '-passout',
+    `pass:${generateP12Password()}`,
+  ]);
 }

@@ -35,9 +35,27 @@ async function ourBundle(ca: CaMaterial, algorithm: KeyAlgorithm, profile: P12Pr
   const keyPair = await generateKeyPair(algorithm);
   const csr = await buildCsr({ keyPair, commonName: 'bench-client' });
   const parsed = await parseCsr(csr);
-  const certificatePem = await signClientCertificate({ publicKey: parsed.publicKey, commonName: parsed.commonName, sans: parsed.sans, notAfter: new Date(Date.now() + 365 * DAY), issuer: ca });
-  await buildPkcs12({ privateKey: keyPair.privateKey, certificatePem, chainPems: [ca.certificatePem], password: generateP12Password(), profile, friendlyName: 'bench-client' });
-  buildPemBundleZip({ certificatePem, chainPems: [ca.certificatePem], privateKey: keyPair.privateKey, commonName: 'bench-client' });
+  const certificatePem = await signClientCertificate({
+    publicKey: parsed.publicKey,
+    commonName: parsed.commonName,
+    sans: parsed.sans,
+    notAfter: new Date(Date.now() + 365 * DAY),
+    issuer: ca,
+  });
+  await buildPkcs12({
+    privateKey: keyPair.privateKey,
+    certificatePem,
+    chainPems: [ca.certificatePem],
+    password: generateP12Password(),
+    profile,
+    friendlyName: 'bench-client',
+  });
+  buildPemBundleZip({
+    certificatePem,
+    chainPems: [ca.certificatePem],
+    privateKey: keyPair.privateKey,
+    commonName: 'bench-client',
+  });
 }
 
 async function time(fn: () => Promise<void>): Promise<number> {
@@ -60,10 +78,20 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 const dir = mkdtempSync(join(tmpdir(), 'nma-bench-'));
 try {
   const { stdout: version } = await run('openssl', ['version']);
-  console.log(`shared/pki bundle benchmark: node ${process.version}, ${version.trim()}, ${cpus().length} CPU(s), ${RUNS} runs for EC and ${RSA_RUNS} for RSA (+${WARMUP} warm-up), interleaved`);
+  console.log(
+    `shared/pki bundle benchmark: node ${process.version}, ${version.trim()}, ${cpus().length} CPU(s), ${RUNS} runs for EC and ${RSA_RUNS} for RSA (+${WARMUP} warm-up), interleaved`,
+  );
   // Other processes skew absolute figures (and lag maxima); the ratios are measured side by side, so they hold better.
-  console.log(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-  const ca = await createCertificateAuthority({ commonName: 'Bench CA', keyAlgorithm: 'EC_P256', notAfter: new Date(Date.now() + 3650 * DAY) });
+  console.log(
+    `load average at start: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
+  const ca = await createCertificateAuthority({
+    commonName: 'Bench CA',
+    keyAlgorithm: 'EC_P256',
+    notAfter: new Date(Date.now() + 3650 * DAY),
+  });
   writePipelineCa(dir, ca);
 
   const targets: Array<{ algorithm: PipelineAlgorithm; maxRatio: number }> = [
@@ -71,8 +99,12 @@ try {
     { algorithm: 'RSA_2048', maxRatio: 1.0 },
   ];
   let allPass = true;
-  console.log('\none finished bundle (key + CSR + CSR check + sign + .p12 + PEM zip) vs openssl genpkey + req + x509 -req + pkcs12 -export');
-  console.log('key        | ours modern: median  p90   | ours compat: median | openssl: median  p90  | ratio modern | target | result');
+  console.log(
+    '\none finished bundle (key + CSR + CSR check + sign + .p12 + PEM zip) vs openssl genpkey + req + x509 -req + pkcs12 -export',
+  );
+  console.log(
+    'key        | ours modern: median  p90   | ours compat: median | openssl: median  p90  | ratio modern | target | result',
+  );
   for (const { algorithm, maxRatio } of targets) {
     const modern: number[] = [];
     const compat: number[] = [];
@@ -94,7 +126,9 @@ try {
     console.log(
       `${algorithm.padEnd(10)} | ${ms(median(modern)).padStart(19)} ${ms(quantile(modern, 0.9)).padStart(9)} | ${ms(median(compat)).padStart(19)} | ${ms(median(openssl)).padStart(15)} ${ms(quantile(openssl, 0.9)).padStart(8)} | ${ratio.toFixed(2).padStart(11)}x | <= ${maxRatio.toFixed(1)}x | ${verdict(ok)}`,
     );
-    console.log(`${''.padEnd(10)} | compat/openssl ratio: ${(median(compat) / median(openssl)).toFixed(2)}x (informational)`);
+    console.log(
+      `${''.padEnd(10)} | compat/openssl ratio: ${(median(compat) / median(openssl)).toFixed(2)}x (informational)`,
+    );
   }
 
   const histogram = monitorEventLoopDelay({ resolution: 1 });
@@ -107,8 +141,14 @@ try {
   const max = histogram.max / 1e6;
   const lagOk = p99 < 50;
   allPass &&= lagOk;
-  console.log(`\n${CONCURRENT} RSA-2048 bundles (modern) concurrently: ${ms(elapsed)} total; event-loop lag p50 ${ms(histogram.percentile(50) / 1e6)}, p99 ${ms(p99)}, max ${ms(max)} | target p99 < 50 ms | ${verdict(lagOk)}`);
-  console.log(`load average at end: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log(
+    `\n${CONCURRENT} RSA-2048 bundles (modern) concurrently: ${ms(elapsed)} total; event-loop lag p50 ${ms(histogram.percentile(50) / 1e6)}, p99 ${ms(p99)}, max ${ms(max)} | target p99 < 50 ms | ${verdict(lagOk)}`,
+  );
+  console.log(
+    `load average at end: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`\noverall: ${verdict(allPass)}`);
   process.exitCode = allPass ? 0 : 1;
 } finally {

@@ -35,16 +35,18 @@ const NLB_READS = ['ListListeners', 'ListServerGroups', 'GetListenerAttribute', 
 /** Counts what the reconciler sends, by kind, and the most NLB calls ever in flight at once. */
 function instrument(gateway: ListenerGateway) {
   const stats = { dryRuns: 0, updates: 0, inFlight: 0, maxInFlight: 0 };
-  const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, kind?: 'dryRuns' | 'updates') => async (...args: A): Promise<R> => {
-    if (kind) stats[kind] += 1;
-    stats.inFlight += 1;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    try {
-      return await fn(...args);
-    } finally {
-      stats.inFlight -= 1;
-    }
-  };
+  const wrap =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>, kind?: 'dryRuns' | 'updates') =>
+    async (...args: A): Promise<R> => {
+      if (kind) stats[kind] += 1;
+      stats.inFlight += 1;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      try {
+        return await fn(...args);
+      } finally {
+        stats.inFlight -= 1;
+      }
+    };
   const g = gateway;
   const instrumented: ListenerGateway = {
     getListener: wrap(g.getListener.bind(g)),
@@ -60,7 +62,10 @@ function instrument(gateway: ListenerGateway) {
 const emulator = await startEmulator({ jobDelayMs, caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
 try {
   const root = emulator.ca.rootIdentifier;
-  const listeners = await emulator.nlb.addListeners(total, { dataPlane: false, settings: { CaEnabled: true, CaCertificateIds: [root] } });
+  const listeners = await emulator.nlb.addListeners(total, {
+    dataPlane: false,
+    settings: { CaEnabled: true, CaCertificateIds: [root] },
+  });
   const [certId] = emulator.serverCertificate.certificateId.split('-');
   const doc: DesiredStateDocument = {
     version: 1,
@@ -74,7 +79,11 @@ try {
       probe: { host: 'www.example.com', port: l.listenerPort, request: 'http' },
     })),
   };
-  const env = { ...emulator.env(), STATE_KEY: randomBytes(32).toString('base64'), RECONCILE_CONCURRENCY: String(concurrency) };
+  const env = {
+    ...emulator.env(),
+    STATE_KEY: randomBytes(32).toString('base64'),
+    RECONCILE_CONCURRENCY: String(concurrency),
+  };
   const runtime = buildReconcileRuntime(loadReconcileConfig(env), { desired: doc, log: createLogger({}, 'error') });
   const desired = await runtime.desired();
   // Who drifted: every (total/drifted)-th listener, switched off in the console.
@@ -86,7 +95,11 @@ try {
     const { instrumented, stats } = instrument(runtime.engine.gateway);
     emulator.faults.resetCounts();
     const started = performance.now();
-    const report = await reconcileListeners({ ...runtime.engine, gateway: instrumented }, desired, { mode: 'apply', runId: `bench-${label}`, verify: false });
+    const report = await reconcileListeners({ ...runtime.engine, gateway: instrumented }, desired, {
+      mode: 'apply',
+      runId: `bench-${label}`,
+      verify: false,
+    });
     const wallMs = performance.now() - started;
     const calls = emulator.faults.byAction();
     const reads = NLB_READS.reduce((n, a) => n + (calls[a] ?? 0), 0);
@@ -99,24 +112,74 @@ try {
   const rows: Array<[string, string, string, boolean]> = [];
   const check = (name: string, value: string, target: string, ok: boolean) => rows.push([name, value, target, ok]);
   const s = first.report.summary;
-  check('listeners in sync / repaired / failed', `${s.inSync} / ${s.driftRepaired + s.changed} / ${s.failed + s.blocked}`, `${total - drifted} / ${drifted} / 0`, s.inSync === total - drifted && s.driftRepaired + s.changed === drifted && s.failed + s.blocked === 0);
-  check('mutating calls (UpdateListenerAttribute, real)', String(first.stats.updates), `= ${drifted}`, first.stats.updates === drifted);
-  check('  at the emulator: UpdateListenerAttribute incl. dry runs', `${first.calls.UpdateListenerAttribute ?? 0} (${first.stats.dryRuns} dry runs)`, `= ${drifted} + ${drifted}`, (first.calls.UpdateListenerAttribute ?? 0) === 2 * drifted);
-  check('NLB reads per listener', `${(first.reads / total).toFixed(3)} (${first.reads} total: ${NLB_READS.map((a) => `${a} ${first.calls[a] ?? 0}`).join(', ')})`, '<= 3', first.reads / total <= 3);
+  check(
+    'listeners in sync / repaired / failed',
+    `${s.inSync} / ${s.driftRepaired + s.changed} / ${s.failed + s.blocked}`,
+    `${total - drifted} / ${drifted} / 0`,
+    s.inSync === total - drifted && s.driftRepaired + s.changed === drifted && s.failed + s.blocked === 0,
+  );
+  check(
+    'mutating calls (UpdateListenerAttribute, real)',
+    String(first.stats.updates),
+    `= ${drifted}`,
+    first.stats.updates === drifted,
+  );
+  check(
+    '  at the emulator: UpdateListenerAttribute incl. dry runs',
+    `${first.calls.UpdateListenerAttribute ?? 0} (${first.stats.dryRuns} dry runs)`,
+    `= ${drifted} + ${drifted}`,
+    (first.calls.UpdateListenerAttribute ?? 0) === 2 * drifted,
+  );
+  check(
+    'NLB reads per listener',
+    `${(first.reads / total).toFixed(3)} (${first.reads} total: ${NLB_READS.map((a) => `${a} ${first.calls[a] ?? 0}`).join(', ')})`,
+    '<= 3',
+    first.reads / total <= 3,
+  );
   const ownReads = ((first.calls.GetJobStatus ?? 0) + (first.calls.GetListenerAttribute ?? 0)) / drifted;
   const sharedReads = ((first.calls.ListListeners ?? 0) + (first.calls.ListServerGroups ?? 0)) / total;
-  check('  reads of a drifted listener (own + share of the batched reads)', `${ownReads.toFixed(2)} + ${sharedReads.toFixed(3)} (GetJobStatus polls and one GetListenerAttribute)`, 'info', true);
-  check('NLB calls in flight (max)', String(first.stats.maxInFlight), `<= ${concurrency} (RECONCILE_CONCURRENCY)`, first.stats.maxInFlight <= concurrency);
-  check('wall time', `${(first.wallMs / 1000).toFixed(2)} s = ${(first.wallMs / jobDelayMs).toFixed(1)}x the job delay`, `<= 2.5x (one job after another: ${drifted}x = ${((drifted * jobDelayMs) / 1000).toFixed(0)} s)`, first.wallMs <= 2.5 * jobDelayMs);
-  check('second run: mutating calls', String(second.calls.UpdateListenerAttribute ?? 0), '= 0', (second.calls.UpdateListenerAttribute ?? 0) === 0 && second.report.summary.inSync === total);
+  check(
+    '  reads of a drifted listener (own + share of the batched reads)',
+    `${ownReads.toFixed(2)} + ${sharedReads.toFixed(3)} (GetJobStatus polls and one GetListenerAttribute)`,
+    'info',
+    true,
+  );
+  check(
+    'NLB calls in flight (max)',
+    String(first.stats.maxInFlight),
+    `<= ${concurrency} (RECONCILE_CONCURRENCY)`,
+    first.stats.maxInFlight <= concurrency,
+  );
+  check(
+    'wall time',
+    `${(first.wallMs / 1000).toFixed(2)} s = ${(first.wallMs / jobDelayMs).toFixed(1)}x the job delay`,
+    `<= 2.5x (one job after another: ${drifted}x = ${((drifted * jobDelayMs) / 1000).toFixed(0)} s)`,
+    first.wallMs <= 2.5 * jobDelayMs,
+  );
+  check(
+    'second run: mutating calls',
+    String(second.calls.UpdateListenerAttribute ?? 0),
+    '= 0',
+    (second.calls.UpdateListenerAttribute ?? 0) === 0 && second.report.summary.inSync === total,
+  );
   check('second run: wall time (reads only)', `${(second.wallMs / 1000).toFixed(2)} s`, 'info', true);
   check('second run: NLB reads per listener', (second.reads / total).toFixed(3), '<= 3', second.reads / total <= 3);
 
-  console.log(`reconcile benchmark: ${total} listeners, ${drifted} drifted, emulator job delay ${jobDelayMs} ms, concurrency ${concurrency}`);
-  console.log(`other calls of the first run: ${Object.entries(first.calls).filter(([a]) => !NLB_READS.includes(a) && a !== 'UpdateListenerAttribute').map(([a, n]) => `${a} ${n}`).join(', ')}`);
+  console.log(
+    `reconcile benchmark: ${total} listeners, ${drifted} drifted, emulator job delay ${jobDelayMs} ms, concurrency ${concurrency}`,
+  );
+  console.log(
+    `other calls of the first run: ${Object.entries(first.calls)
+      .filter(([a]) => !NLB_READS.includes(a) && a !== 'UpdateListenerAttribute')
+      .map(([a, n]) => `${a} ${n}`)
+      .join(', ')}`,
+  );
   const w = Math.max(...rows.map((r) => r[0].length));
   const v = Math.max(...rows.map((r) => r[1].length));
-  for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(w)}  ${value.padEnd(v)}  ${target === 'info' ? '' : `target ${target}  ${ok ? 'PASS' : 'FAIL'}`}`);
+  for (const [name, value, target, ok] of rows)
+    console.log(
+      `${name.padEnd(w)}  ${value.padEnd(v)}  ${target === 'info' ? '' : `target ${target}  ${ok ? 'PASS' : 'FAIL'}`}`,
+    );
   process.exitCode = rows.every((r) => r[3]) ? 0 : 1;
 } finally {
   await emulator.close();

@@ -63,16 +63,33 @@ async function functionsChild(): Promise<void> {
 
   const config = loadRenewWorkerConfig(env);
   const { alibaba } = config;
-  const newStore = () => createOssObjectStore({ endpoint: alibaba.oss.endpoint, bucket: alibaba.oss.bucket, credentials: alibaba.credentials, region: alibaba.region, local: alibaba.oss.local, timeoutMs: config.ossTimeoutMs });
+  const newStore = () =>
+    createOssObjectStore({
+      endpoint: alibaba.oss.endpoint,
+      bucket: alibaba.oss.bucket,
+      credentials: alibaba.credentials,
+      region: alibaba.region,
+      local: alibaba.oss.local,
+      timeoutMs: config.ossTimeoutMs,
+    });
   const log = createLogger({ fn: 'renew-worker' });
   const service = createCertificateService({
     ca: createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials),
     store: counting(newStore(), 'service'),
     clock: systemClock,
     log,
-    config: { parentIdentifier: config.parentIdentifier, stateKey: config.stateKey, linkDefaultSeconds: config.linkSeconds, linkMaxSeconds: config.linkSeconds, defaultValidityDays: 30, maxValidityDays: config.maxValidityDays },
+    config: {
+      parentIdentifier: config.parentIdentifier,
+      stateKey: config.stateKey,
+      linkDefaultSeconds: config.linkSeconds,
+      linkMaxSeconds: config.linkSeconds,
+      defaultValidityDays: 30,
+      maxValidityDays: config.maxValidityDays,
+    },
   });
-  const worker = makeWorker(assembleWorkerDeps({ config, store: counting(newStore(), 'worker'), service, clock: systemClock, log }));
+  const worker = makeWorker(
+    assembleWorkerDeps({ config, store: counting(newStore(), 'worker'), service, clock: systemClock, log }),
+  );
 
   let peakRss = process.memoryUsage().rss;
   setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50).unref();
@@ -81,12 +98,27 @@ async function functionsChild(): Promise<void> {
     const reply = (body: object) => process.send!({ id: m.id, ...body });
     try {
       if (m.type === 'sweep') {
-        reply({ ok: true, result: await scheduler(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'renew-sweep', payload: 'sweep' })), { requestId: 'bench' }) });
+        reply({
+          ok: true,
+          result: await scheduler(
+            Buffer.from(
+              JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'renew-sweep', payload: 'sweep' }),
+            ),
+            { requestId: 'bench' },
+          ),
+        });
       } else if (m.type === 'invoke') {
         reply({ ok: true, result: await worker(Buffer.from(m.payload!, 'base64'), { requestId: `bench-${m.id}` }) });
       } else if (m.type === 'stats') {
         const cpu = process.cpuUsage();
-        reply({ ok: true, result: { counts, peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024), cpuMs: (cpu.user + cpu.system) / 1000 } });
+        reply({
+          ok: true,
+          result: {
+            counts,
+            peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+            cpuMs: (cpu.user + cpu.system) / 1000,
+          },
+        });
       } else if (m.type === 'reset') {
         for (const key of Object.keys(counts)) delete counts[key];
         reply({ ok: true });
@@ -122,8 +154,14 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function startChild(env: Record<string, string>): Promise<{ call: (type: string, payload?: string) => Promise<any>; child: ChildProcess }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--functions-child'], { execArgv: ['--import', 'tsx/esm'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startChild(
+  env: Record<string, string>,
+): Promise<{ call: (type: string, payload?: string) => Promise<any>; child: ChildProcess }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--functions-child'], {
+    execArgv: ['--import', 'tsx/esm'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let next = 1;
   const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   return new Promise((resolve, reject) => {
@@ -172,11 +210,32 @@ async function benchFleet(fleet: number, options: Options) {
     const notAfter = new Date(notBefore.getTime() + 30 * DAY + (isDue ? 0 : (i % 1440) * 60_000));
     const renewAt = isDue ? new Date(now - 60_000) : renewalTime(notBefore, notAfter);
     const record = {
-      id, tenant: `t${i % 50}`, commonName: `device-${i}.fleet.example.com`, sans: { dns: [], uri: [], email: [], ip: [] }, mode: 'server-key', keyAlgorithm: 'EC_P256',
-      p12Profile: 'modern', validityDays: 30, autoRenew: true, labels: {}, status: 'ACTIVE',
-      current: { generation: 1, casIdentifier: `seed-${i}`, serialNumber: i.toString(16), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), fingerprintSha256: '00', issuedAt: notBefore.toISOString(), bundle: { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` } },
-      previous: [], renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
-      createdAt: notBefore.toISOString(), updatedAt: notBefore.toISOString(), createdBy: 'bench',
+      id,
+      tenant: `t${i % 50}`,
+      commonName: `device-${i}.fleet.example.com`,
+      sans: { dns: [], uri: [], email: [], ip: [] },
+      mode: 'server-key',
+      keyAlgorithm: 'EC_P256',
+      p12Profile: 'modern',
+      validityDays: 30,
+      autoRenew: true,
+      labels: {},
+      status: 'ACTIVE',
+      current: {
+        generation: 1,
+        casIdentifier: `seed-${i}`,
+        serialNumber: i.toString(16),
+        notBefore: notBefore.toISOString(),
+        notAfter: notAfter.toISOString(),
+        fingerprintSha256: '00',
+        issuedAt: notBefore.toISOString(),
+        bundle: { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` },
+      },
+      previous: [],
+      renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
+      createdAt: notBefore.toISOString(),
+      updatedAt: notBefore.toISOString(),
+      createdBy: 'bench',
     };
     emulator.oss.putObjectDirect(emulator.bucket, `records/${id}.json`, JSON.stringify(record));
     emulator.oss.putObjectDirect(emulator.bucket, renewalIndexKey(renewAt, id), '');
@@ -195,7 +254,10 @@ async function benchFleet(fleet: number, options: Options) {
     LOG_LEVEL: 'warn',
   };
   const { call, child } = await startChild(env);
-  emulator.fc.register(WORKER, async (event) => call('invoke', event.toString('base64')), { maxAsyncRetryAttempts: 2, retryDelayMs: 50 });
+  emulator.fc.register(WORKER, async (event) => call('invoke', event.toString('base64')), {
+    maxAsyncRetryAttempts: 2,
+    retryDelayMs: 50,
+  });
 
   const sweep = async () => {
     const started = performance.now();
@@ -212,7 +274,13 @@ async function benchFleet(fleet: number, options: Options) {
   const freeStats = (await call('stats')) as { counts: Counts };
 
   // 2. The same certificates due again; CAS capped.
-  const store = createOssObjectStore({ endpoint: emulator.ossEndpoint, bucket: emulator.bucket, credentials: emulator.credentials, region: emulator.region, local: true });
+  const store = createOssObjectStore({
+    endpoint: emulator.ossEndpoint,
+    bucket: emulator.bucket,
+    credentials: emulator.credentials,
+    region: emulator.region,
+    local: true,
+  });
   for (const id of dueIds) {
     const record = JSON.parse((await store.get(`records/${id}.json`))!.toString('utf8'));
     const renewAt = new Date(Date.now() - 60_000);
@@ -243,7 +311,9 @@ async function benchFleet(fleet: number, options: Options) {
     const record = JSON.parse((await store.get(`records/${id}.json`))!.toString('utf8'));
     if (record.current.generation === 3) renewedTwice += 1;
     else {
-      const reason = record.renewal.lastFailure ? `${record.renewal.lastFailure.code}: ${record.renewal.lastFailure.message}` : `generation ${record.current.generation}, no failure recorded`;
+      const reason = record.renewal.lastFailure
+        ? `${record.renewal.lastFailure.code}: ${record.renewal.lastFailure.message}`
+        : `generation ${record.current.generation}, no failure recorded`;
       failures[reason] = (failures[reason] ?? 0) + 1;
     }
   }
@@ -268,14 +338,20 @@ async function benchFleet(fleet: number, options: Options) {
       workerBy: c.worker ?? {},
       service: sum(c.service),
       serviceBy: c.service ?? {},
-      emulatorOss: (freeCalls.ListObjectsV2 ?? 0) + (freeCalls.GetObject ?? 0) + (freeCalls.PutObject ?? 0) + (freeCalls.DeleteObject ?? 0) + (freeCalls.HeadObject ?? 0),
+      emulatorOss:
+        (freeCalls.ListObjectsV2 ?? 0) +
+        (freeCalls.GetObject ?? 0) +
+        (freeCalls.PutObject ?? 0) +
+        (freeCalls.DeleteObject ?? 0) +
+        (freeCalls.HeadObject ?? 0),
     },
     capped: {
       seconds: capped.seconds,
       renewed: renewedTwice,
       casCalls: cappedCalls.CreateClientCertificateWithCsr ?? 0,
       casAccepted: accepted.length,
-      windowPerSecond: accepted.length > 1 ? (accepted.length - 1) / ((accepted[accepted.length - 1] - accepted[0]) / 1000) : 0,
+      windowPerSecond:
+        accepted.length > 1 ? (accepted.length - 1) / ((accepted[accepted.length - 1] - accepted[0]) / 1000) : 0,
       perSecond: renewedTwice / capped.seconds,
       cpu,
       failures,
@@ -287,8 +363,14 @@ async function benchFleet(fleet: number, options: Options) {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
-  console.log(`renewal benchmark: fleets ${options.fleets.join(', ')}, ${options.duePercent}% due, CAS capped at ${options.cap} calls/s in phase 2`);
-  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => fmt(l, 2)).join(' ')} at start (other work on the machine slows every figure)`);
+  console.log(
+    `renewal benchmark: fleets ${options.fleets.join(', ')}, ${options.duePercent}% due, CAS capped at ${options.cap} calls/s in phase 2`,
+  );
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')} at start (other work on the machine slows every figure)`,
+  );
   const results = [];
   for (const fleet of options.fleets) {
     process.stdout.write(`fleet ${fleet}: seeding, sweeping...`);
@@ -298,29 +380,44 @@ async function main() {
   }
 
   console.log('\n1. One sweep, no limits: requests');
-  console.log('fleet     due  sweep s  CAS  | OSS: scheduler (listings)  worker  service  | per due: discovery  renewal  total');
+  console.log(
+    'fleet     due  sweep s  CAS  | OSS: scheduler (listings)  worker  service  | per due: discovery  renewal  total',
+  );
   for (const r of results) {
     const f = r.free;
     const discovery = (f.scheduler + f.worker) / r.due;
     console.log(
       `${String(r.fleet).padEnd(8)} ${String(r.due).padStart(4)}  ${fmt(f.seconds).padStart(7)}  ${String(f.cas).padStart(4)} | ${String(f.scheduler).padStart(14)} (${f.indexPages})${' '.repeat(10)}${String(f.worker).padStart(6)}  ${String(f.service).padStart(7)}  | ${fmt(discovery, 2).padStart(18)}  ${fmt(f.service / r.due, 2).padStart(7)}  ${fmt((f.scheduler + f.worker + f.service) / r.due, 2).padStart(5)}`,
     );
-    console.log(`         worker ${JSON.stringify(f.workerBy)}  service ${JSON.stringify(f.serviceBy)}  (emulator saw ${f.emulatorOss} OSS requests)`);
+    console.log(
+      `         worker ${JSON.stringify(f.workerBy)}  service ${JSON.stringify(f.serviceBy)}  (emulator saw ${f.emulatorOss} OSS requests)`,
+    );
   }
 
   console.log(`\n2. The same certificates due again, CAS capped at ${options.cap}/s`);
   console.log('fleet     due  renewed  sweep s  renewals/s  CAS calls (accepted)  accepted/s in window');
   for (const r of results) {
     const c = r.capped;
-    console.log(`${String(r.fleet).padEnd(8)} ${String(r.due).padStart(4)}  ${String(c.renewed).padStart(7)}  ${fmt(c.seconds).padStart(7)}  ${fmt(c.perSecond, 2).padStart(10)}  ${String(c.casCalls).padStart(9)} (${c.casAccepted})  ${fmt(c.windowPerSecond, 2).padStart(20)}`);
+    console.log(
+      `${String(r.fleet).padEnd(8)} ${String(r.due).padStart(4)}  ${String(c.renewed).padStart(7)}  ${fmt(c.seconds).padStart(7)}  ${fmt(c.perSecond, 2).padStart(10)}  ${String(c.casCalls).padStart(9)} (${c.casAccepted})  ${fmt(c.windowPerSecond, 2).padStart(20)}`,
+    );
     if (Object.keys(c.failures).length > 0) console.log(`         not renewed: ${JSON.stringify(c.failures)}`);
-    console.log(`         CPU during the sweep: emulator ${fmt(c.cpu.emulatorMs / 1000)} s, functions ${fmt(c.cpu.functionsMs / 1000)} s (${fmt(c.cpu.functionsMs / c.renewed)} ms per renewal)`);
+    console.log(
+      `         CPU during the sweep: emulator ${fmt(c.cpu.emulatorMs / 1000)} s, functions ${fmt(c.cpu.functionsMs / 1000)} s (${fmt(c.cpu.functionsMs / c.renewed)} ms per renewal)`,
+    );
   }
 
   console.log('\n3. Memory');
-  for (const r of results) console.log(`fleet ${r.fleet}: functions process peak RSS ${fmt(mb(r.functionsPeakRssBytes))} MB; emulator process RSS ${fmt(mb(r.emulatorRssBytes))} MB (not the functions')`);
+  for (const r of results)
+    console.log(
+      `fleet ${r.fleet}: functions process peak RSS ${fmt(mb(r.functionsPeakRssBytes))} MB; emulator process RSS ${fmt(mb(r.emulatorRssBytes))} MB (not the functions')`,
+    );
 
-  console.log(`\nload average at the end: ${loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((l) => fmt(l, 2))
+      .join(' ')}`,
+  );
   console.log('\nTargets');
   const verdicts: boolean[] = [];
   const check = (ok: boolean, text: string) => {
@@ -329,18 +426,38 @@ async function main() {
   };
   for (const r of results) {
     const budget = 3 * r.due + r.free.indexPages;
-    check(r.free.scheduler + r.free.worker <= budget, `fleet ${r.fleet}: OSS requests to find and decide the due ones ${r.free.scheduler + r.free.worker} <= 3 x ${r.due} due + ${r.free.indexPages} listings (${budget})`);
-    check(r.free.cas === r.due && r.free.dispatched === r.due, `fleet ${r.fleet}: CAS issued once per due certificate (${r.free.cas} for ${r.due})`);
-    check(r.capped.perSecond >= 0.9 * options.cap, `fleet ${r.fleet}: ${fmt(r.capped.perSecond, 2)} renewals/s >= 90% of the ${options.cap}/s CAS cap (${fmt(0.9 * options.cap)})`);
-    check(r.capped.renewed === r.due, `fleet ${r.fleet}: every due certificate renewed under the cap (${r.capped.renewed}/${r.due})`);
-    check(mb(r.functionsPeakRssBytes) <= 256, `fleet ${r.fleet}: functions peak RSS ${fmt(mb(r.functionsPeakRssBytes))} MB <= 256 MB`);
+    check(
+      r.free.scheduler + r.free.worker <= budget,
+      `fleet ${r.fleet}: OSS requests to find and decide the due ones ${r.free.scheduler + r.free.worker} <= 3 x ${r.due} due + ${r.free.indexPages} listings (${budget})`,
+    );
+    check(
+      r.free.cas === r.due && r.free.dispatched === r.due,
+      `fleet ${r.fleet}: CAS issued once per due certificate (${r.free.cas} for ${r.due})`,
+    );
+    check(
+      r.capped.perSecond >= 0.9 * options.cap,
+      `fleet ${r.fleet}: ${fmt(r.capped.perSecond, 2)} renewals/s >= 90% of the ${options.cap}/s CAS cap (${fmt(0.9 * options.cap)})`,
+    );
+    check(
+      r.capped.renewed === r.due,
+      `fleet ${r.fleet}: every due certificate renewed under the cap (${r.capped.renewed}/${r.due})`,
+    );
+    check(
+      mb(r.functionsPeakRssBytes) <= 256,
+      `fleet ${r.fleet}: functions peak RSS ${fmt(mb(r.functionsPeakRssBytes))} MB <= 256 MB`,
+    );
   }
   if (results.length > 1) {
     const perDue = results.map((r) => (r.free.scheduler + r.free.worker + r.free.service) / r.due);
     const spread = (Math.max(...perDue) - Math.min(...perDue)) / Math.min(...perDue);
-    check(spread <= 0.1, `OSS requests per due certificate do not grow with the fleet (${perDue.map((p) => fmt(p, 2)).join(' vs ')}: ${fmt(spread * 100)}% apart, <= 10%)`);
+    check(
+      spread <= 0.1,
+      `OSS requests per due certificate do not grow with the fleet (${perDue.map((p) => fmt(p, 2)).join(' vs ')}: ${fmt(spread * 100)}% apart, <= 10%)`,
+    );
   }
-  console.log(`\n${verdicts.every(Boolean) ? 'all targets met' : `${verdicts.filter((v) => !v).length} target(s) missed`}`);
+  console.log(
+    `\n${verdicts.every(Boolean) ? 'all targets met' : `${verdicts.filter((v) => !v).length} target(s) missed`}`,
+  );
 }
 
 if (process.argv.includes('--functions-child')) await functionsChild();

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dir = new URL('.', import.meta.url).pathname;
-const available = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts').map((f) => f.replace(/\.ts$/, ''));
+const available = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .map((f) => f.replace(/\.ts$/, ''));
 const name = process.argv[2];
 if (!name || !existsSync(join(dir, `${name}.ts`))) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [options]`);

@@ -22,9 +22,7 @@ const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--even
   --cloudevent    send a CloudEvent through the function's EventBridge trigger`;
 
 type Request =
-  | { kind: 'invoke'; event: Buffer }
-  | { kind: 'timer'; triggerName?: string }
-  | { kind: 'cloudevent'; event: unknown };
+  { kind: 'invoke'; event: Buffer } | { kind: 'timer'; triggerName?: string } | { kind: 'cloudevent'; event: unknown };
 
 /** npm runs scripts from the project root; a relative path means the folder the user typed the command in. */
 function readSource(source: string): Buffer {
@@ -49,7 +47,8 @@ function parse(argv: string[]): { fn: string; request: Request } {
   }
   const [fn, triggerName] = positionals;
   if (values.timer) return { fn, request: { kind: 'timer', triggerName } };
-  if (values.cloudevent) return { fn, request: { kind: 'cloudevent', event: JSON.parse(readSource(values.cloudevent).toString('utf8')) } };
+  if (values.cloudevent)
+    return { fn, request: { kind: 'cloudevent', event: JSON.parse(readSource(values.cloudevent).toString('utf8')) } };
   const raw = values.event ? readSource(values.event) : Buffer.from(values['event-json'] ?? '{}', 'utf8');
   JSON.parse(raw.toString('utf8')); // fail here, with the CLI's message, on a malformed event
   return { fn, request: { kind: 'invoke', event: raw } };
@@ -68,7 +67,10 @@ async function viaRunningStack(controlUrl: string, devToken: string, fn: string,
     request.kind === 'invoke'
       ? { path: `/functions/${name}/invoke`, body: request.event }
       : request.kind === 'timer'
-        ? { path: `/timers/${name}${request.triggerName ? `/${encodeURIComponent(request.triggerName)}` : ''}`, body: Buffer.alloc(0) }
+        ? {
+            path: `/timers/${name}${request.triggerName ? `/${encodeURIComponent(request.triggerName)}` : ''}`,
+            body: Buffer.alloc(0),
+          }
         : { path: `/events/${name}`, body: Buffer.from(JSON.stringify(request.event)) };
   const res = await fetch(controlUrl + target.path, {
     method: 'POST',
@@ -95,7 +97,9 @@ function hasFailedDelivery(body: unknown): boolean {
 
 async function inProcess(fn: string, request: Request): Promise<boolean> {
   const sYamlPath = `${PROJECT_ROOT}/s.yaml`;
-  const known = Object.entries(loadSYaml(sYamlPath).resources).some(([name, r]) => name === fn || r.props.functionName === fn);
+  const known = Object.entries(loadSYaml(sYamlPath).resources).some(
+    ([name, r]) => name === fn || r.props.functionName === fn,
+  );
   if (!known) throw new Error(`not in s.yaml: ${fn}`); // before starting anything
   // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
   setLogSink((line) => process.stderr.write(line + '\n'));
@@ -111,7 +115,10 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
     if (request.kind === 'invoke') {
       result = await stack.invoke(fn, request.event);
     } else {
-      const deliveries = request.kind === 'timer' ? await stack.fireTimer(fn, request.triggerName) : (await stack.publishEvent(request.event, fn)).deliveries;
+      const deliveries =
+        request.kind === 'timer'
+          ? await stack.fireTimer(fn, request.triggerName)
+          : (await stack.publishEvent(request.event, fn)).deliveries;
       result = { deliveries };
       ok = deliveries.every((d) => d.ok);
     }
@@ -119,7 +126,8 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
     await stack.idle();
     print(result);
     const failed = stack.emulator.fc.failedInvocations();
-    for (const f of failed) console.error(`async invocation of ${f.functionName} failed after ${f.attempts} attempt(s): ${scrub(f.error)}`);
+    for (const f of failed)
+      console.error(`async invocation of ${f.functionName} failed after ${f.attempts} attempt(s): ${scrub(f.error)}`);
     return ok && failed.length === 0;
   } finally {
     await stack.close();
@@ -129,7 +137,9 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
 async function main(): Promise<void> {
   const { fn, request } = parse(process.argv.slice(2));
   const running = await findRunningStack(process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR);
-  const ok = running ? await viaRunningStack(running.controlUrl, running.devToken, fn, request) : await inProcess(fn, request);
+  const ok = running
+    ? await viaRunningStack(running.controlUrl, running.devToken, fn, request)
+    : await inProcess(fn, request);
   process.exit(ok ? 0 : 1);
 }
 

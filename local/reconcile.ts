@@ -85,7 +85,10 @@ async function localTarget(dataDir: string): Promise<Target> {
       close: async () => undefined,
     };
   }
-  const emulator = await startEmulator({ dataDir: join(dataDir, 'emulator'), log: createLogger({ fn: 'emulator' }, 'error') });
+  const emulator = await startEmulator({
+    dataDir: join(dataDir, 'emulator'),
+    log: createLogger({ fn: 'emulator' }, 'error'),
+  });
   const localPorts = new Map<string, number>();
   for (const l of emulator.nlb.listeners()) {
     const port = emulator.nlb.portOf(l.ListenerId);
@@ -100,7 +103,11 @@ async function localTarget(dataDir: string): Promise<Target> {
 }
 
 /** The seeded listeners as a desired state: mutual auth on with the default CA, everything else as it is now. */
-async function writeSeedDesiredState(file: string, env: Record<string, string>, localPorts: Map<string, number>): Promise<void> {
+async function writeSeedDesiredState(
+  file: string,
+  env: Record<string, string>,
+  localPorts: Map<string, number>,
+): Promise<void> {
   const listenerIds = [...localPorts.keys()];
   const region = env.REGION;
   const gateway = createNlbListenerGateway({
@@ -126,7 +133,7 @@ async function writeSeedDesiredState(file: string, env: Record<string, string>, 
     '# Edit it to declare what you want (the keys are explained in config/listeners.yaml), then run',
     '# `npm run reconcile -- --plan` to see the difference and `--apply` to make it so.',
     "# Locally each listener's data plane is on 127.0.0.1 (ports in stack.json): hence the probes' address and port.",
-    '# `DESIRED_STATE_FILE=.local/listeners.yaml npm start` makes the stack\'s own reconcile-listeners function use it too.',
+    "# `DESIRED_STATE_FILE=.local/listeners.yaml npm start` makes the stack's own reconcile-listeners function use it too.",
     'version: 1',
     'listeners:',
     ...blocks,
@@ -148,7 +155,10 @@ async function main(): Promise<void> {
   try {
     if (args.cloud) {
       const config = loadReconcileConfig(process.env);
-      runtime = buildReconcileRuntime(config, { log, desired: readDesiredState(args.desired ?? config.desiredStateFile) });
+      runtime = buildReconcileRuntime(config, {
+        log,
+        desired: readDesiredState(args.desired ?? config.desiredStateFile),
+      });
       desired = await runtime.desired();
     } else {
       const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
@@ -156,13 +166,20 @@ async function main(): Promise<void> {
       const file = args.desired ?? join(dataDir, 'listeners.yaml');
       if (!args.desired && !existsSync(file)) {
         await writeSeedDesiredState(file, target.env, target.localPorts);
-        console.error(`wrote ${relative(process.cwd(), file)} from the seeded listeners; edit it to declare what you want`);
+        console.error(
+          `wrote ${relative(process.cwd(), file)} from the seeded listeners; edit it to declare what you want`,
+        );
       }
       console.error(`target: ${target.describe}; desired state: ${relative(process.cwd(), file)}`);
-      runtime = buildReconcileRuntime(loadReconcileConfig({ ...target.env, LOG_LEVEL: 'warn' }), { log, desired: readDesiredState(file) });
+      runtime = buildReconcileRuntime(loadReconcileConfig({ ...target.env, LOG_LEVEL: 'warn' }), {
+        log,
+        desired: readDesiredState(file),
+      });
       const ports = target.localPorts;
       desired = (await runtime.desired()).map((d) =>
-        ports.has(d.listenerId) ? { ...d, probe: { ...d.probe, address: '127.0.0.1', port: ports.get(d.listenerId)! } } : d,
+        ports.has(d.listenerId)
+          ? { ...d, probe: { ...d.probe, address: '127.0.0.1', port: ports.get(d.listenerId)! } }
+          : d,
       );
     }
     const report = await reconcileListeners(runtime.engine, desired, {

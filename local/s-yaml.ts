@@ -48,7 +48,8 @@ export function loadSYaml(path = 's.yaml', env: Record<string, string | undefine
   const walk = (node: unknown, vars: Record<string, unknown>): unknown => {
     if (typeof node === 'string') return resolveString(node, vars);
     if (Array.isArray(node)) return node.map((n) => walk(n, vars));
-    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, vars)]));
+    if (node && typeof node === 'object')
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, vars)]));
     return node;
   };
   const vars = walk(raw.vars ?? {}, {}) as Record<string, unknown>;

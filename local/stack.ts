@@ -15,7 +15,13 @@ import { loadSYaml } from './s-yaml.js';
 import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
 import { functionSpec, loadLocalFunction } from './runner/function-host.js';
 import { createFunctionRegistry, type EventDelivery, type LoadedResource } from './runner/function-registry.js';
-import { buildFunctionEnv, emulatorEnv, localDevEnv, unresolvedVariables, type EmulatorFacts } from './runner/local-env.js';
+import {
+  buildFunctionEnv,
+  emulatorEnv,
+  localDevEnv,
+  unresolvedVariables,
+  type EmulatorFacts,
+} from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
@@ -126,7 +132,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (missing.length > 0) throw new Error(`not in s.yaml: ${missing.join(', ')}`);
   }
   // Parse triggers before starting anything: a bad cron or pattern fails fast.
-  const planned = resources.map(([resourceName, r]) => ({ resourceName, props: r.props, triggers: readTriggers(resourceName, r.props.triggers) }));
+  const planned = resources.map(([resourceName, r]) => ({
+    resourceName,
+    props: r.props,
+    triggers: readTriggers(resourceName, r.props.triggers),
+  }));
 
   const emulator = await startEmulator({
     ...options.emulatorOptions,
@@ -148,7 +158,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runtime = {
       region: emulator.region,
       accountId: LOCAL_ACCOUNT_ID,
-      credentials: { accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret, securityToken: creds.securityToken ?? '' },
+      credentials: {
+        accessKeyId: creds.accessKeyId,
+        accessKeySecret: creds.accessKeySecret,
+        securityToken: creds.securityToken ?? '',
+      },
       sink: log,
     };
 
@@ -160,12 +174,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         accountId: LOCAL_ACCOUNT_ID,
         emulator: emuEnv,
         local: localEnv,
-        overrides: { ...options.env, ...options.functionEnv?.[p.resourceName], ...options.functionEnv?.[p.props.functionName] },
+        overrides: {
+          ...options.env,
+          ...options.functionEnv?.[p.resourceName],
+          ...options.functionEnv?.[p.props.functionName],
+        },
       });
       // s.yaml ${env('X')} without a value that no local layer fills either: the function will see it unset.
       const unset = unresolvedVariables(p.props.environmentVariables).filter((name) => env[name] === undefined);
-      if (unset.length > 0) log(JSON.stringify({ level: 'warn', msg: 'env not set locally', fn: p.resourceName, unset }));
-      loaded.push({ resourceName: p.resourceName, fn: await loadLocalFunction(spec, env, runtime), triggers: p.triggers });
+      if (unset.length > 0)
+        log(JSON.stringify({ level: 'warn', msg: 'env not set locally', fn: p.resourceName, unset }));
+      loaded.push({
+        resourceName: p.resourceName,
+        fn: await loadLocalFunction(spec, env, runtime),
+        triggers: p.triggers,
+      });
     }
 
     const registry = createFunctionRegistry(loaded, { accountId: LOCAL_ACCOUNT_ID, region: emulator.region, log });
@@ -218,7 +241,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const specs = loaded.flatMap((r) =>
         r.triggers
           .filter((t): t is TimerTrigger => t.kind === 'timer' && t.enabled)
-          .map((t) => ({ functionName: r.resourceName, triggerName: t.triggerName, schedule: t.schedule, payload: t.payload })),
+          .map((t) => ({
+            functionName: r.resourceName,
+            triggerName: t.triggerName,
+            schedule: t.schedule,
+            payload: t.payload,
+          })),
       );
       const stop = startTimers(specs, (timer, event) => {
         void registry.deliver(registry.find(timer.functionName), timer.triggerName, event);
@@ -241,8 +269,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         region: emulator.region,
         bucket: emulator.bucket,
       },
-      ca: { rootIdentifier: emulator.ca.rootIdentifier, rootCertificatePem: emulator.ca.rootCertificatePem, subCaIdentifier: emulator.ca.subCaIdentifier },
-      listeners: emulator.listeners.map((l) => ({ listenerId: l.listenerId, host: l.host, port: l.port, loadBalancerId: l.loadBalancerId })),
+      ca: {
+        rootIdentifier: emulator.ca.rootIdentifier,
+        rootCertificatePem: emulator.ca.rootCertificatePem,
+        subCaIdentifier: emulator.ca.subCaIdentifier,
+      },
+      listeners: emulator.listeners.map((l) => ({
+        listenerId: l.listenerId,
+        host: l.host,
+        port: l.port,
+        loadBalancerId: l.loadBalancerId,
+      })),
     };
     if (options.writeStackFile) writeStackFiles(dataDir, stackInfo);
 

@@ -22,7 +22,8 @@ function portList(name: string, fallback: number[]): number[] {
   if (raw === undefined || raw === '') return fallback;
   return raw.split(',').map((p, i) => {
     const n = Number(p.trim());
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be comma-separated port numbers (item ${i + 1}: ${p})`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`${name} must be comma-separated port numbers (item ${i + 1}: ${p})`);
     return n;
   });
 }
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
-  if ((err as { code?: string }).code === 'EADDRINUSE') console.error('A port is taken: is another `npm start` running? Override with LOCAL_*_PORT.');
+  if ((err as { code?: string }).code === 'EADDRINUSE')
+    console.error('A port is taken: is another `npm start` running? Override with LOCAL_*_PORT.');
   process.exit(1);
 });

@@ -28,7 +28,8 @@ for (const name of names) {
   // project-relative paths in functions/<name>/bundle-files.json and copied to the same path under dist/<name>/.
   const extras = join(functionsDir, name, 'bundle-files.json');
   if (existsSync(extras)) {
-    for (const file of JSON.parse(readFileSync(extras, 'utf8'))) cpSync(join(root, file), join(root, 'dist', name, file));
+    for (const file of JSON.parse(readFileSync(extras, 'utf8')))
+      cpSync(join(root, file), join(root, 'dist', name, file));
   }
   console.log(`built dist/${name}/index.mjs`);
 }

@@ -6,7 +6,13 @@ import { createAuditLog } from '../../shared/auth/audit.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
-import { IssueRequestSchema, LinksRequestSchema, ListQuerySchema, RenewRequestSchema, RevokeRequestSchema } from '../../shared/certificates/schemas.js';
+import {
+  IssueRequestSchema,
+  LinksRequestSchema,
+  ListQuerySchema,
+  RenewRequestSchema,
+  RevokeRequestSchema,
+} from '../../shared/certificates/schemas.js';
 import { UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
 import { jsonResponse, route, type HttpRequest, type Route } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
@@ -30,7 +36,13 @@ export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) =
       return deps.authenticator.authenticate(request.headers.authorization);
     } catch (err) {
       if (err instanceof UnauthorizedError) {
-        audit.record({ action: 'authenticate', decision: 'deny', result: 'denied', code: err.code, requestId: request.requestId });
+        audit.record({
+          action: 'authenticate',
+          decision: 'deny',
+          result: 'denied',
+          code: err.code,
+          requestId: request.requestId,
+        });
       }
       throw err;
     }
@@ -39,7 +51,13 @@ export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) =
 
 export function certApiRoutes(deps: CertApiDeps): Route[] {
   /** The caller (authenticated by the router) and a service bound to this request's log lines. */
-  const session = ({ request, caller }: { request: HttpRequest; caller: unknown }): { principal: TokenPrincipal; service: CertificateService } => {
+  const session = ({
+    request,
+    caller,
+  }: {
+    request: HttpRequest;
+    caller: unknown;
+  }): { principal: TokenPrincipal; service: CertificateService } => {
     // Only reachable through createRouter(routes, { authenticate: certApiAuthenticate(deps) }); never trust a gap.
     if (!caller) throw new UnauthorizedError();
     const log = deps.log.child({ requestId: request.requestId });
@@ -49,7 +67,11 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
   const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return undefined;
-    if (!IDEMPOTENCY_KEY.test(key)) throw new ValidationError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    if (!IDEMPOTENCY_KEY.test(key))
+      throw new ValidationError(
+        'IDEMPOTENCY_KEY_INVALID',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+      );
     return key;
   };
 

@@ -16,7 +16,9 @@ export function createAppliedStateStore(store: ObjectStore): AppliedStateStore {
       return doc.listeners ?? {};
     },
     async save(records) {
-      await store.put(APPLIED_STATE_KEY, JSON.stringify({ version: 1, listeners: records }, null, 1), { contentType: 'application/json' });
+      await store.put(APPLIED_STATE_KEY, JSON.stringify({ version: 1, listeners: records }, null, 1), {
+        contentType: 'application/json',
+      });
     },
   };
 }

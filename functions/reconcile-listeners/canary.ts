@@ -46,8 +46,10 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
     const body = await deps.store.get(CANARY_STATE_KEY);
     return body ? (JSON.parse(body.toString('utf8')) as CanaryState) : { version: 1 };
   };
-  const writeState = (state: CanaryState) => deps.store.put(CANARY_STATE_KEY, JSON.stringify(state), { contentType: 'application/json' });
-  const openKey = (sealed: Sealed): KeyObject => createPrivateKey(cipher.open<{ privateKeyPem: string }>(sealed, CANARY_STATE_KEY).privateKeyPem);
+  const writeState = (state: CanaryState) =>
+    deps.store.put(CANARY_STATE_KEY, JSON.stringify(state), { contentType: 'application/json' });
+  const openKey = (sealed: Sealed): KeyObject =>
+    createPrivateKey(cipher.open<{ privateKeyPem: string }>(sealed, CANARY_STATE_KEY).privateKeyPem);
 
   /** The current generation's certificate with our key, or undefined when it cannot serve (gone, revoked, expired, other key). */
   async function usable(state: CanaryState): Promise<CanaryCredentials | undefined> {
@@ -64,10 +66,16 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
     if (Date.parse(record.renewal.renewAt) <= now.getTime()) {
       try {
         // A scheduled renewal resubmits the stored CSR: same key, new certificate.
-        await deps.service.renew(CANARY_PRINCIPAL, record.id, { trigger: 'schedule', expectedGeneration: record.current.generation });
+        await deps.service.renew(CANARY_PRINCIPAL, record.id, {
+          trigger: 'schedule',
+          expectedGeneration: record.current.generation,
+        });
         record = await deps.service.getRecord(CANARY_PRINCIPAL, record.id);
       } catch (err) {
-        deps.log.warn('canary renewal failed; the current generation is still valid', { certificateId: record.id, ...errorFields(err) });
+        deps.log.warn('canary renewal failed; the current generation is still valid', {
+          certificateId: record.id,
+          ...errorFields(err),
+        });
       }
     }
     const issued = await deps.pca.getClientCertificate(record.current.casIdentifier);
@@ -88,12 +96,23 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
       const keyPair = await generateKeyPair('EC_P256');
       const privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const csrPem = await buildCsr({ keyPair, commonName: CANARY_COMMON_NAME });
-      pending = { idempotencyKey: `reconcile-canary-${randomBytes(12).toString('hex')}`, key: cipher.seal({ privateKeyPem }, CANARY_STATE_KEY), csrPem };
+      pending = {
+        idempotencyKey: `reconcile-canary-${randomBytes(12).toString('hex')}`,
+        key: cipher.seal({ privateKeyPem }, CANARY_STATE_KEY),
+        csrPem,
+      };
       await writeState({ ...state, pending });
     }
     const result = await deps.service.issue(
       CANARY_PRINCIPAL,
-      { commonName: CANARY_COMMON_NAME, csr: pending.csrPem, validityDays: deps.validityDays, autoRenew: true, labels: { purpose: 'reconcile-canary' }, sans: { dns: [], uri: [], email: [], ip: [] } },
+      {
+        commonName: CANARY_COMMON_NAME,
+        csr: pending.csrPem,
+        validityDays: deps.validityDays,
+        autoRenew: true,
+        labels: { purpose: 'reconcile-canary' },
+        sans: { dns: [], uri: [], email: [], ip: [] },
+      },
       pending.idempotencyKey,
     );
     if (state.certificateId && state.certificateId !== result.id) {
@@ -105,7 +124,8 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
     await writeState(next);
     deps.log.info('canary client certificate issued', { certificateId: result.id, notAfter: result.notAfter });
     const credentials = await usable(next);
-    if (!credentials) throw new Error(`the new canary ${result.id} cannot be used (its certificate does not match the sealed key)`);
+    if (!credentials)
+      throw new Error(`the new canary ${result.id} cannot be used (its certificate does not match the sealed key)`);
     return credentials;
   }
 

@@ -10,7 +10,12 @@ import { createNlbListenerGateway, NLB_API_VERSION } from '../../shared/alibaba/
 import { createRpcCaller } from '../../shared/alibaba/rpc.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import type { ReconcileFunctionConfig } from '../../shared/config/reconcile.js';
-import { parseDesiredState, resolveDesiredState, type DesiredStateDocument, type ListenerMtls } from '../../shared/domain/listeners/desired-state.js';
+import {
+  parseDesiredState,
+  resolveDesiredState,
+  type DesiredStateDocument,
+  type ListenerMtls,
+} from '../../shared/domain/listeners/desired-state.js';
 import type { ReconcileDeps } from '../../shared/listeners/reconcile.js';
 import { DEFAULT_POLL_POLICY, DEFAULT_RETRY_POLICY } from '../../shared/listeners/retry.js';
 import type { Clock } from '../../shared/domain/ports.js';
@@ -40,10 +45,15 @@ export function readDesiredState(file: string, baseDir = process.cwd()): Desired
  * What `ca: default` means: RECONCILE_DEFAULT_CA, or else the root above the sub-CA that issues this project's
  * clients (trust the root on the listener, issue from the intermediate: a sub-CA can then change under it).
  */
-async function defaultCaIdentifier(configured: string | undefined, parentIdentifier: string, pca: PcaReads): Promise<string> {
+async function defaultCaIdentifier(
+  configured: string | undefined,
+  parentIdentifier: string,
+  pca: PcaReads,
+): Promise<string> {
   if (configured) return configured;
   const issuing = await pca.getCa(parentIdentifier);
-  if (!issuing) throw new Error(`PCA_PARENT_IDENTIFIER ${parentIdentifier} was not found: cannot tell what ca: default means`);
+  if (!issuing)
+    throw new Error(`PCA_PARENT_IDENTIFIER ${parentIdentifier} was not found: cannot tell what ca: default means`);
   return issuing.parentIdentifier ?? issuing.identifier;
 }
 
@@ -55,7 +65,10 @@ export interface RuntimeOverrides {
   baseDir?: string;
 }
 
-export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides: RuntimeOverrides = {}): ReconcileRuntime {
+export function buildReconcileRuntime(
+  config: ReconcileFunctionConfig,
+  overrides: RuntimeOverrides = {},
+): ReconcileRuntime {
   const { alibaba } = config;
   const adapters = createAlibabaAdapters('reconcile-listeners', config, overrides);
   const { store, casEndpoint, clock, log } = adapters;
@@ -70,7 +83,12 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
     endpointFor: (region) =>
       region === alibaba.region || nlbOverridden
         ? { ...alibaba.nlb, readTimeoutMs: config.nlbTimeoutMs }
-        : { endpoint: `nlb.${region}.aliyuncs.com`, protocol: 'https', regionId: region, readTimeoutMs: config.nlbTimeoutMs },
+        : {
+            endpoint: `nlb.${region}.aliyuncs.com`,
+            protocol: 'https',
+            regionId: region,
+            readTimeoutMs: config.nlbTimeoutMs,
+          },
   });
   // Every RPC and certificate-store call carries its own hard deadline (shared/alibaba/rpc.ts withDeadline).
   const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
@@ -91,7 +109,15 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
     cas: pca,
     serverCertificates: createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials }),
     prober: tlsProber,
-    canary: createCanaryProvider({ service, store, pca, stateKey: config.stateKey, clock, log, validityDays: config.canaryValidityDays }),
+    canary: createCanaryProvider({
+      service,
+      store,
+      pca,
+      stateKey: config.stateKey,
+      clock,
+      log,
+      validityDays: config.canaryValidityDays,
+    }),
     inventory: createClientCertificateInventory({ store, pca, clock }),
     applied: createAppliedStateStore(store),
     chainsTo,
@@ -113,7 +139,11 @@ export function buildReconcileRuntime(config: ReconcileFunctionConfig, overrides
   let resolved: Promise<ListenerMtls[]> | undefined;
   const desired = () => {
     const needsDefault = document.listeners.some((l) => l.mutualAuth && l.ca === 'default');
-    resolved ??= (needsDefault ? defaultCaIdentifier(config.defaultCaIdentifier, config.parentIdentifier, pca) : Promise.resolve(undefined)).then(
+    resolved ??= (
+      needsDefault
+        ? defaultCaIdentifier(config.defaultCaIdentifier, config.parentIdentifier, pca)
+        : Promise.resolve(undefined)
+    ).then(
       (ca) => resolveDesiredState(document, { defaultCaIdentifier: ca }),
       (err: unknown) => {
         resolved = undefined;

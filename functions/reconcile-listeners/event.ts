@@ -13,7 +13,10 @@ export const RECONCILE_EVENT_TYPE = 'reconcile.requested';
 
 export const RunRequestSchema = z.strictObject({
   mode: z.enum(['plan', 'apply']).optional(),
-  listenerId: z.string().regex(/^lsn-[A-Za-z0-9-]{1,64}$/).optional(),
+  listenerId: z
+    .string()
+    .regex(/^lsn-[A-Za-z0-9-]{1,64}$/)
+    .optional(),
   /** Replace a CA even when active clients would be locked out. */
   forceCaChange: z.boolean().optional(),
   verify: z.boolean().optional(),
@@ -23,7 +26,10 @@ export type RunRequest = z.infer<typeof RunRequestSchema>;
 function parseRequest(value: unknown, where: string): RunRequest {
   const parsed = RunRequestSchema.safeParse(value ?? {});
   if (!parsed.success) {
-    throw new ValidationError('EVENT_INVALID', `The ${where} is not a reconcile request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new ValidationError(
+      'EVENT_INVALID',
+      `The ${where} is not a reconcile request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -37,7 +43,11 @@ function parsePayload(text: string | undefined): unknown {
   }
 }
 
-export function runOptionsFromEvent(event: unknown, context: { requestId?: string } | undefined, defaultMode: 'plan' | 'apply'): RunOptions {
+export function runOptionsFromEvent(
+  event: unknown,
+  context: { requestId?: string } | undefined,
+  defaultMode: 'plan' | 'apply',
+): RunOptions {
   const decoded = decodeFcEvent(event);
   let request: RunRequest;
   let runId: string;
@@ -47,7 +57,11 @@ export function runOptionsFromEvent(event: unknown, context: { requestId?: strin
     request = parseRequest(parsePayload(timer.data.payload), 'timer payload');
     runId = `timer:${timer.data.triggerName}:${timer.data.triggerTime}`;
   } else if (cloudEvent.success) {
-    if (cloudEvent.data.type !== RECONCILE_EVENT_TYPE) throw new ValidationError('EVENT_INVALID', `CloudEvents of type ${cloudEvent.data.type} are not for this function.`);
+    if (cloudEvent.data.type !== RECONCILE_EVENT_TYPE)
+      throw new ValidationError(
+        'EVENT_INVALID',
+        `CloudEvents of type ${cloudEvent.data.type} are not for this function.`,
+      );
     request = parseRequest(cloudEventData(cloudEvent.data), 'CloudEvent data');
     runId = `event:${cloudEvent.data.id}`;
   } else {

@@ -16,7 +16,10 @@ export function makeHandler(runtime: ReconcileRuntime): ReconcileHandler {
   };
   const wrapped = middy(run).use({
     onError: async (request) => {
-      runtime.log.error('reconcile run failed', { requestId: (request.context as { requestId?: string } | undefined)?.requestId, ...errorFields(request.error) });
+      runtime.log.error('reconcile run failed', {
+        requestId: (request.context as { requestId?: string } | undefined)?.requestId,
+        ...errorFields(request.error),
+      });
     },
   });
   return (event, context) => wrapped(event as never, (context ?? {}) as never) as Promise<RunReport>;

@@ -23,7 +23,11 @@ async function listAllKeys(store: ObjectStore, prefix: string): Promise<string[]
   return keys;
 }
 
-export function createClientCertificateInventory(deps: { store: ObjectStore; pca: Pick<PcaReads, 'getClientCertificate'>; clock: Clock }): ClientCertificateInventory {
+export function createClientCertificateInventory(deps: {
+  store: ObjectStore;
+  pca: Pick<PcaReads, 'getClientCertificate'>;
+  clock: Clock;
+}): ClientCertificateInventory {
   return {
     async listActive(): Promise<ActiveClientCertificate[]> {
       const now = deps.clock.now().getTime();
@@ -35,16 +39,23 @@ export function createClientCertificateInventory(deps: { store: ObjectStore; pca
       const live: Array<{ id: string; commonName: string; casIdentifier: string }> = [];
       for (const r of records) {
         if (!r || r.status !== 'ACTIVE') continue;
-        if (Date.parse(r.current.notAfter) > now) live.push({ id: r.id, commonName: r.commonName, casIdentifier: r.current.casIdentifier });
+        if (Date.parse(r.current.notAfter) > now)
+          live.push({ id: r.id, commonName: r.commonName, casIdentifier: r.current.casIdentifier });
         for (const p of r.previous ?? []) {
           const revoked = (p as { revokedAt?: string }).revokedAt;
-          if (!revoked && Date.parse(p.notAfter) > now) live.push({ id: `${r.id}#g${p.generation}`, commonName: r.commonName, casIdentifier: p.casIdentifier });
+          if (!revoked && Date.parse(p.notAfter) > now)
+            live.push({ id: `${r.id}#g${p.generation}`, commonName: r.commonName, casIdentifier: p.casIdentifier });
         }
       }
       const described = await mapWithConcurrency(live, READ_CONCURRENCY, async (c) => {
         const issued = await deps.pca.getClientCertificate(c.casIdentifier);
         if (!issued || issued.status !== 'ISSUE') return undefined;
-        return { id: c.id, commonName: c.commonName, certificatePem: issued.certificatePem, intermediatePems: issued.chainPems };
+        return {
+          id: c.id,
+          commonName: c.commonName,
+          certificatePem: issued.certificatePem,
+          intermediatePems: issued.chainPems,
+        };
       });
       return described.filter((c): c is ActiveClientCertificate => c !== undefined);
     },

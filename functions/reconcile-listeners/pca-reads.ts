@@ -26,7 +26,15 @@ const isNotFound = (err: unknown) => err instanceof RpcError && /NotFound|NotExi
 export function createPcaReads(call: RpcCaller): PcaReads {
   return {
     async getCa(identifier): Promise<CaFacts | undefined> {
-      let res: { Certificate?: { Identifier: string; ParentIdentifier?: string; X509Certificate: string; Status: string; AfterDate: number | string } };
+      let res: {
+        Certificate?: {
+          Identifier: string;
+          ParentIdentifier?: string;
+          X509Certificate: string;
+          Status: string;
+          AfterDate: number | string;
+        };
+      };
       try {
         res = await call('DescribeCACertificate', { Identifier: identifier });
       } catch (err) {
@@ -54,7 +62,12 @@ export function createPcaReads(call: RpcCaller): PcaReads {
       }
       const c = res.Certificate;
       if (!c?.X509Certificate) return undefined;
-      return { identifier, certificatePem: c.X509Certificate, chainPems: c.CertChain ? splitPemCertificates(c.CertChain) : [], status: c.Status };
+      return {
+        identifier,
+        certificatePem: c.X509Certificate,
+        chainPems: c.CertChain ? splitPemCertificates(c.CertChain) : [],
+        status: c.Status,
+      };
     },
   };
 }

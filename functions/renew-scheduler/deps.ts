@@ -10,7 +10,12 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const { store, clock, log } = createAlibabaAdapters('renew-scheduler', config);
   return {
     store,
-    invoker: createFcAsyncInvoker({ endpoint: alibaba.fc, credentials: alibaba.credentials, region: alibaba.region, accountId: alibaba.fc.accountId }),
+    invoker: createFcAsyncInvoker({
+      endpoint: alibaba.fc,
+      credentials: alibaba.credentials,
+      region: alibaba.region,
+      accountId: alibaba.fc.accountId,
+    }),
     clock,
     log,
     config: {

@@ -24,7 +24,12 @@ export function makeHandler(deps: SweepDeps): RenewSchedulerHandler {
     const report =
       input.kind === 'sweep'
         ? await runSweep(deps, input.trigger)
-        : await dispatchRequested(deps, { eventId: input.eventId, certificateId: input.data.certificateId, generation: input.data.generation, force: input.data.force ?? false });
+        : await dispatchRequested(deps, {
+            eventId: input.eventId,
+            certificateId: input.data.certificateId,
+            generation: input.data.generation,
+            force: input.data.force ?? false,
+          });
     const { sweepId, trigger, due, batches, dispatched, undispatched } = report;
     return { sweepId, trigger, due, batches, dispatched, undispatched };
   })

@@ -2,7 +2,11 @@
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { systemPrincipal } from '../../shared/auth/principal.js';
 import { readRecord, writeRecord } from '../../shared/certificates/records.js';
-import { createCertificateService, type CertificateService, type RenewResult } from '../../shared/certificates/service.js';
+import {
+  createCertificateService,
+  type CertificateService,
+  type RenewResult,
+} from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
 import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
@@ -34,7 +38,8 @@ function toRenewed(result: RenewResult): RenewedCertificate {
 export function serviceRenewer(service: CertificateService): CertificateRenewer {
   const principal = systemPrincipal('renew-worker');
   return {
-    renew: async (id, { trigger, expectedGeneration }) => toRenewed(await service.renew(principal, id, { trigger, expectedGeneration })),
+    renew: async (id, { trigger, expectedGeneration }) =>
+      toRenewed(await service.renew(principal, id, { trigger, expectedGeneration })),
     finishPending: async (id, generation) => {
       const result = await service.finishPending(principal, id, generation);
       return result ? toRenewed(result) : undefined;
@@ -43,7 +48,13 @@ export function serviceRenewer(service: CertificateService): CertificateRenewer 
 }
 
 /** Everything but the cloud clients, so tests can hand in the emulator-backed ones and a clock. */
-export function assembleWorkerDeps(input: { config: RenewWorkerConfig; store: ObjectStore; service: CertificateService; clock: Clock; log: Logger }): WorkerDeps {
+export function assembleWorkerDeps(input: {
+  config: RenewWorkerConfig;
+  store: ObjectStore;
+  service: CertificateService;
+  clock: Clock;
+  log: Logger;
+}): WorkerDeps {
   const { config, clock, log } = input;
   const store = guardedStore(input.store);
   return {

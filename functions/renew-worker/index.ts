@@ -4,7 +4,12 @@
  * Wiring only: the review lives in shared/domain/renewal/worker.ts.
  */
 import middy from '@middy/core';
-import { logFailures, parsedEvent, RenewWorkerPayloadSchema, type RenewWorkerPayload } from '../../shared/events/index.js';
+import {
+  logFailures,
+  parsedEvent,
+  RenewWorkerPayloadSchema,
+  type RenewWorkerPayload,
+} from '../../shared/events/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
 import { runWorkerBatch, type WorkerDeps } from '../../shared/renewal/worker.js';
 import type { BatchResult } from '../../shared/domain/renewal/sweep-results.js';
@@ -24,7 +29,10 @@ function parsePayload(event: unknown): RenewWorkerPayload {
 
 export function makeHandler(deps: WorkerDeps): RenewWorkerHandler {
   const handler = middy(async (payload: RenewWorkerPayload, context: { requestId?: string }) =>
-    runWorkerBatch({ ...deps, log: deps.log.child({ requestId: context?.requestId, sweepId: payload.sweepId }) }, payload),
+    runWorkerBatch(
+      { ...deps, log: deps.log.child({ requestId: context?.requestId, sweepId: payload.sweepId }) },
+      payload,
+    ),
   )
     .use(parsedEvent(parsePayload))
     .use(logFailures(deps.log));

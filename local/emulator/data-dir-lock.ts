@@ -19,7 +19,8 @@ function alive(pid: number): boolean {
 /** Takes the lock or throws naming the holder; returns the release function. */
 export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, 'emulator.lock');
-  if (heldHere.has(file)) throw new Error(`the emulator data dir ${dataDir} is already in use by another emulator in this process`);
+  if (heldHere.has(file))
+    throw new Error(`the emulator data dir ${dataDir} is already in use by another emulator in this process`);
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {

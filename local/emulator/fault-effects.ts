@@ -17,7 +17,11 @@ export interface FaultEffectOptions {
 }
 
 /** Resolves false when the connection was cut (the handler stops there); throws for an error fault. */
-export async function applyFault(fault: Fault | undefined, req: IncomingMessage, options: FaultEffectOptions): Promise<boolean> {
+export async function applyFault(
+  fault: Fault | undefined,
+  req: IncomingMessage,
+  options: FaultEffectOptions,
+): Promise<boolean> {
   if (fault?.kind === 'error') throw options.toError(fault);
   if (fault?.kind === 'drop') {
     req.socket.destroy();

@@ -9,11 +9,36 @@ export type Fault =
   | { kind: 'drop' }; // the connection is destroyed without an answer
 
 export const Faults = {
-  throttling: (): Fault => ({ kind: 'error', code: 'Throttling', status: 400, message: 'Request was denied due to request throttling.' }),
-  internal: (): Fault => ({ kind: 'error', code: 'InternalError', status: 500, message: 'The request processing has failed due to some unknown error.' }),
-  unavailable: (): Fault => ({ kind: 'error', code: 'ServiceUnavailable', status: 503, message: 'The request has failed due to a temporary failure of the server.' }),
-  conflictLock: (): Fault => ({ kind: 'error', code: 'Conflict.Lock', status: 409, message: 'The resource is being modified. Try again later.' }),
-  systemBusy: (): Fault => ({ kind: 'error', code: 'SystemBusy', status: 400, message: 'System is busy, please try again later.' }),
+  throttling: (): Fault => ({
+    kind: 'error',
+    code: 'Throttling',
+    status: 400,
+    message: 'Request was denied due to request throttling.',
+  }),
+  internal: (): Fault => ({
+    kind: 'error',
+    code: 'InternalError',
+    status: 500,
+    message: 'The request processing has failed due to some unknown error.',
+  }),
+  unavailable: (): Fault => ({
+    kind: 'error',
+    code: 'ServiceUnavailable',
+    status: 503,
+    message: 'The request has failed due to a temporary failure of the server.',
+  }),
+  conflictLock: (): Fault => ({
+    kind: 'error',
+    code: 'Conflict.Lock',
+    status: 409,
+    message: 'The resource is being modified. Try again later.',
+  }),
+  systemBusy: (): Fault => ({
+    kind: 'error',
+    code: 'SystemBusy',
+    status: 400,
+    message: 'System is busy, please try again later.',
+  }),
   delay: (ms: number): Fault => ({ kind: 'delay', ms }),
   drop: (): Fault => ({ kind: 'drop' }),
 };

@@ -32,10 +32,16 @@ export interface NlbHelpers {
   /** Configuration jobs (of one listener), oldest first. */
   jobs(listenerId?: string): Job[];
   /** A change made behind the API's back (console, another tool): immediate, no job. */
-  patchListener(listenerId: string, patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] }): Listener;
+  patchListener(
+    listenerId: string,
+    patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] },
+  ): Listener;
   patchServerGroup(serverGroupId: string, patch: Partial<Omit<ServerGroup, 'ServerGroupId'>>): ServerGroup;
   /** Adds `count` TCPSSL listeners like the seeded one (for benchmarks); without a data plane by default. */
-  addListeners(count: number, options?: { dataPlane?: boolean; settings?: Partial<ListenerSettings> }): Promise<EmulatedListener[]>;
+  addListeners(
+    count: number,
+    options?: { dataPlane?: boolean; settings?: Partial<ListenerSettings> },
+  ): Promise<EmulatedListener[]>;
   /** Jobs of one listener (or `*`: all) take `ms`; `Infinity` makes them hang until finishJobs(). */
   setJobDelay(listenerId: string | '*', ms: number): void;
   finishJobs(listenerId?: string): void;
@@ -81,7 +87,12 @@ export function createNlbHelpers(deps: {
     patchListener: (id, patch) => copy(nlb.patchListener(id, patch)),
     patchServerGroup: (id, patch) => copy(nlb.patchServerGroup(id, patch)),
     addListeners: async (count, options = {}) => {
-      const template = nlb.listeners().find((l) => l.ListenerProtocol === 'TCPSSL' && nlb.getServerGroup(l.ServerGroupId)?.PreserveClientIpEnabled === false);
+      const template = nlb
+        .listeners()
+        .find(
+          (l) =>
+            l.ListenerProtocol === 'TCPSSL' && nlb.getServerGroup(l.ServerGroupId)?.PreserveClientIpEnabled === false,
+        );
       if (!template) throw new Error('addListeners needs the seeded topology (seed: true)');
       const lb = nlb.createLoadBalancer(`nlb-bench-${randomBytes(4).toString('hex')}`);
       const withDataPlane = Boolean(options.dataPlane) && deps.dataPlaneOn;
@@ -116,7 +127,8 @@ export function createNlbHelpers(deps: {
           const l = nlb.getListener(id);
           if (!l) return reject(new Error(`no listener ${id}`));
           if (l.ListenerStatus === 'Running') return resolve(copy(l));
-          if (Date.now() > deadline) return reject(new Error(`listener ${id} still ${l.ListenerStatus} after ${timeoutMs} ms`));
+          if (Date.now() > deadline)
+            return reject(new Error(`listener ${id} still ${l.ListenerStatus} after ${timeoutMs} ms`));
           setTimeout(check, 20);
         };
         check();

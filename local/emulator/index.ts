@@ -20,7 +20,13 @@ import { FaultInjector } from './faults.js';
 import { startBackend, type Backend } from './nlb/backends.js';
 import { nlbProduct } from './nlb/actions.js';
 import { DataPlane } from './nlb/data-plane.js';
-import { createCasHelpers, createNlbHelpers, type CasHelpers, type EmulatedListener, type NlbHelpers } from './helpers.js';
+import {
+  createCasHelpers,
+  createNlbHelpers,
+  type CasHelpers,
+  type EmulatedListener,
+  type NlbHelpers,
+} from './helpers.js';
 import type { ClientTokenUse, Job, Listener, LoadBalancer, ServerGroup } from './nlb/model.js';
 import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
@@ -122,7 +128,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const region = options.region ?? 'cn-hangzhou';
   const bucket = options.bucket ?? 'nlb-mtls-local';
   const log = options.log ?? createLogger({ fn: 'emulator' });
-  const accessKeys = options.credentials && options.credentials.length > 0 ? options.credentials : loadOrCreateCredentials(dataDir);
+  const accessKeys =
+    options.credentials && options.credentials.length > 0 ? options.credentials : loadOrCreateCredentials(dataDir);
   const releaseLock = lockDataDir(dataDir);
   const keysById = new Map(accessKeys.map((k) => [k.accessKeyId, k]));
   const faults = new FaultInjector();
@@ -145,7 +152,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return c;
     };
     const clientCertificates = collection<ClientCertificateRecord>('cas/client-certificates.jsonl');
-    const pca = await PrivateCa.open({ caFile: join(dataDir, 'cas/ca.json'), clientCertificates, keyAlgorithm: options.caKeyAlgorithm });
+    const pca = await PrivateCa.open({
+      caFile: join(dataDir, 'cas/ca.json'),
+      clientCertificates,
+      keyAlgorithm: options.caKeyAlgorithm,
+    });
     const certStore = new CertificateStore(collection<UserCertificate>('cas/user-certificates.jsonl'), region);
     const nlb = new NlbState(
       {
@@ -183,7 +194,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ],
     });
     closers.push(() => rpc.close());
-    const oss = await startOssServer({ dataDir: join(dataDir, 'oss'), faults, credentials: accessKeys, buckets: [bucket], port: options.ports?.oss, region });
+    const oss = await startOssServer({
+      dataDir: join(dataDir, 'oss'),
+      faults,
+      credentials: accessKeys,
+      buckets: [bucket],
+      port: options.ports?.oss,
+      region,
+    });
     closers.push(() => oss.close());
     const fc = await startFcServer({ faults, credentials: accessKeys, port: options.ports?.fc });
     closers.push(() => fc.close());
@@ -247,7 +265,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         exportSubCaKeyPem: () => pca.subCa.privateKeyPem,
       },
       serverCertificate: seedCertificate
-        ? { certId: seedCertificate.certId, certificateId: certStore.identifierOf(seedCertificate.certId), certificatePem: seedCertificate.certPem }
+        ? {
+            certId: seedCertificate.certId,
+            certificateId: certStore.identifierOf(seedCertificate.certId),
+            certificatePem: seedCertificate.certPem,
+          }
         : { certId: 0, certificateId: '', certificatePem: '' },
       listeners: seededListeners,
       faults,

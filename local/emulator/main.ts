@@ -26,7 +26,9 @@ console.log(`Emulator up (data in ${dataDir}). Point the project at it with:\n`)
 for (const [k, v] of Object.entries(emulator.env())) console.log(`export ${k}='${v}'`);
 console.log('\nListeners (TCPSSL, mutual auth off until you turn it on):');
 for (const l of emulator.listeners) {
-  console.log(`  ${l.listenerId} (:${l.listenerPort})  curl --cacert ${rootFile} --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`);
+  console.log(
+    `  ${l.listenerId} (:${l.listenerPort})  curl --cacert ${rootFile} --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
+  );
 }
 console.log(`\nPCA sub-CA (ParentIdentifier): ${emulator.ca.subCaIdentifier}   root CA: ${emulator.ca.rootIdentifier}`);
 

@@ -29,7 +29,11 @@ export async function issueSeedServerCertificate(pca: PrivateCa, certStore: Cert
     notAfter: new Date(Date.now() + SERVER_CERT_DAYS * 24 * 3600 * 1000),
     issuer: pca.caMaterial(pca.root.identifier)!,
   });
-  const uploaded = certStore.upload({ name: SEED_HOST, certPem, keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+  const uploaded = certStore.upload({
+    name: SEED_HOST,
+    certPem,
+    keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
   return certStore.identifierOf(uploaded.certId);
 }
 
@@ -52,9 +56,24 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
   const certificateId = await issueSeedServerCertificate(options.pca, options.certStore);
   const lb = nlb.createLoadBalancer('nlb-tcpssl-mutual-auth');
   const servers = backendServers();
-  const tcpGroup = nlb.createServerGroup({ ServerGroupName: 'sgp-tcp-ecs', Protocol: 'TCP', PreserveClientIpEnabled: false, Servers: servers });
-  const preserveGroup = nlb.createServerGroup({ ServerGroupName: 'sgp-tcp-preserve-client-ip', Protocol: 'TCP', PreserveClientIpEnabled: true, Servers: servers });
-  const common = { SecurityPolicyId: SEED_TLS_POLICY, CertificateIds: [certificateId], CaEnabled: false, CaCertificateIds: [] };
+  const tcpGroup = nlb.createServerGroup({
+    ServerGroupName: 'sgp-tcp-ecs',
+    Protocol: 'TCP',
+    PreserveClientIpEnabled: false,
+    Servers: servers,
+  });
+  const preserveGroup = nlb.createServerGroup({
+    ServerGroupName: 'sgp-tcp-preserve-client-ip',
+    Protocol: 'TCP',
+    PreserveClientIpEnabled: true,
+    Servers: servers,
+  });
+  const common = {
+    SecurityPolicyId: SEED_TLS_POLICY,
+    CertificateIds: [certificateId],
+    CaEnabled: false,
+    CaCertificateIds: [],
+  };
   return [
     nlb.createListener({
       loadBalancerId: lb.LoadBalancerId,
@@ -67,7 +86,11 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
       loadBalancerId: lb.LoadBalancerId,
       protocol: 'TCPSSL',
       port: 8443,
-      settings: { ...common, ServerGroupId: preserveGroup.ServerGroupId, ListenerDescription: 'tcpssl_8443_preserve_client_ip' },
+      settings: {
+        ...common,
+        ServerGroupId: preserveGroup.ServerGroupId,
+        ListenerDescription: 'tcpssl_8443_preserve_client_ip',
+      },
       dataPlane: true,
     }),
   ];

@@ -39,7 +39,12 @@ export type SignatureResult = { ok: true; accessKeyId: string } | SignatureFailu
 /** How far `x-acs-date` may be from the server clock, as on Alibaba's gateway. */
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
-const fail = (status: number, code: string, message: string): SignatureFailure => ({ ok: false, status, code, message });
+const fail = (status: number, code: string, message: string): SignatureFailure => ({
+  ok: false,
+  status,
+  code,
+  message,
+});
 
 /** openapi-util's `encode`: encodeURIComponent plus the RFC 3986 reserved characters it leaves alone. */
 export function acsEncode(value: string): string {
@@ -70,14 +75,26 @@ export function canonicalQueryString(query: Record<string, string>): string {
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   if (v === undefined) return undefined;
-  return Array.isArray(v) ? v.map((x) => x.trim()).sort().join(',') : v.trim();
+  return Array.isArray(v)
+    ? v
+        .map((x) => x.trim())
+        .sort()
+        .join(',')
+    : v.trim();
 }
 
 export function canonicalRequest(req: SignedRequest, signedHeaders: string[]): string {
   const uri = req.path.replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~');
   const headers = signedHeaders.map((h) => `${h}:${headerValue(req.headers, h) ?? ''}\n`).join('');
   const payloadHash = createHash('sha256').update(req.body).digest('hex');
-  return [req.method.toUpperCase(), uri, canonicalQueryString(parseRawQuery(req.query)), headers, signedHeaders.join(';'), payloadHash].join('\n');
+  return [
+    req.method.toUpperCase(),
+    uri,
+    canonicalQueryString(parseRawQuery(req.query)),
+    headers,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
 
 export function acs3Signature(canonical: string, secret: string): string {
@@ -95,7 +112,9 @@ export function signAcs3(req: SignedRequest, key: { accessKeyId: string; accessK
   return `${ACS3_ALGORITHM} Credential=${key.accessKeyId},SignedHeaders=${signed.join(';')},Signature=${signature}`;
 }
 
-function parseAuthorization(value: string): { accessKeyId: string; signedHeaders: string[]; signature: string } | undefined {
+function parseAuthorization(
+  value: string,
+): { accessKeyId: string; signedHeaders: string[]; signature: string } | undefined {
   const m = value.match(/^ACS3-HMAC-SHA256\s+(.*)$/);
   if (!m) return undefined;
   const fields: Record<string, string> = {};
@@ -104,7 +123,11 @@ function parseAuthorization(value: string): { accessKeyId: string; signedHeaders
     if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
   if (!fields.Credential || !fields.SignedHeaders || !fields.Signature) return undefined;
-  return { accessKeyId: fields.Credential, signedHeaders: fields.SignedHeaders.split(';').filter(Boolean), signature: fields.Signature };
+  return {
+    accessKeyId: fields.Credential,
+    signedHeaders: fields.SignedHeaders.split(';').filter(Boolean),
+    signature: fields.Signature,
+  };
 }
 
 function sameHex(a: string, b: string): boolean {
@@ -126,20 +149,32 @@ export function verifyAcs3Signature(
   if (!authorization) return fail(400, 'MissingAuthorization', 'The Authorization header is required.');
   const auth = parseAuthorization(authorization);
   if (!auth) {
-    return fail(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards (expected ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=...).');
+    return fail(
+      400,
+      'IncompleteSignature',
+      'The request signature does not conform to Aliyun standards (expected ACS3-HMAC-SHA256 Credential=...,SignedHeaders=...,Signature=...).',
+    );
   }
   const key = lookupKey(auth.accessKeyId);
   if (!key) return fail(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
 
   const token = headerValue(req.headers, 'x-acs-security-token');
   if ((key.securityToken ?? '') !== (token ?? '')) {
-    return fail(400, 'InvalidSecurityToken.MismatchWithAccessKey', 'The security token you provided does not match the access key.');
+    return fail(
+      400,
+      'InvalidSecurityToken.MismatchWithAccessKey',
+      'The security token you provided does not match the access key.',
+    );
   }
 
   // Every x-acs-* header must be covered, or a proxy could swap the action or version without breaking the signature.
   const unsigned = Object.keys(req.headers).filter((h) => h.startsWith('x-acs-') && !auth.signedHeaders.includes(h));
   if (!auth.signedHeaders.includes('host') || unsigned.length > 0) {
-    return fail(400, 'IncompleteSignature', `The request signature does not cover required headers: ${unsigned.length > 0 ? unsigned.join(', ') : 'host'}.`);
+    return fail(
+      400,
+      'IncompleteSignature',
+      `The request signature does not cover required headers: ${unsigned.length > 0 ? unsigned.join(', ') : 'host'}.`,
+    );
   }
 
   const expected = acs3Signature(canonicalRequest(req, auth.signedHeaders), key.accessKeySecret);

@@ -35,7 +35,10 @@ export interface CloudEvent {
   [extension: string]: unknown;
 }
 
-export function toCloudEvent(input: unknown, meta: { accountId: string; region: string; now?: Date; eventBusName?: string }): CloudEvent {
+export function toCloudEvent(
+  input: unknown,
+  meta: { accountId: string; region: string; now?: Date; eventBusName?: string },
+): CloudEvent {
   const e = CloudEventInputSchema.parse(input);
   const now = (meta.now ?? new Date()).toISOString();
   return {
@@ -72,7 +75,9 @@ function leafMatcher(rule: unknown): Matcher {
       return (v, present) => present && !excluded.includes(v);
     }
     default:
-      throw new Error(`event pattern: unsupported matcher ${JSON.stringify(rule)} (supported: values, prefix, suffix, exists, anything-but)`);
+      throw new Error(
+        `event pattern: unsupported matcher ${JSON.stringify(rule)} (supported: values, prefix, suffix, exists, anything-but)`,
+      );
   }
 }
 
@@ -97,7 +102,8 @@ function compile(pattern: Record<string, unknown>): (event: Record<string, unkno
 /** `eventRuleFilterPattern` (a JSON string in s.yaml) -> a predicate; throws at load time on what it cannot match. */
 export function eventPatternMatcher(patternJson: string): (event: CloudEvent) => boolean {
   const parsed: unknown = JSON.parse(patternJson);
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('event pattern must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('event pattern must be a JSON object');
   const predicate = compile(parsed as Record<string, unknown>);
   return (event) => predicate(event as Record<string, unknown>);
 }

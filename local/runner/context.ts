@@ -48,8 +48,10 @@ export function createFcContext(input: {
   fn: FunctionIdentity;
   sink: FunctionLogSink;
 }): FcContext {
-  const line = (level: string) => (...args: unknown[]) =>
-    input.sink(`${new Date().toISOString()} ${input.requestId} [${level}] ${format(...args)}`);
+  const line =
+    (level: string) =>
+    (...args: unknown[]) =>
+      input.sink(`${new Date().toISOString()} ${input.requestId} [${level}] ${format(...args)}`);
   return {
     requestId: input.requestId,
     region: input.region,
@@ -61,7 +63,12 @@ export function createFcContext(input: {
       memory: input.fn.memorySize,
       timeout: input.fn.timeoutSeconds,
     },
-    service: { logProject: input.fn.logProject ?? '', logStore: input.fn.logStore ?? '', qualifier: 'LATEST', versionId: '' },
+    service: {
+      logProject: input.fn.logProject ?? '',
+      logStore: input.fn.logStore ?? '',
+      qualifier: 'LATEST',
+      versionId: '',
+    },
     tracing: {},
     logger: { debug: line('DEBUG'), info: line('INFO'), warn: line('WARN'), error: line('ERROR'), log: line('INFO') },
   };

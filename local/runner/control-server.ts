@@ -55,8 +55,14 @@ function cloudEventFromRequest(req: IncomingMessage, body: Buffer): unknown {
 
 /** Like FC's synchronous InvokeFunction: the body is what the handler returned, not an HTTP mapping of it. */
 function rawResult(result: unknown): HttpAnswer {
-  if (Buffer.isBuffer(result)) return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: result };
-  if (typeof result === 'string') return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(result, 'utf8') };
+  if (Buffer.isBuffer(result))
+    return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: result };
+  if (typeof result === 'string')
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: Buffer.from(result, 'utf8'),
+    };
   return json(200, result ?? null);
 }
 
@@ -65,14 +71,18 @@ async function route(target: ControlTarget, req: IncomingMessage, requestId: str
   const method = req.method ?? 'GET';
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (method === 'GET' && parts.length === 1 && parts[0] === 'functions') return json(200, target.describe());
-  if (method !== 'POST') return json(404, { errorCode: 'PathNotSupported', errorMessage: `${method} ${path} is not supported` });
+  if (method !== 'POST')
+    return json(404, { errorCode: 'PathNotSupported', errorMessage: `${method} ${path} is not supported` });
   const body = await readBody(req, MAX_BODY_BYTES);
   if (parts[0] === 'functions' && parts.length === 3 && parts[2] === 'invoke') {
     try {
       return rawResult(await target.invoke(parts[1], body, requestId));
     } catch (err) {
       if (err instanceof UnknownFunctionError) throw err;
-      return errorAnswer(err, err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError');
+      return errorAnswer(
+        err,
+        err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError',
+      );
     }
   }
   if (parts[0] === 'events' && parts.length <= 2) {
@@ -89,7 +99,13 @@ export async function startControlServer(opts: {
   devToken: string;
   port?: number;
   host?: string;
-  onAccess?: (entry: { method: string; path: string; statusCode: number; durationMs: number; requestId: string }) => void;
+  onAccess?: (entry: {
+    method: string;
+    path: string;
+    statusCode: number;
+    durationMs: number;
+    requestId: string;
+  }) => void;
 }): Promise<{
   url: string;
   port: number;
@@ -102,16 +118,36 @@ export async function startControlServer(opts: {
       answer.headers['x-fc-request-id'] = requestId;
       send(res, answer);
       const path = (req.url ?? '/').split('?')[0];
-      opts.onAccess?.({ method: req.method ?? 'GET', path, statusCode: answer.statusCode, durationMs: Date.now() - started, requestId });
+      opts.onAccess?.({
+        method: req.method ?? 'GET',
+        path,
+        statusCode: answer.statusCode,
+        durationMs: Date.now() - started,
+        requestId,
+      });
     };
     if (req.method === 'GET' && req.url === '/healthz') return reply(json(200, { ok: true }));
-    if (!authorized(req, opts.devToken)) return reply(json(401, { errorCode: 'Unauthorized', errorMessage: 'Bearer <devToken> required' }));
+    if (!authorized(req, opts.devToken))
+      return reply(json(401, { errorCode: 'Unauthorized', errorMessage: 'Bearer <devToken> required' }));
     route(opts.target, req, requestId).then(reply, (err: unknown) => {
-      if (err instanceof UnknownFunctionError) reply(json(404, { errorCode: 'FunctionNotFound', errorMessage: err.message }));
-      else if (err instanceof BodyTooLargeError) reply(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
+      if (err instanceof UnknownFunctionError)
+        reply(json(404, { errorCode: 'FunctionNotFound', errorMessage: err.message }));
+      else if (err instanceof BodyTooLargeError)
+        reply(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
       else if (err instanceof SyntaxError || err instanceof ZodError) {
-        reply(json(400, { errorCode: 'InvalidArgument', errorMessage: err instanceof ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : err.message }));
-      } else reply(json(500, { errorCode: 'InternalError', errorMessage: err instanceof Error ? err.message : String(err) }));
+        reply(
+          json(400, {
+            errorCode: 'InvalidArgument',
+            errorMessage:
+              err instanceof ZodError
+                ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+                : err.message,
+          }),
+        );
+      } else
+        reply(
+          json(500, { errorCode: 'InternalError', errorMessage: err instanceof Error ? err.message : String(err) }),
+        );
     });
   });
   const port = await listen(server, opts.port ?? 0, opts.host);

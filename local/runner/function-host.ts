@@ -81,7 +81,11 @@ export interface FunctionRuntime {
   sink: FunctionLogSink;
 }
 
-export async function loadLocalFunction(spec: FunctionSpec, env: Record<string, string>, runtime: FunctionRuntime): Promise<LocalFunction> {
+export async function loadLocalFunction(
+  spec: FunctionSpec,
+  env: Record<string, string>,
+  runtime: FunctionRuntime,
+): Promise<LocalFunction> {
   const mod = (await import(spec.modulePath)) as FunctionModule;
   // The project's convention: createHandler(env) builds the deps once from the env it is given.
   let handler: FcHandler;

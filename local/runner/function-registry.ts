@@ -90,9 +90,13 @@ export function createFunctionRegistry(
     },
     async fireTimer(name, triggerName) {
       const r = find(name);
-      const timers = r.triggers.filter((t): t is TimerTrigger => t.kind === 'timer' && (!triggerName || t.triggerName === triggerName));
+      const timers = r.triggers.filter(
+        (t): t is TimerTrigger => t.kind === 'timer' && (!triggerName || t.triggerName === triggerName),
+      );
       if (timers.length === 0) throw new UnknownFunctionError(`${name} timer ${triggerName ?? ''}`.trim());
-      return Promise.all(timers.map((t) => deliver(r, t.triggerName, timerEvent(t.triggerName, t.payload, new Date()))));
+      return Promise.all(
+        timers.map((t) => deliver(r, t.triggerName, timerEvent(t.triggerName, t.payload, new Date()))),
+      );
     },
     async settled() {
       while (background.size > 0) await Promise.allSettled([...background]);

@@ -48,7 +48,8 @@ export function newRequestId(now: Date = new Date()): string {
 }
 
 // FC base64-encodes "binary" bodies; text types travel as they are (when they are valid UTF-8).
-const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|x-www-form-urlencoded|javascript|x-yaml|yaml))/i;
+const TEXT_CONTENT_TYPE =
+  /^(text\/|application\/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml|x-www-form-urlencoded|javascript|x-yaml|yaml))/i;
 
 function isTextBody(contentType: string | undefined, body: Buffer): boolean {
   if (body.length === 0) return true;
@@ -137,7 +138,8 @@ function structuredAnswer(result: Record<string, unknown>): HttpAnswer {
   let body: Buffer;
   if (raw === undefined || raw === null) body = Buffer.alloc(0);
   else if (Buffer.isBuffer(raw)) body = raw;
-  else if (typeof raw === 'string') body = result.isBase64Encoded === true ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  else if (typeof raw === 'string')
+    body = result.isBase64Encoded === true ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   else {
     body = Buffer.from(JSON.stringify(raw), 'utf8');
     headers['content-type'] ??= 'application/json';
@@ -167,14 +169,25 @@ export function fromHandlerResult(result: unknown): HttpAnswer {
       if (isStructured(parsed)) return structuredAnswer(parsed);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(result, 'utf8') };
     } catch {
-      return { statusCode: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from(result, 'utf8') };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: Buffer.from(result, 'utf8'),
+      };
     }
   }
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(result), 'utf8') };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(result), 'utf8'),
+  };
 }
 
 /** What FC answers when the handler throws or runs out of time (the stack trace stays in the function's log). */
-export function errorAnswer(error: unknown, errorType: 'UnhandledInvocationError' | 'FunctionTimeoutError'): HttpAnswer {
+export function errorAnswer(
+  error: unknown,
+  errorType: 'UnhandledInvocationError' | 'FunctionTimeoutError',
+): HttpAnswer {
   const err = error instanceof Error ? error : new Error(String(error));
   return {
     statusCode: 502,

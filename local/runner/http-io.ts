@@ -25,5 +25,9 @@ export function send(res: ServerResponse, answer: HttpAnswer): void {
 }
 
 export function json(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpAnswer {
-  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(value), 'utf8') };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: Buffer.from(JSON.stringify(value), 'utf8'),
+  };
 }

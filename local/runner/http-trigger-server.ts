@@ -53,14 +53,20 @@ export async function startHttpTriggerServer(opts: {
     };
     void (async () => {
       if (!allowed.has(method)) {
-        finish(json(405, { errorCode: 'MethodNotAllowed', errorMessage: `method ${method} is not in the trigger's methods` }));
+        finish(
+          json(405, {
+            errorCode: 'MethodNotAllowed',
+            errorMessage: `method ${method} is not in the trigger's methods`,
+          }),
+        );
         return;
       }
       let body: Buffer;
       try {
         body = await readBody(req, MAX_BODY_BYTES);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) finish(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
+        if (err instanceof BodyTooLargeError)
+          finish(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
         else res.destroy();
         return;
       }
@@ -79,7 +85,9 @@ export async function startHttpTriggerServer(opts: {
         const result = await opts.fn.invoke(Buffer.from(JSON.stringify(event), 'utf8'), { requestId });
         finish(fromHandlerResult(result));
       } catch (err) {
-        finish(errorAnswer(err, err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError'));
+        finish(
+          errorAnswer(err, err instanceof FunctionTimeoutError ? 'FunctionTimeoutError' : 'UnhandledInvocationError'),
+        );
       }
     })();
   });

@@ -23,7 +23,8 @@ const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000 };
 /** `5m`, `1h30m`, `90s` -> milliseconds (the Go-style durations `@every` takes). */
 function parseEvery(duration: string): number {
   const parts = [...duration.matchAll(/(\d+)([hms])/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) throw new Error(`invalid @every duration: ${duration}`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration)
+    throw new Error(`invalid @every duration: ${duration}`);
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit], 0);
   if (ms <= 0) throw new Error(`invalid @every duration: ${duration}`);
   return ms;
@@ -59,7 +60,11 @@ export interface TimerSpec {
 }
 
 /** Arms each timer for its next firing, again and again, until the returned stop() is called. */
-export function startTimers(timers: TimerSpec[], fire: (timer: TimerSpec, event: TimerEvent) => void, now: () => Date = () => new Date()): () => void {
+export function startTimers(
+  timers: TimerSpec[],
+  fire: (timer: TimerSpec, event: TimerEvent) => void,
+  now: () => Date = () => new Date(),
+): () => void {
   const handles = new Map<TimerSpec, NodeJS.Timeout>();
   let stopped = false;
   const arm = (timer: TimerSpec) => {

@@ -33,7 +33,14 @@ export function readTriggers(resourceName: string, triggers: FcTrigger[] = []): 
     try {
       switch (t.triggerType) {
         case 'http':
-          return [{ kind: 'http', triggerName: t.triggerName, methods: (config.methods as string[]) ?? ['GET'], authType: String(config.authType ?? 'anonymous') }];
+          return [
+            {
+              kind: 'http',
+              triggerName: t.triggerName,
+              methods: (config.methods as string[]) ?? ['GET'],
+              authType: String(config.authType ?? 'anonymous'),
+            },
+          ];
         case 'timer':
           return [
             {
@@ -47,7 +54,15 @@ export function readTriggers(resourceName: string, triggers: FcTrigger[] = []): 
           ];
         case 'eventbridge': {
           const pattern = String(config.eventRuleFilterPattern ?? '{}');
-          return [{ kind: 'eventbridge', triggerName: t.triggerName, pattern, matches: eventPatternMatcher(pattern), enabled: config.triggerEnable !== false }];
+          return [
+            {
+              kind: 'eventbridge',
+              triggerName: t.triggerName,
+              pattern,
+              matches: eventPatternMatcher(pattern),
+              enabled: config.triggerEnable !== false,
+            },
+          ];
         }
         default:
           return []; // oss, log, mns, ...: not used by this project, not served locally

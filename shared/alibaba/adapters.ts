@@ -27,9 +27,14 @@ export interface AlibabaAdapters {
 }
 
 /** `fn` names the function in every log line; tests and the CLI may hand in their own logger and clock. */
-export function createAlibabaAdapters(fn: string, config: AlibabaAdapterConfig, overrides: { log?: Logger; clock?: Clock } = {}): AlibabaAdapters {
+export function createAlibabaAdapters(
+  fn: string,
+  config: AlibabaAdapterConfig,
+  overrides: { log?: Logger; clock?: Clock } = {},
+): AlibabaAdapters {
   const { alibaba } = config;
-  const casEndpoint: RpcEndpoint = config.casTimeoutMs === undefined ? alibaba.cas : { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
+  const casEndpoint: RpcEndpoint =
+    config.casTimeoutMs === undefined ? alibaba.cas : { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
   return {
     store: createOssObjectStore({
       endpoint: alibaba.oss.endpoint,

@@ -14,7 +14,8 @@ export const CAS_PCA_VERSION = '2020-06-30';
 /** CAS SanType values. */
 const SAN_TYPE: Record<keyof SubjectAltNames, number> = { email: 1, dns: 2, uri: 6, ip: 7 };
 
-const RETRYABLE_CODES = /^(Throttling(\..*)?|ServiceUnavailable|InternalError|SystemBusy|RequestTimeout|NetworkError|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_.*|ServiceUnavailableTemporary|OperationConflict|Conflict\.Lock)$/;
+const RETRYABLE_CODES =
+  /^(Throttling(\..*)?|ServiceUnavailable|InternalError|SystemBusy|RequestTimeout|NetworkError|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_.*|ServiceUnavailableTemporary|OperationConflict|Conflict\.Lock)$/;
 const ALREADY_REVOKED = /already.?revoked|revoked.?already|Certificate\.Revoked|IncorrectStatus/i;
 
 export class CaUnavailableError extends UpstreamError {
@@ -45,7 +46,8 @@ export function mapCaError(err: unknown): AppError {
 export function sanParameters(sans: SubjectAltNames): { SanType?: number; SanValue?: string } {
   const present = (Object.keys(SAN_TYPE) as Array<keyof SubjectAltNames>).filter((type) => sans[type].length > 0);
   if (present.length === 0) return {};
-  if (present.length > 1) throw new AppError('SAN_TYPES_UNSUPPORTED', 400, 'The private CA issues SANs of one type per certificate.');
+  if (present.length > 1)
+    throw new AppError('SAN_TYPES_UNSUPPORTED', 400, 'The private CA issues SANs of one type per certificate.');
   const type = present[0];
   return { SanType: SAN_TYPE[type], SanValue: sans[type].join(',') };
 }
@@ -112,7 +114,8 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
         await call('CreateRevokeClientCertificate', { Identifier: identifier });
       } catch (err) {
         // Revoking twice is a success for us: a retried revoke must not fail on its own earlier success.
-        if (err instanceof RpcError && !isRetryableRpcError(err) && ALREADY_REVOKED.test(`${err.code} ${err.message}`)) return;
+        if (err instanceof RpcError && !isRetryableRpcError(err) && ALREADY_REVOKED.test(`${err.code} ${err.message}`))
+          return;
         throw mapCaError(err);
       }
     },
@@ -134,7 +137,8 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
         chainPems: chainOf(c.CaCertChain),
         status: c.Status ?? 'unknown',
         type: c.CertificateType ?? 'unknown',
-        notAfter: c.AfterDate !== undefined ? new Date(Number(c.AfterDate)) : inspectCertificate(certificatePem).notAfter,
+        notAfter:
+          c.AfterDate !== undefined ? new Date(Number(c.AfterDate)) : inspectCertificate(certificatePem).notAfter,
       };
     },
   };

@@ -18,18 +18,36 @@ const CasClient = cas.default;
 /** `<CertId>-<region>` -> the numeric CertId the store knows. */
 export function parseServerCertificateId(serverCertificateId: string): { certId: number; region: string } {
   const m = serverCertificateId.match(/^(\d{1,20})-([a-z]{2,}-[a-z0-9-]+)$/);
-  if (!m) throw new RpcError('InvalidParameter.CertificateId', `not a server certificate id of the form <CertId>-<region>: ${serverCertificateId}`);
+  if (!m)
+    throw new RpcError(
+      'InvalidParameter.CertificateId',
+      `not a server certificate id of the form <CertId>-<region>: ${serverCertificateId}`,
+    );
   return { certId: Number(m[1]), region: m[2] };
 }
 
 function toRpcError(err: unknown): RpcError {
-  const e = err as { code?: string; statusCode?: number; message?: string; data?: { Code?: string; Message?: string; RequestId?: string } };
-  return new RpcError(e?.data?.Code ?? e?.code ?? 'NetworkError', e?.data?.Message ?? e?.message ?? String(err), e?.statusCode, e?.data?.RequestId, err);
+  const e = err as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    data?: { Code?: string; Message?: string; RequestId?: string };
+  };
+  return new RpcError(
+    e?.data?.Code ?? e?.code ?? 'NetworkError',
+    e?.data?.Message ?? e?.message ?? String(err),
+    e?.statusCode,
+    e?.data?.RequestId,
+    err,
+  );
 }
 
 const isNotFound = (err: RpcError) => /NotFound|NotExist/i.test(err.code);
 
-export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint; credentials: AlibabaCredentials }): ServerCertificateSource {
+export function createCasServerCertificateSource(config: {
+  endpoint: RpcEndpoint;
+  credentials: AlibabaCredentials;
+}): ServerCertificateSource {
   const client = new CasClient(
     new Config({
       accessKeyId: config.credentials.accessKeyId,
@@ -49,7 +67,9 @@ export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint
       let body: InstanceType<typeof cas.GetUserCertificateDetailResponseBody> | undefined;
       try {
         // The same keep-alive read-timer gap as the RPC caller's: a hard deadline keeps a run bounded.
-        const request = client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId, certFilter: true }));
+        const request = client.getUserCertificateDetail(
+          new cas.GetUserCertificateDetailRequest({ certId, certFilter: true }),
+        );
         body = (await withDeadline(request, deadlineMs, 'GetUserCertificateDetail')).body;
       } catch (err) {
         const rpc = err instanceof RpcError ? err : toRpcError(err);
@@ -57,7 +77,10 @@ export function createCasServerCertificateSource(config: { endpoint: RpcEndpoint
         throw rpc;
       }
       if (!body || body.notAfter === undefined || body.notBefore === undefined || !body.sha2) {
-        throw new RpcError('IncompleteAnswer', `GetUserCertificateDetail ${certId} answered without validity or fingerprint`);
+        throw new RpcError(
+          'IncompleteAnswer',
+          `GetUserCertificateDetail ${certId} answered without validity or fingerprint`,
+        );
       }
       const dnsNames = (body.sans ?? '')
         .split(',')

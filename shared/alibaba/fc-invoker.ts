@@ -21,20 +21,40 @@ type FcRuntime = Parameters<FcClientInstance['invokeFunctionWithOptions']>[3];
 
 export interface FcInvokerConfig {
   /** `<accountId>.<region>.fc.aliyuncs.com` (https), or `127.0.0.1:PORT` with protocol `http` for the emulator. */
-  endpoint: Pick<RpcEndpoint, 'endpoint' | 'protocol'> & Partial<Pick<RpcEndpoint, 'readTimeoutMs' | 'connectTimeoutMs'>>;
+  endpoint: Pick<RpcEndpoint, 'endpoint' | 'protocol'> &
+    Partial<Pick<RpcEndpoint, 'readTimeoutMs' | 'connectTimeoutMs'>>;
   credentials: AlibabaCredentials;
   region: string;
   accountId: string;
 }
 
 function toRpcError(err: unknown): RpcError {
-  const e = (err ?? {}) as { code?: string; statusCode?: number; message?: string; name?: string; requestId?: string; data?: { Code?: string; Message?: string; RequestId?: string } };
+  const e = (err ?? {}) as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    name?: string;
+    requestId?: string;
+    data?: { Code?: string; Message?: string; RequestId?: string };
+  };
   if (e.statusCode) {
     const code = e.data?.Code ?? e.code ?? 'Unknown';
-    return new RpcError(code, e.data?.Message ?? e.message ?? code, e.statusCode, e.data?.RequestId ?? e.requestId, err);
+    return new RpcError(
+      code,
+      e.data?.Message ?? e.message ?? code,
+      e.statusCode,
+      e.data?.RequestId ?? e.requestId,
+      err,
+    );
   }
   const text = `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`;
-  return new RpcError(/timeout/i.test(text) ? 'RequestTimeout' : 'NetworkError', e.message ?? String(err), undefined, undefined, err);
+  return new RpcError(
+    /timeout/i.test(text) ? 'RequestTimeout' : 'NetworkError',
+    e.message ?? String(err),
+    undefined,
+    undefined,
+    err,
+  );
 }
 
 export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
@@ -48,7 +68,11 @@ export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
     readTimeout: config.endpoint.readTimeoutMs ?? 10_000,
     connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
   } as unknown as FcConfig);
-  const runtime = { autoretry: false, readTimeout: config.endpoint.readTimeoutMs ?? 10_000, connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000 } as unknown as FcRuntime;
+  const runtime = {
+    autoretry: false,
+    readTimeout: config.endpoint.readTimeoutMs ?? 10_000,
+    connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
+  } as unknown as FcRuntime;
 
   return {
     async invokeAsync(functionName, payload) {
@@ -61,7 +85,12 @@ export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
           runtime,
         );
         res.body?.resume(); // an async answer has no body; drain it so the connection is reused
-        if (res.statusCode !== 202) throw new RpcError('UnexpectedStatus', `InvokeFunction answered ${res.statusCode} to an async invocation`, res.statusCode);
+        if (res.statusCode !== 202)
+          throw new RpcError(
+            'UnexpectedStatus',
+            `InvokeFunction answered ${res.statusCode} to an async invocation`,
+            res.statusCode,
+          );
       } catch (err) {
         if (err instanceof RpcError) throw err;
         throw toRpcError(err);

@@ -3,9 +3,20 @@
  * NLB endpoints are regional, so one caller per region. Errors keep NLB's code (`RpcError.code`) for the retry policy.
  */
 import type {
-  JobStatus, ListenerAttributes, ListenerGateway, ListenerUpdate, ServerGroupAttributes,
+  JobStatus,
+  ListenerAttributes,
+  ListenerGateway,
+  ListenerUpdate,
+  ServerGroupAttributes,
 } from '../domain/listeners/ports.js';
-import { createRpcCaller, RpcError, type AlibabaCredentials, type RpcCaller, type RpcEndpoint, type RpcParams } from './rpc.js';
+import {
+  createRpcCaller,
+  RpcError,
+  type AlibabaCredentials,
+  type RpcCaller,
+  type RpcEndpoint,
+  type RpcParams,
+} from './rpc.js';
 
 export const NLB_API_VERSION = '2022-04-30';
 /** ListListeners / ListServerGroups accept at most 100 results per page. */
@@ -73,7 +84,9 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     let caller = callers.get(region);
     if (!caller) {
       const endpoint = config.endpointFor(region);
-      caller = config.callerFor ? config.callerFor(endpoint) : createRpcCaller(NLB_API_VERSION, endpoint, config.credentials);
+      caller = config.callerFor
+        ? config.callerFor(endpoint)
+        : createRpcCaller(NLB_API_VERSION, endpoint, config.credentials);
       callers.set(region, caller);
     }
     return caller<T>(action, { RegionId: region, ...params });
@@ -84,7 +97,11 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     const out: T[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await call<Record<string, unknown>>(region, action, { [idParam]: ids, MaxResults: PAGE_SIZE, NextToken: nextToken });
+      const page = await call<Record<string, unknown>>(region, action, {
+        [idParam]: ids,
+        MaxResults: PAGE_SIZE,
+        NextToken: nextToken,
+      });
       out.push(...((page[key] as T[] | undefined) ?? []));
       nextToken = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
     } while (nextToken);
@@ -104,17 +121,32 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
 
     async getServerGroups(region, serverGroupIds) {
       if (serverGroupIds.length === 0) return new Map();
-      const raw = await listAll<RawServerGroup>(region, 'ListServerGroups', 'ServerGroupIds', serverGroupIds, 'ServerGroups');
+      const raw = await listAll<RawServerGroup>(
+        region,
+        'ListServerGroups',
+        'ServerGroupIds',
+        serverGroupIds,
+        'ServerGroups',
+      );
       const groups: Array<[string, ServerGroupAttributes]> = raw.map((g) => [
         g.ServerGroupId,
-        { serverGroupId: g.ServerGroupId, protocol: g.Protocol, preserveClientIpEnabled: bool(g.PreserveClientIpEnabled), ...(g.ServerGroupStatus ? { status: g.ServerGroupStatus } : {}) },
+        {
+          serverGroupId: g.ServerGroupId,
+          protocol: g.Protocol,
+          preserveClientIpEnabled: bool(g.PreserveClientIpEnabled),
+          ...(g.ServerGroupStatus ? { status: g.ServerGroupStatus } : {}),
+        },
       ]);
       return new Map(groups);
     },
 
     async dryRunUpdate(region, listenerId, update) {
       try {
-        await call(region, 'UpdateListenerAttribute', { ListenerId: listenerId, ...updateParams(update), DryRun: true });
+        await call(region, 'UpdateListenerAttribute', {
+          ListenerId: listenerId,
+          ...updateParams(update),
+          DryRun: true,
+        });
       } catch (err) {
         // NLB answers a dry run that would succeed with this error code.
         if (err instanceof RpcError && err.code === 'DryRunOperation') return;
@@ -124,7 +156,11 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     },
 
     async updateListener(region, listenerId, update, clientToken) {
-      const res = await call<{ JobId?: string }>(region, 'UpdateListenerAttribute', { ListenerId: listenerId, ...updateParams(update), ClientToken: clientToken });
+      const res = await call<{ JobId?: string }>(region, 'UpdateListenerAttribute', {
+        ListenerId: listenerId,
+        ...updateParams(update),
+        ClientToken: clientToken,
+      });
       if (!res.JobId) throw new RpcError('MissingJobId', 'UpdateListenerAttribute answered without a JobId');
       return { jobId: res.JobId };
     },

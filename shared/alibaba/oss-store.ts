@@ -56,8 +56,19 @@ function toStoreError(err: unknown): ObjectStoreError {
   }
   // ali-oss hangs the whole request on its errors (`params.content`: the object body, which may be a sealed key);
   // the cause keeps only what explains the failure.
-  const cause = Object.assign(new Error(String(e.message ?? '')), { name: e.name ?? 'Error', code: e.code, status: e.status, requestId: e.requestId });
-  return new ObjectStoreError(code ?? 'UnknownError', status, `OSS request failed: ${code ?? e.name ?? 'error'}`, e.requestId, cause);
+  const cause = Object.assign(new Error(String(e.message ?? '')), {
+    name: e.name ?? 'Error',
+    code: e.code,
+    status: e.status,
+    requestId: e.requestId,
+  });
+  return new ObjectStoreError(
+    code ?? 'UnknownError',
+    status,
+    `OSS request failed: ${code ?? e.name ?? 'error'}`,
+    e.requestId,
+    cause,
+  );
 }
 
 function isCode(err: unknown, code: string): boolean {
@@ -145,7 +156,9 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
         return {
           keys: (result.objects ?? []).map((o) => o.name),
           commonPrefixes: result.prefixes ?? [],
-          ...(result.isTruncated && result.nextContinuationToken ? { nextContinuationToken: result.nextContinuationToken } : {}),
+          ...(result.isTruncated && result.nextContinuationToken
+            ? { nextContinuationToken: result.nextContinuationToken }
+            : {}),
         };
       } catch (err) {
         throw toStoreError(err);
@@ -157,7 +170,12 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
         throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_LINK_SECONDS}`);
       }
       if (!SAFE_FILENAME.test(filename)) throw new RangeError('filename must be a plain file name ([A-Za-z0-9._-])');
-      return client.signatureUrlV4('GET', expiresInSeconds, { headers: {}, queries: { 'response-content-disposition': `attachment; filename="${filename}"` } }, key);
+      return client.signatureUrlV4(
+        'GET',
+        expiresInSeconds,
+        { headers: {}, queries: { 'response-content-disposition': `attachment; filename="${filename}"` } },
+        key,
+      );
     },
   };
 }

@@ -46,12 +46,25 @@ export type RpcCaller = <T = Record<string, unknown>>(action: string, params: Rp
 
 /** Network-level failures (timeouts, resets) become `RpcError` with these codes. */
 function toRpcError(err: unknown): RpcError {
-  const e = err as { code?: string; statusCode?: number; message?: string; data?: { RequestId?: string; Code?: string; Message?: string }; name?: string };
+  const e = err as {
+    code?: string;
+    statusCode?: number;
+    message?: string;
+    data?: { RequestId?: string; Code?: string; Message?: string };
+    name?: string;
+  };
   if (e?.data?.Code || (e?.code && e?.statusCode)) {
-    return new RpcError(e.data?.Code ?? e.code ?? 'Unknown', e.data?.Message ?? e.message ?? 'error', e.statusCode, e.data?.RequestId, err);
+    return new RpcError(
+      e.data?.Code ?? e.code ?? 'Unknown',
+      e.data?.Message ?? e.message ?? 'error',
+      e.statusCode,
+      e.data?.RequestId,
+      err,
+    );
   }
   const msg = String(e?.message ?? err);
-  if (/timeout/i.test(msg) || e?.name === 'ReadTimeout' || e?.name === 'ConnectTimeout') return new RpcError('RequestTimeout', msg, undefined, undefined, err);
+  if (/timeout/i.test(msg) || e?.name === 'ReadTimeout' || e?.name === 'ConnectTimeout')
+    return new RpcError('RequestTimeout', msg, undefined, undefined, err);
   return new RpcError(e?.code && typeof e.code === 'string' ? e.code : 'NetworkError', msg, undefined, undefined, err);
 }
 
@@ -92,11 +105,23 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
       else body[k] = v;
     }
     const p = new Params({
-      action, version, protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json',
+      action,
+      version,
+      protocol: 'HTTPS',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
     });
     // The SDK's read timeout is not enough on a reused socket (see withDeadline): every call also gets our deadline.
     try {
-      const res = await withDeadline(client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })), deadlineMs, action);
+      const res = await withDeadline(
+        client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })),
+        deadlineMs,
+        action,
+      );
       return res.body as T;
     } catch (err) {
       throw err instanceof RpcError ? err : toRpcError(err);

@@ -4,7 +4,13 @@
  */
 import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
 import { ForbiddenError } from '../errors/index.js';
-import { matchesAny, matchesDnsPattern, matchesEmailPattern, matchesIpPattern, matchesUriPattern } from './name-patterns.js';
+import {
+  matchesAny,
+  matchesDnsPattern,
+  matchesEmailPattern,
+  matchesIpPattern,
+  matchesUriPattern,
+} from './name-patterns.js';
 import type { AccessPolicy, Operation } from './policy.js';
 import type { Principal } from './principal.js';
 
@@ -44,25 +50,35 @@ const SAN_RULES = [
   { type: 'ip', rule: 'sanPatterns.ip', label: 'IP', matcher: matchesIpPattern },
 ] as const;
 
-export function checkCertificateRequest(policy: AccessPolicy, facts: CertificateRequestFacts): PolicyViolation | undefined {
+export function checkCertificateRequest(
+  policy: AccessPolicy,
+  facts: CertificateRequestFacts,
+): PolicyViolation | undefined {
   if (!policy.allowWildcardNames && [facts.commonName, ...facts.sans.dns].some((name) => name.includes('*'))) {
-    return { rule: 'wildcardNames', message: 'The token\'s policy does not allow wildcard names.' };
+    return { rule: 'wildcardNames', message: "The token's policy does not allow wildcard names." };
   }
   if (!matchesAny(facts.commonName, policy.commonNamePatterns, matchesDnsPattern)) {
-    return { rule: 'commonNamePatterns', message: `The token's policy does not allow the common name '${facts.commonName}'.` };
+    return {
+      rule: 'commonNamePatterns',
+      message: `The token's policy does not allow the common name '${facts.commonName}'.`,
+    };
   }
   for (const { type, rule, label, matcher } of SAN_RULES) {
     const patterns = policy.sanPatterns[type];
     for (const value of facts.sans[type]) {
       if (patterns.length === 0) return { rule, message: `The token's policy does not allow ${label} SANs.` };
-      if (!matchesAny(value, patterns, matcher)) return { rule, message: `The token's policy does not allow the ${label} SAN '${value}'.` };
+      if (!matchesAny(value, patterns, matcher))
+        return { rule, message: `The token's policy does not allow the ${label} SAN '${value}'.` };
     }
   }
   if (!policy.keyAlgorithms.includes(facts.keyAlgorithm)) {
     return { rule: 'keyAlgorithms', message: `The token's policy does not allow ${facts.keyAlgorithm} keys.` };
   }
   if (facts.validityDays > policy.maxValidityDays) {
-    return { rule: 'maxValidityDays', message: `The token's policy allows at most ${policy.maxValidityDays} days of validity.` };
+    return {
+      rule: 'maxValidityDays',
+      message: `The token's policy allows at most ${policy.maxValidityDays} days of validity.`,
+    };
   }
   return undefined;
 }

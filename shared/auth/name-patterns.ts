@@ -14,7 +14,12 @@ function globToRegExp(pattern: string, separators: string): RegExp {
   if (hit) return hit;
   const source = pattern
     .split('**')
-    .map((part) => part.split('*').map(escape).join(`[^${escape(separators)}]+`))
+    .map((part) =>
+      part
+        .split('*')
+        .map(escape)
+        .join(`[^${escape(separators)}]+`),
+    )
     .join('.*');
   const re = new RegExp(`^${source}$`, 'i');
   cache.set(cacheKey, re);
@@ -38,7 +43,10 @@ export function matchesEmailPattern(email: string, pattern: string): boolean {
   const at = pattern.lastIndexOf('@');
   const emailAt = email.lastIndexOf('@');
   if (at < 0 || emailAt < 0) return globToRegExp(pattern, '@').test(email);
-  return globToRegExp(pattern.slice(0, at), '@').test(email.slice(0, emailAt)) && matchesDnsPattern(email.slice(emailAt + 1), pattern.slice(at + 1));
+  return (
+    globToRegExp(pattern.slice(0, at), '@').test(email.slice(0, emailAt)) &&
+    matchesDnsPattern(email.slice(emailAt + 1), pattern.slice(at + 1))
+  );
 }
 
 export function matchesIpPattern(ip: string, pattern: string): boolean {
@@ -59,6 +67,10 @@ export function matchesIpPattern(ip: string, pattern: string): boolean {
   return list.check(ip, type);
 }
 
-export function matchesAny(value: string, patterns: readonly string[], matcher: (value: string, pattern: string) => boolean): boolean {
+export function matchesAny(
+  value: string,
+  patterns: readonly string[],
+  matcher: (value: string, pattern: string) => boolean,
+): boolean {
   return patterns.some((pattern) => matcher(value, pattern));
 }

@@ -7,14 +7,24 @@
 import { z } from 'zod';
 import type { KeyAlgorithm } from '../domain/client-certificate.js';
 
-export const KEY_ALGORITHM_VALUES = ['RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P256', 'EC_P384'] as const satisfies readonly KeyAlgorithm[];
+export const KEY_ALGORITHM_VALUES = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'EC_P256',
+  'EC_P384',
+] as const satisfies readonly KeyAlgorithm[];
 export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHM_VALUES);
 
 export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke'] as const;
 export const OperationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof OperationSchema>;
 
-const PatternSchema = z.string().min(1).max(255).regex(/^[^\s,]+$/, 'patterns hold no spaces or commas');
+const PatternSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\s,]+$/, 'patterns hold no spaces or commas');
 
 export const SanPatternsSchema = z.strictObject({
   dns: z.array(PatternSchema).max(100).default([]),

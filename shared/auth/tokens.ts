@@ -9,7 +9,9 @@ import { AccessPolicySchema } from './policy.js';
 import type { TokenPrincipal } from './principal.js';
 
 /** Tenants name folders in the bucket: lower-case letters, digits and dashes only. */
-export const TenantSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'tenant: lower-case letters, digits and dashes, at most 63');
+export const TenantSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'tenant: lower-case letters, digits and dashes, at most 63');
 
 export const ApiTokenSchema = z.strictObject({
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'tokenSha256: 64 lower-case hex digits'),

@@ -4,7 +4,11 @@ import { UpstreamError, isAppError } from '../errors/index.js';
 import { inspectCertificate } from '../pki/index.js';
 
 function unavailable(cause: unknown): UpstreamError {
-  return new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.', cause);
+  return new UpstreamError(
+    'CA_UNAVAILABLE',
+    'The certificate authority is unavailable; retry the same request.',
+    cause,
+  );
 }
 
 /** Any CA failure that is not already an AppError is treated as an outage the caller may retry. */

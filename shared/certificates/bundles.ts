@@ -9,7 +9,6 @@ import { buildPemBundleZip, buildPkcs12 } from '../pki/index.js';
 import { bundleObjectKeys } from './ids.js';
 import type { Download, Downloads } from './view.js';
 
-
 export interface BundleInput {
   id: string;
   generation: number;
@@ -29,24 +28,46 @@ export async function storeBundles(store: ObjectStore, input: BundleInput): Prom
   const keys = bundleObjectKeys(input.id, input.generation, input.mode);
   const writes: Array<{ key: string; build: () => Promise<Buffer> | Buffer; contentType: string }> = [];
   if (input.mode === 'server-key') {
-    if (!input.privateKey || !input.p12Password) throw new Error('server-key bundles need the private key and the password');
+    if (!input.privateKey || !input.p12Password)
+      throw new Error('server-key bundles need the private key and the password');
     const privateKey = input.privateKey;
     const password = input.p12Password;
     writes.push({
       key: keys.p12!,
       contentType: 'application/x-pkcs12',
-      build: () => buildPkcs12({ privateKey, certificatePem: input.certificatePem, chainPems: input.chainPems, password, profile: input.p12Profile, friendlyName: input.commonName }),
+      build: () =>
+        buildPkcs12({
+          privateKey,
+          certificatePem: input.certificatePem,
+          chainPems: input.chainPems,
+          password,
+          profile: input.p12Profile,
+          friendlyName: input.commonName,
+        }),
     });
     writes.push({
       key: keys.pem!,
       contentType: 'application/zip',
-      build: () => buildPemBundleZip({ certificatePem: input.certificatePem, chainPems: input.chainPems, privateKey, commonName: input.commonName, exampleUrl: input.exampleUrl }),
+      build: () =>
+        buildPemBundleZip({
+          certificatePem: input.certificatePem,
+          chainPems: input.chainPems,
+          privateKey,
+          commonName: input.commonName,
+          exampleUrl: input.exampleUrl,
+        }),
     });
   } else {
     writes.push({
       key: keys.certificate!,
       contentType: 'application/zip',
-      build: () => buildPemBundleZip({ certificatePem: input.certificatePem, chainPems: input.chainPems, commonName: input.commonName, exampleUrl: input.exampleUrl }),
+      build: () =>
+        buildPemBundleZip({
+          certificatePem: input.certificatePem,
+          chainPems: input.chainPems,
+          commonName: input.commonName,
+          exampleUrl: input.exampleUrl,
+        }),
     });
   }
   const built = await Promise.all(writes.map(async (w) => ({ ...w, body: await w.build() })));
@@ -67,14 +88,26 @@ export async function deleteBundles(store: ObjectStore, bundle: BundleObjects): 
 
 /** `alice@example.com` -> `alice_example.com`: a file name every OS accepts. */
 export function downloadBaseName(commonName: string): string {
-  const safe = commonName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+/, '').slice(0, 64);
+  const safe = commonName
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._-]+/, '')
+    .slice(0, 64);
   return safe || 'client';
 }
 
-export async function signDownloads(store: ObjectStore, bundle: BundleObjects, commonName: string, expiresInSeconds: number, now: Date): Promise<Downloads> {
+export async function signDownloads(
+  store: ObjectStore,
+  bundle: BundleObjects,
+  commonName: string,
+  expiresInSeconds: number,
+  now: Date,
+): Promise<Downloads> {
   const expiresAt = new Date(now.getTime() + expiresInSeconds * 1000).toISOString();
   const base = downloadBaseName(commonName);
-  const link = async (key: string, filename: string): Promise<Download> => ({ url: await store.signedGetUrl(key, { expiresInSeconds, filename }), expiresAt });
+  const link = async (key: string, filename: string): Promise<Download> => ({
+    url: await store.signedGetUrl(key, { expiresInSeconds, filename }),
+    expiresAt,
+  });
   if (bundle.p12 && bundle.pem) {
     return { p12: await link(bundle.p12, `${base}.p12`), pem: await link(bundle.pem, `${base}-pem.zip`) };
   }

@@ -40,7 +40,9 @@ export const idempotencyObjectKey = (tenant: string, idempotencyKey: string) =>
 
 export function bundleObjectKeys(id: string, generation: number, mode: IssuanceMode): BundleObjects {
   const base = `bundles/${id}/g${generation}/`;
-  return mode === 'server-key' ? { p12: `${base}client.p12`, pem: `${base}bundle.zip` } : { certificate: `${base}certificate.zip` };
+  return mode === 'server-key'
+    ? { p12: `${base}client.p12`, pem: `${base}bundle.zip` }
+    : { certificate: `${base}certificate.zip` };
 }
 
 /** The `pending/<id>/g<generation>.json` key's parts, or undefined for anything else. */

@@ -23,9 +23,11 @@ const READ_CONCURRENCY = 8;
 const DEFAULT_LIMIT = 50;
 
 export function matchesFilter(record: ClientCertificate, query: ListQuery, now: Date): boolean {
-  if (query.commonNamePrefix && !record.commonName.toLowerCase().startsWith(query.commonNamePrefix.toLowerCase())) return false;
+  if (query.commonNamePrefix && !record.commonName.toLowerCase().startsWith(query.commonNamePrefix.toLowerCase()))
+    return false;
   if (!query.status) return true;
-  if (query.status === 'RENEWAL_FAILING') return record.status !== 'REVOKED' && (record.renewal?.failedAttempts ?? 0) > 0;
+  if (query.status === 'RENEWAL_FAILING')
+    return record.status !== 'REVOKED' && (record.renewal?.failedAttempts ?? 0) > 0;
   return viewStatus(record, now) === query.status;
 }
 
@@ -36,14 +38,20 @@ export function encodeNextToken(lastKey: string): string {
 export function decodeNextToken(token: string, prefix: string): string {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && parsed.after.startsWith(prefix) && parsed.after.length < 512) return parsed.after;
+    if (typeof parsed.after === 'string' && parsed.after.startsWith(prefix) && parsed.after.length < 512)
+      return parsed.after;
   } catch {
     // not base64url JSON: refused below
   }
   throw new ValidationError('INVALID_NEXT_TOKEN', 'nextToken is not one this API returned.');
 }
 
-export async function listCertificates(store: ObjectStore, clock: Clock, principal: Principal, query: ListQuery): Promise<ListResult> {
+export async function listCertificates(
+  store: ObjectStore,
+  clock: Clock,
+  principal: Principal,
+  query: ListQuery,
+): Promise<ListResult> {
   const prefix = principal.kind === 'token' ? tenantIndexPrefix(principal.tenant) : TENANT_INDEX_PREFIX;
   const limit = query.limit ?? DEFAULT_LIMIT;
   let startAfter = query.nextToken !== undefined ? decodeNextToken(query.nextToken, prefix) : undefined;
@@ -53,7 +61,9 @@ export async function listCertificates(store: ObjectStore, clock: Clock, princip
   for (;;) {
     const page = await store.list({ prefix, startAfter, maxKeys: 100 });
     const ids = page.keys.map((key) => key.slice(prefix.length).split('/').pop() ?? '');
-    const records = await mapBounded(ids, READ_CONCURRENCY, (id) => (isCertificateId(id) ? readRecord(store, id) : Promise.resolve(undefined)));
+    const records = await mapBounded(ids, READ_CONCURRENCY, (id) =>
+      isCertificateId(id) ? readRecord(store, id) : Promise.resolve(undefined),
+    );
     for (let i = 0; i < page.keys.length; i += 1) {
       startAfter = page.keys[i];
       scanned += 1;

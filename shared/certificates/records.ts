@@ -21,7 +21,13 @@ export function writeRecord(store: ObjectStore, record: ClientCertificate): Prom
   return putJson(store, recordKey(record.id), record);
 }
 
-export function issuedGeneration(pending: PendingIssuance, issued: IssuedCertificate, info: CertificateInfo, bundle: BundleObjects, now: Date): IssuedGeneration {
+export function issuedGeneration(
+  pending: PendingIssuance,
+  issued: IssuedCertificate,
+  info: CertificateInfo,
+  bundle: BundleObjects,
+  now: Date,
+): IssuedGeneration {
   return {
     generation: pending.generation,
     casIdentifier: issued.identifier,
@@ -34,7 +40,11 @@ export function issuedGeneration(pending: PendingIssuance, issued: IssuedCertifi
   };
 }
 
-function freshRenewalState(generation: IssuedGeneration, renewBeforeDays: number | undefined, renewedAt?: string): ClientCertificate['renewal'] {
+function freshRenewalState(
+  generation: IssuedGeneration,
+  renewBeforeDays: number | undefined,
+  renewedAt?: string,
+): ClientCertificate['renewal'] {
   return {
     renewAt: renewalTime(new Date(generation.notBefore), new Date(generation.notAfter), renewBeforeDays).toISOString(),
     ...(renewedAt ? { lastRenewedAt: renewedAt } : {}),
@@ -70,7 +80,12 @@ export function firstRecord(pending: PendingIssuance, generation: IssuedGenerati
 }
 
 /** The record after a renewal: the new generation current, the old one first in `previous`. */
-export function renewedRecord(record: ClientCertificate, pending: PendingIssuance, generation: IssuedGeneration, now: Date): ClientCertificate {
+export function renewedRecord(
+  record: ClientCertificate,
+  pending: PendingIssuance,
+  generation: IssuedGeneration,
+  now: Date,
+): ClientCertificate {
   const old = record.current;
   const previousEntry = {
     generation: old.generation,

@@ -10,7 +10,9 @@ import { checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/ind
 
 export function checkValidity(validityDays: number, maxValidityDays: number): void {
   if (validityDays > maxValidityDays) {
-    throw new ValidationError('VALIDITY_TOO_LONG', `validityDays may be at most ${maxValidityDays}.`, { details: { maxValidityDays } });
+    throw new ValidationError('VALIDITY_TOO_LONG', `validityDays may be at most ${maxValidityDays}.`, {
+      details: { maxValidityDays },
+    });
   }
 }
 
@@ -18,14 +20,22 @@ export function checkValidity(validityDays: number, maxValidityDays: number): vo
 export function checkGivenPassword(password: string): void {
   checkP12Password(password);
   // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
-  if (new Set(password).size < 6) throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password is too predictable: use at least 6 different characters.');
+  if (new Set(password).size < 6)
+    throw new PkiError(
+      'P12_PASSWORD_INVALID',
+      'The .p12 password is too predictable: use at least 6 different characters.',
+    );
 }
 
 /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
 export function checkSanTypes(sans: SubjectAltNames): void {
   const types = (['dns', 'uri', 'email', 'ip'] as const).filter((t) => sans[t].length > 0);
   if (types.length > 1) {
-    throw new ValidationError('SAN_TYPES_UNSUPPORTED', 'The private CA issues SANs of one type per certificate; send only one of dns, uri, email, ip.', { details: { types } });
+    throw new ValidationError(
+      'SAN_TYPES_UNSUPPORTED',
+      'The private CA issues SANs of one type per certificate; send only one of dns, uri, email, ip.',
+      { details: { types } },
+    );
   }
 }
 
@@ -33,12 +43,16 @@ export function checkSanTypes(sans: SubjectAltNames): void {
 export async function parseCallerCsr(csrPem: string, commonName: string): Promise<ParsedCsr> {
   const csr = await parseCsr(csrPem);
   // CAS takes the subject from the CSR, so the CSR must name what the request (and the policy check) named.
-  if (csr.commonName !== commonName) throw new ValidationError('CSR_NAME_MISMATCH', "The CSR's common name differs from commonName.");
+  if (csr.commonName !== commonName)
+    throw new ValidationError('CSR_NAME_MISMATCH', "The CSR's common name differs from commonName.");
   return csr;
 }
 
 /** 403 when a token principal's policy refuses; system principals have no name policy. */
-export function checkPolicy(principal: Principal, facts: { commonName: string; sans: SubjectAltNames; keyAlgorithm: KeyAlgorithm; validityDays: number }): void {
+export function checkPolicy(
+  principal: Principal,
+  facts: { commonName: string; sans: SubjectAltNames; keyAlgorithm: KeyAlgorithm; validityDays: number },
+): void {
   if (principal.kind !== 'token') return;
   const violation = checkCertificateRequest(principal.policy, facts);
   if (violation) throw forbidden(violation);

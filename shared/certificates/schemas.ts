@@ -19,9 +19,15 @@ export const DnsNameSchema = z.string().max(253).regex(DNS_NAME, 'not a DNS name
 export const UriSanSchema = z
   .string()
   .max(2048)
-  .refine((v) => /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(v) && URL.canParse(v) && noComma(v), 'not an absolute URI without spaces or commas');
+  .refine(
+    (v) => /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(v) && URL.canParse(v) && noComma(v),
+    'not an absolute URI without spaces or commas',
+  );
 export const EmailSanSchema = z.email().max(254).refine(noComma, 'no commas');
-export const IpSanSchema = z.string().max(45).refine((v) => isIP(v) !== 0, 'not an IPv4 or IPv6 address');
+export const IpSanSchema = z
+  .string()
+  .max(45)
+  .refine((v) => isIP(v) !== 0, 'not an IPv4 or IPv6 address');
 
 export const SansSchema = z.strictObject({
   dns: z.array(DnsNameSchema).max(50).default([]),
@@ -60,7 +66,8 @@ export const IssueRequestSchema = z
   .superRefine((body, ctx) => {
     if (body.csr === undefined) return;
     for (const field of ['keyAlgorithm', 'p12Profile', 'p12Password'] as const) {
-      if (body[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: csrModeFieldMessage(field) });
+      if (body[field] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: csrModeFieldMessage(field) });
     }
   });
 export type IssueRequest = z.infer<typeof IssueRequestSchema>;
@@ -74,11 +81,18 @@ export const RenewRequestSchema = z
     expectedGeneration: z.int().min(1).optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.csr !== undefined && body.p12Password !== undefined) ctx.addIssue({ code: 'custom', path: ['p12Password'], message: csrModeFieldMessage('p12Password') });
+    if (body.csr !== undefined && body.p12Password !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['p12Password'], message: csrModeFieldMessage('p12Password') });
   });
 export type RenewRequest = z.infer<typeof RenewRequestSchema>;
 
-export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+] as const;
 export const RevokeRequestSchema = z.strictObject({ reason: z.enum(REVOCATION_REASONS).default('unspecified') });
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
 

@@ -30,7 +30,12 @@ export function createStateCipher(stateKey: Buffer): StateCipher {
       const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
       cipher.setAAD(Buffer.from(objectKey, 'utf8'));
       const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-      return { alg: 'A256GCM', iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+      return {
+        alg: 'A256GCM',
+        iv: iv.toString('base64'),
+        tag: cipher.getAuthTag().toString('base64'),
+        data: data.toString('base64'),
+      };
     },
     open<T>(sealed: Sealed, objectKey: string): T {
       try {

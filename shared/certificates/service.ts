@@ -11,14 +11,38 @@ import type { ClientCertificate, KeyAlgorithm } from '../domain/client-certifica
 import type { CertificateAuthority, Clock, ObjectStore } from '../domain/ports.js';
 import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError, isAppError } from '../errors/index.js';
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  isAppError,
+} from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { checkWebhookUrl } from '../notify/webhook-url.js';
 import { checkCommonName, checkSubjectAltNames } from '../pki/index.js';
 import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
-import { assertCertificateId, bundleObjectKeys, idempotencyObjectKey, isCertificateId, newCertificateId, parsePendingKey, pendingKey, pendingPrefix } from './ids.js';
-import { completePending, openPending, PendingSupersededError, type IdempotencyEntry, type IssuanceContext, type PendingRequest, type StoredAnswer } from './issuance.js';
+import {
+  assertCertificateId,
+  bundleObjectKeys,
+  idempotencyObjectKey,
+  isCertificateId,
+  newCertificateId,
+  parsePendingKey,
+  pendingKey,
+  pendingPrefix,
+} from './ids.js';
+import {
+  completePending,
+  openPending,
+  PendingSupersededError,
+  type IdempotencyEntry,
+  type IssuanceContext,
+  type PendingRequest,
+  type StoredAnswer,
+} from './issuance.js';
 import { listCertificates, type ListResult } from './listing.js';
 import type { PendingIssuance } from './pending.js';
 import { readRecord, writeRecord } from './records.js';
@@ -127,25 +151,57 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       clock: deps.clock,
       log,
       cipher,
-      config: { parentIdentifier: config.parentIdentifier, linkDefaultSeconds: config.linkDefaultSeconds, bundleExampleUrl: config.bundleExampleUrl },
+      config: {
+        parentIdentifier: config.parentIdentifier,
+        linkDefaultSeconds: config.linkDefaultSeconds,
+        bundleExampleUrl: config.bundleExampleUrl,
+      },
       issuingCaPem,
     };
     const now = () => deps.clock.now();
 
-    async function audited<T>(action: AuditAction, principal: Principal, requestedId: string | undefined, work: () => Promise<T>, facts?: (value: T) => { serialNumber?: string; generation?: number; certificateId?: string }): Promise<T> {
+    async function audited<T>(
+      action: AuditAction,
+      principal: Principal,
+      requestedId: string | undefined,
+      work: () => Promise<T>,
+      facts?: (value: T) => { serialNumber?: string; generation?: number; certificateId?: string },
+    ): Promise<T> {
       // Only a well-formed id reaches a log line; anything else is the caller's text.
       const certificateId = isCertificateId(requestedId) ? requestedId : undefined;
       try {
         const value = await work();
-        audit.record({ action, principal, decision: 'allow', result: 'success', certificateId, ...(facts ? facts(value) : {}) });
+        audit.record({
+          action,
+          principal,
+          decision: 'allow',
+          result: 'success',
+          certificateId,
+          ...(facts ? facts(value) : {}),
+        });
         return value;
       } catch (err) {
         if (err instanceof ForbiddenError) {
-          audit.record({ action, principal, decision: 'deny', result: 'denied', rule: String(err.details?.rule ?? ''), code: err.code, certificateId });
+          audit.record({
+            action,
+            principal,
+            decision: 'deny',
+            result: 'denied',
+            rule: String(err.details?.rule ?? ''),
+            code: err.code,
+            certificateId,
+          });
         } else if (err instanceof NotFoundError) {
           audit.record({ action, principal, decision: 'deny', result: 'denied', code: err.code, certificateId });
         } else {
-          audit.record({ action, principal, decision: 'allow', result: 'failure', code: isAppError(err) ? err.code : 'INTERNAL', certificateId });
+          audit.record({
+            action,
+            principal,
+            decision: 'allow',
+            result: 'failure',
+            code: isAppError(err) ? err.code : 'INTERNAL',
+            certificateId,
+          });
         }
         throw err;
       }
@@ -168,7 +224,11 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       return { ...answer.view, downloads, ...(answer.p12Password ? { p12Password: answer.p12Password } : {}) };
     }
 
-    async function issueAs(principal: Principal, request: IssueRequest, idempotencyKey: string | undefined): Promise<IssueResult> {
+    async function issueAs(
+      principal: Principal,
+      request: IssueRequest,
+      idempotencyKey: string | undefined,
+    ): Promise<IssueResult> {
       requireOperation(principal, 'issue');
       checkCommonName(request.commonName);
       // The names as the certificate will carry them (IPv6 in RFC 5952 form): stored, checked and answered so.
@@ -177,17 +237,26 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       const validityDays = request.validityDays ?? config.defaultValidityDays;
       checkValidity(validityDays, config.maxValidityDays);
       if (request.renewBeforeDays !== undefined && request.renewBeforeDays >= validityDays) {
-        throw new ValidationError('VALIDATION_FAILED', 'renewBeforeDays must be less than validityDays.', { details: { issues: [{ path: 'renewBeforeDays', code: 'too_big', message: 'must be less than validityDays' }] } });
+        throw new ValidationError('VALIDATION_FAILED', 'renewBeforeDays must be less than validityDays.', {
+          details: {
+            issues: [{ path: 'renewBeforeDays', code: 'too_big', message: 'must be less than validityDays' }],
+          },
+        });
       }
       // The very check the sender applies before each call: a URL it would refuse is refused here, at issue time.
-      if (request.notify) checkWebhookUrl(request.notify.webhookUrl, { allowLoopback: config.allowLoopbackWebhooks ?? false });
+      if (request.notify)
+        checkWebhookUrl(request.notify.webhookUrl, { allowLoopback: config.allowLoopbackWebhooks ?? false });
       if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
       const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
       checkPolicy(principal, { commonName: request.commonName, sans, keyAlgorithm, validityDays });
       const caNotAfter = (await issuingCaFacts()).notAfter;
       if (now().getTime() + validityDays * DAY_MS > caNotAfter.getTime()) {
-        throw new ValidationError('VALIDITY_EXCEEDS_CA', 'The certificate would outlive the issuing CA: ask for fewer validityDays.', { details: { caNotAfter: caNotAfter.toISOString() } });
+        throw new ValidationError(
+          'VALIDITY_EXCEEDS_CA',
+          'The certificate would outlive the issuing CA: ask for fewer validityDays.',
+          { details: { caNotAfter: caNotAfter.toISOString() } },
+        );
       }
 
       const tenant = tenantOf(principal);
@@ -206,7 +275,12 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         validityDays,
         csrPem: csr?.pem,
         p12Password: request.p12Password,
-        settings: { autoRenew: request.autoRenew, renewBeforeDays: request.renewBeforeDays, notify: request.notify, labels: request.labels },
+        settings: {
+          autoRenew: request.autoRenew,
+          renewBeforeDays: request.renewBeforeDays,
+          notify: request.notify,
+          labels: request.labels,
+        },
       });
 
       if (idempotencyKey === undefined) {
@@ -226,21 +300,30 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         try {
           const entry = await getJson<IdempotencyEntry>(store, objectKey);
           if (!entry) {
-            const fresh: IdempotencyEntry = { v: 1, operation: 'issue', requestHash, certificateId: newCertificateId(now()), createdAt: now().toISOString() };
+            const fresh: IdempotencyEntry = {
+              v: 1,
+              operation: 'issue',
+              requestHash,
+              certificateId: newCertificateId(now()),
+              createdAt: now().toISOString(),
+            };
             if (await createJson(store, objectKey, fresh)) {
               let pending: PendingIssuance | undefined;
               try {
                 pending = await openPending(ctx, { ...base(fresh.certificateId), idempotency }, { freshId: true });
               } catch (err) {
                 // No pending object (or an unknown outcome): let the retry take over at once instead of waiting for us.
-                await putJson(store, objectKey, { ...fresh, released: true } satisfies IdempotencyEntry).catch(() => undefined);
+                await putJson(store, objectKey, { ...fresh, released: true } satisfies IdempotencyEntry).catch(
+                  () => undefined,
+                );
                 throw err;
               }
               if (pending) return (await completePending(ctx, pending, { freshId: true })).result;
             }
             continue; // a twin created the entry (or finished the work) first: follow it
           }
-          if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId)) throw new IdempotencyKeyReusedError();
+          if (entry.requestHash !== requestHash || entry.operation !== 'issue' || !isCertificateId(entry.certificateId))
+            throw new IdempotencyKeyReusedError();
           if (entry.answer) return await replay(entry, objectKey);
           // Started and not finished: finish it with the pending object's key and token.
           const inFlight = await getJson<PendingIssuance>(store, pendingKey(entry.certificateId, 1));
@@ -254,11 +337,18 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
               continue;
             }
             // Finished without its answer (state edited by hand?): never start over with a new key.
-            const downloads = await signDownloads(store, done.current.bundle, done.commonName, config.linkDefaultSeconds, now());
+            const downloads = await signDownloads(
+              store,
+              done.current.bundle,
+              done.commonName,
+              config.linkDefaultSeconds,
+              now(),
+            );
             return { ...toView(done, now()), downloads };
           }
           // No pending object yet: the entry's creator is still making its key, or died before it wrote one.
-          const abandoned = entry.released === true || now().getTime() - Date.parse(entry.createdAt) > IDEMPOTENT_ABANDONED_MS;
+          const abandoned =
+            entry.released === true || now().getTime() - Date.parse(entry.createdAt) > IDEMPOTENT_ABANDONED_MS;
           if (!abandoned) {
             if (!waiting) throw new PendingSupersededError();
             await sleep(IDEMPOTENT_POLL_MS);
@@ -277,12 +367,18 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
     async function renewAs(principal: Principal, id: string, options: RenewOptions): Promise<RenewResult> {
       requireOperation(principal, 'renew');
       const record = await visibleRecord(principal, id);
-      if (record.status === 'REVOKED') throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; it cannot be renewed.');
+      if (record.status === 'REVOKED')
+        throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; it cannot be renewed.');
       const current = record.current.generation;
       if (options.expectedGeneration !== undefined && options.expectedGeneration !== current) {
         const inFlight = await getJson<PendingIssuance>(store, pendingKey(id, options.expectedGeneration + 1));
         if (inFlight && inFlight.kind === 'renew') return finish(inFlight);
-        throw new AppError('RENEWAL_SUPERSEDED', 409, 'The certificate was already renewed past the expected generation.', { details: { currentGeneration: current } });
+        throw new AppError(
+          'RENEWAL_SUPERSEDED',
+          409,
+          'The certificate was already renewed past the expected generation.',
+          { details: { currentGeneration: current } },
+        );
       }
       const inFlight = await getJson<PendingIssuance>(store, pendingKey(id, current + 1));
       if (inFlight) return finish(inFlight);
@@ -292,21 +388,37 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       if (record.mode === 'csr') {
         // Refused as on issue (not silently ignored): a CSR-mode bundle holds no key, so no password applies.
         if (options.p12Password !== undefined) {
-          throw new ValidationError('VALIDATION_FAILED', 'The request body is invalid.', { details: { issues: [{ path: 'p12Password', code: 'custom', message: csrModeFieldMessage('p12Password') }] } });
+          throw new ValidationError('VALIDATION_FAILED', 'The request body is invalid.', {
+            details: { issues: [{ path: 'p12Password', code: 'custom', message: csrModeFieldMessage('p12Password') }] },
+          });
         }
         const given = options.csrPem ?? (options.trigger === 'api' ? undefined : record.csrPem);
-        if (!given) throw new ValidationError(CSR_REQUIRED_CODE, 'This certificate was issued for a CSR: send a new csr to renew it.');
+        if (!given)
+          throw new ValidationError(
+            CSR_REQUIRED_CODE,
+            'This certificate was issued for a CSR: send a new csr to renew it.',
+          );
         const csr = await parseCallerCsr(given, record.commonName);
         csrPem = csr.pem;
         keyAlgorithm = csr.keyAlgorithm;
       } else {
-        if (options.csrPem !== undefined) throw new ValidationError('CSR_NOT_ALLOWED', 'This certificate\'s key is made by the service; renew it without a csr.');
+        if (options.csrPem !== undefined)
+          throw new ValidationError(
+            'CSR_NOT_ALLOWED',
+            "This certificate's key is made by the service; renew it without a csr.",
+          );
         if (options.p12Password !== undefined) checkGivenPassword(options.p12Password);
       }
       const validityDays = Math.min(record.validityDays, config.maxValidityDays);
       checkPolicy(principal, { commonName: record.commonName, sans: record.sans, keyAlgorithm, validityDays });
 
-      const previousIndexKeys = [...new Set([renewalIndexKey(new Date(record.renewal.renewAt), id), renewalIndexKeyFor(record, now())].filter((k): k is string => Boolean(k)))];
+      const previousIndexKeys = [
+        ...new Set(
+          [renewalIndexKey(new Date(record.renewal.renewAt), id), renewalIndexKeyFor(record, now())].filter(
+            (k): k is string => Boolean(k),
+          ),
+        ),
+      ];
       const pending = await openPending(ctx, {
         kind: 'renew',
         id,
@@ -337,7 +449,13 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       }
       // Finished by a concurrent renewal between our two reads: answer with what it made (no password: not ours).
       const renewed = await visibleRecord(principal, id);
-      const downloads = await signDownloads(store, renewed.current.bundle, renewed.commonName, config.linkDefaultSeconds, now());
+      const downloads = await signDownloads(
+        store,
+        renewed.current.bundle,
+        renewed.commonName,
+        config.linkDefaultSeconds,
+        now(),
+      );
       return { ...toView(renewed, now()), downloads };
     }
 
@@ -346,7 +464,11 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       return { ...completion.result, ...(completion.previous ? { previous: completion.previous } : {}) };
     }
 
-    async function revokeAs(principal: Principal, id: string, reason: RevocationReason): Promise<ClientCertificateView> {
+    async function revokeAs(
+      principal: Principal,
+      id: string,
+      reason: RevocationReason,
+    ): Promise<ClientCertificateView> {
       requireOperation(principal, 'revoke');
       let record = await visibleRecord(principal, id);
       if (record.status !== 'REVOKED') {
@@ -375,14 +497,21 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       return toView(record, now());
     }
 
-    async function finishPendingAs(principal: Principal, id: string, generation?: number): Promise<RenewResult | undefined> {
+    async function finishPendingAs(
+      principal: Principal,
+      id: string,
+      generation?: number,
+    ): Promise<RenewResult | undefined> {
       assertCertificateId(id);
-      if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Only the service itself finishes pending work.');
+      if (principal.kind !== 'system')
+        throw new ForbiddenError('operations', 'Only the service itself finishes pending work.');
       let key: string | undefined;
       if (generation !== undefined) key = pendingKey(id, generation);
       else {
         const listing = await store.list({ prefix: pendingPrefix(id), maxKeys: 10 });
-        key = listing.keys.filter((k) => parsePendingKey(k)).sort((a, b) => parsePendingKey(a)!.generation - parsePendingKey(b)!.generation)[0];
+        key = listing.keys
+          .filter((k) => parsePendingKey(k))
+          .sort((a, b) => parsePendingKey(a)!.generation - parsePendingKey(b)!.generation)[0];
       }
       if (!key) return undefined;
       const pending = await getJson<PendingIssuance>(store, key);
@@ -392,7 +521,13 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
 
     return {
       issue: (principal, request, idempotencyKey) =>
-        audited('certificate.issue', principal, undefined, () => issueAs(principal, request, idempotencyKey), (r) => ({ certificateId: r.id, serialNumber: r.serialNumber, generation: r.generation })),
+        audited(
+          'certificate.issue',
+          principal,
+          undefined,
+          () => issueAs(principal, request, idempotencyKey),
+          (r) => ({ certificateId: r.id, serialNumber: r.serialNumber, generation: r.generation }),
+        ),
       get: (principal, id) =>
         audited('certificate.read', principal, id, async () => {
           requireOperation(principal, 'read');
@@ -407,20 +542,38 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         audited('certificate.links', principal, id, async () => {
           requireOperation(principal, 'links');
           const record = await visibleRecord(principal, id);
-          if (record.status === 'REVOKED') throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; its bundles were deleted.');
+          if (record.status === 'REVOKED')
+            throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; its bundles were deleted.');
           const seconds = expiresInSeconds ?? config.linkDefaultSeconds;
           if (seconds > config.linkMaxSeconds) {
-            throw new ValidationError('LINK_EXPIRY_TOO_LONG', `expiresInSeconds may be at most ${config.linkMaxSeconds}.`, { details: { linkMaxSeconds: config.linkMaxSeconds } });
+            throw new ValidationError(
+              'LINK_EXPIRY_TOO_LONG',
+              `expiresInSeconds may be at most ${config.linkMaxSeconds}.`,
+              { details: { linkMaxSeconds: config.linkMaxSeconds } },
+            );
           }
           const downloads = await signDownloads(store, record.current.bundle, record.commonName, seconds, now());
           return { id: record.id, generation: record.current.generation, downloads };
         }),
       renew: (principal, id, options) =>
-        audited('certificate.renew', principal, id, () => renewAs(principal, id, options), (r) => ({ serialNumber: r.serialNumber, generation: r.generation })),
-      revoke: (principal, id, reason = 'unspecified') => audited('certificate.revoke', principal, id, () => revokeAs(principal, id, reason)),
+        audited(
+          'certificate.renew',
+          principal,
+          id,
+          () => renewAs(principal, id, options),
+          (r) => ({ serialNumber: r.serialNumber, generation: r.generation }),
+        ),
+      revoke: (principal, id, reason = 'unspecified') =>
+        audited('certificate.revoke', principal, id, () => revokeAs(principal, id, reason)),
       finishPending: (principal, id, generation) =>
         // Generation 1 is a first issuance a failed API request left behind (the renewal sweep finishes it).
-        audited(generation === 1 ? 'certificate.issue' : 'certificate.renew', principal, id, () => finishPendingAs(principal, id, generation), (r) => (r ? { serialNumber: r.serialNumber, generation: r.generation } : {})),
+        audited(
+          generation === 1 ? 'certificate.issue' : 'certificate.renew',
+          principal,
+          id,
+          () => finishPendingAs(principal, id, generation),
+          (r) => (r ? { serialNumber: r.serialNumber, generation: r.generation } : {}),
+        ),
       getRecord: async (principal, id) => {
         if (principal.kind !== 'system') throw new ForbiddenError('operations', 'Records are for the service itself.');
         return visibleRecord(principal, id);

@@ -40,7 +40,12 @@ export async function getJson<T>(store: ObjectStore, key: string): Promise<T | u
   }
 }
 
-export function putJson(store: ObjectStore, key: string, value: unknown, options: { ifAbsent?: boolean } = {}): Promise<void> {
+export function putJson(
+  store: ObjectStore,
+  key: string,
+  value: unknown,
+  options: { ifAbsent?: boolean } = {},
+): Promise<void> {
   return store.put(key, JSON.stringify(value), { contentType: 'application/json', ifAbsent: options.ifAbsent });
 }
 
@@ -56,7 +61,11 @@ export async function createJson(store: ObjectStore, key: string, value: unknown
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {

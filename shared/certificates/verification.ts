@@ -14,7 +14,12 @@ const SKEW_MS = 5 * 60_000;
 
 export class IssuedCertificateRejectedError extends AppError {
   constructor(check: string) {
-    super('ISSUED_CERTIFICATE_REJECTED', 502, 'The certificate authority returned a certificate that does not match the request.', { details: { check } });
+    super(
+      'ISSUED_CERTIFICATE_REJECTED',
+      502,
+      'The certificate authority returned a certificate that does not match the request.',
+      { details: { check } },
+    );
   }
 }
 
@@ -36,7 +41,12 @@ function sameSet(a: string[], b: string[], normalize: (v: string) => string): bo
 
 export function sameSans(a: SubjectAltNames, b: SubjectAltNames): boolean {
   const lower = (v: string) => v.toLowerCase();
-  return sameSet(a.dns, b.dns, lower) && sameSet(a.uri, b.uri, (v) => v) && sameSet(a.email, b.email, lower) && sameSet(a.ip, b.ip, normalizeIp);
+  return (
+    sameSet(a.dns, b.dns, lower) &&
+    sameSet(a.uri, b.uri, (v) => v) &&
+    sameSet(a.email, b.email, lower) &&
+    sameSet(a.ip, b.ip, normalizeIp)
+  );
 }
 
 export interface IssuedCertificateExpectation {
@@ -56,13 +66,17 @@ export function verifyIssuedCertificate(expected: IssuedCertificateExpectation):
   } catch {
     throw new IssuedCertificateRejectedError('parse');
   }
-  if (!keyMatchesCertificate(expected.publicKey, expected.certificatePem)) throw new IssuedCertificateRejectedError('publicKey');
+  if (!keyMatchesCertificate(expected.publicKey, expected.certificatePem))
+    throw new IssuedCertificateRejectedError('publicKey');
   if (info.commonName !== expected.commonName) throw new IssuedCertificateRejectedError('commonName');
   if (!sameSans(info.sans, expected.sans)) throw new IssuedCertificateRejectedError('subjectAltNames');
-  if (info.isCa || !info.extendedKeyUsage.includes('clientAuth')) throw new IssuedCertificateRejectedError('extendedKeyUsage');
-  if (info.notAfter.getTime() > expected.notAfter.getTime() + SKEW_MS) throw new IssuedCertificateRejectedError('notAfter');
+  if (info.isCa || !info.extendedKeyUsage.includes('clientAuth'))
+    throw new IssuedCertificateRejectedError('extendedKeyUsage');
+  if (info.notAfter.getTime() > expected.notAfter.getTime() + SKEW_MS)
+    throw new IssuedCertificateRejectedError('notAfter');
   if (info.notAfter.getTime() <= expected.notBefore.getTime()) throw new IssuedCertificateRejectedError('notAfter');
-  if (info.notBefore.getTime() > expected.notBefore.getTime() + SKEW_MS) throw new IssuedCertificateRejectedError('notBefore');
+  if (info.notBefore.getTime() > expected.notBefore.getTime() + SKEW_MS)
+    throw new IssuedCertificateRejectedError('notBefore');
   if (!chainsTo(expected.certificatePem, [], expected.issuingCaPem)) throw new IssuedCertificateRejectedError('issuer');
   return info;
 }

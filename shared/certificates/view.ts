@@ -2,7 +2,13 @@
  * What callers see of a record: everything useful, nothing that could rebuild a key (the record holds none)
  * and no internal object keys. `EXPIRED` is derived from the clock, never stored.
  */
-import type { ClientCertificate, IssuanceMode, KeyAlgorithm, P12Profile, SubjectAltNames } from '../domain/client-certificate.js';
+import type {
+  ClientCertificate,
+  IssuanceMode,
+  KeyAlgorithm,
+  P12Profile,
+  SubjectAltNames,
+} from '../domain/client-certificate.js';
 
 export interface Download {
   url: string;
@@ -29,7 +35,13 @@ export interface ClientCertificateView {
   validityDays: number;
   autoRenew: boolean;
   renewBeforeDays?: number;
-  renewal: { renewAt: string; lastRenewedAt?: string; failedAttempts: number; nextAttemptAt?: string; lastFailure?: { code: string; message: string; at: string } };
+  renewal: {
+    renewAt: string;
+    lastRenewedAt?: string;
+    failedAttempts: number;
+    nextAttemptAt?: string;
+    lastFailure?: { code: string; message: string; at: string };
+  };
   notify?: { webhookUrl: string };
   labels: Record<string, string>;
   revokedAt?: string;

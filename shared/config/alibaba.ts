@@ -8,7 +8,9 @@ import type { AlibabaCredentials, RpcEndpoint } from '../alibaba/rpc.js';
 import { parseEnv, requiredString } from './env.js';
 
 const EnvSchema = z.object({
-  ALIBABA_CLOUD_ACCESS_KEY_ID: requiredString('ALIBABA_CLOUD_ACCESS_KEY_ID is required (FC sets it for a function with a role)'),
+  ALIBABA_CLOUD_ACCESS_KEY_ID: requiredString(
+    'ALIBABA_CLOUD_ACCESS_KEY_ID is required (FC sets it for a function with a role)',
+  ),
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: requiredString('ALIBABA_CLOUD_ACCESS_KEY_SECRET is required'),
   ALIBABA_CLOUD_SECURITY_TOKEN: z.string().optional(),
   REGION: z.string().optional(),
@@ -37,7 +39,9 @@ export interface AlibabaConfig {
 /** `http://127.0.0.1:8701` -> `{endpoint: '127.0.0.1:8701', protocol: 'http'}`; a bare host stays https. */
 export function parseEndpoint(value: string, regionId: string): RpcEndpoint {
   const m = value.match(/^(https?):\/\/([^/]+)\/?$/);
-  return m ? { endpoint: m[2], protocol: m[1] as 'http' | 'https', regionId } : { endpoint: value, protocol: 'https', regionId };
+  return m
+    ? { endpoint: m[2], protocol: m[1] as 'http' | 'https', regionId }
+    : { endpoint: value, protocol: 'https', regionId };
 }
 
 export function loadAlibabaConfig(env: NodeJS.ProcessEnv = process.env): AlibabaConfig {

@@ -33,7 +33,10 @@ const EnvSchema = z.object({
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  BUNDLE_EXAMPLE_URL: z.url({ protocol: /^https?$/ }).optional().or(z.literal('').transform(() => undefined)),
+  BUNDLE_EXAMPLE_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 
 export interface CertApiConfig {

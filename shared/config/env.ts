@@ -12,7 +12,8 @@ export function configError(what: string, message: string): never {
 /** The parsed env, or an error listing every bad variable: `Invalid <what> configuration: A: ...; B: ...`. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, what: string): z.output<S> {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) configError(what, parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    configError(what, parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
@@ -43,4 +44,7 @@ export const boolFromEnv = (fallback: boolean) =>
 
 /** STATE_KEY: base64 of exactly 32 bytes (AES-256-GCM), shared by the functions that seal or open state. */
 export const stateKeyFromEnv = (requiredMessage: string) =>
-  requiredString(requiredMessage).refine((v) => Buffer.from(v, 'base64').length === 32, 'STATE_KEY must be base64 of exactly 32 bytes');
+  requiredString(requiredMessage).refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'STATE_KEY must be base64 of exactly 32 bytes',
+  );

@@ -24,8 +24,14 @@ import { intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js'
 
 const EnvSchema = z.object({
   DESIRED_STATE_FILE: z.string().min(1).default('config/listeners.yaml'),
-  RECONCILE_DEFAULT_CA: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier').optional().or(z.literal('').transform(() => undefined)),
-  PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate'),
+  RECONCILE_DEFAULT_CA: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  PCA_PARENT_IDENTIFIER: requiredString(
+    'PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate',
+  ),
   STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes)'),
   RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
   CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),

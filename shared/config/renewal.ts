@@ -33,7 +33,10 @@ import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKe
 import type { BackoffPolicy } from '../domain/renewal/backoff.js';
 
 const SchedulerEnvSchema = z.object({
-  RENEW_WORKER_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'an FC function name').default('nlb-mtls-renew-worker'),
+  RENEW_WORKER_FUNCTION: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'an FC function name')
+    .default('nlb-mtls-renew-worker'),
   RENEW_BATCH_SIZE: intFromEnv(25, 1, 200),
   RENEW_MAX_PER_SWEEP: intFromEnv(5000, 1, 100_000),
   RENEW_INVOKE_CONCURRENCY: intFromEnv(8, 1, 64),
@@ -55,8 +58,14 @@ const WorkerEnvSchema = z.object({
     .string()
     .regex(/^\d{1,3}(,\d{1,3})*$/, 'a comma list of days such as 30,7,1')
     .optional()
-    .transform((v) => (v ? [...new Set(v.split(',').map(Number))].filter((n) => n > 0).sort((a, b) => b - a) : [30, 7, 1])),
-  WEBHOOK_SIGNING_SECRET: z.string().min(16, 'WEBHOOK_SIGNING_SECRET must be at least 16 characters').optional().or(z.literal('').transform(() => undefined)),
+    .transform((v) =>
+      v ? [...new Set(v.split(',').map(Number))].filter((n) => n > 0).sort((a, b) => b - a) : [30, 7, 1],
+    ),
+  WEBHOOK_SIGNING_SECRET: z
+    .string()
+    .min(16, 'WEBHOOK_SIGNING_SECRET must be at least 16 characters')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   WEBHOOK_TENANT_SECRETS: z.string().optional(),
   WEBHOOK_TIMEOUT_MS: intFromEnv(5000, 100, 30_000),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
@@ -65,7 +74,10 @@ const WorkerEnvSchema = z.object({
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
 });
 
-const TenantSecretsSchema = z.record(z.string().min(1).max(64), z.string().min(16, 'each tenant secret must be at least 16 characters'));
+const TenantSecretsSchema = z.record(
+  z.string().min(1).max(64),
+  z.string().min(16, 'each tenant secret must be at least 16 characters'),
+);
 
 export interface RenewSchedulerConfig {
   alibaba: AlibabaConfig;
@@ -116,7 +128,8 @@ export function loadRenewSchedulerConfig(env: NodeJS.ProcessEnv = process.env): 
 export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): RenewWorkerConfig {
   const alibaba = loadAlibabaConfig(env);
   const e = parseEnv(WorkerEnvSchema, env, 'renew-worker');
-  if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS) configError('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
+  if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS)
+    configError('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
   let tenantSecrets: Record<string, string> = {};
   if (e.WEBHOOK_TENANT_SECRETS) {
     let json: unknown;
@@ -126,7 +139,8 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
       configError('renew-worker', 'WEBHOOK_TENANT_SECRETS is not valid JSON');
     }
     const secrets = TenantSecretsSchema.safeParse(json);
-    if (!secrets.success) configError('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
+    if (!secrets.success)
+      configError('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
     tenantSecrets = secrets.data;
   }
   return {
@@ -136,7 +150,11 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
     maxValidityDays: e.MAX_VALIDITY_DAYS,
     concurrency: e.RENEW_CONCURRENCY,
     csrKeyReuse: e.RENEW_CSR_KEY_REUSE,
-    backoff: { baseMs: e.RENEW_BACKOFF_BASE_SECONDS * 1000, maxMs: e.RENEW_BACKOFF_MAX_SECONDS * 1000, jitterRatio: 0.2 },
+    backoff: {
+      baseMs: e.RENEW_BACKOFF_BASE_SECONDS * 1000,
+      maxMs: e.RENEW_BACKOFF_MAX_SECONDS * 1000,
+      jitterRatio: 0.2,
+    },
     throttleWaitMs: e.RENEW_THROTTLE_WAIT_SECONDS * 1000,
     linkSeconds: e.RENEW_LINK_SECONDS,
     expiringNoticeDays: e.EXPIRING_NOTICE_DAYS,

@@ -70,7 +70,9 @@ export interface ClientCertificate extends CertificateProfile {
   revocationReason?: string;
   current: IssuedGeneration;
   /** Earlier generations (newest first, capped), still valid until their notAfter unless revoked. */
-  previous: Array<Pick<IssuedGeneration, 'generation' | 'casIdentifier' | 'serialNumber' | 'notAfter'> & { revokedAt?: string }>;
+  previous: Array<
+    Pick<IssuedGeneration, 'generation' | 'casIdentifier' | 'serialNumber' | 'notAfter'> & { revokedAt?: string }
+  >;
   renewal: RenewalState;
   createdAt: string;
   updatedAt: string;

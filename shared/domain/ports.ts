@@ -67,7 +67,13 @@ export interface ObjectStore {
   get(key: string): Promise<Buffer | null>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
-  list(options: { prefix: string; startAfter?: string; continuationToken?: string; maxKeys?: number; delimiter?: string }): Promise<ObjectListing>;
+  list(options: {
+    prefix: string;
+    startAfter?: string;
+    continuationToken?: string;
+    maxKeys?: number;
+    delimiter?: string;
+  }): Promise<ObjectListing>;
   /** A V4 presigned GET link that downloads as an attachment named `filename`. */
   signedGetUrl(key: string, options: { expiresInSeconds: number; filename: string }): Promise<string>;
 }

@@ -68,10 +68,20 @@ export function isAppError(err: unknown): err is AppError {
 }
 
 /** The body a caller sees: the public message only below 500, a generic text otherwise (as middy's http-error-handler does). */
-export function toPublicBody(err: unknown): { code: string; message: string; retryable?: boolean; details?: Record<string, unknown> } {
+export function toPublicBody(err: unknown): {
+  code: string;
+  message: string;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+} {
   if (isAppError(err)) {
     if (err.status < 500 || err.retryable) {
-      return { code: err.code, message: err.message, ...(err.retryable ? { retryable: true } : {}), ...(err.details ? { details: err.details } : {}) };
+      return {
+        code: err.code,
+        message: err.message,
+        ...(err.retryable ? { retryable: true } : {}),
+        ...(err.details ? { details: err.details } : {}),
+      };
     }
     return { code: err.code, message: 'Internal error.' };
   }

@@ -19,7 +19,9 @@ export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
 /** `data` as an object: EventBridge may deliver JSON data as a string, and data_base64 as base64. */
 export function cloudEventData(event: CloudEvent): unknown {
-  const raw = event.data ?? (typeof event.data_base64 === 'string' ? Buffer.from(event.data_base64, 'base64').toString('utf8') : undefined);
+  const raw =
+    event.data ??
+    (typeof event.data_base64 === 'string' ? Buffer.from(event.data_base64, 'base64').toString('utf8') : undefined);
   if (typeof raw !== 'string') return raw;
   try {
     return JSON.parse(raw);

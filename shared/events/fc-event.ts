@@ -4,7 +4,9 @@ import { ValidationError } from '../errors/index.js';
 export function decodeFcEvent(event: unknown): unknown {
   if (event === undefined || event === null) return {};
   if (Buffer.isBuffer(event) || event instanceof Uint8Array || typeof event === 'string') {
-    const text = Buffer.from(event as Uint8Array | string).toString('utf8').trim();
+    const text = Buffer.from(event as Uint8Array | string)
+      .toString('utf8')
+      .trim();
     if (text === '') return {};
     try {
       return JSON.parse(text);

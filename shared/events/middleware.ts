@@ -10,7 +10,9 @@ import { decodeFcEvent } from './fc-event.js';
 
 type Request = middy.Request<unknown, unknown, Error, { requestId?: string }>;
 
-export function parsedEvent<T>(parse: (event: unknown) => T): middy.MiddlewareObj<unknown, unknown, Error, { requestId?: string }> {
+export function parsedEvent<T>(
+  parse: (event: unknown) => T,
+): middy.MiddlewareObj<unknown, unknown, Error, { requestId?: string }> {
   return {
     before: async (request: Request) => {
       request.event = parse(decodeFcEvent(request.event));

@@ -10,7 +10,9 @@ import { TimerEventSchema } from './timer.js';
 
 export const RENEW_REQUESTED_TYPE = 'renew.requested';
 
-export const CertificateIdSchema = z.string().regex(CERTIFICATE_ID_PATTERN, 'a certificate id such as cc-<20-40 lower-case letters and digits>');
+export const CertificateIdSchema = z
+  .string()
+  .regex(CERTIFICATE_ID_PATTERN, 'a certificate id such as cc-<20-40 lower-case letters and digits>');
 
 /** `data` of a `renew.requested` event. Pin `generation` to make redelivery harmless; `force` renews even when not due. */
 export const RenewRequestedDataSchema = z.strictObject({
@@ -26,7 +28,11 @@ export const RenewalWorkItemSchema = z.strictObject({
   indexKeys: z.array(z.string().startsWith(RENEWAL_INDEX_PREFIX).max(200)).max(10).optional(),
   pendingGeneration: z.number().int().min(1).optional(),
   request: z
-    .strictObject({ eventId: z.string().min(1).max(256), force: z.boolean(), generation: z.number().int().min(1).optional() })
+    .strictObject({
+      eventId: z.string().min(1).max(256),
+      force: z.boolean(),
+      generation: z.number().int().min(1).optional(),
+    })
     .optional(),
 });
 
@@ -46,7 +52,11 @@ export type SchedulerInput =
 const ManualSweepSchema = z.strictObject({ action: z.literal('sweep').optional() });
 
 function invalid(message: string, issues?: z.core.$ZodIssue[]): ValidationError {
-  return new ValidationError('EVENT_INVALID', message, issues ? { details: { issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } } : {});
+  return new ValidationError(
+    'EVENT_INVALID',
+    message,
+    issues ? { details: { issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) } } : {},
+  );
 }
 
 /** Tell the scheduler's three kinds of input apart and validate each once, here at the edge. */
@@ -54,7 +64,8 @@ export function parseSchedulerInput(event: unknown): SchedulerInput {
   if (event && typeof event === 'object' && 'specversion' in event) {
     const cloudEvent = CloudEventSchema.safeParse(event);
     if (!cloudEvent.success) throw invalid('The CloudEvent envelope is invalid.', cloudEvent.error.issues);
-    if (cloudEvent.data.type !== RENEW_REQUESTED_TYPE) throw invalid(`Unsupported event type; expected ${RENEW_REQUESTED_TYPE}.`);
+    if (cloudEvent.data.type !== RENEW_REQUESTED_TYPE)
+      throw invalid(`Unsupported event type; expected ${RENEW_REQUESTED_TYPE}.`);
     const data = RenewRequestedDataSchema.safeParse(cloudEventData(cloudEvent.data));
     if (!data.success) throw invalid('The renew.requested data is invalid.', data.error.issues);
     return { kind: 'requested', eventId: cloudEvent.data.id, source: cloudEvent.data.source, data: data.data };
@@ -65,6 +76,7 @@ export function parseSchedulerInput(event: unknown): SchedulerInput {
     return { kind: 'sweep', trigger: 'schedule', triggerName: timer.data.triggerName };
   }
   const manual = ManualSweepSchema.safeParse(event);
-  if (!manual.success) throw invalid('Expected a timer event, a renew.requested CloudEvent, or {"action":"sweep"}.', manual.error.issues);
+  if (!manual.success)
+    throw invalid('Expected a timer event, a renew.requested CloudEvent, or {"action":"sweep"}.', manual.error.issues);
   return { kind: 'sweep', trigger: 'manual' };
 }

@@ -19,7 +19,9 @@ export const HttpTriggerEventSchema = z.object({
   requestContext: z
     .object({
       requestId: z.string().optional(),
-      http: z.object({ method: z.string().min(1), path: z.string().optional(), sourceIp: z.string().optional() }).loose(),
+      http: z
+        .object({ method: z.string().min(1), path: z.string().optional(), sourceIp: z.string().optional() })
+        .loose(),
     })
     .loose(),
 });
@@ -64,7 +66,10 @@ function decodeEnvelope(raw: unknown): unknown {
     try {
       return JSON.parse(raw);
     } catch {
-      throw new ValidationError('INVALID_EVENT', 'The function was invoked with an event that is not an HTTP-trigger event.');
+      throw new ValidationError(
+        'INVALID_EVENT',
+        'The function was invoked with an event that is not an HTTP-trigger event.',
+      );
     }
   }
   return raw;
@@ -73,7 +78,10 @@ function decodeEnvelope(raw: unknown): unknown {
 export function parseHttpEvent(raw: unknown, context?: { requestId?: string }): HttpRequest {
   const parsed = HttpTriggerEventSchema.safeParse(decodeEnvelope(raw));
   if (!parsed.success) {
-    throw new ValidationError('INVALID_EVENT', 'The function was invoked with an event that is not an HTTP-trigger event.');
+    throw new ValidationError(
+      'INVALID_EVENT',
+      'The function was invoked with an event that is not an HTTP-trigger event.',
+    );
   }
   const event = parsed.data;
   const headers: Record<string, string> = {};
@@ -83,7 +91,12 @@ export function parseHttpEvent(raw: unknown, context?: { requestId?: string }): 
   const text = event.body ?? '';
   // Checked on the encoded length first so a huge body is never decoded into memory.
   const encodedLimit = event.isBase64Encoded ? Math.ceil((MAX_BODY_BYTES * 4) / 3) + 4 : MAX_BODY_BYTES * 4;
-  let body = text.length > encodedLimit ? undefined : event.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
+  let body =
+    text.length > encodedLimit
+      ? undefined
+      : event.isBase64Encoded
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(text, 'utf8');
   if (body && body.length > MAX_BODY_BYTES) body = undefined;
   return {
     ...(body ? {} : { oversized: true }),

@@ -101,7 +101,11 @@ export function httpErrors(options: { log: Logger }): MiddlewareObj<HttpRequest,
       if (status === 401) headers['www-authenticate'] = 'Bearer';
       if (isAppError(err) && err.retryable) headers['retry-after'] = '1';
       if (status >= 500) {
-        options.log.error('request failed', { ...errorFields(err), status, retryable: isAppError(err) ? err.retryable : false });
+        options.log.error('request failed', {
+          ...errorFields(err),
+          status,
+          retryable: isAppError(err) ? err.retryable : false,
+        });
       }
       const body = toPublicBody(err);
       request.response = jsonResponse(status, body, headers);

@@ -31,13 +31,21 @@ export interface Route {
 }
 
 /** Keeps each route's handler typed by its schemas while the table stays a plain array. */
-export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(definition: {
+export function route<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(definition: {
   method: Route['method'];
   path: string;
   public?: boolean;
   body?: B;
   query?: Q;
-  handle(input: RouteInput<B extends z.ZodType ? z.infer<B> : undefined, Q extends z.ZodType ? z.infer<Q> : Record<string, never>>): Promise<HttpResponse>;
+  handle(
+    input: RouteInput<
+      B extends z.ZodType ? z.infer<B> : undefined,
+      Q extends z.ZodType ? z.infer<Q> : Record<string, never>
+    >,
+  ): Promise<HttpResponse>;
 }): Route {
   return definition as unknown as Route;
 }
@@ -97,7 +105,10 @@ export interface RouterOptions {
   authenticate?(request: HttpRequest): unknown;
 }
 
-export function createRouter(routes: Route[], options: RouterOptions = {}): (request: HttpRequest) => Promise<HttpResponse> {
+export function createRouter(
+  routes: Route[],
+  options: RouterOptions = {},
+): (request: HttpRequest) => Promise<HttpResponse> {
   const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
   return async (request) => {
     const segments = splitPath(request.rawPath);

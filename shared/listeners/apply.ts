@@ -29,10 +29,20 @@ const failure = (stage: ApplyStage, err: unknown, jobId?: string): ApplyOutcome 
   ...(jobId ? { jobId } : {}),
 });
 
-export async function applyPlan(ctx: ApplyContext, desired: ListenerMtls, plan: ListenerPlan, clientToken: string): Promise<ApplyOutcome> {
+export async function applyPlan(
+  ctx: ApplyContext,
+  desired: ListenerMtls,
+  plan: ListenerPlan,
+  clientToken: string,
+): Promise<ApplyOutcome> {
   // Defence in depth: the diff emits caEnabled=false only for an explicit `mutualAuth: off`; refuse anything else.
   if (plan.update.caEnabled === false && desired.mutualAuth !== false) {
-    return { ok: false, stage: 'dry-run', code: 'MutualAuthOffNotDeclared', message: 'refusing to turn mutual auth off: the desired state does not say mutualAuth: off' };
+    return {
+      ok: false,
+      stage: 'dry-run',
+      code: 'MutualAuthOffNotDeclared',
+      message: 'refusing to turn mutual auth off: the desired state does not say mutualAuth: off',
+    };
   }
   const { gateway } = ctx;
   const { region, listenerId } = desired;
@@ -45,7 +55,10 @@ export async function applyPlan(ctx: ApplyContext, desired: ListenerMtls, plan: 
 
   let jobId: string;
   try {
-    ({ jobId } = await withRetries(() => gateway.updateListener(region, listenerId, plan.update, clientToken), ctx.retry));
+    ({ jobId } = await withRetries(
+      () => gateway.updateListener(region, listenerId, plan.update, clientToken),
+      ctx.retry,
+    ));
   } catch (err) {
     return failure('update', err);
   }
@@ -61,7 +74,8 @@ export async function applyPlan(ctx: ApplyContext, desired: ListenerMtls, plan: 
     } catch (err) {
       return failure('job', err, jobId);
     }
-    if (status === 'Failed') return { ok: false, stage: 'job', code: 'JobFailed', message: `NLB job ${jobId} failed`, jobId };
+    if (status === 'Failed')
+      return { ok: false, stage: 'job', code: 'JobFailed', message: `NLB job ${jobId} failed`, jobId };
     succeeded = status === 'Succeeded';
   }
   if (!succeeded) {
@@ -97,5 +111,11 @@ export async function applyPlan(ctx: ApplyContext, desired: ListenerMtls, plan: 
     }
     return { ok: true, jobId, listener };
   }
-  return { ok: false, stage: 'listener-status', code: 'ListenerNotRunning', message: `listener ${listenerId} did not return to Running after job ${jobId}`, jobId };
+  return {
+    ok: false,
+    stage: 'listener-status',
+    code: 'ListenerNotRunning',
+    message: `listener ${listenerId} did not return to Running after job ${jobId}`,
+    jobId,
+  };
 }

@@ -9,8 +9,20 @@ import type { Logger } from '../log/index.js';
 import { errorFields } from '../log/index.js';
 import type { ListenerMtls } from '../domain/listeners/desired-state.js';
 import type {
-  AppliedRecord, AppliedStateStore, CanaryCredentials, CanaryProvider, CaFacts, CaSource, ClientCertificateInventory,
-  ListenerAttributes, ListenerGateway, ProbeResult, ServerCertificateFacts, ServerCertificateSource, ServerGroupAttributes, TlsProber,
+  AppliedRecord,
+  AppliedStateStore,
+  CanaryCredentials,
+  CanaryProvider,
+  CaFacts,
+  CaSource,
+  ClientCertificateInventory,
+  ListenerAttributes,
+  ListenerGateway,
+  ProbeResult,
+  ServerCertificateFacts,
+  ServerCertificateSource,
+  ServerGroupAttributes,
+  TlsProber,
 } from '../domain/listeners/ports.js';
 import { checkSeedRules, Rules, type GatheredListener } from '../domain/listeners/rules.js';
 import { diffListener } from '../domain/listeners/diff.js';
@@ -20,7 +32,13 @@ import { applyPlan } from './apply.js';
 import { judgeProbes, type VerifyReport } from '../domain/listeners/verify.js';
 import { chunk, mapWithConcurrency, memoize } from '../async/concurrency.js';
 import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
-import { summarize, summaryLine, type ListenerResult, type RunMode, type RunReport } from '../domain/listeners/report.js';
+import {
+  summarize,
+  summaryLine,
+  type ListenerResult,
+  type RunMode,
+  type RunReport,
+} from '../domain/listeners/report.js';
 
 export interface ReconcileConfig {
   caExpiryWindowDays: number;
@@ -64,9 +82,15 @@ export interface RunOptions {
   verify?: boolean;
 }
 
-type Gathered = { ok: true; listener?: ListenerAttributes; serverGroup?: ServerGroupAttributes } | { ok: false; code: string; message: string };
+type Gathered =
+  | { ok: true; listener?: ListenerAttributes; serverGroup?: ServerGroupAttributes }
+  | { ok: false; code: string; message: string };
 
-export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerMtls[], options: RunOptions): Promise<RunReport> {
+export async function reconcileListeners(
+  deps: ReconcileDeps,
+  desired: ListenerMtls[],
+  options: RunOptions,
+): Promise<RunReport> {
   const started = Date.now();
   const { config, log } = deps;
   const retry: RetryContext = {
@@ -77,11 +101,16 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
   };
   const selected = options.listenerId ? desired.filter((d) => d.listenerId === options.listenerId) : desired;
   if (options.listenerId && selected.length === 0) {
-    throw new ValidationError('LISTENER_NOT_DECLARED', `Listener ${options.listenerId} is not in the desired state: declare it first.`);
+    throw new ValidationError(
+      'LISTENER_NOT_DECLARED',
+      `Listener ${options.listenerId} is not in the desired state: declare it first.`,
+    );
   }
 
   const getCa = memoize((id: string) => withRetries(() => deps.cas.getCa(id), retry));
-  const getServerCertificate = memoize((id: string) => withRetries(() => deps.serverCertificates.getServerCertificate(id), retry));
+  const getServerCertificate = memoize((id: string) =>
+    withRetries(() => deps.serverCertificates.getServerCertificate(id), retry),
+  );
   const activeClients = memoize((_: 'all') => deps.inventory.listActive());
   const canary = memoize((_: 'current') => deps.canary.current());
 
@@ -101,8 +130,16 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
 
   const reconcileOne = async (d: ListenerMtls): Promise<ListenerResult> => {
     const t0 = Date.now();
-    const base = { listenerId: d.listenerId, region: d.region, ...(d.name ? { name: d.name } : {}), drift: false, plan: [] };
-    const done = (r: Omit<ListenerResult, 'durationMs' | 'listenerId' | 'region' | 'drift' | 'plan'> & Partial<ListenerResult>): ListenerResult => ({
+    const base = {
+      listenerId: d.listenerId,
+      region: d.region,
+      ...(d.name ? { name: d.name } : {}),
+      drift: false,
+      plan: [],
+    };
+    const done = (
+      r: Omit<ListenerResult, 'durationMs' | 'listenerId' | 'region' | 'drift' | 'plan'> & Partial<ListenerResult>,
+    ): ListenerResult => ({
       ...base,
       ...r,
       durationMs: Date.now() - t0,
@@ -117,11 +154,19 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
       if (d.mutualAuth) ca = await getCa(d.caCertificateId!);
       serverCertificate = await getServerCertificate(d.serverCertificateId);
     } catch (err) {
-      return done({ outcome: 'failed', stage: 'gather', reason: errorCode(err) ?? 'Unknown', message: (err as Error).message });
+      return done({
+        outcome: 'failed',
+        stage: 'gather',
+        reason: errorCode(err) ?? 'Unknown',
+        message: (err as Error).message,
+      });
     }
 
     const facts: GatheredListener = { listener: g.listener, serverGroup: g.serverGroup, ca, serverCertificate };
-    const violations = checkSeedRules(d, facts, { now: deps.clock.now(), caExpiryWindowDays: config.caExpiryWindowDays });
+    const violations = checkSeedRules(d, facts, {
+      now: deps.clock.now(),
+      caExpiryWindowDays: config.caExpiryWindowDays,
+    });
     const plan = g.listener ? diffListener(d, g.listener) : undefined;
     if (violations.length) {
       return done({ outcome: 'blocked', rule: violations[0].rule, violations, plan: plan?.changes ?? [] });
@@ -139,10 +184,23 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
             rule: Rules.caChangeKeepsClients,
             message: `replacing CA ${plan!.caReplacement.from} with ${plan!.caReplacement.to} would lock out ${finding.lockedOut.length} of ${finding.affected} active client certificates (${shown}${finding.lockedOut.length > 10 ? ', ...' : ''}); re-issue them under the new CA or force the change`,
           };
-          return done({ outcome: 'blocked', rule: violation.rule, violations: [violation], plan: plan!.changes, drift });
+          return done({
+            outcome: 'blocked',
+            rule: violation.rule,
+            violations: [violation],
+            plan: plan!.changes,
+            drift,
+          });
         }
       } catch (err) {
-        return done({ outcome: 'failed', stage: 'gather', reason: errorCode(err) ?? 'Unknown', message: `active client certificates unreadable: ${(err as Error).message}`, plan: plan!.changes, drift });
+        return done({
+          outcome: 'failed',
+          stage: 'gather',
+          reason: errorCode(err) ?? 'Unknown',
+          message: `active client certificates unreadable: ${(err as Error).message}`,
+          plan: plan!.changes,
+          drift,
+        });
       }
     }
 
@@ -153,9 +211,22 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
     let jobId: string | undefined;
     if (plan!.changes.length) {
       const token = listenerClientToken(d, plan!, options.runId);
-      const outcome = await applyPlan({ gateway: deps.gateway, retry, poll: config.poll, sleep: deps.sleep }, d, plan!, token);
+      const outcome = await applyPlan(
+        { gateway: deps.gateway, retry, poll: config.poll, sleep: deps.sleep },
+        d,
+        plan!,
+        token,
+      );
       if (!outcome.ok) {
-        return done({ outcome: 'failed', stage: outcome.stage, reason: outcome.code, message: outcome.message, plan: plan!.changes, drift, ...(outcome.jobId ? { jobId: outcome.jobId } : {}) });
+        return done({
+          outcome: 'failed',
+          stage: outcome.stage,
+          reason: outcome.code,
+          message: outcome.message,
+          plan: plan!.changes,
+          drift,
+          ...(outcome.jobId ? { jobId: outcome.jobId } : {}),
+        });
       }
       jobId = outcome.jobId;
       appliedUpdates[d.listenerId] = { desiredHash: hash, confirmedAt: deps.clock.now().toISOString(), jobId };
@@ -166,11 +237,26 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
     const changed = plan!.changes.length > 0;
     const succeeded = changed ? (drift ? 'drift-repaired' : 'changed') : 'in-sync';
     if (options.verify === false) {
-      return done({ outcome: succeeded, plan: plan!.changes, drift, ...(jobId ? { jobId } : {}), probe: { verdict: 'skipped', reasons: ['verification turned off for this run'] } });
+      return done({
+        outcome: succeeded,
+        plan: plan!.changes,
+        drift,
+        ...(jobId ? { jobId } : {}),
+        probe: { verdict: 'skipped', reasons: ['verification turned off for this run'] },
+      });
     }
     const probe = await verifyListener(deps, d, serverCertificate!.fingerprintSha256, canary);
     if (probe.verdict !== 'passed') {
-      return done({ outcome: 'failed', stage: 'verify', reason: 'VerifyFailed', message: probe.reasons.join('; '), plan: plan!.changes, drift, probe, ...(jobId ? { jobId } : {}) });
+      return done({
+        outcome: 'failed',
+        stage: 'verify',
+        reason: 'VerifyFailed',
+        message: probe.reasons.join('; '),
+        plan: plan!.changes,
+        drift,
+        probe,
+        ...(jobId ? { jobId } : {}),
+      });
     }
     return done({ outcome: succeeded, plan: plan!.changes, drift, probe, ...(jobId ? { jobId } : {}) });
   };
@@ -178,8 +264,16 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
   const results = await mapWithConcurrency(selected, config.concurrency, async (d) => {
     const result = await reconcileOne(d);
     log.info('listener reconciled', {
-      listenerId: result.listenerId, region: result.region, outcome: result.outcome, plan: result.plan, rule: result.rule,
-      reason: result.reason, jobId: result.jobId, probe: result.probe?.verdict, durationMs: result.durationMs, mode: options.mode,
+      listenerId: result.listenerId,
+      region: result.region,
+      outcome: result.outcome,
+      plan: result.plan,
+      rule: result.rule,
+      reason: result.reason,
+      jobId: result.jobId,
+      probe: result.probe?.verdict,
+      durationMs: result.durationMs,
+      mode: options.mode,
     });
     return result;
   });
@@ -192,13 +286,22 @@ export async function reconcileListeners(deps: ReconcileDeps, desired: ListenerM
     }
   }
 
-  const report: RunReport = { runId: options.runId, mode: options.mode, results, summary: summarize(results, Date.now() - started) };
+  const report: RunReport = {
+    runId: options.runId,
+    mode: options.mode,
+    results,
+    summary: summarize(results, Date.now() - started),
+  };
   log.info(summaryLine(report), { summary: report.summary, mode: options.mode });
   return report;
 }
 
 /** Batched reads per region: ListListeners then ListServerGroups, `readBatchSize` ids per call. */
-async function gatherListeners(deps: ReconcileDeps, desired: ListenerMtls[], retry: RetryContext): Promise<Map<string, Gathered>> {
+async function gatherListeners(
+  deps: ReconcileDeps,
+  desired: ListenerMtls[],
+  retry: RetryContext,
+): Promise<Map<string, Gathered>> {
   const out = new Map<string, Gathered>();
   const regions = [...new Set(desired.map((d) => d.region))];
   for (const region of regions) {
@@ -212,7 +315,12 @@ async function gatherListeners(deps: ReconcileDeps, desired: ListenerMtls[], ret
           if (l) listeners.set(id, l);
         }
       } catch (err) {
-        for (const id of batch) out.set(id, { ok: false, code: errorCode(err) ?? 'Unknown', message: `listener read failed: ${(err as Error).message}` });
+        for (const id of batch)
+          out.set(id, {
+            ok: false,
+            code: errorCode(err) ?? 'Unknown',
+            message: `listener read failed: ${(err as Error).message}`,
+          });
       }
     });
     const groupIds = [...new Set([...listeners.values()].map((l) => l.serverGroupId).filter((g): g is string => !!g))];
@@ -231,10 +339,18 @@ async function gatherListeners(deps: ReconcileDeps, desired: ListenerMtls[], ret
       const listener = listeners.get(id);
       const groupError = listener?.serverGroupId ? groupErrors.get(listener.serverGroupId) : undefined;
       if (groupError) {
-        out.set(id, { ok: false, code: errorCode(groupError) ?? 'Unknown', message: `server group read failed: ${groupError.message}` });
+        out.set(id, {
+          ok: false,
+          code: errorCode(groupError) ?? 'Unknown',
+          message: `server group read failed: ${groupError.message}`,
+        });
         continue;
       }
-      out.set(id, { ok: true, listener, serverGroup: listener?.serverGroupId ? groups.get(listener.serverGroupId) : undefined });
+      out.set(id, {
+        ok: true,
+        listener,
+        serverGroup: listener?.serverGroupId ? groups.get(listener.serverGroupId) : undefined,
+      });
     }
   }
   return out;
@@ -256,16 +372,30 @@ async function verifyListener(
       return { verdict: 'failed', reasons: [`no canary client certificate: ${(err as Error).message}`] };
     }
   }
-  const request = { host: d.probe.address, port: d.probe.port, servername: d.probe.sni, request: d.probe.request, httpHost: d.probe.host, timeoutMs: config.probeTimeoutMs };
+  const request = {
+    host: d.probe.address,
+    port: d.probe.port,
+    servername: d.probe.sni,
+    request: d.probe.request,
+    httpHost: d.probe.host,
+    timeoutMs: config.probeTimeoutMs,
+  };
   let report: VerifyReport = { verdict: 'failed', reasons: ['not run'] };
   for (let attempt = 1; attempt <= config.verifyAttempts; attempt += 1) {
     const [withCert, withoutCert] = await Promise.all([
       credentials
-        ? deps.prober.probe({ ...request, clientCertificateChainPem: credentials.certificateChainPem, clientKeyPem: credentials.privateKeyPem })
+        ? deps.prober.probe({
+            ...request,
+            clientCertificateChainPem: credentials.certificateChainPem,
+            clientKeyPem: credentials.privateKeyPem,
+          })
         : Promise.resolve<ProbeResult | undefined>(undefined),
       deps.prober.probe(request),
     ]);
-    report = judgeProbes(d, expectedFingerprint, { ...(withCert ? { withClientCertificate: withCert } : {}), withoutClientCertificate: withoutCert });
+    report = judgeProbes(d, expectedFingerprint, {
+      ...(withCert ? { withClientCertificate: withCert } : {}),
+      withoutClientCertificate: withoutCert,
+    });
     if (report.verdict === 'passed' || attempt === config.verifyAttempts) break;
     await deps.sleep(config.verifyRetryDelayMs * attempt);
   }

@@ -49,7 +49,12 @@ export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () 
 }
 
 /** Should a call that failed on try `attempt` (from 1) be tried again, and after how long? */
-export function retryDecision(err: unknown, attempt: number, policy: RetryPolicy, random: () => number): { retry: false } | { retry: true; delayMs: number } {
+export function retryDecision(
+  err: unknown,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+): { retry: false } | { retry: true; delayMs: number } {
   if (attempt >= policy.maxAttempts || !isRetryable(err)) return { retry: false };
   return { retry: true, delayMs: backoffDelayMs(attempt, policy, random) };
 }
@@ -83,7 +88,12 @@ export interface PollPolicy {
   timeoutMs: number;
 }
 
-export const DEFAULT_POLL_POLICY: PollPolicy = { initialDelayMs: 500, factor: 1.5, maxDelayMs: 5_000, timeoutMs: 120_000 };
+export const DEFAULT_POLL_POLICY: PollPolicy = {
+  initialDelayMs: 500,
+  factor: 1.5,
+  maxDelayMs: 5_000,
+  timeoutMs: 120_000,
+};
 
 /** The waits before each look, summing to no more than `timeoutMs`: bounded by construction. */
 export function pollDelaysMs(policy: PollPolicy): number[] {

@@ -6,18 +6,75 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const ALLOWED_FIELDS = new Set([
-  'msg', 'level', 'time', 'fn', 'requestId', 'event', 'code', 'status', 'retryable', 'errorName', 'errorMessage',
-  'tenant', 'actor', 'action', 'decision', 'rule', 'result', 'certificateId', 'serialNumber', 'commonName',
-  'generation', 'notAfter', 'renewAt', 'reason', 'attempt', 'nextAttemptAt', 'durationMs', 'count', 'due',
-  'renewed', 'failed', 'skipped', 'scanned', 'listenerId', 'region', 'plan', 'changes', 'probe', 'outcome',
-  'jobId', 'method', 'path', 'statusCode', 'action', 'apiAction', 'objectKey', 'bucket', 'port', 'url',
-  'summary', 'mode', 'batch', 'batches', 'invocations', 'webhook', 'eventType', 'delivered', 'caIdentifier',
-  'sweepId', 'trigger', 'reviewed',
+  'msg',
+  'level',
+  'time',
+  'fn',
+  'requestId',
+  'event',
+  'code',
+  'status',
+  'retryable',
+  'errorName',
+  'errorMessage',
+  'tenant',
+  'actor',
+  'action',
+  'decision',
+  'rule',
+  'result',
+  'certificateId',
+  'serialNumber',
+  'commonName',
+  'generation',
+  'notAfter',
+  'renewAt',
+  'reason',
+  'attempt',
+  'nextAttemptAt',
+  'durationMs',
+  'count',
+  'due',
+  'renewed',
+  'failed',
+  'skipped',
+  'scanned',
+  'listenerId',
+  'region',
+  'plan',
+  'changes',
+  'probe',
+  'outcome',
+  'jobId',
+  'method',
+  'path',
+  'statusCode',
+  'action',
+  'apiAction',
+  'objectKey',
+  'bucket',
+  'port',
+  'url',
+  'summary',
+  'mode',
+  'batch',
+  'batches',
+  'invocations',
+  'webhook',
+  'eventType',
+  'delivered',
+  'caIdentifier',
+  'sweepId',
+  'trigger',
+  'reviewed',
 ]);
 
 const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[REDACTED PRIVATE KEY]'],
-  [/((?:x-oss-signature|Signature|x-oss-security-token|security-token|OSSAccessKeyId|x-oss-credential)=)[^&\s"]+/gi, '$1[REDACTED]'],
+  [
+    /((?:x-oss-signature|Signature|x-oss-security-token|security-token|OSSAccessKeyId|x-oss-credential)=)[^&\s"]+/gi,
+    '$1[REDACTED]',
+  ],
   [/(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[REDACTED]'],
   [/(Credential=)[^,\s]+/g, '$1[REDACTED]'],
 ];
@@ -61,7 +118,10 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export function createLogger(base: Record<string, unknown> = {}, minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info'): Logger {
+export function createLogger(
+  base: Record<string, unknown> = {},
+  minLevel: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info',
+): Logger {
   const write = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}) => {
     if (LEVELS[level] < (LEVELS[minLevel] ?? 20)) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg: scrub(msg) };
@@ -85,7 +145,11 @@ export function errorFields(err: unknown): Record<string, unknown> {
     const code = (err as { code?: unknown }).code;
     const cause = (err as { cause?: unknown }).cause;
     const causeText = cause instanceof Error ? ` (cause: ${cause.name}: ${cause.message})` : '';
-    return { errorName: err.name, code: typeof code === 'string' ? code : undefined, errorMessage: scrub(err.message + causeText).slice(0, 500) };
+    return {
+      errorName: err.name,
+      code: typeof code === 'string' ? code : undefined,
+      errorMessage: scrub(err.message + causeText).slice(0, 500),
+    };
   }
   return { errorMessage: scrub(String(err)).slice(0, 500) };
 }

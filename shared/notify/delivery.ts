@@ -59,7 +59,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       }
       const secret = options.secretFor(tenant);
       if (!secret) {
-        options.log.warn('webhook not sent: no signing secret', { ...fields, code: 'NO_SIGNING_SECRET', delivered: false });
+        options.log.warn('webhook not sent: no signing secret', {
+          ...fields,
+          code: 'NO_SIGNING_SECRET',
+          delivered: false,
+        });
         return { delivered: false, attempts: 0, error: 'NO_SIGNING_SECRET' };
       }
       const body = JSON.stringify(event);
@@ -85,9 +89,19 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
             body,
           });
           await response.body?.cancel().catch(() => undefined);
-          last = { delivered: response.status >= 200 && response.status < 300, attempts: attempt, statusCode: response.status };
+          last = {
+            delivered: response.status >= 200 && response.status < 300,
+            attempts: attempt,
+            statusCode: response.status,
+          };
           if (last.delivered) {
-            options.log.info('webhook delivered', { ...fields, webhook, attempt, statusCode: response.status, delivered: true });
+            options.log.info('webhook delivered', {
+              ...fields,
+              webhook,
+              attempt,
+              statusCode: response.status,
+              delivered: true,
+            });
             return last;
           }
           last.error = `HTTP_${response.status}`;
@@ -103,7 +117,14 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         }
         if (attempt < options.maxAttempts) await sleep(waitMs);
       }
-      options.log.warn('webhook failed', { ...fields, webhook, attempt: last.attempts, statusCode: last.statusCode, code: last.error, delivered: false });
+      options.log.warn('webhook failed', {
+        ...fields,
+        webhook,
+        attempt: last.attempts,
+        statusCode: last.statusCode,
+        code: last.error,
+        delivered: false,
+      });
       return last;
     },
   };

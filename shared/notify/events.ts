@@ -81,7 +81,13 @@ function eventId(type: WebhookEventType, certificateId: string, discriminator: s
   return `evt_${createHash('sha256').update(`${type}|${certificateId}|${discriminator}`).digest('hex').slice(0, 32)}`;
 }
 
-function envelope<T>(type: WebhookEventType, certificateId: string, discriminator: string, time: Date, data: T): WebhookEvent<T> {
+function envelope<T>(
+  type: WebhookEventType,
+  certificateId: string,
+  discriminator: string,
+  time: Date,
+  data: T,
+): WebhookEvent<T> {
   return {
     specversion: '1.0',
     id: eventId(type, certificateId, discriminator),
@@ -99,9 +105,21 @@ export function renewedEvent(data: RenewedData, time: Date): WebhookEvent<Renewe
 }
 
 export function renewalFailedEvent(data: RenewalFailedData, time: Date): WebhookEvent<RenewalFailedData> {
-  return envelope('certificate.renewal_failed', data.certificate.id, `g${data.certificate.generation}|${data.failedAttempts}|${data.error.code}`, time, data);
+  return envelope(
+    'certificate.renewal_failed',
+    data.certificate.id,
+    `g${data.certificate.generation}|${data.failedAttempts}|${data.error.code}`,
+    time,
+    data,
+  );
 }
 
 export function expiringEvent(data: ExpiringData, time: Date): WebhookEvent<ExpiringData> {
-  return envelope('certificate.expiring', data.certificate.id, `g${data.certificate.generation}|${data.thresholdDays}`, time, data);
+  return envelope(
+    'certificate.expiring',
+    data.certificate.id,
+    `g${data.certificate.generation}|${data.thresholdDays}`,
+    time,
+    data,
+  );
 }

@@ -15,7 +15,9 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-export type VerifyResult = { ok: true } | { ok: false; reason: 'missing-headers' | 'bad-timestamp' | 'timestamp-out-of-tolerance' | 'signature-mismatch' };
+export type VerifyResult =
+  | { ok: true }
+  | { ok: false; reason: 'missing-headers' | 'bad-timestamp' | 'timestamp-out-of-tolerance' | 'signature-mismatch' };
 
 /** For receivers (and our tests): checks one of the `v1=` values against each secret, in constant time. */
 export function verifyWebhookSignature(input: {

@@ -15,9 +15,18 @@ function isInternalAddress(host: string): boolean {
   const version = isIP(h);
   if (version === 4) {
     const [a, b] = h.split('.').map(Number);
-    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
-  if (version === 6) return h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
+  if (version === 6)
+    return h === '::' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe80') || h.startsWith('::ffff:');
   return false;
 }
 
@@ -28,7 +37,8 @@ export function checkWebhookUrl(value: string, options: { allowLoopback: boolean
   } catch {
     throw new ValidationError('WEBHOOK_URL_INVALID', 'The webhook URL is not a valid absolute URL.');
   }
-  if (url.username || url.password) throw new ValidationError('WEBHOOK_URL_INVALID', 'The webhook URL must not carry credentials.');
+  if (url.username || url.password)
+    throw new ValidationError('WEBHOOK_URL_INVALID', 'The webhook URL must not carry credentials.');
   const loopback = LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
   if (url.protocol === 'http:') {
     if (options.allowLoopback && loopback) return url;
@@ -36,7 +46,10 @@ export function checkWebhookUrl(value: string, options: { allowLoopback: boolean
   }
   if (url.protocol !== 'https:') throw new ValidationError('WEBHOOK_URL_INSECURE', 'The webhook URL must use https.');
   if (isInternalAddress(url.hostname) && !(options.allowLoopback && loopback)) {
-    throw new ValidationError('WEBHOOK_URL_FORBIDDEN', 'The webhook URL must not point at a loopback, private or link-local address.');
+    throw new ValidationError(
+      'WEBHOOK_URL_FORBIDDEN',
+      'The webhook URL must not point at a loopback, private or link-local address.',
+    );
   }
   return url;
 }

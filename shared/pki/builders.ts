@@ -28,5 +28,7 @@ export function subjectAltNameExtension(sans: SubjectAltNames): x509.SubjectAlte
 
 /** RFC 5280 method 1: SHA-1 over the subjectPublicKey bits (hex), as OpenSSL computes SKIs. */
 export function keyIdentifier(publicKey: KeyObject): string {
-  return createHash('sha1').update(subjectPublicKeyBits(spkiDer(publicKey))).digest('hex');
+  return createHash('sha1')
+    .update(subjectPublicKeyBits(spkiDer(publicKey)))
+    .digest('hex');
 }

@@ -38,7 +38,8 @@ export function randomSerialNumber(): string {
 
 function checkSerialNumber(serial: string): string {
   const hex = serial.toLowerCase();
-  if (!/^[0-9a-f]{1,40}$/.test(hex) || /^0+$/.test(hex)) throw new PkiError('SERIAL_INVALID', 'The serial number must be 1 to 40 hex digits and not zero.');
+  if (!/^[0-9a-f]{1,40}$/.test(hex) || /^0+$/.test(hex))
+    throw new PkiError('SERIAL_INVALID', 'The serial number must be 1 to 40 hex digits and not zero.');
   return hex.length % 2 === 0 ? hex : `0${hex}`;
 }
 
@@ -76,8 +77,10 @@ function loadIssuer(issuer: CaMaterial): IssuerView {
   } catch (cause) {
     throw new PkiError('CERTIFICATE_MALFORMED', 'The issuer certificate cannot be parsed.', { cause });
   }
-  if (!certificate.ca) throw new PkiError('CERTIFICATE_MALFORMED', 'The issuer certificate is not a CA (basicConstraints CA:false).');
-  if (!certificate.checkPrivateKey(issuer.privateKey)) throw new PkiError('CERTIFICATE_MALFORMED', 'The issuer private key does not match its certificate.');
+  if (!certificate.ca)
+    throw new PkiError('CERTIFICATE_MALFORMED', 'The issuer certificate is not a CA (basicConstraints CA:false).');
+  if (!certificate.checkPrivateKey(issuer.privateKey))
+    throw new PkiError('CERTIFICATE_MALFORMED', 'The issuer private key does not match its certificate.');
   const peculiar = new x509.X509Certificate(certificate.raw);
   const ski = peculiar.getExtension(x509.SubjectKeyIdentifierExtension);
   return {
@@ -89,7 +92,11 @@ function loadIssuer(issuer: CaMaterial): IssuerView {
   };
 }
 
-function validity(notBefore: Date | undefined, notAfter: Date, issuer?: X509Certificate): { notBefore: Date; notAfter: Date } {
+function validity(
+  notBefore: Date | undefined,
+  notAfter: Date,
+  issuer?: X509Certificate,
+): { notBefore: Date; notAfter: Date } {
   let from = toSeconds(notBefore ?? new Date(Date.now() - DEFAULT_BACKDATE_MS));
   let to = toSeconds(notAfter);
   if (issuer) {
@@ -99,7 +106,10 @@ function validity(notBefore: Date | undefined, notAfter: Date, issuer?: X509Cert
     if (to > issuerTo) to = issuerTo; // never outlive the CA (as Vault caps at the issuer's NotAfter)
   }
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) {
-    throw new PkiError('VALIDITY_INVALID', 'notAfter must be later than notBefore (after capping at the issuer\'s validity).');
+    throw new PkiError(
+      'VALIDITY_INVALID',
+      "notAfter must be later than notBefore (after capping at the issuer's validity).",
+    );
   }
   return { notBefore: from, notAfter: to };
 }
@@ -116,7 +126,10 @@ export async function createCertificateAuthority(input: {
 }): Promise<CaMaterial> {
   checkCommonName(input.commonName);
   if (input.organization !== undefined) checkCommonName(input.organization);
-  if (input.pathLength !== undefined && (!Number.isInteger(input.pathLength) || input.pathLength < 0 || input.pathLength > 16)) {
+  if (
+    input.pathLength !== undefined &&
+    (!Number.isInteger(input.pathLength) || input.pathLength < 0 || input.pathLength > 16)
+  ) {
     throw new PkiError('PATH_LENGTH_INVALID', 'pathLength must be an integer from 0 to 16.');
   }
   const keyPair = await generateKeyPair(input.keyAlgorithm ?? 'EC_P256');
@@ -126,7 +139,10 @@ export async function createCertificateAuthority(input: {
   const signer = parent?.privateKey ?? keyPair.privateKey;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, input.pathLength, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+      true,
+    ),
     new x509.SubjectKeyIdentifierExtension(keyId),
     new x509.AuthorityKeyIdentifierExtension(parent?.keyId ?? keyId),
   ];
@@ -147,14 +163,20 @@ async function signLeaf(input: LeafInput, purpose: 'clientAuth' | 'serverAuth'):
   checkCommonName(input.commonName);
   const sans = checkSubjectAltNames(input.sans);
   const algorithm = keyAlgorithmOf(input.publicKey);
-  if (!algorithm) throw new PkiError('KEY_UNSUPPORTED', 'Only RSA 2048/3072/4096 and EC P-256/P-384 keys are certified.');
+  if (!algorithm)
+    throw new PkiError('KEY_UNSUPPORTED', 'Only RSA 2048/3072/4096 and EC P-256/P-384 keys are certified.');
   const issuer = viewIssuer(input.issuer);
   // RSA keys may encipher (RSA key exchange); EC keys only sign (ECDHE_ECDSA), so no keyEncipherment for them.
-  const usages = algorithm.startsWith('RSA_') ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment : x509.KeyUsageFlags.digitalSignature;
+  const usages = algorithm.startsWith('RSA_')
+    ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+    : x509.KeyUsageFlags.digitalSignature;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usages, true),
-    new x509.ExtendedKeyUsageExtension([purpose === 'clientAuth' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth], false),
+    new x509.ExtendedKeyUsageExtension(
+      [purpose === 'clientAuth' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth],
+      false,
+    ),
     new x509.SubjectKeyIdentifierExtension(keyIdentifier(input.publicKey)),
     new x509.AuthorityKeyIdentifierExtension(issuer.keyId),
   ];

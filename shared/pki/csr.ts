@@ -10,7 +10,14 @@ import { subjectAltNameExtension, subjectName } from './builders.js';
 import { DerError } from './der.js';
 import { PkiError } from './errors.js';
 import { keyAlgorithmOf, type KeyPair } from './keys.js';
-import { checkCommonName, checkSubjectAltNames, commonNamesOf, emptySans, parseGeneralNames, type ParsedName } from './names.js';
+import {
+  checkCommonName,
+  checkSubjectAltNames,
+  commonNamesOf,
+  emptySans,
+  parseGeneralNames,
+  type ParsedName,
+} from './names.js';
 import { parseCsrDer, type ParsedCsrStructure } from './parse.js';
 import { derToPem, pemBlocks } from './pem.js';
 import { signingSpecOf, toPrivateCryptoKey, toPublicCryptoKey, x509 } from './webcrypto.js';
@@ -29,13 +36,20 @@ export interface ParsedCsr {
   keyAlgorithm: KeyAlgorithm;
 }
 
-export async function buildCsr(input: { keyPair: KeyPair; commonName: string; sans?: Partial<SubjectAltNames> }): Promise<string> {
+export async function buildCsr(input: {
+  keyPair: KeyPair;
+  commonName: string;
+  sans?: Partial<SubjectAltNames>;
+}): Promise<string> {
   checkCommonName(input.commonName);
   const sans = checkSubjectAltNames(input.sans);
   const san = subjectAltNameExtension(sans);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subjectName(input.commonName),
-    keys: { privateKey: await toPrivateCryptoKey(input.keyPair.privateKey), publicKey: await toPublicCryptoKey(input.keyPair.publicKey) },
+    keys: {
+      privateKey: await toPrivateCryptoKey(input.keyPair.privateKey),
+      publicKey: await toPublicCryptoKey(input.keyPair.publicKey),
+    },
     signingAlgorithm: signingSpecOf(input.keyPair.privateKey).signingAlgorithm,
     extensions: san ? [san] : [],
   });
@@ -66,16 +80,28 @@ function checkKey(spki: Buffer): { publicKey: KeyObject; keyAlgorithm: KeyAlgori
   try {
     publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
   } catch (cause) {
-    throw new PkiError('CSR_UNSUPPORTED_KEY', 'The CSR\'s public key type is not supported (use RSA 2048/3072/4096 or EC P-256/P-384).', { cause });
+    throw new PkiError(
+      'CSR_UNSUPPORTED_KEY',
+      "The CSR's public key type is not supported (use RSA 2048/3072/4096 or EC P-256/P-384).",
+      { cause },
+    );
   }
   const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (publicKey.asymmetricKeyType === 'rsa' && bits < 2048) {
-    throw new PkiError('CSR_KEY_TOO_WEAK', `The CSR's RSA key has ${bits} bits; at least 2048 are required.`, { details: { bits } });
+    throw new PkiError('CSR_KEY_TOO_WEAK', `The CSR's RSA key has ${bits} bits; at least 2048 are required.`, {
+      details: { bits },
+    });
   }
   const keyAlgorithm = keyAlgorithmOf(publicKey);
   if (!keyAlgorithm) {
-    const detail = publicKey.asymmetricKeyType === 'ec' ? `curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? 'unknown'}` : `${publicKey.asymmetricKeyType} ${bits || ''}`.trim();
-    throw new PkiError('CSR_UNSUPPORTED_KEY', `The CSR's key (${detail}) is not supported (use RSA 2048/3072/4096 or EC P-256/P-384).`);
+    const detail =
+      publicKey.asymmetricKeyType === 'ec'
+        ? `curve ${publicKey.asymmetricKeyDetails?.namedCurve ?? 'unknown'}`
+        : `${publicKey.asymmetricKeyType} ${bits || ''}`.trim();
+    throw new PkiError(
+      'CSR_UNSUPPORTED_KEY',
+      `The CSR's key (${detail}) is not supported (use RSA 2048/3072/4096 or EC P-256/P-384).`,
+    );
   }
   return { publicKey, keyAlgorithm };
 }
@@ -83,23 +109,33 @@ function checkKey(spki: Buffer): { publicKey: KeyObject; keyAlgorithm: KeyAlgori
 async function checkProofOfPossession(structure: ParsedCsrStructure, publicKey: KeyObject): Promise<void> {
   const algorithm = SIGNATURE_ALGORITHMS[structure.signatureAlgorithm.oid];
   if (!algorithm || algorithm.keyType !== publicKey.asymmetricKeyType) {
-    throw new PkiError('CSR_UNSUPPORTED_SIGNATURE', 'The CSR must be signed with SHA-256/384/512 using its own RSA or ECDSA key.', {
-      details: { signatureAlgorithm: structure.signatureAlgorithm.oid },
-    });
+    throw new PkiError(
+      'CSR_UNSUPPORTED_SIGNATURE',
+      'The CSR must be signed with SHA-256/384/512 using its own RSA or ECDSA key.',
+      {
+        details: { signatureAlgorithm: structure.signatureAlgorithm.oid },
+      },
+    );
   }
   // An undecodable ECDSA signature makes verify throw: it is simply not a valid signature.
-  const valid = await verifySignature(algorithm.hash, structure.info, publicKey, structure.signature).catch(() => false);
-  if (!valid) throw new PkiError('CSR_BAD_SIGNATURE', 'The CSR\'s signature does not verify with its public key.');
+  const valid = await verifySignature(algorithm.hash, structure.info, publicKey, structure.signature).catch(
+    () => false,
+  );
+  if (!valid) throw new PkiError('CSR_BAD_SIGNATURE', "The CSR's signature does not verify with its public key.");
 }
 
 function checkSubject(subject: ParsedName): string {
-  if (subject.some((rdn) => rdn.length > 1)) throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has a multi-valued RDN (joined with +).');
+  if (subject.some((rdn) => rdn.length > 1))
+    throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has a multi-valued RDN (joined with +).');
   for (const attribute of subject.flat()) {
-    if (attribute.value === null) throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has a value that is not a string.');
-    if (/[\p{C}\p{Zl}\p{Zp}]/u.test(attribute.value)) throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject contains control characters.');
+    if (attribute.value === null)
+      throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has a value that is not a string.');
+    if (/[\p{C}\p{Zl}\p{Zp}]/u.test(attribute.value))
+      throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject contains control characters.');
   }
   const commonNames = commonNamesOf(subject);
-  if (commonNames.length > 1) throw new PkiError('CSR_MULTIPLE_CN', `The CSR subject has ${commonNames.length} CNs; exactly one is required.`);
+  if (commonNames.length > 1)
+    throw new PkiError('CSR_MULTIPLE_CN', `The CSR subject has ${commonNames.length} CNs; exactly one is required.`);
   if (commonNames.length === 0) throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has no CN.');
   checkCommonName(commonNames[0], 'CSR_SUBJECT_INVALID');
   return commonNames[0];
@@ -108,14 +144,16 @@ function checkSubject(subject: ParsedName): string {
 function checkSans(structure: ParsedCsrStructure): SubjectAltNames {
   const extensions = structure.extensions.filter((e) => e.oid === OID_SUBJECT_ALT_NAME);
   if (extensions.length === 0) return emptySans();
-  if (extensions.length > 1) throw new PkiError('CSR_SAN_INVALID', 'The CSR has more than one subjectAltName extension.');
+  if (extensions.length > 1)
+    throw new PkiError('CSR_SAN_INVALID', 'The CSR has more than one subjectAltName extension.');
   let parsed;
   try {
     parsed = parseGeneralNames(extensions[0].value);
   } catch (cause) {
-    throw new PkiError('CSR_SAN_INVALID', 'The CSR\'s subjectAltName extension cannot be decoded.', { cause });
+    throw new PkiError('CSR_SAN_INVALID', "The CSR's subjectAltName extension cannot be decoded.", { cause });
   }
-  if (parsed.unsupported > 0) throw new PkiError('CSR_SAN_INVALID', 'The CSR has subject alternative names other than DNS, URI, email and IP.');
+  if (parsed.unsupported > 0)
+    throw new PkiError('CSR_SAN_INVALID', 'The CSR has subject alternative names other than DNS, URI, email and IP.');
   return checkSubjectAltNames(parsed.sans, 'CSR_SAN_INVALID');
 }
 
@@ -134,7 +172,8 @@ export async function parseCsr(pem: string, options: { maxBytes?: number } = {})
   try {
     structure = parseCsrDer(der);
   } catch (cause) {
-    if (cause instanceof DerError || cause instanceof RangeError) throw new PkiError('CSR_MALFORMED', 'The input is not a DER-encoded PKCS#10 certificate request.', { cause });
+    if (cause instanceof DerError || cause instanceof RangeError)
+      throw new PkiError('CSR_MALFORMED', 'The input is not a DER-encoded PKCS#10 certificate request.', { cause });
     throw cause;
   }
   const { publicKey, keyAlgorithm } = checkKey(structure.spki);
@@ -143,4 +182,3 @@ export async function parseCsr(pem: string, options: { maxBytes?: number } = {})
   const sans = checkSans(structure);
   return { pem: derToPem('CERTIFICATE REQUEST', der), commonName, sans, publicKey, keyAlgorithm };
 }
-

@@ -26,7 +26,11 @@ export type PkiErrorCode =
 export class PkiError extends ValidationError {
   declare readonly code: PkiErrorCode;
 
-  constructor(code: PkiErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: PkiErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(code, message, options);
   }
 }

@@ -8,8 +8,26 @@ export { PkiError, type PkiErrorCode } from './errors.js';
 export { generateKeyPair, keyAlgorithmOf, KEY_ALGORITHMS, type KeyPair } from './keys.js';
 export { checkCommonName, checkSubjectAltNames, MAX_COMMON_NAME_LENGTH } from './names.js';
 export { buildCsr, parseCsr, DEFAULT_CSR_MAX_BYTES, type ParsedCsr } from './csr.js';
-export { createCertificateAuthority, signClientCertificate, signServerCertificate, randomSerialNumber, type CaMaterial, type LeafInput } from './certificates.js';
+export {
+  createCertificateAuthority,
+  signClientCertificate,
+  signServerCertificate,
+  randomSerialNumber,
+  type CaMaterial,
+  type LeafInput,
+} from './certificates.js';
 export { buildPkcs12, P12_PROFILES } from './pkcs12.js';
-export { generateP12Password, checkP12Password, P12_PASSWORD_MIN_LENGTH, P12_PASSWORD_MAX_LENGTH } from './p12-password.js';
+export {
+  generateP12Password,
+  checkP12Password,
+  P12_PASSWORD_MIN_LENGTH,
+  P12_PASSWORD_MAX_LENGTH,
+} from './p12-password.js';
 export { buildPemBundleZip } from './pem-zip.js';
-export { inspectCertificate, keyMatchesCertificate, chainsTo, splitPemCertificates, type CertificateInfo } from './inspect.js';
+export {
+  inspectCertificate,
+  keyMatchesCertificate,
+  chainsTo,
+  splitPemCertificates,
+  type CertificateInfo,
+} from './inspect.js';

@@ -37,7 +37,9 @@ const EKU_NAMES: Record<string, string> = {
 
 /** Every CERTIFICATE block in a PEM text, each as canonical PEM; other blocks (keys...) are skipped. */
 export function splitPemCertificates(pem: string): string[] {
-  return pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.pem);
+  return pemBlocks(pem)
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => b.pem);
 }
 
 function loadCertificate(pem: string): { native: X509Certificate; parsed: ParsedCertificate } {
@@ -57,7 +59,9 @@ function sansOf(parsed: ParsedCertificate): SubjectAltNames {
   try {
     return parseGeneralNames(sanExtension.value).sans;
   } catch (cause) {
-    throw new PkiError('CERTIFICATE_MALFORMED', 'The certificate\'s subjectAltName extension cannot be decoded.', { cause });
+    throw new PkiError('CERTIFICATE_MALFORMED', "The certificate's subjectAltName extension cannot be decoded.", {
+      cause,
+    });
   }
 }
 
@@ -87,7 +91,9 @@ export function keyMatchesCertificate(key: KeyObject, certificatePem: string): b
   const { native } = loadCertificate(certificatePem);
   if (key.type === 'secret') return false;
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return publicKey.export({ type: 'spki', format: 'der' }).equals(native.publicKey.export({ type: 'spki', format: 'der' }));
+  return publicKey
+    .export({ type: 'spki', format: 'der' })
+    .equals(native.publicKey.export({ type: 'spki', format: 'der' }));
 }
 
 /**
@@ -110,7 +116,9 @@ export function chainsTo(certificatePem: string, intermediatesPem: string[], tru
   const used = new Set<number>();
   for (let depth = 0; depth <= intermediates.length; depth++) {
     if (issued(trusted, current)) return true;
-    const next = intermediates.findIndex((candidate, index) => !used.has(index) && candidate.ca && issued(candidate, current));
+    const next = intermediates.findIndex(
+      (candidate, index) => !used.has(index) && candidate.ca && issued(candidate, current),
+    );
     if (next < 0) return false;
     used.add(next);
     current = intermediates[next];

@@ -49,7 +49,8 @@ export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm | null {
 export function keySizeOf(key: KeyObject): number {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') return details.modulusLength ?? 0;
-  if (key.asymmetricKeyType === 'ec') return { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 }[details.namedCurve ?? ''] ?? 0;
+  if (key.asymmetricKeyType === 'ec')
+    return { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 }[details.namedCurve ?? ''] ?? 0;
   if (key.asymmetricKeyType === 'ed25519') return 256;
   return 0;
 }

@@ -61,16 +61,31 @@ function sanProblem(kind: keyof SubjectAltNames, value: string): boolean {
 }
 
 /** Completes a partial SAN set and refuses malformed entries (code SAN_INVALID, or CSR_SAN_INVALID for CSRs). */
-export function checkSubjectAltNames(sans: Partial<SubjectAltNames> | undefined, code: PkiErrorCode = 'SAN_INVALID'): SubjectAltNames {
-  const full: SubjectAltNames = { dns: [...(sans?.dns ?? [])], uri: [...(sans?.uri ?? [])], email: [...(sans?.email ?? [])], ip: [...(sans?.ip ?? [])] };
+export function checkSubjectAltNames(
+  sans: Partial<SubjectAltNames> | undefined,
+  code: PkiErrorCode = 'SAN_INVALID',
+): SubjectAltNames {
+  const full: SubjectAltNames = {
+    dns: [...(sans?.dns ?? [])],
+    uri: [...(sans?.uri ?? [])],
+    email: [...(sans?.email ?? [])],
+    ip: [...(sans?.ip ?? [])],
+  };
   const total = full.dns.length + full.uri.length + full.email.length + full.ip.length;
-  if (total > MAX_SANS) throw new PkiError(code, `At most ${MAX_SANS} subject alternative names are allowed.`, { details: { rule: 'sans' } });
+  if (total > MAX_SANS)
+    throw new PkiError(code, `At most ${MAX_SANS} subject alternative names are allowed.`, {
+      details: { rule: 'sans' },
+    });
   for (const kind of ['dns', 'uri', 'email', 'ip'] as const) {
     full[kind].forEach((value, index) => {
       if (sanProblem(kind, value)) {
-        throw new PkiError(code, `Subject alternative name ${kind}[${index}] is not a valid ${kind === 'ip' ? 'IP address' : kind === 'dns' ? 'DNS name' : kind === 'uri' ? 'URI' : 'email address'}.`, {
-          details: { rule: 'sans', kind, index },
-        });
+        throw new PkiError(
+          code,
+          `Subject alternative name ${kind}[${index}] is not a valid ${kind === 'ip' ? 'IP address' : kind === 'dns' ? 'DNS name' : kind === 'uri' ? 'URI' : 'email address'}.`,
+          {
+            details: { rule: 'sans', kind, index },
+          },
+        );
       }
     });
   }
@@ -116,8 +131,16 @@ export function parseName(element: DerElement): ParsedName {
 }
 
 const SHORT_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
-  '2.5.4.5': 'serialNumber', '1.2.840.113549.1.9.1': 'emailAddress', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID',
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
 };
 
 function escapeDnValue(value: string): string {
@@ -131,12 +154,17 @@ function escapeDnValue(value: string): string {
 /** `CN=a, O=b` in encoded order (as `openssl x509 -subject` prints it), values escaped per RFC 4514. */
 export function formatName(name: ParsedName): string {
   return name
-    .map((rdn) => rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.value === null ? '#?' : escapeDnValue(a.value)}`).join('+'))
+    .map((rdn) =>
+      rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.value === null ? '#?' : escapeDnValue(a.value)}`).join('+'),
+    )
     .join(', ');
 }
 
 export function commonNamesOf(name: ParsedName): string[] {
-  return name.flat().filter((a) => a.oid === OID_COMMON_NAME).map((a) => a.value ?? '');
+  return name
+    .flat()
+    .filter((a) => a.oid === OID_COMMON_NAME)
+    .map((a) => a.value ?? '');
 }
 
 // ---------- DER: GeneralNames (subjectAltName) ----------
@@ -154,8 +182,11 @@ function formatIp(bytes: Buffer): string {
     for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
     // Compress the longest run of zero groups, as the canonical text form does.
     let best = { start: -1, length: 0 };
-    for (let i = 0; i < 8; ) {
-      if (groups[i] !== '0') { i++; continue; }
+    for (let i = 0; i < 8;) {
+      if (groups[i] !== '0') {
+        i++;
+        continue;
+      }
       let j = i;
       while (j < 8 && groups[j] === '0') j++;
       if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };

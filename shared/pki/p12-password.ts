@@ -18,8 +18,15 @@ export function generateP12Password(): string {
  * importers disagree on non-ASCII text, so such a password could open in one tool and not in another.
  */
 export function checkP12Password(password: string): void {
-  if (typeof password !== 'string' || password.length < P12_PASSWORD_MIN_LENGTH || password.length > P12_PASSWORD_MAX_LENGTH) {
-    throw new PkiError('P12_PASSWORD_INVALID', `The .p12 password must be ${P12_PASSWORD_MIN_LENGTH} to ${P12_PASSWORD_MAX_LENGTH} characters long.`);
+  if (
+    typeof password !== 'string' ||
+    password.length < P12_PASSWORD_MIN_LENGTH ||
+    password.length > P12_PASSWORD_MAX_LENGTH
+  ) {
+    throw new PkiError(
+      'P12_PASSWORD_INVALID',
+      `The .p12 password must be ${P12_PASSWORD_MIN_LENGTH} to ${P12_PASSWORD_MAX_LENGTH} characters long.`,
+    );
   }
   if (!/^[\x20-\x7e]+$/.test(password)) {
     throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password may only contain printable ASCII characters.');

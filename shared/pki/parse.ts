@@ -65,7 +65,9 @@ export interface ParsedCsrStructure {
 const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 
 export function parseCsrDer(der: Buffer): ParsedCsrStructure {
-  const [info, algorithm, signature, extra] = readChildren(expectTag(readSingle(der), TAG.SEQUENCE, 'CertificationRequest'));
+  const [info, algorithm, signature, extra] = readChildren(
+    expectTag(readSingle(der), TAG.SEQUENCE, 'CertificationRequest'),
+  );
   if (extra) throw new DerError('extra fields in CertificationRequest');
   const [version, subject, spki, attributes] = readChildren(expectTag(info, TAG.SEQUENCE, 'CertificationRequestInfo'));
   expectTag(version, TAG.INTEGER, 'version');
@@ -77,7 +79,8 @@ export function parseCsrDer(der: Buffer): ParsedCsrStructure {
     for (const attribute of readChildren(attributes)) {
       const [type, values] = readChildren(expectTag(attribute, TAG.SEQUENCE, 'Attribute'));
       if (decodeOid(type) !== OID_EXTENSION_REQUEST) continue;
-      for (const value of readChildren(expectTag(values, TAG.SET, 'attribute values'))) extensions.push(...parseExtensions(value));
+      for (const value of readChildren(expectTag(values, TAG.SET, 'attribute values')))
+        extensions.push(...parseExtensions(value));
     }
   }
   const [algorithmOid, parameters] = readChildren(expectTag(algorithm, TAG.SEQUENCE, 'signatureAlgorithm'));

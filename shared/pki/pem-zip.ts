@@ -65,7 +65,10 @@ export function buildPemBundleZip(input: {
   };
   if (input.privateKey) {
     // Unix mode 0600 in the entry's external attributes: unzip restores it, so the key is not left world-readable.
-    files['client.key'] = [strToU8(input.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string), { os: 3, attrs: UNIX_PRIVATE_FILE << 16 }];
+    files['client.key'] = [
+      strToU8(input.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string),
+      { os: 3, attrs: UNIX_PRIVATE_FILE << 16 },
+    ];
   }
   return Buffer.from(zipSync(files, { level: 6 }));
 }

@@ -15,7 +15,10 @@ export type Pkcs12KdfPurpose = 1 | 2 | 3;
 const OUTPUT_BYTES: Record<Pkcs12KdfHash, number> = { sha1: 20, sha256: 32 };
 const BLOCK_BYTES = 64; // v: the input block size of SHA-1 and SHA-256
 
-const ITERATE: Record<Pkcs12KdfHash, (value: Buffer, times: number) => Buffer> = { sha1: iterateSha1, sha256: iterateSha256 };
+const ITERATE: Record<Pkcs12KdfHash, (value: Buffer, times: number) => Buffer> = {
+  sha1: iterateSha1,
+  sha256: iterateSha256,
+};
 
 /** The password as PKCS#12 wants it: BMPString (UTF-16BE) with a two-byte zero terminator. */
 export function bmpPassword(password: string): Buffer {
@@ -38,7 +41,8 @@ export async function pkcs12Kdf(input: {
   iterations: number;
   length: number;
 }): Promise<Buffer> {
-  if (!Number.isInteger(input.iterations) || input.iterations < 1) throw new RangeError('iterations must be a positive integer');
+  if (!Number.isInteger(input.iterations) || input.iterations < 1)
+    throw new RangeError('iterations must be a positive integer');
   const u = OUTPUT_BYTES[input.hash];
   const diversifier = Buffer.alloc(BLOCK_BYTES, input.purpose);
   const I = Buffer.concat([repeatToMultipleOfBlock(input.salt), repeatToMultipleOfBlock(bmpPassword(input.password))]);

@@ -3,7 +3,14 @@
  * cert bags (leaf + chain), friendlyName and localKeyId on the key and the leaf, and an HMAC over the whole.
  * node-forge's key bags are RSA-only and its MAC is SHA-1 only, hence our own assembly on native crypto.
  */
-import { createCipheriv, createHash, createHmac, pbkdf2 as pbkdf2Callback, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createHash,
+  createHmac,
+  pbkdf2 as pbkdf2Callback,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import type { P12Profile } from '../domain/client-certificate.js';
 import { bmpString, explicit, implicitPrimitive, integer, nullValue, octetString, oid, sequence, set } from './der.js';
@@ -33,7 +40,15 @@ const OID = {
 } as const;
 
 /** The profiles as data: what encrypts the bags, what the MAC hashes with, and how hard each is to brute-force. */
-export const P12_PROFILES: Record<P12Profile, { bagEncryption: 'pbes2-aes-256-cbc' | 'pbe-sha1-3des'; macHash: Pkcs12KdfHash; iterations: number; saltBytes: number }> = {
+export const P12_PROFILES: Record<
+  P12Profile,
+  {
+    bagEncryption: 'pbes2-aes-256-cbc' | 'pbe-sha1-3des';
+    macHash: Pkcs12KdfHash;
+    iterations: number;
+    saltBytes: number;
+  }
+> = {
   // OpenSSL 3's own defaults: opens without -legacy in OpenSSL 3, Java 11.0.12+/17 keytool, curl, Windows 10 1709+.
   modern: { bagEncryption: 'pbes2-aes-256-cbc', macHash: 'sha256', iterations: 2048, saltBytes: 16 },
   // What `openssl pkcs12 -export -legacy` would make but with 3DES for the certificates too (no RC2-40): old Windows/macOS/Android.
@@ -45,7 +60,12 @@ interface Encrypted {
   ciphertext: Buffer;
 }
 
-async function encryptPbes2(plaintext: Buffer, password: string, iterations: number, saltBytes: number): Promise<Encrypted> {
+async function encryptPbes2(
+  plaintext: Buffer,
+  password: string,
+  iterations: number,
+  saltBytes: number,
+): Promise<Encrypted> {
   const salt = randomBytes(saltBytes);
   const iv = randomBytes(16);
   const key = await pbkdf2(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
@@ -54,30 +74,48 @@ async function encryptPbes2(plaintext: Buffer, password: string, iterations: num
   const algorithmIdentifier = sequence(
     oid(OID.pbes2),
     sequence(
-      sequence(oid(OID.pbkdf2), sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSha256), nullValue()))),
+      sequence(
+        oid(OID.pbkdf2),
+        sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSha256), nullValue())),
+      ),
       sequence(oid(OID.aes256Cbc), octetString(iv)),
     ),
   );
   return { algorithmIdentifier, ciphertext };
 }
 
-async function encrypt3Des(plaintext: Buffer, password: string, iterations: number, saltBytes: number): Promise<Encrypted> {
+async function encrypt3Des(
+  plaintext: Buffer,
+  password: string,
+  iterations: number,
+  saltBytes: number,
+): Promise<Encrypted> {
   const salt = randomBytes(saltBytes);
   const key = await pkcs12Kdf({ hash: 'sha1', password, salt, purpose: 1, iterations, length: 24 });
   const iv = await pkcs12Kdf({ hash: 'sha1', password, salt, purpose: 2, iterations, length: 8 });
   const cipher = createCipheriv('des-ede3-cbc', key, iv);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return { algorithmIdentifier: sequence(oid(OID.pbeWithSha1And3DesCbc), sequence(octetString(salt), integer(iterations))), ciphertext };
+  return {
+    algorithmIdentifier: sequence(oid(OID.pbeWithSha1And3DesCbc), sequence(octetString(salt), integer(iterations))),
+    ciphertext,
+  };
 }
 
 function encryptFor(profile: P12Profile, plaintext: Buffer, password: string): Promise<Encrypted> {
   const p = P12_PROFILES[profile];
-  return p.bagEncryption === 'pbes2-aes-256-cbc' ? encryptPbes2(plaintext, password, p.iterations, p.saltBytes) : encrypt3Des(plaintext, password, p.iterations, p.saltBytes);
+  return p.bagEncryption === 'pbes2-aes-256-cbc'
+    ? encryptPbes2(plaintext, password, p.iterations, p.saltBytes)
+    : encrypt3Des(plaintext, password, p.iterations, p.saltBytes);
 }
 
 /** Shown by importers (keytool's alias, the Windows/macOS certificate list): printable, 1..64 characters. */
 function checkFriendlyName(friendlyName: string): void {
-  if (typeof friendlyName !== 'string' || friendlyName.length === 0 || friendlyName.length > 64 || /[\p{C}\p{Zl}\p{Zp}]/u.test(friendlyName)) {
+  if (
+    typeof friendlyName !== 'string' ||
+    friendlyName.length === 0 ||
+    friendlyName.length > 64 ||
+    /[\p{C}\p{Zl}\p{Zp}]/u.test(friendlyName)
+  ) {
     throw new PkiError('FRIENDLY_NAME_INVALID', 'The friendly name must be 1 to 64 printable characters.');
   }
 }
@@ -88,7 +126,9 @@ function attribute(type: string, value: Buffer): Buffer {
 
 function certBag(der: Buffer, attributes?: Buffer): Buffer {
   const bag = sequence(oid(OID.x509Certificate), explicit(0, octetString(der)));
-  return attributes ? sequence(oid(OID.certBag), explicit(0, bag), attributes) : sequence(oid(OID.certBag), explicit(0, bag));
+  return attributes
+    ? sequence(oid(OID.certBag), explicit(0, bag), attributes)
+    : sequence(oid(OID.certBag), explicit(0, bag));
 }
 
 function dataContentInfo(content: Buffer): Buffer {
@@ -98,13 +138,20 @@ function dataContentInfo(content: Buffer): Buffer {
 function encryptedDataContentInfo(encrypted: Encrypted): Buffer {
   return sequence(
     oid(OID.encryptedData),
-    explicit(0, sequence(integer(0), sequence(oid(OID.data), encrypted.algorithmIdentifier, implicitPrimitive(0, encrypted.ciphertext)))),
+    explicit(
+      0,
+      sequence(
+        integer(0),
+        sequence(oid(OID.data), encrypted.algorithmIdentifier, implicitPrimitive(0, encrypted.ciphertext)),
+      ),
+    ),
   );
 }
 
 function certificateDer(pem: string, what: string): Buffer {
   const blocks = pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
-  if (blocks.length !== 1) throw new PkiError('CERTIFICATE_MALFORMED', `The ${what} must be exactly one PEM certificate.`);
+  if (blocks.length !== 1)
+    throw new PkiError('CERTIFICATE_MALFORMED', `The ${what} must be exactly one PEM certificate.`);
   return blocks[0].der;
 }
 
@@ -118,21 +165,35 @@ export async function buildPkcs12(input: {
 }): Promise<Buffer> {
   checkP12Password(input.password);
   const profile = Object.hasOwn(P12_PROFILES, input.profile) ? P12_PROFILES[input.profile] : undefined;
-  if (!profile) throw new PkiError('P12_PROFILE_INVALID', `The PKCS#12 profile must be one of: ${Object.keys(P12_PROFILES).join(', ')}.`);
+  if (!profile)
+    throw new PkiError(
+      'P12_PROFILE_INVALID',
+      `The PKCS#12 profile must be one of: ${Object.keys(P12_PROFILES).join(', ')}.`,
+    );
   checkFriendlyName(input.friendlyName);
   const leaf = certificateDer(input.certificatePem, 'certificate');
   if (!keyMatchesCertificate(input.privateKey, input.certificatePem)) {
     throw new PkiError('CERTIFICATE_MALFORMED', 'The private key does not match the certificate.');
   }
-  const chain = input.chainPems.flatMap((pem) => pemBlocks(pem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der));
+  const chain = input.chainPems.flatMap((pem) =>
+    pemBlocks(pem)
+      .filter((b) => b.label === 'CERTIFICATE')
+      .map((b) => b.der),
+  );
 
   // localKeyId ties the key to its certificate: SHA-1 of the leaf, as OpenSSL sets it.
   const localKeyId = createHash('sha1').update(leaf).digest();
-  const bagAttributes = set(attribute(OID.friendlyName, bmpString(input.friendlyName)), attribute(OID.localKeyId, octetString(localKeyId)));
+  const bagAttributes = set(
+    attribute(OID.friendlyName, bmpString(input.friendlyName)),
+    attribute(OID.localKeyId, octetString(localKeyId)),
+  );
 
   const certificates = sequence(certBag(leaf, bagAttributes), ...chain.map((der) => certBag(der)));
   const pkcs8 = input.privateKey.export({ type: 'pkcs8', format: 'der' });
-  const [certificatesEncrypted, keyEncrypted] = await Promise.all([encryptFor(input.profile, certificates, input.password), encryptFor(input.profile, pkcs8, input.password)]);
+  const [certificatesEncrypted, keyEncrypted] = await Promise.all([
+    encryptFor(input.profile, certificates, input.password),
+    encryptFor(input.profile, pkcs8, input.password),
+  ]);
   const encryptedPrivateKeyInfo = sequence(keyEncrypted.algorithmIdentifier, octetString(keyEncrypted.ciphertext));
   const keyContents = sequence(sequence(oid(OID.keyBag), explicit(0, encryptedPrivateKeyInfo), bagAttributes));
 
@@ -140,7 +201,14 @@ export async function buildPkcs12(input: {
 
   const macSalt = randomBytes(profile.saltBytes);
   const macKeyLength = profile.macHash === 'sha256' ? 32 : 20;
-  const macKey = await pkcs12Kdf({ hash: profile.macHash, password: input.password, salt: macSalt, purpose: 3, iterations: profile.iterations, length: macKeyLength });
+  const macKey = await pkcs12Kdf({
+    hash: profile.macHash,
+    password: input.password,
+    salt: macSalt,
+    purpose: 3,
+    iterations: profile.iterations,
+    length: macKeyLength,
+  });
   const mac = createHmac(profile.macHash, macKey).update(authenticatedSafe).digest();
   const macData = sequence(
     sequence(sequence(oid(profile.macHash === 'sha256' ? OID.sha256 : OID.sha1), nullValue()), octetString(mac)),

@@ -23,10 +23,21 @@ interface SigningSpec {
 export function signingSpecOf(key: KeyObject): SigningSpec {
   const algorithm = keyAlgorithmOf(key);
   if (algorithm?.startsWith('RSA_')) {
-    return { importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.Algorithm };
+    return {
+      importAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+      signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.Algorithm,
+    };
   }
-  if (algorithm === 'EC_P256') return { importAlgorithm: { name: 'ECDSA', namedCurve: 'P-256' }, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams };
-  if (algorithm === 'EC_P384') return { importAlgorithm: { name: 'ECDSA', namedCurve: 'P-384' }, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams };
+  if (algorithm === 'EC_P256')
+    return {
+      importAlgorithm: { name: 'ECDSA', namedCurve: 'P-256' },
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
+    };
+  if (algorithm === 'EC_P384')
+    return {
+      importAlgorithm: { name: 'ECDSA', namedCurve: 'P-384' },
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
+    };
   throw new PkiError('KEY_UNSUPPORTED', 'Only RSA 2048/3072/4096 and EC P-256/P-384 keys can sign.');
 }
 

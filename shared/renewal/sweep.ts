@@ -63,7 +63,12 @@ export interface DispatchReport {
 const LIST_PAGE = 1000;
 
 /** Keys under `prefix` in order, page by page, stopping at `until` (exclusive) or after `max` keys. */
-async function listKeys(store: ObjectStore, prefix: string, until: string | undefined, max: number): Promise<{ keys: string[]; pages: number }> {
+async function listKeys(
+  store: ObjectStore,
+  prefix: string,
+  until: string | undefined,
+  max: number,
+): Promise<{ keys: string[]; pages: number }> {
   const keys: string[] = [];
   let pages = 0;
   let continuationToken: string | undefined;
@@ -105,16 +110,24 @@ async function invokeWithRetry(deps: SweepDeps, payload: WorkerPayload): Promise
   return false;
 }
 
-async function dispatch(deps: SweepDeps, sweepId: string, trigger: WorkerPayload['trigger'], batches: RenewalWorkItem[][]): Promise<number> {
+async function dispatch(
+  deps: SweepDeps,
+  sweepId: string,
+  trigger: WorkerPayload['trigger'],
+  batches: RenewalWorkItem[][],
+): Promise<number> {
   let dispatched = 0;
   await mapLimit(batches, deps.config.invokeConcurrency, async (items, batch) => {
-    if (await invokeWithRetry(deps, { sweepId, trigger, batch, batches: batches.length, items })) dispatched += items.length;
+    if (await invokeWithRetry(deps, { sweepId, trigger, batch, batches: batches.length, items }))
+      dispatched += items.length;
   });
   return dispatched;
 }
 
 /** Sum up finished sweeps' batch results into one summary line each, and remove them. */
-export async function collectSweepSummaries(deps: Pick<SweepDeps, 'store' | 'clock' | 'log' | 'config'>): Promise<SweepSummary[]> {
+export async function collectSweepSummaries(
+  deps: Pick<SweepDeps, 'store' | 'clock' | 'log' | 'config'>,
+): Promise<SweepSummary[]> {
   const { keys } = await listKeys(deps.store, SWEEP_RESULTS_PREFIX, undefined, 5000);
   const summaries: SweepSummary[] = [];
   for (const group of groupBatchResults(keys, deps.clock.now(), deps.config.summaryOverdueMs)) {
@@ -158,7 +171,13 @@ export async function runSweep(deps: SweepDeps, trigger: 'schedule' | 'manual'):
   const max = deps.config.maxItemsPerSweep;
   const index = await listKeys(deps.store, RENEWAL_INDEX_PREFIX, renewalIndexUpperBound(started), max);
   const pending = await listKeys(deps.store, PENDING_PREFIX, undefined, max);
-  const plan = planSweep({ indexKeys: index.keys, pendingKeys: pending.keys, now: started, batchSize: deps.config.batchSize, maxItems: max });
+  const plan = planSweep({
+    indexKeys: index.keys,
+    pendingKeys: pending.keys,
+    now: started,
+    batchSize: deps.config.batchSize,
+    maxItems: max,
+  });
   const dispatched = await dispatch(deps, sweepId, trigger, plan.batches);
   const report: DispatchReport = {
     sweepId,
@@ -196,7 +215,11 @@ export async function dispatchRequested(
   const sweepId = newSweepId(started, deps.random);
   const item: RenewalWorkItem = {
     certificateId: request.certificateId,
-    request: { eventId: request.eventId, force: request.force, ...(request.generation !== undefined ? { generation: request.generation } : {}) },
+    request: {
+      eventId: request.eventId,
+      force: request.force,
+      ...(request.generation !== undefined ? { generation: request.generation } : {}),
+    },
   };
   const dispatched = await dispatch(deps, sweepId, 'event', [[item]]);
   const report: DispatchReport = {
@@ -212,7 +235,13 @@ export async function dispatchRequested(
     durationMs: deps.clock.now().getTime() - started.getTime(),
     summaries: [],
   };
-  deps.log.info('renewal request dispatched', { sweepId, certificateId: request.certificateId, count: dispatched, failed: report.undispatched, durationMs: report.durationMs });
+  deps.log.info('renewal request dispatched', {
+    sweepId,
+    certificateId: request.certificateId,
+    count: dispatched,
+    failed: report.undispatched,
+    durationMs: report.durationMs,
+  });
   // Failing the event lets EventBridge retry it.
   if (dispatched === 0) throw new UpstreamError('WORKER_INVOKE_FAILED', 'renew-worker could not be invoked.');
   return report;

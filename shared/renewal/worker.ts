@@ -39,7 +39,10 @@ export interface RenewedCertificate {
 /** The certificate service's renewal, as the worker needs it (adapter in functions/renew-worker). */
 export interface CertificateRenewer {
   /** Renews (or finishes the in-flight renewal of) `expectedGeneration`; the service writes bundles, record and index. */
-  renew(certificateId: string, options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason }): Promise<RenewedCertificate>;
+  renew(
+    certificateId: string,
+    options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason },
+  ): Promise<RenewedCertificate>;
   /** Finishes a pending renewal whose record may already be committed (a crash after the record write):
    * same key and ClientToken, so no second certificate; undefined when nothing is pending any more. */
   finishPending(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
@@ -103,7 +106,11 @@ export function classifyRenewError(err: unknown): RenewErrorKind {
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
   const codes = [err.code, cause?.code].filter((c): c is string => typeof c === 'string');
   if (codes.some((c) => /throttl|too_?many|rate_?limit/i.test(c))) return 'throttled';
-  if (codes.some((c) => /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(c)) || /socket hang up|ECONNRESET/i.test(String(cause?.message ?? ''))) return 'throttled';
+  if (
+    codes.some((c) => /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(c)) ||
+    /socket hang up|ECONNRESET/i.test(String(cause?.message ?? ''))
+  )
+    return 'throttled';
   return 'failure';
 }
 
@@ -169,7 +176,11 @@ class Review {
     let waitedMs = 0;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.deps.renewer.renew(record.id, { trigger: this.trigger, expectedGeneration: record.current.generation, reason });
+        return await this.deps.renewer.renew(record.id, {
+          trigger: this.trigger,
+          expectedGeneration: record.current.generation,
+          reason,
+        });
       } catch (err) {
         if (this.classify(err) !== 'throttled' || waitedMs >= this.deps.config.throttleWaitMs) throw err;
         // Full jitter, capped at 1 s: throttled workers spread out instead of hitting the CA's limit together, and
@@ -195,7 +206,10 @@ class Review {
    * generation). Any other key that led here (e.g. a retry time written after a failure, later than the pending
    * object's own list of keys to remove) is dropped here. */
   private async dropStaleKeys(before: ClientCertificate, renewed: RenewedCertificate): Promise<void> {
-    const handled = new Set([renewalIndexKey(new Date(renewed.renewAt), before.id), renewalIndexKey(new Date(before.renewal.renewAt), before.id)]);
+    const handled = new Set([
+      renewalIndexKey(new Date(renewed.renewAt), before.id),
+      renewalIndexKey(new Date(before.renewal.renewAt), before.id),
+    ]);
     for (const key of this.item.indexKeys ?? []) if (!handled.has(key)) await this.deps.store.delete(key);
   }
 
@@ -205,7 +219,11 @@ class Review {
     for (const event of this.events) await this.deps.webhooks.send(url, record.tenant, event);
   }
 
-  private renewedEventFor(previous: { generation: number; serialNumber: string; notAfter: string }, renewed: RenewedCertificate, reason: string) {
+  private renewedEventFor(
+    previous: { generation: number; serialNumber: string; notAfter: string },
+    renewed: RenewedCertificate,
+    reason: string,
+  ) {
     return renewedEvent(
       {
         certificate: renewed.certificate,
@@ -219,10 +237,15 @@ class Review {
   }
 
   private async announceRenewed(before: ClientCertificate, renewed: RenewedCertificate, reason: string): Promise<void> {
-    const previous = before.current.generation < renewed.certificate.generation ? before.current : before.previous.find((p) => p.generation === renewed.certificate.generation - 1);
+    const previous =
+      before.current.generation < renewed.certificate.generation
+        ? before.current
+        : before.previous.find((p) => p.generation === renewed.certificate.generation - 1);
     this.events.push(
       this.renewedEventFor(
-        previous ? { generation: previous.generation, serialNumber: previous.serialNumber, notAfter: previous.notAfter } : { generation: renewed.certificate.generation - 1, serialNumber: '', notAfter: '' },
+        previous
+          ? { generation: previous.generation, serialNumber: previous.serialNumber, notAfter: previous.notAfter }
+          : { generation: renewed.certificate.generation - 1, serialNumber: '', notAfter: '' },
         renewed,
         reason,
       ),
@@ -239,7 +262,12 @@ class Review {
 
   async run(): Promise<ItemOutcome> {
     const id = this.item.certificateId;
-    const outcome = (result: ItemResult, reason: string, due: boolean): ItemOutcome => ({ certificateId: id, result, reason, due });
+    const outcome = (result: ItemResult, reason: string, due: boolean): ItemOutcome => ({
+      certificateId: id,
+      result,
+      reason,
+      due,
+    });
     const record = await this.deps.records.get(id);
     if (this.item.pendingGeneration === 1 && (!record || record.current.generation === 1)) {
       const finished = await this.finishIssuance(record);
@@ -262,7 +290,12 @@ class Review {
     if (decision.due) {
       try {
         const renewed = await this.renewWithRetries(record, decision.reason);
-        this.log.info('certificate renewed', { reason: decision.reason, generation: renewed.certificate.generation, notAfter: renewed.certificate.notAfter, trigger: this.trigger });
+        this.log.info('certificate renewed', {
+          reason: decision.reason,
+          generation: renewed.certificate.generation,
+          notAfter: renewed.certificate.notAfter,
+          trigger: this.trigger,
+        });
         await this.announceRenewed(record, renewed, decision.reason);
         return outcome('renewed', decision.reason, true);
       } catch (err) {
@@ -273,17 +306,45 @@ class Review {
           return outcome('skipped', 'NotFound', true);
         }
         current = fresh;
-        if (kind === 'conflict' || kind === 'gone' || fresh.current.generation !== record.current.generation || fresh.status === 'REVOKED') {
+        if (
+          kind === 'conflict' ||
+          kind === 'gone' ||
+          fresh.current.generation !== record.current.generation ||
+          fresh.status === 'REVOKED'
+        ) {
           // Renewed (through the API, by another worker, or by this call before it failed late) or revoked meanwhile.
-          this.log.info('renewal skipped: changed meanwhile', { reason: decision.reason, generation: fresh.current.generation, ...errorFields(err) });
+          this.log.info('renewal skipped: changed meanwhile', {
+            reason: decision.reason,
+            generation: fresh.current.generation,
+            ...errorFields(err),
+          });
           result = outcome('skipped', fresh.status === 'REVOKED' ? 'Revoked' : 'AlreadyRenewed', true);
         } else {
           const random = this.deps.random ?? Math.random;
-          current = { ...fresh, renewal: withFailure(fresh.renewal, publicFailure(err), this.now, this.deps.config.backoff, random), updatedAt: this.now.toISOString() };
+          current = {
+            ...fresh,
+            renewal: withFailure(fresh.renewal, publicFailure(err), this.now, this.deps.config.backoff, random),
+            updatedAt: this.now.toISOString(),
+          };
           changed = true;
-          this.log.warn('renewal failed', { reason: decision.reason, attempt: current.renewal.failedAttempts, nextAttemptAt: current.renewal.nextAttemptAt, ...errorFields(err) });
+          this.log.warn('renewal failed', {
+            reason: decision.reason,
+            attempt: current.renewal.failedAttempts,
+            nextAttemptAt: current.renewal.nextAttemptAt,
+            ...errorFields(err),
+          });
           if (shouldAnnounceFailure(current.renewal.failedAttempts)) {
-            this.events.push(renewalFailedEvent({ certificate: summarize(current), error: current.renewal.lastFailure!, failedAttempts: current.renewal.failedAttempts, nextAttemptAt: current.renewal.nextAttemptAt }, this.now));
+            this.events.push(
+              renewalFailedEvent(
+                {
+                  certificate: summarize(current),
+                  error: current.renewal.lastFailure!,
+                  failedAttempts: current.renewal.failedAttempts,
+                  nextAttemptAt: current.renewal.nextAttemptAt,
+                },
+                this.now,
+              ),
+            );
           }
           result = outcome('failed', decision.reason, true);
         }
@@ -292,17 +353,38 @@ class Review {
       result = outcome('failed', 'NewCsrRequired', true);
       const asked = record.renewal.lastFailure?.code === 'NEW_CSR_REQUIRED';
       // Look again at the next expiry notice (or at expiry): nothing else changes until the owner sends a CSR.
-      const failing = { ...record, renewal: { ...record.renewal, failedAttempts: Math.max(1, record.renewal.failedAttempts) } };
-      const nextAttemptAt = nextExpiringNoticeAt(failing, this.now, this.deps.config.expiringNoticeDays) ?? new Date(record.current.notAfter);
+      const failing = {
+        ...record,
+        renewal: { ...record.renewal, failedAttempts: Math.max(1, record.renewal.failedAttempts) },
+      };
+      const nextAttemptAt =
+        nextExpiringNoticeAt(failing, this.now, this.deps.config.expiringNoticeDays) ??
+        new Date(record.current.notAfter);
       if (!asked || new Date(record.renewal.nextAttemptAt ?? 0) <= this.now) {
-        const failure = { code: 'NEW_CSR_REQUIRED', message: 'Key reuse is disabled: submit a new CSR to renew this certificate.' };
+        const failure = {
+          code: 'NEW_CSR_REQUIRED',
+          message: 'Key reuse is disabled: submit a new CSR to renew this certificate.',
+        };
         const renewal = asked
           ? { ...record.renewal, nextAttemptAt: nextAttemptAt.toISOString() }
-          : withFailure(record.renewal, failure, this.now, this.deps.config.backoff, this.deps.random ?? Math.random, { nextAttemptAt });
+          : withFailure(record.renewal, failure, this.now, this.deps.config.backoff, this.deps.random ?? Math.random, {
+              nextAttemptAt,
+            });
         current = { ...record, renewal, updatedAt: this.now.toISOString() };
         changed = true;
         if (!asked) {
-          this.events.push(renewalFailedEvent({ certificate: summarize(current), error: failure, failedAttempts: renewal.failedAttempts, nextAttemptAt: renewal.nextAttemptAt, ownerAction: 'submit-new-csr' }, this.now));
+          this.events.push(
+            renewalFailedEvent(
+              {
+                certificate: summarize(current),
+                error: failure,
+                failedAttempts: renewal.failedAttempts,
+                nextAttemptAt: renewal.nextAttemptAt,
+                ownerAction: 'submit-new-csr',
+              },
+              this.now,
+            ),
+          );
         }
       }
     } else {
@@ -311,7 +393,11 @@ class Review {
 
     const notice = expiringNoticeDue(current, this.now, this.deps.config.expiringNoticeDays);
     if (notice) {
-      current = { ...current, renewal: { ...current.renewal, expiringNotified: notice.notified }, updatedAt: this.now.toISOString() };
+      current = {
+        ...current,
+        renewal: { ...current.renewal, expiringNotified: notice.notified },
+        updatedAt: this.now.toISOString(),
+      };
       changed = true;
       this.events.push(
         expiringEvent(
@@ -362,7 +448,12 @@ class Review {
     try {
       const finished = await this.deps.renewer.finishPending(id, 1);
       if (!finished) return undefined;
-      this.log.info('pending issuance finished', { reason: 'PendingIssuance', generation: 1, serialNumber: finished.certificate.serialNumber, outcome: record ? 'record-existed' : 'record-written' });
+      this.log.info('pending issuance finished', {
+        reason: 'PendingIssuance',
+        generation: 1,
+        serialNumber: finished.certificate.serialNumber,
+        outcome: record ? 'record-existed' : 'record-written',
+      });
       return { certificateId: id, result: 'renewed', reason: 'PendingIssuance', due: true };
     } catch (err) {
       // The pending object stays (unless the CA's certificate was rejected): the next sweep tries again.
@@ -391,13 +482,23 @@ class Review {
   }
 }
 
-export function reviewCertificate(deps: WorkerDeps, item: RenewalWorkItem, trigger: 'schedule' | 'event'): Promise<ItemOutcome> {
+export function reviewCertificate(
+  deps: WorkerDeps,
+  item: RenewalWorkItem,
+  trigger: 'schedule' | 'event',
+): Promise<ItemOutcome> {
   return new Review(deps, item, trigger).run();
 }
 
 export async function runWorkerBatch(
   deps: WorkerDeps,
-  payload: { sweepId: string; trigger: 'schedule' | 'event' | 'manual'; batch: number; batches: number; items: RenewalWorkItem[] },
+  payload: {
+    sweepId: string;
+    trigger: 'schedule' | 'event' | 'manual';
+    batch: number;
+    batches: number;
+    items: RenewalWorkItem[];
+  },
 ): Promise<BatchResult> {
   const startedAt = deps.clock.now();
   const trigger = payload.trigger === 'event' ? 'event' : 'schedule';
@@ -407,7 +508,12 @@ export async function runWorkerBatch(
     } catch (err) {
       // Reading or writing the record failed: nothing was changed that the next sweep cannot redo.
       deps.log.error('renewal review failed', { certificateId: item.certificateId, ...errorFields(err) });
-      return { certificateId: item.certificateId, result: 'failed', reason: 'ReviewError', due: true } satisfies ItemOutcome;
+      return {
+        certificateId: item.certificateId,
+        result: 'failed',
+        reason: 'ReviewError',
+        due: true,
+      } satisfies ItemOutcome;
     }
   });
   const skippedBy: Record<string, number> = {};
@@ -439,7 +545,9 @@ export async function runWorkerBatch(
     durationMs: Date.parse(result.finishedAt) - startedAt.getTime(),
   });
   try {
-    await deps.store.put(batchResultKey(payload.sweepId, payload.batch, payload.batches), JSON.stringify(result), { contentType: 'application/json' });
+    await deps.store.put(batchResultKey(payload.sweepId, payload.batch, payload.batches), JSON.stringify(result), {
+      contentType: 'application/json',
+    });
   } catch (err) {
     deps.log.warn('batch result not stored', { sweepId: payload.sweepId, batch: payload.batch, ...errorFields(err) });
   }

@@ -14,7 +14,10 @@ const FIRST_BYTES = 128;
 const ALERT_GRACE_MS = 500;
 
 function printable(buf: Buffer): string {
-  return buf.subarray(0, FIRST_BYTES).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
+  return buf
+    .subarray(0, FIRST_BYTES)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '.');
 }
 
 function dnsNames(subjectAltName: string | undefined): string[] {
@@ -90,10 +93,13 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       }
       if (request.trustedCaPem) {
         partial.serverAuthorized = socket.authorized;
-        if (!socket.authorized && socket.authorizationError) partial.serverAuthorizationError = String(socket.authorizationError);
+        if (!socket.authorized && socket.authorizationError)
+          partial.serverAuthorizationError = String(socket.authorizationError);
       }
       if (request.request === 'http') {
-        socket.write(`GET / HTTP/1.1\r\nHost: ${request.httpHost}\r\nUser-Agent: nlb-mtls-autopilot-probe\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `GET / HTTP/1.1\r\nHost: ${request.httpHost}\r\nUser-Agent: nlb-mtls-autopilot-probe\r\nConnection: close\r\n\r\n`,
+        );
       } else {
         graceTimer = setTimeout(() => finish({ outcome: 'accepted' }), Math.min(ALERT_GRACE_MS, request.timeoutMs));
       }
@@ -102,17 +108,33 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       chunks.push(data);
       finish({ outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) });
     });
-    socket.once('timeout', () => finish({ outcome: 'error', errorCode: 'ETIMEDOUT', errorMessage: `socket idle for ${request.timeoutMs} ms` }));
+    socket.once('timeout', () =>
+      finish({ outcome: 'error', errorCode: 'ETIMEDOUT', errorMessage: `socket idle for ${request.timeoutMs} ms` }),
+    );
     socket.once('error', (err: NodeJS.ErrnoException) => {
       // Reached the port and then lost the connection inside the handshake, or got an alert: the TLS layer said no.
       const refused = isTlsRefusal(err) || (tcpConnected && chunks.length === 0 && err.code === 'ECONNRESET');
-      finish({ outcome: refused ? 'refused' : 'error', errorCode: err.code ?? 'Error', errorMessage: err.message.slice(0, 200) });
+      finish({
+        outcome: refused ? 'refused' : 'error',
+        errorCode: err.code ?? 'Error',
+        errorMessage: err.message.slice(0, 200),
+      });
     });
     socket.once('close', () => {
       if (chunks.length) finish({ outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) });
       // A server that checks the client certificate after a TLS 1.3 handshake may hang up without an alert (Node does).
-      else if (handshakeDone) finish({ outcome: 'refused', errorCode: 'ECONNCLOSED', errorMessage: 'the server closed the connection after the handshake without answering' });
-      else finish({ outcome: tcpConnected ? 'refused' : 'error', errorCode: 'ECONNCLOSED', errorMessage: 'connection closed before the handshake finished' });
+      else if (handshakeDone)
+        finish({
+          outcome: 'refused',
+          errorCode: 'ECONNCLOSED',
+          errorMessage: 'the server closed the connection after the handshake without answering',
+        });
+      else
+        finish({
+          outcome: tcpConnected ? 'refused' : 'error',
+          errorCode: 'ECONNCLOSED',
+          errorMessage: 'connection closed before the handshake finished',
+        });
     });
   });
 }

@@ -48,7 +48,8 @@ export const MTLS_SERVER_BODY = 'hello from the mTLS test server\n';
 
 export async function startMtlsServer(options: MtlsServerOptions): Promise<MtlsServer> {
   const notAfter = new Date(Date.now() + 24 * 3600_000);
-  const serverIssuer = options.serverIssuer ?? (await createCertificateAuthority({ commonName: 'mTLS test server CA', notAfter }));
+  const serverIssuer =
+    options.serverIssuer ?? (await createCertificateAuthority({ commonName: 'mTLS test server CA', notAfter }));
   const serverKey = await generateKeyPair('EC_P256');
   const serverCertificatePem = await signServerCertificate({
     publicKey: serverKey.publicKey,

@@ -26,10 +26,23 @@ export interface IssuedClient {
 
 const DAY = 24 * 3600_000;
 
-export async function createTestHierarchy(options: { name?: string; rootKey?: KeyAlgorithm; subKey?: KeyAlgorithm } = {}): Promise<TestHierarchy> {
+export async function createTestHierarchy(
+  options: { name?: string; rootKey?: KeyAlgorithm; subKey?: KeyAlgorithm } = {},
+): Promise<TestHierarchy> {
   const name = options.name ?? 'Test';
-  const root = await createCertificateAuthority({ commonName: `${name} Root CA`, keyAlgorithm: options.rootKey ?? 'EC_P256', notAfter: new Date(Date.now() + 3650 * DAY), pathLength: 1 });
-  const sub = await createCertificateAuthority({ commonName: `${name} Client Sub-CA`, keyAlgorithm: options.subKey ?? 'EC_P256', notAfter: new Date(Date.now() + 1825 * DAY), issuer: root, pathLength: 0 });
+  const root = await createCertificateAuthority({
+    commonName: `${name} Root CA`,
+    keyAlgorithm: options.rootKey ?? 'EC_P256',
+    notAfter: new Date(Date.now() + 3650 * DAY),
+    pathLength: 1,
+  });
+  const sub = await createCertificateAuthority({
+    commonName: `${name} Client Sub-CA`,
+    keyAlgorithm: options.subKey ?? 'EC_P256',
+    notAfter: new Date(Date.now() + 1825 * DAY),
+    issuer: root,
+    pathLength: 0,
+  });
   return { root, sub };
 }
 
@@ -49,7 +62,11 @@ export async function issueTestClient(
 }
 
 /** Runs `worker` over `items` with at most `limit` at a time (JVM and RSA-4096 runs are heavy on 2 cores). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, worker: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  worker: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {

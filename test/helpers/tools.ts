@@ -31,7 +31,13 @@ export function runTool(tool: ToolName, args: string[], options: ToolOptions = {
     const child = execFile(
       tool,
       args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024, encoding: 'buffer', env: options.env ?? process.env },
+      {
+        cwd: options.cwd,
+        timeout: options.timeoutMs ?? 30_000,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'buffer',
+        env: options.env ?? process.env,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         if (error && error.code === 'ENOENT') {
@@ -50,7 +56,8 @@ export function runTool(tool: ToolName, args: string[], options: ToolOptions = {
 export const openssl = (args: string[], options?: ToolOptions) => runTool('openssl', args, options);
 /** JVM flags that only shorten keytool's start-up (about 3x on 2 cores); they change nothing it checks. */
 const FAST_JVM_START = ['-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-J-XX:-UsePerfData'];
-export const keytool = (args: string[], options?: ToolOptions) => runTool('keytool', [...FAST_JVM_START, ...args], options);
+export const keytool = (args: string[], options?: ToolOptions) =>
+  runTool('keytool', [...FAST_JVM_START, ...args], options);
 export const curl = (args: string[], options?: ToolOptions) => runTool('curl', args, options);
 export const unzip = (args: string[], options?: ToolOptions) => runTool('unzip', args, options);
 

@@ -11,8 +11,13 @@ function detail(store: CertificateStore, c: UserCertificate, withContent: boolea
   const leaf = new X509Certificate(leafPem);
   const notBefore = Date.parse(leaf.validFrom);
   const notAfter = Date.parse(leaf.validTo);
-  const subject = Object.fromEntries(leaf.subject.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const sans = (leaf.subjectAltName ?? '').split(', ').filter(Boolean).map((s) => s.replace(/^[A-Za-z ]+:/, ''));
+  const subject = Object.fromEntries(
+    leaf.subject.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const sans = (leaf.subjectAltName ?? '')
+    .split(', ')
+    .filter(Boolean)
+    .map((s) => s.replace(/^[A-Za-z ]+:/, ''));
   const keyType = leaf.publicKey.asymmetricKeyType;
   return {
     Id: c.certId,
@@ -40,7 +45,8 @@ function detail(store: CertificateStore, c: UserCertificate, withContent: boolea
 }
 
 function certIdParam(value: string | undefined): number {
-  if (value === undefined || !/^\d+$/.test(value)) throw new ApiError(400, 'InvalidParameter', 'The specified parameter "CertId" is not valid.');
+  if (value === undefined || !/^\d+$/.test(value))
+    throw new ApiError(400, 'InvalidParameter', 'The specified parameter "CertId" is not valid.');
   return Number(value);
 }
 
@@ -55,7 +61,11 @@ export function certStoreProduct(store: CertificateStore): RpcProduct {
     hostId: 'cas.aliyuncs.com',
     actions: {
       UploadUserCertificate: (p) => {
-        const c = store.upload({ name: p.requiredString('Name'), certPem: p.requiredString('Cert'), keyPem: p.requiredString('Key') });
+        const c = store.upload({
+          name: p.requiredString('Name'),
+          certPem: p.requiredString('Cert'),
+          keyPem: p.requiredString('Key'),
+        });
         return { CertId: c.certId, ResourceId: `acs:cas:${store.region}:local:usercert/${c.certId}` };
       },
       GetUserCertificateDetail: (p) => {

@@ -35,7 +35,8 @@ export class CertificateStore {
 
   upload(input: { name: string; certPem: string; keyPem: string }): UserCertificate {
     const pems = splitPem(input.certPem);
-    if (pems.length === 0) throw new ApiError(400, 'InvalidParameter.Cert', 'The certificate is not a PEM encoded X.509 certificate.');
+    if (pems.length === 0)
+      throw new ApiError(400, 'InvalidParameter.Cert', 'The certificate is not a PEM encoded X.509 certificate.');
     let leaf: X509Certificate;
     try {
       leaf = new X509Certificate(pems[0]);
@@ -48,8 +49,15 @@ export class CertificateStore {
     } catch {
       throw new ApiError(400, 'InvalidParameter.Key', 'The private key is not a PEM encoded private key.');
     }
-    if (!matches) throw new ApiError(400, 'InvalidParameter.KeyMismatch', 'The private key does not match the certificate.');
-    const record: UserCertificate = { certId: this.nextId++, name: input.name, certPem: pems.join('\n') + '\n', keyPem: input.keyPem, uploadedAt: Date.now() };
+    if (!matches)
+      throw new ApiError(400, 'InvalidParameter.KeyMismatch', 'The private key does not match the certificate.');
+    const record: UserCertificate = {
+      certId: this.nextId++,
+      name: input.name,
+      certPem: pems.join('\n') + '\n',
+      keyPem: input.keyPem,
+      uploadedAt: Date.now(),
+    };
     this.certificates.put(String(record.certId), record);
     return record;
   }

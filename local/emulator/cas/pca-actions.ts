@@ -9,7 +9,13 @@ import type { CaRecord, ClientCertificateRecord, IssueInput, PrivateCa } from '.
 const DAY_MS = 24 * 3600 * 1000;
 
 /** CAS algorithm names for the keys the CA makes itself (CreateClientCertificate). */
-const ALGORITHMS: Record<string, KeyAlgorithm> = { RSA_2048: 'RSA_2048', RSA_3072: 'RSA_3072', RSA_4096: 'RSA_4096', ECC_256: 'EC_P256', ECC_384: 'EC_P384' };
+const ALGORITHMS: Record<string, KeyAlgorithm> = {
+  RSA_2048: 'RSA_2048',
+  RSA_3072: 'RSA_3072',
+  RSA_4096: 'RSA_4096',
+  ECC_256: 'EC_P256',
+  ECC_384: 'EC_P384',
+};
 
 function algorithmFamily(keyAlgorithm: string): string {
   return keyAlgorithm.startsWith('EC_') ? 'ECC' : keyAlgorithm.startsWith('RSA_') ? 'RSA' : 'UNKNOWN';
@@ -20,7 +26,11 @@ export function readValidity(p: RpcParams, now = new Date()): { notBefore: Date;
   const before = p.int('BeforeTime', { min: 0 });
   const after = p.int('AfterTime', { min: 0 });
   if (before !== undefined || after !== undefined) {
-    if (before === undefined || after === undefined) throw invalidParameter(before === undefined ? 'BeforeTime' : 'AfterTime', 'BeforeTime and AfterTime must be both empty or both specified.');
+    if (before === undefined || after === undefined)
+      throw invalidParameter(
+        before === undefined ? 'BeforeTime' : 'AfterTime',
+        'BeforeTime and AfterTime must be both empty or both specified.',
+      );
     return { notBefore: new Date(before * 1000), notAfter: new Date(after * 1000) };
   }
   const days = p.int('Days', { min: 1 });
@@ -93,7 +103,10 @@ function caView(pca: PrivateCa, ca: CaRecord): Record<string, unknown> {
 }
 
 function paging(p: RpcParams): { currentPage: number; showSize: number } {
-  return { currentPage: p.int('CurrentPage', { min: 1 }) ?? 1, showSize: p.int('ShowSize', { min: 1, max: 1000 }) ?? 20 };
+  return {
+    currentPage: p.int('CurrentPage', { min: 1 }) ?? 1,
+    showSize: p.int('ShowSize', { min: 1, max: 1000 }) ?? 20,
+  };
 }
 
 function issueInput(p: RpcParams, csr: boolean): IssueInput {
@@ -142,20 +155,41 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
       DescribeCertificatePrivateKey: (p) => {
         const r = mustGet(p.requiredString('Identifier'));
         const code = p.requiredString('EncryptedCode');
-        if (!r.privateKeyPem) throw new ApiError(400, 'InvalidParameter.Identifier', 'The CA does not hold the private key of this certificate (it was issued from a CSR).');
-        const encrypted = createPrivateKey(r.privateKeyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: code });
+        if (!r.privateKeyPem)
+          throw new ApiError(
+            400,
+            'InvalidParameter.Identifier',
+            'The CA does not hold the private key of this certificate (it was issued from a CSR).',
+          );
+        const encrypted = createPrivateKey(r.privateKeyPem).export({
+          type: 'pkcs8',
+          format: 'pem',
+          cipher: 'aes-256-cbc',
+          passphrase: code,
+        });
         return { EncryptedData: encrypted.toString() };
       },
 
-      DescribeClientCertificate: (p) => ({ Certificate: clientCertificateView(pca, mustGet(p.requiredString('Identifier'))) }),
+      DescribeClientCertificate: (p) => ({
+        Certificate: clientCertificateView(pca, mustGet(p.requiredString('Identifier'))),
+      }),
 
       DescribeClientCertificateStatus: (p) => {
-        const ids = p.requiredString('Identifier').split(',').map((s) => s.trim()).filter(Boolean);
+        const ids = p
+          .requiredString('Identifier')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         return {
           CertificateStatus: ids.map((id) => {
             const r = pca.getClientCertificate(id);
             if (!r) return { Identifier: id, Status: 'unknown' };
-            return { Identifier: id, SerialNumber: r.serialNumber, Status: r.status === 'REVOKE' ? 'revoked' : 'good', ...(r.revokedAt ? { RevokeTime: r.revokedAt } : {}) };
+            return {
+              Identifier: id,
+              SerialNumber: r.serialNumber,
+              Status: r.status === 'REVOKE' ? 'revoked' : 'good',
+              ...(r.revokedAt ? { RevokeTime: r.revokedAt } : {}),
+            };
           }),
         };
       },
@@ -164,7 +198,9 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         const { currentPage, showSize } = paging(p);
         const all = pca.clientCertificateList().sort((a, b) => b.createdAt - a.createdAt);
         return {
-          CertificateList: all.slice((currentPage - 1) * showSize, currentPage * showSize).map((r) => clientCertificateView(pca, r)),
+          CertificateList: all
+            .slice((currentPage - 1) * showSize, currentPage * showSize)
+            .map((r) => clientCertificateView(pca, r)),
           TotalCount: all.length,
           PageCount: Math.ceil(all.length / showSize),
           CurrentPage: currentPage,

@@ -87,23 +87,50 @@ export class PrivateCa {
   ) {
     for (const ca of records) {
       this.cas.set(ca.identifier, ca);
-      this.materials.set(ca.identifier, { certificatePem: ca.certificatePem, privateKey: createPrivateKey(ca.privateKeyPem) });
+      this.materials.set(ca.identifier, {
+        certificatePem: ca.certificatePem,
+        privateKey: createPrivateKey(ca.privateKeyPem),
+      });
     }
     for (const c of clientCertificates.values()) if (c.clientToken) this.byToken.set(c.clientToken, c.identifier);
   }
 
   /** Loads the CA hierarchy from `caFile`, or makes root (10 years) -> sub-CA (5 years) and saves it there. */
-  static async open(options: { caFile?: string; clientCertificates: JsonlCollection<ClientCertificateRecord>; keyAlgorithm?: KeyAlgorithm }): Promise<PrivateCa> {
+  static async open(options: {
+    caFile?: string;
+    clientCertificates: JsonlCollection<ClientCertificateRecord>;
+    keyAlgorithm?: KeyAlgorithm;
+  }): Promise<PrivateCa> {
     if (options.caFile && existsSync(options.caFile)) {
       const records = JSON.parse(readFileSync(options.caFile, 'utf8')) as CaRecord[];
       return new PrivateCa(options.clientCertificates, records);
     }
     const now = Date.now();
     const keyAlgorithm = options.keyAlgorithm ?? 'RSA_2048';
-    const root = await createCertificateAuthority({ commonName: 'Emulated PCA Root CA', organization: 'nlb-mtls-autopilot', keyAlgorithm, notAfter: new Date(now + 10 * YEAR_MS), pathLength: 1 });
-    const sub = await createCertificateAuthority({ commonName: 'Emulated PCA Sub CA', organization: 'nlb-mtls-autopilot', keyAlgorithm, notAfter: new Date(now + 5 * YEAR_MS), issuer: root, pathLength: 0 });
+    const root = await createCertificateAuthority({
+      commonName: 'Emulated PCA Root CA',
+      organization: 'nlb-mtls-autopilot',
+      keyAlgorithm,
+      notAfter: new Date(now + 10 * YEAR_MS),
+      pathLength: 1,
+    });
+    const sub = await createCertificateAuthority({
+      commonName: 'Emulated PCA Sub CA',
+      organization: 'nlb-mtls-autopilot',
+      keyAlgorithm,
+      notAfter: new Date(now + 5 * YEAR_MS),
+      issuer: root,
+      pathLength: 0,
+    });
     const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const rootRecord: CaRecord = { identifier: pcaIdentifier(), certificateType: 'ROOT', commonName: 'Emulated PCA Root CA', certificatePem: root.certificatePem, privateKeyPem: pem(root.privateKey), createdAt: now };
+    const rootRecord: CaRecord = {
+      identifier: pcaIdentifier(),
+      certificateType: 'ROOT',
+      commonName: 'Emulated PCA Root CA',
+      certificatePem: root.certificatePem,
+      privateKeyPem: pem(root.privateKey),
+      createdAt: now,
+    };
     const subRecord: CaRecord = {
       identifier: pcaIdentifier(),
       parentIdentifier: rootRecord.identifier,
@@ -193,30 +220,56 @@ export class PrivateCa {
     return work;
   }
 
-  private checkParent(parentIdentifier: string): { record: CaRecord; material: CaMaterial; certificate: X509Certificate } {
+  private checkParent(parentIdentifier: string): {
+    record: CaRecord;
+    material: CaMaterial;
+    certificate: X509Certificate;
+  } {
     const record = this.cas.get(parentIdentifier);
-    if (!record) throw new ApiError(404, 'NotFound.ParentIdentifier', `The CA certificate ${parentIdentifier} does not exist.`);
+    if (!record)
+      throw new ApiError(404, 'NotFound.ParentIdentifier', `The CA certificate ${parentIdentifier} does not exist.`);
     if (record.certificateType !== 'SUB_ROOT') {
-      throw new ApiError(400, 'InvalidParameter.ParentIdentifier', 'Only a subordinate CA certificate can issue client certificates.');
+      throw new ApiError(
+        400,
+        'InvalidParameter.ParentIdentifier',
+        'Only a subordinate CA certificate can issue client certificates.',
+      );
     }
-    return { record, material: this.materials.get(parentIdentifier)!, certificate: new X509Certificate(record.certificatePem) };
+    return {
+      record,
+      material: this.materials.get(parentIdentifier)!,
+      certificate: new X509Certificate(record.certificatePem),
+    };
   }
 
   private sans(sanType: number | undefined, sanValue: string | undefined): Partial<SubjectAltNames> {
     if (sanType === undefined && sanValue === undefined) return {};
-    if (sanType === undefined || !SAN_TYPES[sanType]) throw new ApiError(400, 'InvalidParameter', 'The specified parameter "SanType" is not valid.');
-    const values = (sanValue ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-    if (values.length === 0) throw new ApiError(400, 'InvalidParameter', 'The specified parameter "SanValue" is not valid.');
+    if (sanType === undefined || !SAN_TYPES[sanType])
+      throw new ApiError(400, 'InvalidParameter', 'The specified parameter "SanType" is not valid.');
+    const values = (sanValue ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
+    if (values.length === 0)
+      throw new ApiError(400, 'InvalidParameter', 'The specified parameter "SanValue" is not valid.');
     return { [SAN_TYPES[sanType]]: values };
   }
 
   private async sign(input: IssueInput): Promise<ClientCertificateRecord> {
     const parent = this.checkParent(input.parentIdentifier);
     if (input.notAfter.getTime() <= input.notBefore.getTime()) {
-      throw new ApiError(400, 'InvalidParameter', 'The specified parameter "AfterTime" is not valid. It must be later than BeforeTime.');
+      throw new ApiError(
+        400,
+        'InvalidParameter',
+        'The specified parameter "AfterTime" is not valid. It must be later than BeforeTime.',
+      );
     }
     if (input.notAfter.getTime() > Date.parse(parent.certificate.validTo)) {
-      throw new ApiError(400, 'InvalidParameter.Validity', 'The validity period of the certificate cannot exceed that of the issuing CA certificate.');
+      throw new ApiError(
+        400,
+        'InvalidParameter.Validity',
+        'The validity period of the certificate cannot exceed that of the issuing CA certificate.',
+      );
     }
     const sans = this.sans(input.sanType, input.sanValue);
 
@@ -229,22 +282,40 @@ export class PrivateCa {
         publicKey = csr.publicKey;
         commonName = csr.commonName; // CAS takes the CN from the CSR and ignores CommonName
       } else {
-        if (!input.commonName) throw new ApiError(400, 'MissingParameter', 'The input parameter "CommonName" that is mandatory for processing this request is not supplied.');
+        if (!input.commonName)
+          throw new ApiError(
+            400,
+            'MissingParameter',
+            'The input parameter "CommonName" that is mandatory for processing this request is not supplied.',
+          );
         const keyPair = await generateKeyPair(input.keyAlgorithm ?? 'RSA_2048');
         publicKey = keyPair.publicKey;
         commonName = input.commonName;
         privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       }
     } catch (err) {
-      if (err instanceof PkiError) throw new ApiError(400, 'InvalidParameter.Csr', `The CSR is not valid: ${err.message} (${err.code})`);
+      if (err instanceof PkiError)
+        throw new ApiError(400, 'InvalidParameter.Csr', `The CSR is not valid: ${err.message} (${err.code})`);
       throw err;
     }
 
     let certificatePem: string;
     try {
-      certificatePem = await signClientCertificate({ publicKey, commonName, sans, notBefore: input.notBefore, notAfter: input.notAfter, issuer: parent.material });
+      certificatePem = await signClientCertificate({
+        publicKey,
+        commonName,
+        sans,
+        notBefore: input.notBefore,
+        notAfter: input.notAfter,
+        issuer: parent.material,
+      });
     } catch (err) {
-      if (err instanceof PkiError) throw new ApiError(400, 'InvalidParameter', `The certificate request is not valid: ${err.message} (${err.code})`);
+      if (err instanceof PkiError)
+        throw new ApiError(
+          400,
+          'InvalidParameter',
+          `The certificate request is not valid: ${err.message} (${err.code})`,
+        );
       throw err;
     }
     // Native parsing only: this runs once per issuance and the renewal benchmark issues thousands.

@@ -21,9 +21,17 @@ export interface TestClientCertificate {
   intermediatePems: string[];
 }
 
-export async function issueTestClientCertificate(pca: PrivateCa, options: TestClientOptions = {}): Promise<TestClientCertificate> {
+export async function issueTestClientCertificate(
+  pca: PrivateCa,
+  options: TestClientOptions = {},
+): Promise<TestClientCertificate> {
   const issuer = options.issuer ?? 'sub';
-  const material = issuer === 'sub' ? pca.caMaterial(pca.subCa.identifier)! : issuer === 'root' ? pca.caMaterial(pca.root.identifier)! : issuer;
+  const material =
+    issuer === 'sub'
+      ? pca.caMaterial(pca.subCa.identifier)!
+      : issuer === 'root'
+        ? pca.caMaterial(pca.root.identifier)!
+        : issuer;
   const keyPair = await generateKeyPair(options.keyAlgorithm ?? 'EC_P256');
   const certificatePem = await signClientCertificate({
     publicKey: keyPair.publicKey,

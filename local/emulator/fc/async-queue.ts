@@ -82,11 +82,14 @@ export class AsyncInvocationQueue {
     }
     this.running -= 1;
     if (!ok && !this.closed && job.attempts <= job.maxRetries) {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.waiting.push(job);
-        this.pump();
-      }, job.retryDelayMs * 2 ** (job.attempts - 1));
+      const timer = setTimeout(
+        () => {
+          this.retryTimers.delete(timer);
+          this.waiting.push(job);
+          this.pump();
+        },
+        job.retryDelayMs * 2 ** (job.attempts - 1),
+      );
       this.retryTimers.add(timer);
     } else {
       if (!ok) {

@@ -99,27 +99,51 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
       const rawPath = q >= 0 ? raw.slice(0, q) : raw;
       const rawQuery = q >= 0 ? raw.slice(q + 1) : '';
       const match = INVOKE_PATH.exec(rawPath);
-      if (!match || req.method !== 'POST') throw new FcError(400, 'PathNotSupported', `'${req.method} ${rawPath}' is not supported`);
+      if (!match || req.method !== 'POST')
+        throw new FcError(400, 'PathNotSupported', `'${req.method} ${rawPath}' is not supported`);
       const functionName = decodeName(match[1]);
       const invocationType = header(req, 'x-fc-invocation-type') ?? 'Sync';
       if (invocationType !== 'Sync' && invocationType !== 'Async') {
-        throw new FcError(400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, got '${invocationType}'`);
+        throw new FcError(
+          400,
+          'InvalidArgument',
+          `x-fc-invocation-type must be Sync or Async, got '${invocationType}'`,
+        );
       }
       const limit = invocationType === 'Async' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
-      const body = await readBody(req, limit, () => new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`));
+      const body = await readBody(
+        req,
+        limit,
+        () => new FcError(400, 'EntityTooLarge', `payload size exceeds maximum allowed size (${limit} bytes)`),
+      );
 
-      const faultEffects = { delays, closing: () => closing, toError: (f: ErrorFault) => new FcError(f.status, f.code, f.message ?? f.code) };
+      const faultEffects = {
+        delays,
+        closing: () => closing,
+        toError: (f: ErrorFault) => new FcError(f.status, f.code, f.message ?? f.code),
+      };
       if (!(await applyFault(opts.faults.onCall('InvokeFunction'), req, faultEffects))) return;
 
       authenticate(req, rawPath, rawQuery, body);
       const qualifier = new URLSearchParams(rawQuery).get('qualifier');
-      if (qualifier !== null && qualifier !== 'LATEST') throw new FcError(404, 'VersionNotFound', `version '${qualifier}' does not exist (the emulator runs LATEST only)`);
+      if (qualifier !== null && qualifier !== 'LATEST')
+        throw new FcError(
+          404,
+          'VersionNotFound',
+          `version '${qualifier}' does not exist (the emulator runs LATEST only)`,
+        );
       const fn = functions.get(functionName);
       if (!fn) throw new FcError(404, 'FunctionNotFound', `function '${functionName}' does not exist`);
       bump(accepted, functionName);
 
       if (invocationType === 'Async') {
-        queue.enqueue({ functionName, payload: body, run: () => runFunction(functionName, fn, body), maxRetries: fn.maxRetries, retryDelayMs: fn.retryDelayMs });
+        queue.enqueue({
+          functionName,
+          payload: body,
+          run: () => runFunction(functionName, fn, body),
+          maxRetries: fn.maxRetries,
+          retryDelayMs: fn.retryDelayMs,
+        });
         const taskId = header(req, 'x-fc-async-task-id');
         if (taskId) res.setHeader('x-fc-async-task-id', taskId);
         res.writeHead(202, { 'Content-Length': 0 });
@@ -133,17 +157,26 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
   }
 
   function authenticate(req: IncomingMessage, rawPath: string, rawQuery: string, body: Buffer): void {
-    const result = verifyAcs3Signature({ method: req.method ?? 'POST', path: rawPath, query: rawQuery, headers: req.headers, body }, (id) => keys.get(id));
+    const result = verifyAcs3Signature(
+      { method: req.method ?? 'POST', path: rawPath, query: rawQuery, headers: req.headers, body },
+      (id) => keys.get(id),
+    );
     if (!result.ok) {
       // FC's gateway names these two differently from the RPC gateway.
       if (result.code === 'SignatureDoesNotMatch') {
-        throw new FcError(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
+        throw new FcError(
+          403,
+          'SignatureNotMatch',
+          'The request signature we calculated does not match the signature you provided. Check your access key and signing method',
+        );
       }
-      if (result.code === 'InvalidAccessKeyId.NotFound') throw new FcError(403, 'InvalidAccessKeyID', 'invalid access key ID');
+      if (result.code === 'InvalidAccessKeyId.NotFound')
+        throw new FcError(403, 'InvalidAccessKeyID', 'invalid access key ID');
       throw new FcError(result.status, result.code, result.message);
     }
     const nonce = header(req, 'x-acs-signature-nonce');
-    if (nonce && !nonces.accept(nonce)) throw new FcError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    if (nonce && !nonces.accept(nonce))
+      throw new FcError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
   }
 
   const server = createServer((req, res) => void handle(req, res));
@@ -181,7 +214,9 @@ async function invokeSync(res: ServerResponse, run: () => Promise<unknown>): Pro
   let body: Buffer;
   try {
     const result = await run();
-    body = Buffer.isBuffer(result) ? result : Buffer.from(typeof result === 'string' ? result : (JSON.stringify(result) ?? ''), 'utf8');
+    body = Buffer.isBuffer(result)
+      ? result
+      : Buffer.from(typeof result === 'string' ? result : (JSON.stringify(result) ?? ''), 'utf8');
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     body = Buffer.from(JSON.stringify({ errorMessage: e.message, errorType: e.name }));

@@ -15,7 +15,8 @@ export interface NlbCertificateCatalog {
   hasCaCertificate(caIdentifier: string): boolean;
 }
 
-const notFound = (status: number, code: string, id: string) => new ApiError(status, code, `The specified resource ${id} is not found.`);
+const notFound = (status: number, code: string, id: string) =>
+  new ApiError(status, code, `The specified resource ${id} is not found.`);
 
 /** Opaque paging token: base64url of the offset, as stable as the (sorted) listing it pages. */
 function page<T>(items: T[], p: RpcParams): { items: T[]; nextToken?: string; maxResults: number } {
@@ -24,24 +25,35 @@ function page<T>(items: T[], p: RpcParams): { items: T[]; nextToken?: string; ma
   let offset = 0;
   if (token) {
     const decoded = Buffer.from(token, 'base64url').toString('utf8');
-    if (!/^o:\d+$/.test(decoded)) throw new ApiError(400, 'IllegalParam.NextToken', 'The param of NextToken is illegal.');
+    if (!/^o:\d+$/.test(decoded))
+      throw new ApiError(400, 'IllegalParam.NextToken', 'The param of NextToken is illegal.');
     offset = Number(decoded.slice(2));
   }
   const slice = items.slice(offset, offset + maxResults);
   const next = offset + slice.length;
-  return { items: slice, maxResults, nextToken: next < items.length ? Buffer.from(`o:${next}`).toString('base64url') : undefined };
+  return {
+    items: slice,
+    maxResults,
+    nextToken: next < items.length ? Buffer.from(`o:${next}`).toString('base64url') : undefined,
+  };
 }
 
 function listing(key: string, all: Array<Record<string, unknown>>, p: RpcParams): Record<string, unknown> {
   const { items, nextToken, maxResults } = page(all, p);
-  return { [key]: items, TotalCount: all.length, MaxResults: maxResults, ...(nextToken ? { NextToken: nextToken } : {}) };
+  return {
+    [key]: items,
+    TotalCount: all.length,
+    MaxResults: maxResults,
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  };
 }
 
 function readSettingsPatch(p: RpcParams): Partial<ListenerSettings> {
   const patch: Partial<ListenerSettings> = {};
   const description = p.string('ListenerDescription');
   if (description !== undefined) {
-    if (description.length < 2 || description.length > 256) throw new ApiError(400, 'IllegalParam', 'The param of ListenerDescription is illegal.');
+    if (description.length < 2 || description.length > 256)
+      throw new ApiError(400, 'IllegalParam', 'The param of ListenerDescription is illegal.');
     patch.ListenerDescription = description;
   }
   const serverGroupId = p.string('ServerGroupId');
@@ -57,7 +69,8 @@ function readSettingsPatch(p: RpcParams): Partial<ListenerSettings> {
   const idleTimeout = p.string('IdleTimeout');
   if (idleTimeout !== undefined) {
     const n = Number(idleTimeout);
-    if (!Number.isInteger(n) || n < 10 || n > 900) throw new ApiError(400, 'IllegalParam.IdleTimeout', 'The param of IdleTimeout is illegal.');
+    if (!Number.isInteger(n) || n < 10 || n > 900)
+      throw new ApiError(400, 'IllegalParam.IdleTimeout', 'The param of IdleTimeout is illegal.');
     patch.IdleTimeout = n;
   }
   for (const name of ['ProxyProtocolEnabled', 'SecSensorEnabled', 'AlpnEnabled'] as const) {
@@ -83,22 +96,40 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
 
   const validateUpdate = (listener: Listener, patch: Partial<ListenerSettings>) => {
     if ((patch.CertificateIds?.length ?? 0) > 1 || (patch.CaCertificateIds?.length ?? 0) > 1) {
-      throw new ApiError(400, 'IllegalParamSize.certificateIds', 'The param size of certificateIds or caCertificateIds is illegal.');
+      throw new ApiError(
+        400,
+        'IllegalParamSize.certificateIds',
+        'The param size of certificateIds or caCertificateIds is illegal.',
+      );
     }
     const tlsOnly = ['SecurityPolicyId', 'CertificateIds', 'CaCertificateIds', 'CaEnabled'] as const;
     if (listener.ListenerProtocol !== 'TCPSSL' && tlsOnly.some((k) => patch[k] !== undefined)) {
-      throw new ApiError(400, 'IllegalParam', `The param of ${tlsOnly.find((k) => patch[k] !== undefined)} is illegal.`);
+      throw new ApiError(
+        400,
+        'IllegalParam',
+        `The param of ${tlsOnly.find((k) => patch[k] !== undefined)} is illegal.`,
+      );
     }
-    if (patch.SecurityPolicyId !== undefined && !(SYSTEM_TLS_POLICIES as readonly string[]).includes(patch.SecurityPolicyId)) {
+    if (
+      patch.SecurityPolicyId !== undefined &&
+      !(SYSTEM_TLS_POLICIES as readonly string[]).includes(patch.SecurityPolicyId)
+    ) {
       throw notFound(404, 'ResourceNotFound.securitypolicy', patch.SecurityPolicyId);
     }
-    for (const id of patch.CertificateIds ?? []) if (!catalog.hasServerCertificate(id)) throw notFound(400, 'ResourceNotFound.Certificate', id);
+    for (const id of patch.CertificateIds ?? [])
+      if (!catalog.hasServerCertificate(id)) throw notFound(400, 'ResourceNotFound.Certificate', id);
     for (const id of patch.CaCertificateIds ?? []) {
-      if (!catalog.hasCaCertificate(id)) throw new ApiError(404, 'ResourceNotFound.CaCertificate', 'The specified resource of CaCertificate is not found.');
+      if (!catalog.hasCaCertificate(id))
+        throw new ApiError(
+          404,
+          'ResourceNotFound.CaCertificate',
+          'The specified resource of CaCertificate is not found.',
+        );
     }
     if (patch.ServerGroupId !== undefined) {
       const group = state.getServerGroup(patch.ServerGroupId);
-      if (!group) throw new ApiError(404, 'ResourceNotFound.serverGroup', 'The specified resource of serverGroup is not found.');
+      if (!group)
+        throw new ApiError(404, 'ResourceNotFound.serverGroup', 'The specified resource of serverGroup is not found.');
       // The seed's rule, enforced by the API: TCPSSL needs a TCP group without client-IP preservation.
       if (listener.ListenerProtocol === 'TCPSSL' && (group.Protocol !== 'TCP' || group.PreserveClientIpEnabled)) {
         throw new ApiError(400, 'IllegalParam', 'The param of ServerGroupId is illegal.');
@@ -123,18 +154,34 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
         if (token) {
           const seen = state.clientToken('UpdateListenerAttribute', token);
           if (seen && seen.fingerprint !== fingerprint) {
-            throw new ApiError(400, 'IdempotenceSignatureMismatch', 'The idempotence token of request is same with the prev one, but the signature is different.');
+            throw new ApiError(
+              400,
+              'IdempotenceSignatureMismatch',
+              'The idempotence token of request is same with the prev one, but the signature is different.',
+            );
           }
           if (seen) return { JobId: seen.jobId };
         }
         const patch = readSettingsPatch(p);
         validateUpdate(listener, patch);
         if (listener.ListenerStatus !== 'Running') {
-          throw new ApiError(400, 'IncorrectStatus.listener', `The status of listener [${listener.ListenerId}] is incorrect.`);
+          throw new ApiError(
+            400,
+            'IncorrectStatus.listener',
+            `The status of listener [${listener.ListenerId}] is incorrect.`,
+          );
         }
-        if (p.bool('DryRun') === true) throw new ApiError(400, 'DryRunOperation', 'Request validation has been passed with DryRun flag set.');
+        if (p.bool('DryRun') === true)
+          throw new ApiError(400, 'DryRunOperation', 'Request validation has been passed with DryRun flag set.');
         const job = state.startUpdateJob(listener.ListenerId, patch);
-        if (token) state.rememberClientToken({ token, action: 'UpdateListenerAttribute', fingerprint, jobId: job.JobId, at: Date.now() });
+        if (token)
+          state.rememberClientToken({
+            token,
+            action: 'UpdateListenerAttribute',
+            fingerprint,
+            jobId: job.JobId,
+            at: Date.now(),
+          });
         return { JobId: job.JobId };
       },
 
@@ -152,7 +199,12 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
         if (protocol && !['TCP', 'UDP', 'TCPSSL'].includes(protocol)) throw invalidParameter('ListenerProtocol');
         const all = state
           .listeners()
-          .filter((l) => (!ids || ids.includes(l.ListenerId)) && (!lbs || lbs.includes(l.LoadBalancerId)) && (!protocol || l.ListenerProtocol === protocol))
+          .filter(
+            (l) =>
+              (!ids || ids.includes(l.ListenerId)) &&
+              (!lbs || lbs.includes(l.LoadBalancerId)) &&
+              (!protocol || l.ListenerProtocol === protocol),
+          )
           .sort((a, b) => a.ListenerId.localeCompare(b.ListenerId))
           .map(listenerView);
         return listing('Listeners', all, p);
@@ -172,8 +224,17 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
       ListServerGroupServers: (p) => {
         const groupId = p.requiredString('ServerGroupId');
         const group = state.getServerGroup(groupId);
-        if (!group) throw new ApiError(404, 'ResourceNotFound.serverGroup', 'The specified resource of serverGroup is not found.');
-        return listing('Servers', group.Servers.map((s) => ({ ...s, ServerGroupId: groupId })), p);
+        if (!group)
+          throw new ApiError(
+            404,
+            'ResourceNotFound.serverGroup',
+            'The specified resource of serverGroup is not found.',
+          );
+        return listing(
+          'Servers',
+          group.Servers.map((s) => ({ ...s, ServerGroupId: groupId })),
+          p,
+        );
       },
 
       ListListenerCertificates: (p) => {
@@ -182,11 +243,24 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
         if (certType && certType !== 'Ca' && certType !== 'Server') throw invalidParameter('CertType');
         const filter = p.list('CertificateIds');
         const all = [
-          ...listener.CertificateIds.map((id) => ({ CertificateId: id, CertificateType: 'Server', IsDefault: true, Status: 'Associated' })),
-          ...listener.CaCertificateIds.map((id) => ({ CertificateId: id, CertificateType: 'Ca', IsDefault: true, Status: 'Associated' })),
+          ...listener.CertificateIds.map((id) => ({
+            CertificateId: id,
+            CertificateType: 'Server',
+            IsDefault: true,
+            Status: 'Associated',
+          })),
+          ...listener.CaCertificateIds.map((id) => ({
+            CertificateId: id,
+            CertificateType: 'Ca',
+            IsDefault: true,
+            Status: 'Associated',
+          })),
         ].filter((c) => (!certType || c.CertificateType === certType) && (!filter || filter.includes(c.CertificateId)));
         const result = listing('Certificates', all, p);
-        return { ...result, CertificateIds: (result.Certificates as Array<{ CertificateId: string }>).map((c) => c.CertificateId) };
+        return {
+          ...result,
+          CertificateIds: (result.Certificates as Array<{ CertificateId: string }>).map((c) => c.CertificateId),
+        };
       },
     },
   };

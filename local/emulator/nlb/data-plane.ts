@@ -7,8 +7,19 @@
  * finished job swaps the TLS settings without closing the port or the connections already open.
  */
 import { X509Certificate } from 'node:crypto';
-import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureVersion, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import {
+  connect,
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
+import {
+  createServer as createTlsServer,
+  type SecureVersion,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
 import type { Logger } from '../../../shared/log/index.js';
 import type { Listener } from './model.js';
 import type { NlbState } from './state.js';
@@ -37,8 +48,16 @@ const POLICIES: Record<string, TlsPolicy> = {
   tls_cipher_policy_1_0: { minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_1: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_2: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' },
-  tls_cipher_policy_1_2_strict: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20' },
-  tls_cipher_policy_1_2_strict_with_1_3: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20' },
+  tls_cipher_policy_1_2_strict: {
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.2',
+    ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20',
+  },
+  tls_cipher_policy_1_2_strict_with_1_3: {
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    ciphers: 'ECDHE+AESGCM:ECDHE+CHACHA20',
+  },
 };
 
 interface Port {
@@ -65,7 +84,10 @@ function chainPassesThrough(socket: TLSSocket, ca: X509Certificate): boolean {
 export class DataPlane {
   private readonly ports = new Map<string, Port>();
   private readonly opening = new Map<string, Promise<Port>>();
-  private readonly onListener = (listenerId: string) => void this.sync(listenerId).catch((err: unknown) => this.deps.log.error('data plane reconfiguration failed', { listenerId, errorMessage: String(err) }));
+  private readonly onListener = (listenerId: string) =>
+    void this.sync(listenerId).catch((err: unknown) =>
+      this.deps.log.error('data plane reconfiguration failed', { listenerId, errorMessage: String(err) }),
+    );
 
   constructor(private readonly deps: DataPlaneDeps) {}
 
@@ -136,11 +158,14 @@ export class DataPlane {
   private buildTls(listener: Listener, port: Port): TlsServer | null {
     const server = listener.CertificateIds[0] ? this.deps.serverCertificate(listener.CertificateIds[0]) : undefined;
     if (!server) {
-      this.deps.log.warn('listener has no usable server certificate; refusing connections', { listenerId: listener.ListenerId });
+      this.deps.log.warn('listener has no usable server certificate; refusing connections', {
+        listenerId: listener.ListenerId,
+      });
       return null;
     }
     const policy = POLICIES[listener.SecurityPolicyId] ?? POLICIES.tls_cipher_policy_1_2;
-    const caChain = listener.CaEnabled && listener.CaCertificateIds[0] ? this.deps.caChain(listener.CaCertificateIds[0]) : undefined;
+    const caChain =
+      listener.CaEnabled && listener.CaCertificateIds[0] ? this.deps.caChain(listener.CaCertificateIds[0]) : undefined;
     if (listener.CaEnabled && !caChain) {
       this.deps.log.warn('listener CA is unknown; refusing connections', { listenerId: listener.ListenerId });
       return null;

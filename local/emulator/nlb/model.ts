@@ -1,6 +1,7 @@
 /** NLB 2022-04-30 resources as the API shows them (field names as in the responses), plus what the emulator keeps aside. */
 export type ListenerProtocol = 'TCP' | 'UDP' | 'TCPSSL';
-export type ListenerStatus = 'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted';
+export type ListenerStatus =
+  'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted';
 
 export interface LoadBalancer {
   LoadBalancerId: string;

@@ -38,7 +38,8 @@ export class NlbState {
     private jobDelayMs: number,
   ) {
     // Jobs that were in flight when the emulator stopped finish now (or when their time comes), hung ones too.
-    for (const job of store.jobs.values()) if (job.Status === 'processing') this.schedule({ ...job, finishAt: job.finishAt ?? Date.now() });
+    for (const job of store.jobs.values())
+      if (job.Status === 'processing') this.schedule({ ...job, finishAt: job.finishAt ?? Date.now() });
   }
 
   onListenerChange(fn: ListenerChange): void {
@@ -101,7 +102,9 @@ export class NlbState {
     return lb;
   }
 
-  createServerGroup(input: Pick<ServerGroup, 'ServerGroupName' | 'Protocol' | 'PreserveClientIpEnabled' | 'Servers'>): ServerGroup {
+  createServerGroup(
+    input: Pick<ServerGroup, 'ServerGroupName' | 'Protocol' | 'PreserveClientIpEnabled' | 'Servers'>,
+  ): ServerGroup {
     const group: ServerGroup = {
       ServerGroupId: resourceId('sgp', 18),
       ServerGroupType: 'Instance',
@@ -159,7 +162,10 @@ export class NlbState {
   // ---- changes
 
   /** A change made outside the API (console, another tool): immediate, no job. */
-  patchListener(listenerId: string, patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] }): Listener {
+  patchListener(
+    listenerId: string,
+    patch: Partial<ListenerSettings> & { ListenerStatus?: Listener['ListenerStatus'] },
+  ): Listener {
     const listener = this.mustGetListener(listenerId);
     const next = { ...listener, ...patch };
     this.store.listeners.put(listenerId, next);
@@ -172,7 +178,8 @@ export class NlbState {
     if (!group) throw new Error(`no server group ${serverGroupId}`);
     const next = { ...group, ...patch };
     this.store.serverGroups.put(serverGroupId, next);
-    for (const l of this.store.listeners.values()) if (l.ServerGroupId === serverGroupId) this.changes.emit('listener', l.ListenerId);
+    for (const l of this.store.listeners.values())
+      if (l.ServerGroupId === serverGroupId) this.changes.emit('listener', l.ListenerId);
     return next;
   }
 
@@ -181,7 +188,14 @@ export class NlbState {
     const listener = this.mustGetListener(listenerId);
     const delay = this.jobDelays.get(listenerId) ?? this.jobDelayMs;
     const now = Date.now();
-    const job: Job = { JobId: randomUUID(), ListenerId: listenerId, Status: 'processing', patch, createdAt: now, finishAt: Number.isFinite(delay) ? now + delay : null };
+    const job: Job = {
+      JobId: randomUUID(),
+      ListenerId: listenerId,
+      Status: 'processing',
+      patch,
+      createdAt: now,
+      finishAt: Number.isFinite(delay) ? now + delay : null,
+    };
     this.store.jobs.put(job.JobId, job);
     this.store.listeners.put(listenerId, { ...listener, ListenerStatus: 'Configuring' });
     this.schedule(job);

@@ -48,27 +48,104 @@ const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
 
 /** The sub-resources OSS includes in a V1 canonical resource (the list the OSS SDKs sign). */
 const V1_SIGNED_SUBRESOURCES = new Set([
-  'acl', 'uploads', 'location', 'cors', 'logging', 'website', 'referer', 'lifecycle', 'delete', 'append', 'tagging',
-  'objectMeta', 'uploadId', 'partNumber', 'security-token', 'position', 'img', 'style', 'styleName', 'replication',
-  'replicationProgress', 'replicationLocation', 'cname', 'bucketInfo', 'comp', 'qos', 'live', 'status', 'vod',
-  'startTime', 'endTime', 'symlink', 'x-oss-process', 'response-content-type', 'x-oss-traffic-limit',
-  'response-content-language', 'response-expires', 'response-cache-control', 'response-content-disposition',
-  'response-content-encoding', 'udf', 'udfName', 'udfImage', 'udfId', 'udfImageDesc', 'udfApplication',
-  'udfApplicationLog', 'restore', 'callback', 'callback-var', 'qosInfo', 'policy', 'stat', 'encryption', 'versions',
-  'versioning', 'versionId', 'requestPayment', 'x-oss-request-payer', 'sequential', 'inventory', 'inventoryId',
-  'continuation-token', 'asyncFetch', 'worm', 'wormId', 'wormExtend', 'withHashContext', 'x-oss-enable-md5',
-  'x-oss-enable-sha1', 'x-oss-enable-sha256', 'x-oss-hash-ctx', 'x-oss-md5-ctx', 'transferAcceleration',
-  'regionList', 'cloudboxes', 'x-oss-ac-source-ip', 'x-oss-ac-subnet-mask', 'x-oss-ac-vpc-id', 'x-oss-ac-forward-allow',
-  'metaQuery', 'resourceGroup', 'rtc', 'accessPoint', 'accessPointPolicy', 'httpsConfig',
+  'acl',
+  'uploads',
+  'location',
+  'cors',
+  'logging',
+  'website',
+  'referer',
+  'lifecycle',
+  'delete',
+  'append',
+  'tagging',
+  'objectMeta',
+  'uploadId',
+  'partNumber',
+  'security-token',
+  'position',
+  'img',
+  'style',
+  'styleName',
+  'replication',
+  'replicationProgress',
+  'replicationLocation',
+  'cname',
+  'bucketInfo',
+  'comp',
+  'qos',
+  'live',
+  'status',
+  'vod',
+  'startTime',
+  'endTime',
+  'symlink',
+  'x-oss-process',
+  'response-content-type',
+  'x-oss-traffic-limit',
+  'response-content-language',
+  'response-expires',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'udf',
+  'udfName',
+  'udfImage',
+  'udfId',
+  'udfImageDesc',
+  'udfApplication',
+  'udfApplicationLog',
+  'restore',
+  'callback',
+  'callback-var',
+  'qosInfo',
+  'policy',
+  'stat',
+  'encryption',
+  'versions',
+  'versioning',
+  'versionId',
+  'requestPayment',
+  'x-oss-request-payer',
+  'sequential',
+  'inventory',
+  'inventoryId',
+  'continuation-token',
+  'asyncFetch',
+  'worm',
+  'wormId',
+  'wormExtend',
+  'withHashContext',
+  'x-oss-enable-md5',
+  'x-oss-enable-sha1',
+  'x-oss-enable-sha256',
+  'x-oss-hash-ctx',
+  'x-oss-md5-ctx',
+  'transferAcceleration',
+  'regionList',
+  'cloudboxes',
+  'x-oss-ac-source-ip',
+  'x-oss-ac-subnet-mask',
+  'x-oss-ac-vpc-id',
+  'x-oss-ac-forward-allow',
+  'metaQuery',
+  'resourceGroup',
+  'rtc',
+  'accessPoint',
+  'accessPointPolicy',
+  'httpsConfig',
 ]);
 
 /** Authenticates the request or throws; returns which access key signed it. */
 export function authenticate(request: OssRequestToSign, options: AuthOptions): { accessKeyId: string; kind: AuthKind } {
   const authorization = header(request.headers, 'authorization');
   const param = (name: string) => request.query.find((p) => p.name === name)?.value ?? undefined;
-  if (authorization?.startsWith(`${V4_ALGORITHM} `)) return { accessKeyId: verifyV4Header(request, authorization, options), kind: 'v4-header' };
-  if (authorization?.startsWith('OSS ')) return { accessKeyId: verifyV1Header(request, authorization, options), kind: 'v1-header' };
-  if (param('x-oss-signature-version') === V4_ALGORITHM) return { accessKeyId: verifyV4Query(request, options), kind: 'v4-query' };
+  if (authorization?.startsWith(`${V4_ALGORITHM} `))
+    return { accessKeyId: verifyV4Header(request, authorization, options), kind: 'v4-header' };
+  if (authorization?.startsWith('OSS '))
+    return { accessKeyId: verifyV1Header(request, authorization, options), kind: 'v1-header' };
+  if (param('x-oss-signature-version') === V4_ALGORITHM)
+    return { accessKeyId: verifyV4Query(request, options), kind: 'v4-query' };
   if (param('OSSAccessKeyId') !== undefined || param('Signature') !== undefined) {
     return { accessKeyId: verifyV1Query(request, options), kind: 'v1-query' };
   }
@@ -94,9 +171,11 @@ function verifyV1Query(request: OssRequestToSign, options: AuthOptions): string 
   const accessKeyId = get('OSSAccessKeyId');
   const expires = get('Expires');
   const signature = get('Signature');
-  if (!accessKeyId || !signature || !/^\d+$/.test(expires)) throw OssErrors.invalidArgument('OSSAccessKeyId, Expires and Signature are required.');
+  if (!accessKeyId || !signature || !/^\d+$/.test(expires))
+    throw OssErrors.invalidArgument('OSSAccessKeyId, Expires and Signature are required.');
   const credential = lookup(options, accessKeyId);
-  if (Number(expires) * 1000 < options.now) throw OssErrors.expired(new Date(Number(expires) * 1000).toISOString(), new Date(options.now).toISOString());
+  if (Number(expires) * 1000 < options.now)
+    throw OssErrors.expired(new Date(Number(expires) * 1000).toISOString(), new Date(options.now).toISOString());
   checkToken(credential, request.query.find((p) => p.name === 'security-token')?.value ?? undefined);
   const expected = hmacSha1(credential.accessKeySecret, v1StringToSign(request, expires));
   if (!safeEqual(expected, signature)) throw OssErrors.signatureDoesNotMatch(accessKeyId);
@@ -147,7 +226,8 @@ function verifyV4Header(request: OssRequestToSign, authorization: string, option
   }
   const credentialField = fields.get('Credential');
   const signature = fields.get('Signature');
-  if (!credentialField || !signature) throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization');
+  if (!credentialField || !signature)
+    throw OssErrors.invalidArgument('Authorization header is invalid.', 'Authorization');
   const scope = parseCredential(credentialField);
   const credential = lookup(options, scope.accessKeyId);
   const date = header(request.headers, 'x-oss-date') ?? '';
@@ -169,7 +249,8 @@ function verifyV4Query(request: OssRequestToSign, options: AuthOptions): string 
   const credentialField = get('x-oss-credential');
   const date = get('x-oss-date') ?? '';
   const expires = get('x-oss-expires') ?? '';
-  if (!signature || !credentialField) throw OssErrors.invalidArgument('x-oss-credential and x-oss-signature are required.');
+  if (!signature || !credentialField)
+    throw OssErrors.invalidArgument('x-oss-credential and x-oss-signature are required.');
   const signedAt = parseV4Date(date);
   if (Number.isNaN(signedAt)) throw OssErrors.invalidArgument('x-oss-date is invalid.', 'x-oss-date', date);
   if (!/^\d+$/.test(expires) || Number(expires) < 1 || Number(expires) > 604800) {
@@ -178,7 +259,8 @@ function verifyV4Query(request: OssRequestToSign, options: AuthOptions): string 
   const scope = parseCredential(credentialField);
   const credential = lookup(options, scope.accessKeyId);
   const expiresAt = signedAt + Number(expires) * 1000;
-  if (expiresAt < options.now) throw OssErrors.expired(new Date(expiresAt).toISOString(), new Date(options.now).toISOString());
+  if (expiresAt < options.now)
+    throw OssErrors.expired(new Date(expiresAt).toISOString(), new Date(options.now).toISOString());
   checkScope(scope, date, options);
   checkToken(credential, get('x-oss-security-token'));
   const additional = splitAdditional(get('x-oss-additional-headers'));
@@ -194,14 +276,24 @@ function verifyV4Query(request: OssRequestToSign, options: AuthOptions): string 
  * ali-oss signs a sub-resource with an empty value as a bare name (`acl`) but sends it as `acl=`, while an
  * empty query value (`prefix=`) is signed as sent; the wire cannot tell them apart, so both readings are tried.
  */
-function v4Candidates(request: OssRequestToSign, query: QueryParam[], additional: string[], payloadHash: string): string[] {
+function v4Candidates(
+  request: OssRequestToSign,
+  query: QueryParam[],
+  additional: string[],
+  payloadHash: string,
+): string[] {
   const asSent = v4CanonicalRequest(request, query, additional, payloadHash);
   if (!query.some((p) => p.value === '')) return [asSent];
   const bare = query.map((p) => (p.value === '' ? { name: p.name, value: null } : p));
   return [asSent, v4CanonicalRequest(request, bare, additional, payloadHash)];
 }
 
-function v4CanonicalRequest(request: OssRequestToSign, query: QueryParam[], additional: string[], payloadHash: string): string {
+function v4CanonicalRequest(
+  request: OssRequestToSign,
+  query: QueryParam[],
+  additional: string[],
+  payloadHash: string,
+): string {
   const uri = encodeRfc3986(`/${request.bucket}/${request.key}`).replace(/%2F/g, '/');
   const canonicalQuery = [...query]
     .sort((a, b) => compare(a.name, b.name))
@@ -215,7 +307,9 @@ function v4CanonicalRequest(request: OssRequestToSign, query: QueryParam[], addi
     .sort()
     .map((k) => `${k}:${(header(request.headers, k) ?? '').trim()}\n`)
     .join('');
-  return [request.method.toUpperCase(), uri, canonicalQuery, canonicalHeaders, additional.join(';'), payloadHash].join('\n');
+  return [request.method.toUpperCase(), uri, canonicalQuery, canonicalHeaders, additional.join(';'), payloadHash].join(
+    '\n',
+  );
 }
 
 function v4Signature(secret: string, scope: V4Scope, date: string, canonicalRequest: string): string {
@@ -233,14 +327,24 @@ function v4Signature(secret: string, scope: V4Scope, date: string, canonicalRequ
 }
 
 function checkScope(scope: V4Scope, date: string, options: AuthOptions): void {
-  if (scope.product !== 'oss' || date.slice(0, 8) !== scope.date) throw OssErrors.signatureDoesNotMatch(scope.accessKeyId);
+  if (scope.product !== 'oss' || date.slice(0, 8) !== scope.date)
+    throw OssErrors.signatureDoesNotMatch(scope.accessKeyId);
   if (options.region && scope.region !== options.region) {
-    throw OssErrors.invalidArgument(`Invalid signing region in Authorization header: ${scope.region}.`, 'Authorization');
+    throw OssErrors.invalidArgument(
+      `Invalid signing region in Authorization header: ${scope.region}.`,
+      'Authorization',
+    );
   }
 }
 
 function splitAdditional(value: string | undefined): string[] {
-  return value ? value.split(';').map((v) => v.trim().toLowerCase()).filter(Boolean).sort() : [];
+  return value
+    ? value
+        .split(';')
+        .map((v) => v.trim().toLowerCase())
+        .filter(Boolean)
+        .sort()
+    : [];
 }
 
 function lookup(options: AuthOptions, accessKeyId: string): OssCredential {

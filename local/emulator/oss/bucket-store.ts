@@ -5,7 +5,17 @@
  * Every operation is synchronous, so a forbid-overwrite check and the write that follows cannot interleave
  * with another request. Overwritten and deleted bodies stay in the data file until the next open compacts it.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { KeyIndex, listPage, type ListPage, type ListRequest } from './key-index.js';
@@ -209,7 +219,8 @@ export class BucketStore {
     let liveBytes = 0;
     for (const o of this.objects.values()) liveBytes += o.size;
     const deadBytes = dataSize - liveBytes;
-    if ((deadBytes > COMPACT_MIN_DEAD_BYTES && deadBytes > liveBytes) || lines > 2 * this.objects.size + 10_000) this.compact();
+    if ((deadBytes > COMPACT_MIN_DEAD_BYTES && deadBytes > liveBytes) || lines > 2 * this.objects.size + 10_000)
+      this.compact();
   }
 
   /** Rewrites both files with only the live objects, then swaps them in. */
@@ -226,7 +237,10 @@ export class BucketStore {
         readSync(oldFd, body, 0, body.length, stored.offset);
         writeSync(newDataFd, body);
       }
-      writeSync(newIndexFd, JSON.stringify({ op: 'put', key, offset, meta: stored.meta() } satisfies JournalLine) + '\n');
+      writeSync(
+        newIndexFd,
+        JSON.stringify({ op: 'put', key, offset, meta: stored.meta() } satisfies JournalLine) + '\n',
+      );
       stored.offset = offset;
       offset += body.length;
     }

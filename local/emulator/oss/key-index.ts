@@ -120,7 +120,8 @@ export function listPage(sortedKeys: readonly string[], request: ListRequest): L
   if (request.startAfter !== undefined) i = Math.max(i, upperBound(sortedKeys, request.startAfter));
   const resume = request.resumeAfter;
   if (resume && 'key' in resume) i = Math.max(i, upperBound(sortedKeys, resume.key));
-  if (resume && 'commonPrefix' in resume) i = Math.max(i, endOfPrefix(sortedKeys, resume.commonPrefix, lowerBound(sortedKeys, resume.commonPrefix)));
+  if (resume && 'commonPrefix' in resume)
+    i = Math.max(i, endOfPrefix(sortedKeys, resume.commonPrefix, lowerBound(sortedKeys, resume.commonPrefix)));
 
   const keys: string[] = [];
   const commonPrefixes: string[] = [];

@@ -30,8 +30,20 @@ const OBJECT_ACLS = new Set(['private', 'public-read', 'public-read-write', 'def
 const SSE_ALGORITHMS = new Set(['AES256', 'KMS', 'SM4']);
 /** Sub-resources that turn an object request into another API (ACLs, tagging, multipart...) not emulated here. */
 const UNSUPPORTED_OBJECT_SUBRESOURCES = new Set([
-  'acl', 'tagging', 'symlink', 'uploads', 'uploadId', 'partNumber', 'append', 'position', 'restore', 'objectMeta',
-  'x-oss-process', 'versionId', 'callback', 'x-oss-async-process',
+  'acl',
+  'tagging',
+  'symlink',
+  'uploads',
+  'uploadId',
+  'partNumber',
+  'append',
+  'position',
+  'restore',
+  'objectMeta',
+  'x-oss-process',
+  'versionId',
+  'callback',
+  'x-oss-async-process',
 ]);
 /** GetObject query parameters that override a response header (only honoured on signed requests, as all are here). */
 const RESPONSE_OVERRIDES: Record<string, string> = {
@@ -54,17 +66,24 @@ export function actionFor(method: string, key: string, query: QueryParam[]): Oss
   const unsupported = query.find((p) => UNSUPPORTED_OBJECT_SUBRESOURCES.has(p.name));
   if (unsupported) throw OssErrors.notImplemented(`The "${unsupported.name}" sub-resource`);
   switch (method) {
-    case 'PUT': return 'PutObject';
-    case 'GET': return 'GetObject';
-    case 'HEAD': return 'HeadObject';
-    case 'DELETE': return 'DeleteObject';
-    case 'POST': throw OssErrors.notImplemented('POST on an object');
-    default: throw OssErrors.methodNotAllowed();
+    case 'PUT':
+      return 'PutObject';
+    case 'GET':
+      return 'GetObject';
+    case 'HEAD':
+      return 'HeadObject';
+    case 'DELETE':
+      return 'DeleteObject';
+    case 'POST':
+      throw OssErrors.notImplemented('POST on an object');
+    default:
+      throw OssErrors.methodNotAllowed();
   }
 }
 
 export function checkObjectKey(key: string): void {
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES || key.startsWith('/') || key.startsWith('\\')) throw OssErrors.invalidObjectName();
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES || key.startsWith('/') || key.startsWith('\\'))
+    throw OssErrors.invalidObjectName();
 }
 
 export function putObject(r: OperationRequest): OssAnswer {
@@ -74,17 +93,23 @@ export function putObject(r: OperationRequest): OssAnswer {
   const contentMd5 = h('content-md5');
   if (contentMd5 !== undefined && contentMd5 !== md5) throw OssErrors.invalidDigest();
   const acl = h('x-oss-object-acl');
-  if (acl !== undefined && !OBJECT_ACLS.has(acl)) throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', acl);
+  if (acl !== undefined && !OBJECT_ACLS.has(acl))
+    throw OssErrors.invalidArgument('no such object access control exists', 'x-oss-object-acl', acl);
   const sse = h('x-oss-server-side-encryption');
   if (sse !== undefined && !SSE_ALGORITHMS.has(sse)) throw OssErrors.invalidEncryption();
   const sseKeyId = h('x-oss-server-side-encryption-key-id');
-  if (sseKeyId !== undefined && sse !== 'KMS') throw OssErrors.invalidArgument('x-oss-server-side-encryption-key-id needs KMS encryption.', 'x-oss-server-side-encryption-key-id');
+  if (sseKeyId !== undefined && sse !== 'KMS')
+    throw OssErrors.invalidArgument(
+      'x-oss-server-side-encryption-key-id needs KMS encryption.',
+      'x-oss-server-side-encryption-key-id',
+    );
   // Checked and written in the same synchronous step: two racing create-only writes cannot both win.
   if (h('x-oss-forbid-overwrite')?.toLowerCase() === 'true' && r.store.has(r.key)) throw OssErrors.fileAlreadyExists();
 
   const userMeta: Record<string, string> = {};
   for (const [name, value] of Object.entries(r.headers)) {
-    if (name.startsWith('x-oss-meta-') && value !== undefined) userMeta[name.slice('x-oss-meta-'.length)] = single(value)!;
+    if (name.startsWith('x-oss-meta-') && value !== undefined)
+      userMeta[name.slice('x-oss-meta-'.length)] = single(value)!;
   }
   const attributes: PutAttributes = {
     contentType: h('content-type') ?? 'application/octet-stream',
@@ -136,10 +161,15 @@ export function listObjectsV2(r: OperationRequest): OssAnswer {
   const maxKeysText = param('max-keys') ?? '100';
   const maxKeys = Number(maxKeysText);
   if (!/^\d+$/.test(maxKeysText) || maxKeys < 1 || maxKeys > 1000) {
-    throw OssErrors.invalidArgument('Argument max-keys must be an integer between 1 and 1000.', 'max-keys', maxKeysText);
+    throw OssErrors.invalidArgument(
+      'Argument max-keys must be an integer between 1 and 1000.',
+      'max-keys',
+      maxKeysText,
+    );
   }
   const encodingType = param('encoding-type');
-  if (encodingType !== undefined && encodingType !== 'url') throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
+  if (encodingType !== undefined && encodingType !== 'url')
+    throw OssErrors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
   const startAfter = param('start-after') || undefined;
   const continuationToken = param('continuation-token') || undefined;
   const page = r.store.list({

@@ -13,7 +13,18 @@ import type { FaultInjector } from '../faults.js';
 import { authenticate, type OssCredential, type QueryParam } from './auth.js';
 import { BucketStore, type ObjectMeta, type PutAttributes } from './bucket-store.js';
 import { OssError, OssErrors } from './errors.js';
-import { actionFor, checkObjectKey, deleteObject, getObject, headObject, listObjectsV2, putObject, type OssAction, type OssAnswer, type OperationRequest } from './operations.js';
+import {
+  actionFor,
+  checkObjectKey,
+  deleteObject,
+  getObject,
+  headObject,
+  listObjectsV2,
+  putObject,
+  type OssAction,
+  type OssAnswer,
+  type OperationRequest,
+} from './operations.js';
 import { errorXml } from './xml.js';
 
 export interface OssServerOptions {
@@ -76,13 +87,27 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
 
       // A delay beyond the client's timeout: the client gives up, but the request is still carried out, as a
       // real server may have done, so callers must cope with a write that "failed" yet happened.
-      const faultEffects = { delays, closing: () => closing, toError: (f: ErrorFault) => new OssError(f.status, f.code, f.message ?? f.code) };
+      const faultEffects = {
+        delays,
+        closing: () => closing,
+        toError: (f: ErrorFault) => new OssError(f.status, f.code, f.message ?? f.code),
+      };
       if (!(await applyFault(opts.faults.onCall(action), req, faultEffects))) return;
 
       const store = stores.get(target.bucket);
       if (!store) throw OssErrors.noSuchBucket(target.bucket);
-      authenticate({ method, bucket: target.bucket, key: target.key, query: target.query, headers: req.headers }, { credentials, now: Date.now(), region: opts.region });
-      const answer = OPERATIONS[action]({ store, key: target.key, query: target.query, headers: req.headers, body, ownerId });
+      authenticate(
+        { method, bucket: target.bucket, key: target.key, query: target.query, headers: req.headers },
+        { credentials, now: Date.now(), region: opts.region },
+      );
+      const answer = OPERATIONS[action]({
+        store,
+        key: target.key,
+        query: target.query,
+        headers: req.headers,
+        body,
+        ownerId,
+      });
       send(res, method, answer);
     } catch (err) {
       sendError(res, method, err, requestId, hostId);
@@ -104,7 +129,10 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
     port,
     putObjectDirect(bucket, key, body, attributes = {}) {
       checkObjectKey(key);
-      storeOf(bucket).put(key, typeof body === 'string' ? Buffer.from(body) : body, { contentType: 'application/octet-stream', ...attributes });
+      storeOf(bucket).put(key, typeof body === 'string' ? Buffer.from(body) : body, {
+        contentType: 'application/octet-stream',
+        ...attributes,
+      });
     },
     getObjectMeta(bucket, key) {
       const meta = storeOf(bucket).head(key);
@@ -143,10 +171,13 @@ function parseTarget(req: IncomingMessage, stores: ReadonlyMap<string, BucketSto
   const firstLabel = host.includes('.') ? host.slice(0, host.indexOf('.')) : '';
   const decodedPath = decode(rawPath);
   const pathStyle = decodedPath === `/${firstLabel}` || decodedPath.startsWith(`/${firstLabel}/`);
-  if (firstLabel && stores.has(firstLabel) && !pathStyle) return { bucket: firstLabel, key: decodedPath.slice(1), query };
+  if (firstLabel && stores.has(firstLabel) && !pathStyle)
+    return { bucket: firstLabel, key: decodedPath.slice(1), query };
   const rest = decodedPath.slice(1);
   const slash = rest.indexOf('/');
-  return slash < 0 ? { bucket: rest, key: '', query } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1), query };
+  return slash < 0
+    ? { bucket: rest, key: '', query }
+    : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1), query };
 }
 
 function parseQuery(text: string): QueryParam[] {
@@ -156,7 +187,9 @@ function parseQuery(text: string): QueryParam[] {
     .filter(Boolean)
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq < 0 ? { name: decode(pair), value: null } : { name: decode(pair.slice(0, eq)), value: decode(pair.slice(eq + 1)) };
+      return eq < 0
+        ? { name: decode(pair), value: null }
+        : { name: decode(pair.slice(0, eq)), value: decode(pair.slice(eq + 1)) };
     });
 }
 
@@ -186,7 +219,8 @@ function send(res: ServerResponse, method: string, answer: OssAnswer): void {
     throw OssErrors.invalidArgument('A response header override is not a valid header value.');
   }
   const body = method === 'HEAD' || answer.body === undefined ? undefined : answer.body;
-  if (!res.hasHeader('Content-Length')) res.setHeader('Content-Length', body === undefined ? 0 : Buffer.byteLength(body));
+  if (!res.hasHeader('Content-Length'))
+    res.setHeader('Content-Length', body === undefined ? 0 : Buffer.byteLength(body));
   res.writeHead(answer.status);
   res.end(body);
 }

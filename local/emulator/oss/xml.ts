@@ -3,7 +3,10 @@ import type { OssError } from './errors.js';
 import type { ObjectMeta } from './bucket-store.js';
 
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
@@ -13,7 +16,9 @@ function element(name: string, value: string | number | boolean): string {
 }
 
 export function errorXml(error: OssError, requestId: string, hostId: string): string {
-  const details = Object.entries(error.details).map(([k, v]) => `  ${element(k, v)}\n`).join('');
+  const details = Object.entries(error.details)
+    .map(([k, v]) => `  ${element(k, v)}\n`)
+    .join('');
   return (
     `${XML_HEADER}<Error>\n  ${element('Code', error.code)}\n  ${element('Message', error.message)}\n` +
     `  ${element('RequestId', requestId)}\n  ${element('HostId', hostId)}\n${details}</Error>\n`
@@ -58,7 +63,8 @@ export function listObjectsV2Xml(r: ListObjectsV2Result): string {
         `${element('StorageClass', 'Standard')}${owner}</Contents>`,
     );
   }
-  for (const prefix of r.commonPrefixes) lines.push(`<CommonPrefixes>${element('Prefix', name(prefix))}</CommonPrefixes>`);
+  for (const prefix of r.commonPrefixes)
+    lines.push(`<CommonPrefixes>${element('Prefix', name(prefix))}</CommonPrefixes>`);
   lines.push(element('KeyCount', r.objects.length + r.commonPrefixes.length));
   return `${XML_HEADER}<ListBucketResult>\n${lines.map((l) => `  ${l}\n`).join('')}</ListBucketResult>\n`;
 }

@@ -14,7 +14,11 @@ export class ApiError extends Error {
 }
 
 export const missingParameter = (name: string): ApiError =>
-  new ApiError(400, 'MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+  new ApiError(
+    400,
+    'MissingParameter',
+    `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+  );
 
 export const invalidParameter = (name: string, why?: string): ApiError =>
   new ApiError(400, 'InvalidParameter', `The specified parameter "${name}" is not valid.${why ? ` ${why}` : ''}`);

@@ -20,7 +20,10 @@ export interface RpcContext {
   version: string;
 }
 
-export type RpcHandler = (params: RpcParams, ctx: RpcContext) => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type RpcHandler = (
+  params: RpcParams,
+  ctx: RpcContext,
+) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 export interface RpcProduct {
   version: string;
@@ -52,7 +55,11 @@ const MAX_HEADER_BYTES = 256 * 1024;
 function send(res: ServerResponse, status: number, requestId: string, body: Record<string, unknown>): void {
   if (res.destroyed || res.headersSent) return;
   const text = JSON.stringify({ RequestId: requestId, ...body });
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'x-acs-request-id': requestId, 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'x-acs-request-id': requestId,
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -67,8 +74,19 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
     const started = Date.now();
-    res.on('finish', () => options.log.debug('emulated RPC call', { apiAction: req.headers['x-acs-action'], statusCode: res.statusCode, requestId, durationMs: Date.now() - started }));
-    const body = await readBody(req, MAX_BODY_BYTES, () => new ApiError(413, 'RequestEntityTooLarge', 'The request body is too large.'));
+    res.on('finish', () =>
+      options.log.debug('emulated RPC call', {
+        apiAction: req.headers['x-acs-action'],
+        statusCode: res.statusCode,
+        requestId,
+        durationMs: Date.now() - started,
+      }),
+    );
+    const body = await readBody(
+      req,
+      MAX_BODY_BYTES,
+      () => new ApiError(413, 'RequestEntityTooLarge', 'The request body is too large.'),
+    );
     const [path, rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s, 2);
     const action = req.headers['x-acs-action'];
     const version = req.headers['x-acs-version'];
@@ -83,7 +101,12 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       return;
     }
     if (fault?.kind === 'error') {
-      send(res, fault.status, requestId, errorBody(hostId, new ApiError(fault.status, fault.code, fault.message ?? fault.code)));
+      send(
+        res,
+        fault.status,
+        requestId,
+        errorBody(hostId, new ApiError(fault.status, fault.code, fault.message ?? fault.code)),
+      );
       return;
     }
     // A delayed call still takes effect after the delay, as a slow cloud call does after the client gave up.
@@ -97,11 +120,24 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
 
     if (!product) throw new ApiError(400, 'InvalidVersion', 'Specified parameter Version is not valid.');
     const handler = product.actions[action];
-    if (!handler) throw new ApiError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+    if (!handler)
+      throw new ApiError(
+        404,
+        'InvalidAction.NotFound',
+        'Specified api is not found, please check your url and method.',
+      );
 
-    const verdict = verifyAcs3Signature({ method: req.method ?? 'GET', path, query: rawQuery, headers: req.headers, body }, options.lookupKey);
+    const verdict = verifyAcs3Signature(
+      { method: req.method ?? 'GET', path, query: rawQuery, headers: req.headers, body },
+      options.lookupKey,
+    );
     if (!verdict.ok) {
-      send(res, verdict.status, requestId, errorBody(hostId, new ApiError(verdict.status, verdict.code, verdict.message)));
+      send(
+        res,
+        verdict.status,
+        requestId,
+        errorBody(hostId, new ApiError(verdict.status, verdict.code, verdict.message)),
+      );
       return;
     }
     const nonce = req.headers['x-acs-signature-nonce'];
@@ -111,24 +147,45 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
 
     const values: Record<string, string> = parseRawQuery(rawQuery);
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      for (const [k, v] of Object.entries(parseForm(body.toString('utf8')))) values[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
+      for (const [k, v] of Object.entries(parseForm(body.toString('utf8'))))
+        values[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
     }
     try {
-      const result = await handler(new RpcParams(values), { requestId, accessKeyId: verdict.accessKeyId, action, version });
+      const result = await handler(new RpcParams(values), {
+        requestId,
+        accessKeyId: verdict.accessKeyId,
+        action,
+        version,
+      });
       send(res, 200, requestId, result);
     } catch (err) {
       if (err instanceof ApiError) {
         send(res, err.status, requestId, errorBody(hostId, err));
         return;
       }
-      options.log.error('emulator RPC handler failed', { apiAction: action, errorName: (err as Error)?.name, errorMessage: (err as Error)?.message });
-      send(res, 500, requestId, errorBody(hostId, new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.')));
+      options.log.error('emulator RPC handler failed', {
+        apiAction: action,
+        errorName: (err as Error)?.name,
+        errorMessage: (err as Error)?.message,
+      });
+      send(
+        res,
+        500,
+        requestId,
+        errorBody(
+          hostId,
+          new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.'),
+        ),
+      );
     }
   }
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
-      const apiError = err instanceof ApiError ? err : new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
       send(res, apiError.status, randomUUID().toUpperCase(), { Code: apiError.code, Message: apiError.message });
     });
   });

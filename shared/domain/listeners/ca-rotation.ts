@@ -20,7 +20,10 @@ export function findLockedOutClients(
   newCaPem: string,
   chainsTo: ChainsTo,
 ): LockoutFinding {
-  const affected = currentCaPem === undefined ? clients : clients.filter((c) => chainsTo(c.certificatePem, c.intermediatePems, currentCaPem));
+  const affected =
+    currentCaPem === undefined
+      ? clients
+      : clients.filter((c) => chainsTo(c.certificatePem, c.intermediatePems, currentCaPem));
   const lockedOut = affected.filter((c) => !chainsTo(c.certificatePem, c.intermediatePems, newCaPem)).map((c) => c.id);
   return { affected: affected.length, lockedOut };
 }

@@ -20,8 +20,14 @@ const RegionSchema = z.string().regex(/^[a-z]{2,}-[a-z0-9-]+$/, 'a region id suc
 const HostSchema = z
   .string()
   .max(253)
-  .regex(/^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, 'a DNS host name');
-const CaRefSchema = z.union([z.literal('default'), z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a PCA identifier or 'default'")]);
+  .regex(
+    /^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
+    'a DNS host name',
+  );
+const CaRefSchema = z.union([
+  z.literal('default'),
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a PCA identifier or 'default'"),
+]);
 
 /** `on`/`off` as the issue words it; YAML booleans are accepted too. Never defaulted: turning mutual auth off must be explicit. */
 const MutualAuthSchema = z.union([z.boolean(), z.enum(['on', 'off'])]).transform((v) => v === true || v === 'on');
@@ -56,8 +62,10 @@ export const ListenerDeclarationSchema = z
     probe: ProbeSchema,
   })
   .superRefine((l, ctx) => {
-    if (l.mutualAuth && !l.ca) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca is required when mutualAuth is on' });
-    if (!l.mutualAuth && l.ca) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca applies only when mutualAuth is on; remove it' });
+    if (l.mutualAuth && !l.ca)
+      ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca is required when mutualAuth is on' });
+    if (!l.mutualAuth && l.ca)
+      ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca applies only when mutualAuth is on; remove it' });
   });
 
 export const DesiredStateSchema = z
@@ -68,7 +76,12 @@ export const DesiredStateSchema = z
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.listeners.forEach((l, i) => {
-      if (seen.has(l.listenerId)) ctx.addIssue({ code: 'custom', path: ['listeners', i, 'listenerId'], message: `${l.listenerId} is declared twice` });
+      if (seen.has(l.listenerId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listeners', i, 'listenerId'],
+          message: `${l.listenerId} is declared twice`,
+        });
       seen.add(l.listenerId);
     });
   });
@@ -100,24 +113,36 @@ export function parseDesiredState(text: string): DesiredStateDocument {
   try {
     raw = parseYaml(text, { strict: true, uniqueKeys: true });
   } catch (err) {
-    throw new ValidationError('DESIRED_STATE_INVALID', `The desired state is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new ValidationError(
+      'DESIRED_STATE_INVALID',
+      `The desired state is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
+    );
   }
   const parsed = DesiredStateSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ValidationError('DESIRED_STATE_INVALID', `The desired state is invalid: ${issues.join('; ')}`, { details: { issues } });
+    throw new ValidationError('DESIRED_STATE_INVALID', `The desired state is invalid: ${issues.join('; ')}`, {
+      details: { issues },
+    });
   }
   return parsed.data;
 }
 
 /** Replaces `ca: default` with the configured CA and builds the NLB ids. */
-export function resolveDesiredState(doc: DesiredStateDocument, options: { defaultCaIdentifier?: string }): ListenerMtls[] {
+export function resolveDesiredState(
+  doc: DesiredStateDocument,
+  options: { defaultCaIdentifier?: string },
+): ListenerMtls[] {
   return doc.listeners.map((l) => {
     let caCertificateId: string | undefined;
     if (l.mutualAuth) {
       if (l.ca === 'default') {
         if (!options.defaultCaIdentifier) {
-          throw new ValidationError('DESIRED_STATE_INVALID', `${l.listenerId}: ca is 'default' but no default CA is configured (RECONCILE_DEFAULT_CA)`);
+          throw new ValidationError(
+            'DESIRED_STATE_INVALID',
+            `${l.listenerId}: ca is 'default' but no default CA is configured (RECONCILE_DEFAULT_CA)`,
+          );
         }
         caCertificateId = options.defaultCaIdentifier;
       } else {
@@ -132,7 +157,13 @@ export function resolveDesiredState(doc: DesiredStateDocument, options: { defaul
       ...(caCertificateId ? { caCertificateId } : {}),
       serverCertificateId: serverCertificateId(l.serverCertificate.certId, l.serverCertificate.region),
       securityPolicyId: l.securityPolicy,
-      probe: { host: l.probe.host, port: l.probe.port, sni: l.probe.sni ?? l.probe.host, address: l.probe.address ?? l.probe.host, request: l.probe.request },
+      probe: {
+        host: l.probe.host,
+        port: l.probe.port,
+        sni: l.probe.sni ?? l.probe.host,
+        address: l.probe.address ?? l.probe.host,
+        request: l.probe.request,
+      },
     };
   });
 }

@@ -52,9 +52,14 @@ export function diffListener(desired: ListenerMtls, actual: ListenerAttributes):
     update.caEnabled = false;
   }
 
-  const serverCertMatches = actual.certificateIds.length >= 1 && actual.certificateIds[0] === desired.serverCertificateId;
+  const serverCertMatches =
+    actual.certificateIds.length >= 1 && actual.certificateIds[0] === desired.serverCertificateId;
   if (!serverCertMatches) {
-    changes.push({ field: 'serverCertificateId', from: single(actual.certificateIds), to: desired.serverCertificateId });
+    changes.push({
+      field: 'serverCertificateId',
+      from: single(actual.certificateIds),
+      to: desired.serverCertificateId,
+    });
     update.certificateIds = [desired.serverCertificateId];
   }
 

@@ -3,7 +3,8 @@
  * (shared/alibaba/nlb.ts, cas-store.ts, cas-pca.ts, shared/tls-probe) and the local emulator behind it in tests.
  */
 
-export type ListenerStatus = 'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted' | string;
+export type ListenerStatus =
+  'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted' | string;
 
 /** The listener fields reconciliation reads (NLB `GetListenerAttribute` / `ListListeners`). */
 export interface ListenerAttributes {
@@ -48,7 +49,12 @@ export interface ListenerGateway {
   /** A dry run resolves when NLB answers `DryRunOperation` (the request would succeed) and throws otherwise. */
   dryRunUpdate(region: string, listenerId: string, update: ListenerUpdate): Promise<void>;
   /** Starts the asynchronous change; the same `clientToken` with the same parameters starts no second job. */
-  updateListener(region: string, listenerId: string, update: ListenerUpdate, clientToken: string): Promise<{ jobId: string }>;
+  updateListener(
+    region: string,
+    listenerId: string,
+    update: ListenerUpdate,
+    clientToken: string,
+  ): Promise<{ jobId: string }>;
   getJobStatus(region: string, jobId: string): Promise<JobStatus>;
 }
 
@@ -109,7 +115,13 @@ export interface ProbeResult {
   /** Why the TLS layer refused or failed (e.g. `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, `ECONNREFUSED`). */
   errorCode?: string;
   errorMessage?: string;
-  peerCertificate?: { commonName?: string; dnsNames: string[]; issuer?: string; notAfter?: string; fingerprintSha256: string };
+  peerCertificate?: {
+    commonName?: string;
+    dnsNames: string[];
+    issuer?: string;
+    notAfter?: string;
+    fingerprintSha256: string;
+  };
   /** Only with `trustedCaPem`: did the server's chain verify, and if not, why. */
   serverAuthorized?: boolean;
   serverAuthorizationError?: string;

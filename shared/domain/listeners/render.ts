@@ -49,8 +49,14 @@ export function renderReport(report: RunReport): string {
     if (p && p.verdict !== 'skipped') {
       const w = p.withClientCertificate;
       const wo = p.withoutClientCertificate;
-      if (w) lines.push(`      handshake with canary client certificate: ${w.outcome}${w.errorCode ? ` (${w.errorCode})` : ''}${w.firstBytes ? `: "${firstLine(w.firstBytes)}"` : ''}`);
-      if (wo) lines.push(`      handshake without client certificate:     ${wo.outcome}${wo.errorCode ? ` (${wo.errorCode})` : ''}${wo.firstBytes ? `: "${firstLine(wo.firstBytes)}"` : ''}`);
+      if (w)
+        lines.push(
+          `      handshake with canary client certificate: ${w.outcome}${w.errorCode ? ` (${w.errorCode})` : ''}${w.firstBytes ? `: "${firstLine(w.firstBytes)}"` : ''}`,
+        );
+      if (wo)
+        lines.push(
+          `      handshake without client certificate:     ${wo.outcome}${wo.errorCode ? ` (${wo.errorCode})` : ''}${wo.firstBytes ? `: "${firstLine(wo.firstBytes)}"` : ''}`,
+        );
       lines.push(`      verification: ${p.verdict}${p.reasons.length ? ` (${p.reasons.join('; ')})` : ''}`);
     }
     lines.push('');

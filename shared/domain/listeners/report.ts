@@ -63,7 +63,13 @@ export function summaryLine(report: Pick<RunReport, 'mode' | 'summary'>): string
   const parts =
     report.mode === 'plan'
       ? [`${s.changesPlanned} to change`, `${s.inSync} in sync`, `${s.blocked} blocked`, `${s.failed} failed`]
-      : [`${s.changed} changed`, `${s.driftRepaired} drift repaired`, `${s.inSync} in sync`, `${s.blocked} blocked`, `${s.failed} failed`];
+      : [
+          `${s.changed} changed`,
+          `${s.driftRepaired} drift repaired`,
+          `${s.inSync} in sync`,
+          `${s.blocked} blocked`,
+          `${s.failed} failed`,
+        ];
   return `reconcile ${report.mode}: ${s.listeners} listener${s.listeners === 1 ? '' : 's'}: ${parts.join(', ')} (${(s.durationMs / 1000).toFixed(1)} s)`;
 }
 

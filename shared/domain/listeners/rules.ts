@@ -46,31 +46,46 @@ const DAY_MS = 86_400_000;
 const ISSUED_CA_STATUSES = new Set(['ISSUE', 'ISSUED', 'VALID']);
 
 const listenerProtocol: Check = (d, g) => {
-  if (!g.listener) return { rule: Rules.listenerExists, message: `listener ${d.listenerId} was not found in ${d.region}` };
+  if (!g.listener)
+    return { rule: Rules.listenerExists, message: `listener ${d.listenerId} was not found in ${d.region}` };
   if (g.listener.protocol !== 'TCPSSL') {
-    return { rule: Rules.listenerProtocolTcpSsl, message: `listener protocol is ${g.listener.protocol}; mutual TLS needs TCPSSL` };
+    return {
+      rule: Rules.listenerProtocolTcpSsl,
+      message: `listener protocol is ${g.listener.protocol}; mutual TLS needs TCPSSL`,
+    };
   }
   return undefined;
 };
 
 const serverGroupProtocol: Check = (_d, g) => {
   if (!g.listener) return undefined;
-  if (!g.serverGroup) return { rule: Rules.serverGroupExists, message: `server group ${g.listener.serverGroupId ?? '(none)'} of the listener was not found` };
+  if (!g.serverGroup)
+    return {
+      rule: Rules.serverGroupExists,
+      message: `server group ${g.listener.serverGroupId ?? '(none)'} of the listener was not found`,
+    };
   if (g.serverGroup.protocol !== 'TCP') {
-    return { rule: Rules.serverGroupProtocolTcp, message: `server group ${g.serverGroup.serverGroupId} uses ${g.serverGroup.protocol}; a TCPSSL listener forwards decrypted traffic and needs TCP` };
+    return {
+      rule: Rules.serverGroupProtocolTcp,
+      message: `server group ${g.serverGroup.serverGroupId} uses ${g.serverGroup.protocol}; a TCPSSL listener forwards decrypted traffic and needs TCP`,
+    };
   }
   return undefined;
 };
 
 const clientIpPreservation: Check = (_d, g) => {
   if (!g.serverGroup?.preserveClientIpEnabled) return undefined;
-  return { rule: Rules.clientIpPreservationOff, message: `server group ${g.serverGroup.serverGroupId} has client-IP preservation on; a TCPSSL listener cannot use such a group` };
+  return {
+    rule: Rules.clientIpPreservationOff,
+    message: `server group ${g.serverGroup.serverGroupId} has client-IP preservation on; a TCPSSL listener cannot use such a group`,
+  };
 };
 
 const caUsable: Check = (d, g, p) => {
   if (!d.mutualAuth) return undefined;
   if (!g.ca) return { rule: Rules.caIssued, message: `CA ${d.caCertificateId} was not found in the private CA` };
-  if (!ISSUED_CA_STATUSES.has(g.ca.status.toUpperCase())) return { rule: Rules.caIssued, message: `CA ${g.ca.identifier} is ${g.ca.status}, not issued` };
+  if (!ISSUED_CA_STATUSES.has(g.ca.status.toUpperCase()))
+    return { rule: Rules.caIssued, message: `CA ${g.ca.identifier} is ${g.ca.status}, not issued` };
   const daysLeft = (g.ca.notAfter.getTime() - p.now.getTime()) / DAY_MS;
   if (daysLeft < p.caExpiryWindowDays) {
     return {
@@ -83,9 +98,21 @@ const caUsable: Check = (d, g, p) => {
 
 const serverCertificateValid: Check = (d, g, p) => {
   const c = g.serverCertificate;
-  if (!c) return { rule: Rules.serverCertificateValid, message: `server certificate ${d.serverCertificateId} was not found in the certificate store` };
-  if (p.now < c.notBefore) return { rule: Rules.serverCertificateValid, message: `server certificate ${c.serverCertificateId} is not valid before ${c.notBefore.toISOString()}` };
-  if (p.now >= c.notAfter) return { rule: Rules.serverCertificateValid, message: `server certificate ${c.serverCertificateId} expired ${c.notAfter.toISOString()}` };
+  if (!c)
+    return {
+      rule: Rules.serverCertificateValid,
+      message: `server certificate ${d.serverCertificateId} was not found in the certificate store`,
+    };
+  if (p.now < c.notBefore)
+    return {
+      rule: Rules.serverCertificateValid,
+      message: `server certificate ${c.serverCertificateId} is not valid before ${c.notBefore.toISOString()}`,
+    };
+  if (p.now >= c.notAfter)
+    return {
+      rule: Rules.serverCertificateValid,
+      message: `server certificate ${c.serverCertificateId} expired ${c.notAfter.toISOString()}`,
+    };
   return undefined;
 };
 
@@ -93,11 +120,21 @@ const serverCertificateCoversHost: Check = (d, g) => {
   const c = g.serverCertificate;
   if (!c || certificateCoversHost(c, d.probe.host)) return undefined;
   const names = c.dnsNames.length ? c.dnsNames.join(', ') : c.commonName;
-  return { rule: Rules.serverCertificateCoversProbeHost, message: `server certificate ${c.serverCertificateId} names ${names}, not ${d.probe.host}` };
+  return {
+    rule: Rules.serverCertificateCoversProbeHost,
+    message: `server certificate ${c.serverCertificateId} names ${names}, not ${d.probe.host}`,
+  };
 };
 
 /** In the seed's order: listener, server group, client-IP preservation, then the CA and the server certificate. */
-const SEED_CHECKS: Check[] = [listenerProtocol, serverGroupProtocol, clientIpPreservation, caUsable, serverCertificateValid, serverCertificateCoversHost];
+const SEED_CHECKS: Check[] = [
+  listenerProtocol,
+  serverGroupProtocol,
+  clientIpPreservation,
+  caUsable,
+  serverCertificateValid,
+  serverCertificateCoversHost,
+];
 
 export function checkSeedRules(desired: ListenerMtls, gathered: GatheredListener, policy: RulePolicy): RuleViolation[] {
   const violations: RuleViolation[] = [];

@@ -28,7 +28,8 @@ export function judgeProbes(
   const { withClientCertificate: withCert, withoutClientCertificate: withoutCert } = probes;
   if (desired.mutualAuth) {
     if (!withCert) reasons.push('no canary handshake was made');
-    else if (!admitted(withCert, desired.probe.request)) reasons.push(`the canary client certificate was not let in: ${describe(withCert)}`);
+    else if (!admitted(withCert, desired.probe.request))
+      reasons.push(`the canary client certificate was not let in: ${describe(withCert)}`);
     if (withoutCert.outcome !== 'refused') {
       reasons.push(
         withoutCert.outcome === 'error'
@@ -43,10 +44,17 @@ export function judgeProbes(
     for (const p of [withCert, withoutCert]) {
       const seen = p?.peerCertificate?.fingerprintSha256;
       if (seen && seen !== expectedServerFingerprint) {
-        reasons.push(`the listener presents server certificate ${seen.slice(0, 16)}..., not the declared ${expectedServerFingerprint.slice(0, 16)}...`);
+        reasons.push(
+          `the listener presents server certificate ${seen.slice(0, 16)}..., not the declared ${expectedServerFingerprint.slice(0, 16)}...`,
+        );
         break;
       }
     }
   }
-  return { verdict: reasons.length ? 'failed' : 'passed', reasons, ...(withCert ? { withClientCertificate: withCert } : {}), withoutClientCertificate: withoutCert };
+  return {
+    verdict: reasons.length ? 'failed' : 'passed',
+    reasons,
+    ...(withCert ? { withClientCertificate: withCert } : {}),
+    withoutClientCertificate: withoutCert,
+  };
 }

@@ -62,7 +62,11 @@ function dueReasonOf(record: ClientCertificate, inputs: RenewalInputs): RenewalR
   return undefined;
 }
 
-export function evaluateRenewal(record: ClientCertificate, inputs: RenewalInputs, options: RenewalPolicyOptions): RenewalDecision {
+export function evaluateRenewal(
+  record: ClientCertificate,
+  inputs: RenewalInputs,
+  options: RenewalPolicyOptions,
+): RenewalDecision {
   if (record.status === 'REVOKED' || record.revokedAt) return { due: false, reason: 'Revoked' };
   if (inputs.request?.generation !== undefined && inputs.request.generation !== record.current.generation) {
     return { due: false, reason: 'StaleRequest' };

@@ -43,7 +43,9 @@ export interface SweepSummary {
 const pad = (n: number) => String(n).padStart(4, '0');
 
 export function newSweepId(now: Date, random: () => number = Math.random): string {
-  const suffix = Math.floor(random() * 0xffffff).toString(16).padStart(6, '0');
+  const suffix = Math.floor(random() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0');
   return `${now.getTime()}-${suffix}`;
 }
 
@@ -62,7 +64,11 @@ export function parseBatchResultKey(key: string): { sweepId: string; batch: numb
 }
 
 /** Groups result keys by sweep: which sweeps are complete, and which are overdue (a batch was lost). */
-export function groupBatchResults(keys: string[], now: Date, overdueMs: number): Array<{ sweepId: string; keys: string[]; batches: number; complete: boolean; overdue: boolean }> {
+export function groupBatchResults(
+  keys: string[],
+  now: Date,
+  overdueMs: number,
+): Array<{ sweepId: string; keys: string[]; batches: number; complete: boolean; overdue: boolean }> {
   const groups = new Map<string, { keys: string[]; batches: number }>();
   for (const key of keys) {
     const parsed = parseBatchResultKey(key);
@@ -85,7 +91,8 @@ export function groupBatchResults(keys: string[], now: Date, overdueMs: number):
 
 export function summarizeSweep(sweepId: string, batches: number, results: BatchResult[]): SweepSummary {
   const skippedBy: Record<string, number> = {};
-  for (const r of results) for (const [reason, n] of Object.entries(r.skippedBy)) skippedBy[reason] = (skippedBy[reason] ?? 0) + n;
+  for (const r of results)
+    for (const [reason, n] of Object.entries(r.skippedBy)) skippedBy[reason] = (skippedBy[reason] ?? 0) + n;
   const started = sweepStartedAt(sweepId)?.getTime() ?? Math.min(...results.map((r) => Date.parse(r.startedAt)));
   const finished = Math.max(...results.map((r) => Date.parse(r.finishedAt)));
   const sum = (f: (r: BatchResult) => number) => results.reduce((n, r) => n + f(r), 0);

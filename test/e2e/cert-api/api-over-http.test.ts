@@ -25,7 +25,14 @@ afterAll(async () => {
 });
 
 const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${stack.devToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+  fetch(`${stack.apiUrl}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${stack.devToken}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+  });
 
 it('issues over HTTP with an Idempotency-Key, and the .p12 from the link opens in openssl', async () => {
   // prepare
@@ -35,15 +42,29 @@ it('issues over HTTP with an Idempotency-Key, and the .p12 from the link opens i
   const first = await api('/v1/certificates', { method: 'POST', body, headers: { 'idempotency-key': 'e2e-1' } });
   const firstJson = (await first.json()) as any;
   passwords.push(firstJson.p12Password);
-  const replay = await (await api('/v1/certificates', { method: 'POST', body, headers: { 'idempotency-key': 'e2e-1' } })).json();
+  const replay = await (
+    await api('/v1/certificates', { method: 'POST', body, headers: { 'idempotency-key': 'e2e-1' } })
+  ).json();
   const read = await api(`/v1/certificates/${firstJson.id}`);
   const download = await curl(['-sS', '-f', '-o', tmp.path('e2e.p12'), firstJson.downloads.p12.url]);
-  const opened = await openssl(['pkcs12', '-info', '-noout', '-in', tmp.path('e2e.p12'), '-passin', `pass:${firstJson.p12Password}`]);
+  const opened = await openssl([
+    'pkcs12',
+    '-info',
+    '-noout',
+    '-in',
+    tmp.path('e2e.p12'),
+    '-passin',
+    `pass:${firstJson.p12Password}`,
+  ]);
   // assess
   expect(first.status).toBe(201);
   expect(first.headers.get('location')).toBe(`/v1/certificates/${firstJson.id}`);
   expect(first.headers.get('strict-transport-security')).toMatch(/max-age=/);
-  expect(replay).toMatchObject({ id: firstJson.id, serialNumber: firstJson.serialNumber, p12Password: firstJson.p12Password });
+  expect(replay).toMatchObject({
+    id: firstJson.id,
+    serialNumber: firstJson.serialNumber,
+    p12Password: firstJson.p12Password,
+  });
   expect(read.status).toBe(200);
   expect(await read.json()).not.toHaveProperty('p12Password');
   expect(download.code).toBe(0);
@@ -58,8 +79,20 @@ it('answers /healthz without a token', async () => {
 });
 
 it.each([
-  ['a text/plain body', ['-H', 'content-type: text/plain', '--data-binary', '{"commonName":"x.example.com"}'], '/v1/certificates', 415, 'UNSUPPORTED_MEDIA_TYPE'],
-  ['a body over 256 KB', ['-H', 'content-type: application/json', '--data-binary', '@BIG'], '/v1/certificates', 413, 'PAYLOAD_TOO_LARGE'],
+  [
+    'a text/plain body',
+    ['-H', 'content-type: text/plain', '--data-binary', '{"commonName":"x.example.com"}'],
+    '/v1/certificates',
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
+  [
+    'a body over 256 KB',
+    ['-H', 'content-type: application/json', '--data-binary', '@BIG'],
+    '/v1/certificates',
+    413,
+    'PAYLOAD_TOO_LARGE',
+  ],
   ['a raw ../ path', ['--path-as-is'], '/v1/certificates/../records/x', 400, 'INVALID_PATH'],
   ['an encoded ../ id', ['--path-as-is'], '/v1/certificates/%2e%2e%2fx', 400, 'INVALID_ID'],
   ['no token', ['NO_TOKEN'], '/v1/certificates', 401, 'UNAUTHORIZED'],

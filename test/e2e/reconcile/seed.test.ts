@@ -18,9 +18,14 @@ const root = process.cwd();
 
 function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(join(root, 'node_modules/.bin/tsx'), ['local/reconcile.ts', ...args], { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      join(root, 'node_modules/.bin/tsx'),
+      ['local/reconcile.ts', ...args],
+      { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -50,13 +55,58 @@ describe('the seed, end to end through npm run reconcile', () => {
     tmp.write('root.crt', stack.emulator.ca.rootCertificatePem);
     tmp.write('root.key', stack.emulator.ca.exportRootKeyPem());
     expect((await openssl(['genrsa', '-out', 'server.key', '4096'], { cwd })).code).toBe(0);
-    expect((await openssl(['req', '-new', '-out', 'server.csr', '-key', 'server.key', '-subj', '/C=cn/ST=bj/L=bj/O=alibaba/OU=test/CN=www.example.com/emailAddress=a.alibaba.com'], { cwd })).code).toBe(0);
-    const signed = await openssl(['x509', '-req', '-in', 'server.csr', '-out', 'server.crt', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-days', '3650'], { cwd });
+    expect(
+      (
+        await openssl(
+          [
+            'req',
+            '-new',
+            '-out',
+            'server.csr',
+            '-key',
+            'server.key',
+            '-subj',
+            '/C=cn/ST=bj/L=bj/O=alibaba/OU=test/CN=www.example.com/emailAddress=a.alibaba.com',
+          ],
+          { cwd },
+        )
+      ).code,
+    ).toBe(0);
+    const signed = await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'server.csr',
+        '-out',
+        'server.crt',
+        '-CA',
+        'root.crt',
+        '-CAkey',
+        'root.key',
+        '-CAcreateserial',
+        '-days',
+        '3650',
+      ],
+      { cwd },
+    );
     expect(signed.code).toBe(0);
     const client = new cas.default(
-      new Config({ accessKeyId: stack.stackInfo.emulator.accessKeyId, accessKeySecret: stack.stackInfo.emulator.accessKeySecret, endpoint: stack.stackInfo.emulator.rpcEndpoint, protocol: 'http', regionId: 'cn-hangzhou' }) as never,
+      new Config({
+        accessKeyId: stack.stackInfo.emulator.accessKeyId,
+        accessKeySecret: stack.stackInfo.emulator.accessKeySecret,
+        endpoint: stack.stackInfo.emulator.rpcEndpoint,
+        protocol: 'http',
+        regionId: 'cn-hangzhou',
+      }) as never,
     );
-    const uploaded = await client.uploadUserCertificate(new cas.UploadUserCertificateRequest({ name: 'www.example.com', cert: readFileSync(tmp.path('server.crt'), 'utf8'), key: readFileSync(tmp.path('server.key'), 'utf8') }));
+    const uploaded = await client.uploadUserCertificate(
+      new cas.UploadUserCertificateRequest({
+        name: 'www.example.com',
+        cert: readFileSync(tmp.path('server.crt'), 'utf8'),
+        key: readFileSync(tmp.path('server.key'), 'utf8'),
+      }),
+    );
     const certId = uploaded.body!.certId!;
 
     // Steps 1, 3: a client certificate through the certificate API, its .p12 through the signed link.
@@ -69,11 +119,22 @@ describe('the seed, end to end through npm run reconcile', () => {
     const issued = (await res.json()) as { downloads: { p12: { url: string } }; p12Password: string };
     expect((await curl(['-sf', '-o', 'client.p12', issued.downloads.p12.url], { cwd })).code).toBe(0);
     const pass = `pass:${issued.p12Password}`;
-    expect((await openssl(['pkcs12', '-in', 'client.p12', '-nokeys', '-out', 'client.crt', '-passin', pass], { cwd })).code).toBe(0);
-    expect((await openssl(['pkcs12', '-in', 'client.p12', '-nocerts', '-nodes', '-out', 'client.key', '-passin', pass], { cwd })).code).toBe(0);
+    expect(
+      (await openssl(['pkcs12', '-in', 'client.p12', '-nokeys', '-out', 'client.crt', '-passin', pass], { cwd })).code,
+    ).toBe(0);
+    expect(
+      (
+        await openssl(['pkcs12', '-in', 'client.p12', '-nocerts', '-nodes', '-out', 'client.key', '-passin', pass], {
+          cwd,
+        })
+      ).code,
+    ).toBe(0);
 
     // The listener starts as the seed's step 5 would leave it before mutual auth: off, with another server certificate.
-    expect(stack.emulator.nlb.getListener(listener.listenerId)).toMatchObject({ CaEnabled: false, CaCertificateIds: [] });
+    expect(stack.emulator.nlb.getListener(listener.listenerId)).toMatchObject({
+      CaEnabled: false,
+      CaCertificateIds: [],
+    });
     const desired = tmp.write(
       'listeners.yaml',
       `version: 1\nlisteners:\n  - name: seed\n    region: cn-hangzhou\n    listenerId: ${listener.listenerId}\n    mutualAuth: on\n    ca: default\n    serverCertificate: { certId: ${certId}, region: cn-hangzhou }\n    securityPolicy: tls_cipher_policy_1_2\n    probe: { host: www.example.com, port: 443 }\n`,
@@ -95,13 +156,20 @@ describe('the seed, end to end through npm run reconcile', () => {
     const applied = JSON.parse(apply.stdout) as RunReport;
     expect(applied.results[0]).toMatchObject({ outcome: 'changed', probe: { verdict: 'passed' } });
     expect(applied.results[0].probe!.withClientCertificate!.peerCertificate!.fingerprintSha256).toBe(
-      (await openssl(['x509', '-in', 'server.crt', '-noout', '-fingerprint', '-sha256'], { cwd })).stdout.split('=')[1].trim().replace(/:/g, '').toLowerCase(),
+      (await openssl(['x509', '-in', 'server.crt', '-noout', '-fingerprint', '-sha256'], { cwd })).stdout
+        .split('=')[1]
+        .trim()
+        .replace(/:/g, '')
+        .toLowerCase(),
     );
 
     // Assess with the seed's step 6: curl --cert --key --cacert root.crt, answers from both backends.
     const bodies = new Set<string>();
     for (let i = 0; i < 6; i += 1) {
-      const r = await curl(['-sS', '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'root.crt', '--resolve', resolve, url], { cwd });
+      const r = await curl(
+        ['-sS', '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'root.crt', '--resolve', resolve, url],
+        { cwd },
+      );
       expect(r.code).toBe(0);
       bodies.add(r.stdout.trim());
     }
@@ -109,8 +177,34 @@ describe('the seed, end to end through npm run reconcile', () => {
     const withoutCert = await curl(['-sS', '--cacert', 'root.crt', '--resolve', resolve, url], { cwd });
     expect(withoutCert.code).not.toBe(0);
     expect(withoutCert.stdout).not.toMatch(/ECS0/);
-    expect((await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'foreign.key', '-out', 'foreign.crt', '-subj', '/CN=foreign-client', '-days', '1'], { cwd })).code).toBe(0);
-    const foreign = await curl(['-sS', '--cert', 'foreign.crt', '--key', 'foreign.key', '--cacert', 'root.crt', '--resolve', resolve, url], { cwd });
+    expect(
+      (
+        await openssl(
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:P-256',
+            '-nodes',
+            '-keyout',
+            'foreign.key',
+            '-out',
+            'foreign.crt',
+            '-subj',
+            '/CN=foreign-client',
+            '-days',
+            '1',
+          ],
+          { cwd },
+        )
+      ).code,
+    ).toBe(0);
+    const foreign = await curl(
+      ['-sS', '--cert', 'foreign.crt', '--key', 'foreign.key', '--cacert', 'root.crt', '--resolve', resolve, url],
+      { cwd },
+    );
     expect(foreign.code).not.toBe(0);
     expect(foreign.stdout).not.toMatch(/ECS0/);
 
@@ -127,7 +221,9 @@ describe('the seed, end to end through npm run reconcile', () => {
 
     const report = (await stack.invoke('reconcile-listeners', { mode: 'apply' })) as RunReport;
 
-    expect(report.results).toEqual([expect.objectContaining({ listenerId: 'lsn-0example0www0mtls0', outcome: 'blocked', rule: 'listener-exists' })]);
+    expect(report.results).toEqual([
+      expect.objectContaining({ listenerId: 'lsn-0example0www0mtls0', outcome: 'blocked', rule: 'listener-exists' }),
+    ]);
     expect(stack.emulator.faults.count('UpdateListenerAttribute')).toBe(before);
   });
 });

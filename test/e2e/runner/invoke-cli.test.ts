@@ -12,9 +12,14 @@ const tsx = join(root, 'node_modules/.bin/tsx');
 
 function invokeCli(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, ['local/invoke.ts', ...args], { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      tsx,
+      ['local/invoke.ts', ...args],
+      { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -46,7 +51,11 @@ describe('npm run invoke', () => {
   it('renews through renew-scheduler -> renew-worker (FC async) with no stack running', async () => {
     // Prepare: a certificate in the data dir, issued by a stack that is then stopped (as after Ctrl-C)
     const previousSink = setLogSink(() => undefined);
-    const stack = await startLocalStack({ dataDir: tmp.dir, functions: ['cert-api'], emulatorOptions: { dataPlane: false } });
+    const stack = await startLocalStack({
+      dataDir: tmp.dir,
+      functions: ['cert-api'],
+      emulatorOptions: { dataPlane: false },
+    });
     let id: string;
     try {
       const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
@@ -61,7 +70,10 @@ describe('npm run invoke', () => {
       setLogSink(previousSink);
     }
     const eventFile = join(tmp.dir, 'event.json');
-    writeFileSync(eventFile, JSON.stringify({ type: 'renew.requested', source: 'cli', data: { certificateId: id, force: true } }));
+    writeFileSync(
+      eventFile,
+      JSON.stringify({ type: 'renew.requested', source: 'cli', data: { certificateId: id, force: true } }),
+    );
 
     // Act
     const run = await invokeCli(['renew-scheduler', '--cloudevent', eventFile], tmp.dir);
@@ -69,7 +81,9 @@ describe('npm run invoke', () => {
     // Assess: the scheduler's delivery succeeded and, before invoke exited, the worker renewed the certificate
     expect(run.stderr).not.toContain('could not be invoked');
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ deliveries: [expect.objectContaining({ functionName: 'nlb-mtls-renew-scheduler', ok: true })] });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      deliveries: [expect.objectContaining({ functionName: 'nlb-mtls-renew-scheduler', ok: true })],
+    });
     const renewed = run.stderr
       .split('\n')
       .filter((line) => line.startsWith('{'))
@@ -87,7 +101,13 @@ describe('npm run invoke', () => {
   it('goes through a running stack when .local/stack.json points at one', async () => {
     // Prepare: a stack like `npm start` runs, writing stack.json into its data dir
     const lines: string[] = [];
-    const stack = await startLocalStack({ dataDir: tmp.dir, functions: ['cert-api'], writeStackFile: true, log: (l) => lines.push(l), emulatorOptions: { dataPlane: false } });
+    const stack = await startLocalStack({
+      dataDir: tmp.dir,
+      functions: ['cert-api'],
+      writeStackFile: true,
+      log: (l) => lines.push(l),
+      emulatorOptions: { dataPlane: false },
+    });
     try {
       // Act
       const run = await invokeCli(['cert-api', '--event-json', healthzEvent], tmp.dir);
@@ -95,7 +115,9 @@ describe('npm run invoke', () => {
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 200 });
       const control = lines.map((l) => JSON.parse(l)).filter((e) => e.msg === 'control' && e.method === 'POST');
-      expect(control).toEqual([expect.objectContaining({ method: 'POST', path: '/functions/cert-api/invoke', statusCode: 200 })]);
+      expect(control).toEqual([
+        expect.objectContaining({ method: 'POST', path: '/functions/cert-api/invoke', statusCode: 200 }),
+      ]);
     } finally {
       await stack.close();
     }

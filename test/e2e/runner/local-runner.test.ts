@@ -20,7 +20,11 @@ describe('local runner (fixture functions)', () => {
   });
 
   const control = (path: string, init: RequestInit = {}) =>
-    fetch(stack.controlUrl + path, { method: 'POST', ...init, headers: { authorization: `Bearer ${stack.devToken}`, ...(init.headers ?? {}) } });
+    fetch(stack.controlUrl + path, {
+      method: 'POST',
+      ...init,
+      headers: { authorization: `Bearer ${stack.devToken}`, ...(init.headers ?? {}) },
+    });
 
   it('turns an HTTP request into the FC v1 event and the structured answer back into HTTP', async () => {
     // Act
@@ -41,16 +45,28 @@ describe('local runner (fixture functions)', () => {
       body: '{"hello":"world"}',
       isBase64Encoded: false,
       headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
-      requestContext: { accountId: '1234567890123456', http: { method: 'POST', path: '/v1/things/../x', sourceIp: '127.0.0.1' } },
+      requestContext: {
+        accountId: '1234567890123456',
+        http: { method: 'POST', path: '/v1/things/../x', sourceIp: '127.0.0.1' },
+      },
     });
-    expect(answer.context.function).toEqual({ name: 'fixture-echo', handler: 'index.handler', memory: 256, timeout: 1 });
+    expect(answer.context.function).toEqual({
+      name: 'fixture-echo',
+      handler: 'index.handler',
+      memory: 256,
+      timeout: 1,
+    });
     expect(answer.context.accessKeyId).toBe(stack.stackInfo.emulator.accessKeyId);
   });
 
   it('builds the handler once from s.yaml env plus local secrets (unresolved ${env()} replaced)', async () => {
     const answer = (await stack.invoke('echo', {})) as Record<string, any>;
     expect(answer.built).toEqual({ greeting: 'hello', stateKeySet: true });
-    expect(stack.functionEnv.echo).toMatchObject({ GREETING: 'hello', OSS_BUCKET: stack.emulator.bucket, PCA_PARENT_IDENTIFIER: stack.emulator.ca.subCaIdentifier });
+    expect(stack.functionEnv.echo).toMatchObject({
+      GREETING: 'hello',
+      OSS_BUCKET: stack.emulator.bucket,
+      PCA_PARENT_IDENTIFIER: stack.emulator.ca.subCaIdentifier,
+    });
     expect(stack.functionEnv.echo.STATE_KEY).not.toBe('<FIXTURE_UNSET_STATE_KEY>');
   });
 
@@ -66,7 +82,7 @@ describe('local runner (fixture functions)', () => {
     expect(res.headers.get('x-fc-error-type')).toBe('FunctionTimeoutError');
   });
 
-  it('answers 502 UnhandledInvocationError with FC\'s error body when the handler throws', async () => {
+  it("answers 502 UnhandledInvocationError with FC's error body when the handler throws", async () => {
     const res = await control('/functions/fixture-echo/invoke', { body: JSON.stringify({ fail: 'kaput' }) });
     expect(res.status).toBe(502);
     expect(await res.json()).toEqual({ errorMessage: 'kaput', errorType: 'Error' });
@@ -81,29 +97,52 @@ describe('local runner (fixture functions)', () => {
 
   it('delivers CloudEvents to the functions whose EventBridge pattern matches', async () => {
     // Act
-    const matching = await control('/events', { body: JSON.stringify({ type: 'renew.requested', source: 'ops', data: { certificateId: 'cc-x' } }) });
+    const matching = await control('/events', {
+      body: JSON.stringify({ type: 'renew.requested', source: 'ops', data: { certificateId: 'cc-x' } }),
+    });
     const other = await control('/events', { body: JSON.stringify({ type: 'something.else' }) });
     // Assess
-    const delivered = (await matching.json()) as { deliveries: Array<{ functionName: string; ok: boolean; result: any }> };
+    const delivered = (await matching.json()) as {
+      deliveries: Array<{ functionName: string; ok: boolean; result: any }>;
+    };
     expect(delivered.deliveries).toHaveLength(1);
     expect(delivered.deliveries[0]).toMatchObject({ functionName: 'fixture-echo', ok: true });
-    expect(delivered.deliveries[0].result.event).toMatchObject({ specversion: '1.0', type: 'renew.requested', data: { certificateId: 'cc-x' }, aliyunregionid: 'cn-hangzhou' });
+    expect(delivered.deliveries[0].result.event).toMatchObject({
+      specversion: '1.0',
+      type: 'renew.requested',
+      data: { certificateId: 'cc-x' },
+      aliyunregionid: 'cn-hangzhou',
+    });
     expect(((await other.json()) as { deliveries: unknown[] }).deliveries).toEqual([]);
   });
 
   it('accepts binary-mode CloudEvents (ce-* headers)', async () => {
     const res = await control('/events/echo', {
-      headers: { 'ce-type': 'renew.requested', 'ce-source': 'curl', 'ce-id': 'evt-1', 'ce-specversion': '1.0', 'content-type': 'application/json' },
+      headers: {
+        'ce-type': 'renew.requested',
+        'ce-source': 'curl',
+        'ce-id': 'evt-1',
+        'ce-specversion': '1.0',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ certificateId: 'cc-y' }),
     });
     const body = (await res.json()) as { deliveries: Array<{ result: any }> };
-    expect(body.deliveries[0].result.event).toMatchObject({ id: 'evt-1', source: 'curl', data: { certificateId: 'cc-y' } });
+    expect(body.deliveries[0].result.event).toMatchObject({
+      id: 'evt-1',
+      source: 'curl',
+      data: { certificateId: 'cc-y' },
+    });
   });
 
   it('fires a timer trigger with the FC timer event', async () => {
     const [delivery] = await stack.fireTimer('echo');
     expect(delivery.ok).toBe(true);
-    expect((delivery.result as any).event).toEqual({ triggerTime: expect.stringMatching(/Z$/), triggerName: 'every-minute', payload: '{"from":"timer"}' });
+    expect((delivery.result as any).event).toEqual({
+      triggerTime: expect.stringMatching(/Z$/),
+      triggerName: 'every-minute',
+      payload: '{"from":"timer"}',
+    });
   });
 
   it('runs FC async invocations sent with @alicloud/fc20230330 to the emulator', async () => {

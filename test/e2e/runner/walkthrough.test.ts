@@ -48,7 +48,11 @@ describe('quickstart walkthrough on the local stack', () => {
 
     // Act 3: turn mutual TLS on for the seeded listener through the emulated NLB API, trusting the PCA root
     const listener = stack.stackInfo.listeners[0];
-    const nlb = createRpcCaller('2022-04-30', parseEndpoint(stack.emulator.rpcUrl, stack.emulator.region), stack.emulator.credentials);
+    const nlb = createRpcCaller(
+      '2022-04-30',
+      parseEndpoint(stack.emulator.rpcUrl, stack.emulator.region),
+      stack.emulator.credentials,
+    );
     await nlb('UpdateListenerAttribute', {
       RegionId: stack.emulator.region,
       ListenerId: listener.listenerId,
@@ -62,12 +66,36 @@ describe('quickstart walkthrough on the local stack', () => {
     const resolve = `${listener.host}:${listener.port}:127.0.0.1`;
     const answers = new Set<string>();
     for (let i = 0; i < 4; i++) {
-      const r = await curl(['-sS', '--fail', '--cert', crt, '--key', key, '--cacert', rootCrt, '--resolve', resolve, url]);
+      const r = await curl([
+        '-sS',
+        '--fail',
+        '--cert',
+        crt,
+        '--key',
+        key,
+        '--cacert',
+        rootCrt,
+        '--resolve',
+        resolve,
+        url,
+      ]);
       expect(r.code).toBe(0);
       answers.add(r.stdout.trim());
     }
     expect([...answers].sort()).toEqual(['ECS01', 'ECS02']);
-    const p12Direct = await curl(['-sS', '--fail', '--cert-type', 'P12', '--cert', `${p12}:${cert.p12Password}`, '--cacert', rootCrt, '--resolve', resolve, url]);
+    const p12Direct = await curl([
+      '-sS',
+      '--fail',
+      '--cert-type',
+      'P12',
+      '--cert',
+      `${p12}:${cert.p12Password}`,
+      '--cacert',
+      rootCrt,
+      '--resolve',
+      resolve,
+      url,
+    ]);
     expect(p12Direct.code).toBe(0);
     const anonymous = await curl(['-sS', '--fail', '--cacert', rootCrt, '--resolve', resolve, url]);
     expect(anonymous.code).not.toBe(0);

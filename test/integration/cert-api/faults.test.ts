@@ -24,11 +24,13 @@ const request = () => {
 };
 
 async function issueTwice(idempotencyKey: string, body: unknown) {
-  const call = () => api.call({ method: 'POST', path: '/v1/certificates', body, headers: { 'idempotency-key': idempotencyKey } });
+  const call = () =>
+    api.call({ method: 'POST', path: '/v1/certificates', body, headers: { 'idempotency-key': idempotencyKey } });
   const first = await call();
   const second = await call();
   if (second.json.p12Password) secretsSeen.push(second.json.p12Password);
-  for (const link of Object.values<{ url: string }>(second.json.downloads ?? {})) secretsSeen.push(new URL(link.url).searchParams.get('x-oss-signature') ?? '');
+  for (const link of Object.values<{ url: string }>(second.json.downloads ?? {}))
+    secretsSeen.push(new URL(link.url).searchParams.get('x-oss-signature') ?? '');
   return { first, second };
 }
 
@@ -73,7 +75,10 @@ it('OSS 500 on each write in turn: every retry completes with exactly one certif
   const writes = api.emulator.faults.count('PutObject') - puts;
   const deleteCalls = api.emulator.faults.count('DeleteObject') - deletes - 1;
   expect(writes).toBeGreaterThanOrEqual(8);
-  const plan = [...Array.from({ length: writes }, (_, n) => ['PutObject', n] as const), ...Array.from({ length: deleteCalls }, (_, n) => ['DeleteObject', n] as const)];
+  const plan = [
+    ...Array.from({ length: writes }, (_, n) => ['PutObject', n] as const),
+    ...Array.from({ length: deleteCalls }, (_, n) => ['DeleteObject', n] as const),
+  ];
   for (const [action, n] of plan) {
     const before = casCertificates();
     // `n` calls pass (a zero delay is a pass-through), then one answers 500

@@ -12,7 +12,12 @@ import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 
 export const DEVICE_POLICY: AccessPolicy = {
   commonNamePatterns: ['*.devices.example.com'],
-  sanPatterns: { dns: ['*.devices.example.com'], uri: ['spiffe://example.com/devices/*'], email: [], ip: ['10.0.0.0/8'] },
+  sanPatterns: {
+    dns: ['*.devices.example.com'],
+    uri: ['spiffe://example.com/devices/*'],
+    email: [],
+    ip: ['10.0.0.0/8'],
+  },
   keyAlgorithms: ['RSA_2048', 'RSA_4096', 'EC_P256'],
   maxValidityDays: 90,
   operations: ['issue', 'read', 'links', 'renew', 'revoke'],
@@ -46,7 +51,9 @@ export interface CertApiHarness {
   close(): Promise<void>;
 }
 
-export async function startCertApiHarness(options: { policy?: Partial<AccessPolicy>; env?: Record<string, string>; emulator?: EmulatorOptions } = {}): Promise<CertApiHarness> {
+export async function startCertApiHarness(
+  options: { policy?: Partial<AccessPolicy>; env?: Record<string, string>; emulator?: EmulatorOptions } = {},
+): Promise<CertApiHarness> {
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
   const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'EC_P256', ...options.emulator });
@@ -54,7 +61,12 @@ export async function startCertApiHarness(options: { policy?: Partial<AccessPoli
   const env: Record<string, string> = {
     ...emulator.env(),
     API_TOKENS: JSON.stringify([
-      { tokenSha256: hashToken(tokens.acme), tenant: 'acme', name: 'acme-ci', policy: { ...DEVICE_POLICY, ...options.policy } },
+      {
+        tokenSha256: hashToken(tokens.acme),
+        tenant: 'acme',
+        name: 'acme-ci',
+        policy: { ...DEVICE_POLICY, ...options.policy },
+      },
       { tokenSha256: hashToken(tokens.other), tenant: 'other', name: 'other-ci', policy: DEVICE_POLICY },
     ]),
     STATE_KEY: randomBytes(32).toString('base64'),
@@ -90,7 +102,13 @@ export async function startCertApiHarness(options: { policy?: Partial<AccessPoli
           accountId: '1234567890123456',
           domainName: 'cert-api.local',
           domainPrefix: 'cert-api',
-          http: { method: input.method, path: input.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+          http: {
+            method: input.method,
+            path: input.path,
+            protocol: 'HTTP/1.1',
+            sourceIp: '127.0.0.1',
+            userAgent: 'jest',
+          },
           requestId,
           time: new Date().toISOString(),
           timeEpoch: String(Date.now()),
@@ -98,7 +116,11 @@ export async function startCertApiHarness(options: { policy?: Partial<AccessPoli
       };
       // FC hands the event over as a Buffer of JSON.
       const answer = await handler(Buffer.from(JSON.stringify(event)), { requestId });
-      return { status: answer.statusCode, headers: answer.headers, json: answer.body ? JSON.parse(answer.body) : undefined };
+      return {
+        status: answer.statusCode,
+        headers: answer.headers,
+        json: answer.body ? JSON.parse(answer.body) : undefined,
+      };
     },
     async close() {
       await emulator.close();
@@ -120,7 +142,10 @@ export async function startMtlsHarness(): Promise<MtlsHarness> {
   const tmp = makeTempDir();
   tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
   const listener = api.emulator.listeners[0];
-  api.emulator.nlb.patchListener(listener.listenerId, { CaEnabled: true, CaCertificateIds: [api.emulator.ca.rootIdentifier] });
+  api.emulator.nlb.patchListener(listener.listenerId, {
+    CaEnabled: true,
+    CaCertificateIds: [api.emulator.ca.rootIdentifier],
+  });
   return {
     api,
     tmp,

@@ -12,7 +12,8 @@ beforeAll(async () => {
 
 afterAll(() => api?.close());
 
-const casCertificatesFor = (commonName: string) => api.emulator.cas.listClientCertificates().filter((c) => JSON.stringify(c).includes(commonName)).length;
+const casCertificatesFor = (commonName: string) =>
+  api.emulator.cas.listClientCertificates().filter((c) => JSON.stringify(c).includes(commonName)).length;
 
 /** The answer without its links, which are signed afresh for every answer. */
 const withoutLinks = (answer: ApiAnswer) => ({ status: answer.status, ...answer.json, downloads: undefined });
@@ -21,7 +22,12 @@ describe('concurrent requests with one Idempotency-Key', () => {
   it('gives all six twins the same 201 and makes one certificate', async () => {
     // prepare
     const commonName = 'race-1.devices.example.com';
-    const request = { method: 'POST', path: '/v1/certificates', headers: { 'idempotency-key': 'race-1' }, body: { commonName, keyAlgorithm: 'RSA_2048' } };
+    const request = {
+      method: 'POST',
+      path: '/v1/certificates',
+      headers: { 'idempotency-key': 'race-1' },
+      body: { commonName, keyAlgorithm: 'RSA_2048' },
+    };
     // act
     const answers = await Promise.all(Array.from({ length: 6 }, () => api.call(request)));
     // assess
@@ -35,7 +41,12 @@ describe('concurrent requests with one Idempotency-Key', () => {
   it('gives a retry sent while the first still makes its key the same certificate', async () => {
     // prepare
     const commonName = 'race-2.devices.example.com';
-    const request = { method: 'POST', path: '/v1/certificates', headers: { 'idempotency-key': 'race-2' }, body: { commonName, keyAlgorithm: 'RSA_4096' } };
+    const request = {
+      method: 'POST',
+      path: '/v1/certificates',
+      headers: { 'idempotency-key': 'race-2' },
+      body: { commonName, keyAlgorithm: 'RSA_4096' },
+    };
     // act
     const original = api.call(request);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -26,7 +26,17 @@ async function download(url: string, file: string): Promise<void> {
 
 async function mtlsGet(args: string[]): Promise<{ code: number | null; stdout: string }> {
   const { port, host } = api.emulator.listeners[0];
-  const result = await curl(['-sS', '--max-time', '5', '--cacert', tmp.path('root.crt'), '--resolve', `${host}:${port}:127.0.0.1`, ...args, `https://${host}:${port}/`]);
+  const result = await curl([
+    '-sS',
+    '--max-time',
+    '5',
+    '--cacert',
+    tmp.path('root.crt'),
+    '--resolve',
+    `${host}:${port}:127.0.0.1`,
+    ...args,
+    `https://${host}:${port}/`,
+  ]);
   return { code: result.code, stdout: result.stdout };
 }
 
@@ -42,7 +52,11 @@ describe.each([
     // prepare
     const name = `${keyAlgorithm.toLowerCase().replace('_', '')}-${p12Profile}.devices.example.com`;
     // act
-    const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: name, keyAlgorithm, p12Profile, validityDays: 30 } });
+    const issued = await api.call({
+      method: 'POST',
+      path: '/v1/certificates',
+      body: { commonName: name, keyAlgorithm, p12Profile, validityDays: 30 },
+    });
     // assess
     expect(issued.status).toBe(201);
     expect(issued.json).toMatchObject({ commonName: name, status: 'ACTIVE', keyAlgorithm, p12Profile });
@@ -50,13 +64,31 @@ describe.each([
     const password: string = issued.json.p12Password;
     const p12 = `${keyAlgorithm}-${p12Profile}.p12`;
     await download(issued.json.downloads.p12.url, p12);
-    expect(readFileSync(tmp.path(`${p12}.headers`), 'utf8')).toMatch(/content-disposition: attachment; filename="[^"]+\.p12"/i);
+    expect(readFileSync(tmp.path(`${p12}.headers`), 'utf8')).toMatch(
+      /content-disposition: attachment; filename="[^"]+\.p12"/i,
+    );
 
     const info = await openssl(['pkcs12', '-info', '-noout', '-in', tmp.path(p12), '-passin', `pass:${password}`]);
     expect(info.code).toBe(0);
-    const wrong = await openssl(['pkcs12', '-info', '-noout', '-in', tmp.path(p12), '-passin', 'pass:not-the-password']);
+    const wrong = await openssl([
+      'pkcs12',
+      '-info',
+      '-noout',
+      '-in',
+      tmp.path(p12),
+      '-passin',
+      'pass:not-the-password',
+    ]);
     expect(wrong.code).not.toBe(0);
-    const listing = await keytool(['-list', '-storetype', 'PKCS12', '-keystore', tmp.path(p12), '-storepass', password]);
+    const listing = await keytool([
+      '-list',
+      '-storetype',
+      'PKCS12',
+      '-keystore',
+      tmp.path(p12),
+      '-storepass',
+      password,
+    ]);
     expect(listing.code).toBe(0);
     expect(listing.stdout).toMatch(/PrivateKeyEntry/);
 
@@ -68,7 +100,11 @@ describe.each([
 
 it('gives a PEM zip whose files curl uses, and a listener refuses a client without a certificate', async () => {
   // prepare
-  const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: 'pem.devices.example.com', keyAlgorithm: 'EC_P256' } });
+  const issued = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body: { commonName: 'pem.devices.example.com', keyAlgorithm: 'EC_P256' },
+  });
   expect(issued.status).toBe(201);
   await download(issued.json.downloads.pem.url, 'bundle.zip');
   // act
@@ -77,8 +113,16 @@ it('gives a PEM zip whose files curl uses, and a listener refuses a client witho
   const without = await mtlsGet([]);
   // assess
   expect(unzipped.code).toBe(0);
-  for (const key of [`records/${issued.json.id}.json`, `bundles/${issued.json.id}/g1/client.p12`, `bundles/${issued.json.id}/g1/bundle.zip`]) {
-    expect({ key, ...api.emulator.oss.getObjectMeta(api.emulator.bucket, key) }).toMatchObject({ key, acl: 'private', serverSideEncryption: 'AES256' });
+  for (const key of [
+    `records/${issued.json.id}.json`,
+    `bundles/${issued.json.id}/g1/client.p12`,
+    `bundles/${issued.json.id}/g1/bundle.zip`,
+  ]) {
+    expect({ key, ...api.emulator.oss.getObjectMeta(api.emulator.bucket, key) }).toMatchObject({
+      key,
+      acl: 'private',
+      serverSideEncryption: 'AES256',
+    });
   }
   expect(withCert.code).toBe(0);
   expect(withCert.stdout).toMatch(/ECS0[12]/);
@@ -89,15 +133,26 @@ it('Idempotency-Key: the same body gets the same answer without a second certifi
   // prepare
   const body = { commonName: 'idem.devices.example.com', keyAlgorithm: 'EC_P256' };
   const casBefore = api.emulator.cas.listClientCertificates().length;
-  const call = (b: unknown) => api.call({ method: 'POST', path: '/v1/certificates', body: b, headers: { 'idempotency-key': 'order-4711' } });
+  const call = (b: unknown) =>
+    api.call({ method: 'POST', path: '/v1/certificates', body: b, headers: { 'idempotency-key': 'order-4711' } });
   // act
   const first = await call(body);
   const replay = await call(body);
   const other = await call({ ...body, validityDays: 7 });
-  const otherTenant = await api.call({ method: 'POST', path: '/v1/certificates', body, headers: { 'idempotency-key': 'order-4711' }, token: api.tokens.other });
+  const otherTenant = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body,
+    headers: { 'idempotency-key': 'order-4711' },
+    token: api.tokens.other,
+  });
   // assess
   expect([first.status, replay.status, other.status, otherTenant.status]).toEqual([201, 201, 409, 201]);
-  expect(replay.json).toMatchObject({ id: first.json.id, serialNumber: first.json.serialNumber, p12Password: first.json.p12Password });
+  expect(replay.json).toMatchObject({
+    id: first.json.id,
+    serialNumber: first.json.serialNumber,
+    p12Password: first.json.p12Password,
+  });
   expect(other.json.code).toBe('IDEMPOTENCY_KEY_REUSED');
   expect(otherTenant.json.id).not.toBe(first.json.id);
   expect(api.emulator.cas.listClientCertificates().length).toBe(casBefore + 2);

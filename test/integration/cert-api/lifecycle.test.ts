@@ -24,22 +24,58 @@ const fetchStatus = async (url: string, file = 'download.bin') => {
 };
 
 const issue = async (body: Record<string, unknown>, token?: string) => {
-  const answer = await api.call({ method: 'POST', path: '/v1/certificates', body: { keyAlgorithm: 'EC_P256', ...body }, token });
+  const answer = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body: { keyAlgorithm: 'EC_P256', ...body },
+    token,
+  });
   expect(answer.status).toBe(201);
   return answer.json;
 };
 
 async function mtls(certFile: string, keyFile: string) {
   const { port, host } = api.emulator.listeners[0];
-  return curl(['-sS', '--max-time', '5', '--cacert', tmp.path('root.crt'), '--resolve', `${host}:${port}:127.0.0.1`, '--cert', certFile, '--key', keyFile, `https://${host}:${port}/`]);
+  return curl([
+    '-sS',
+    '--max-time',
+    '5',
+    '--cacert',
+    tmp.path('root.crt'),
+    '--resolve',
+    `${host}:${port}:127.0.0.1`,
+    '--cert',
+    certFile,
+    '--key',
+    keyFile,
+    `https://${host}:${port}/`,
+  ]);
 }
 
 it('CSR mode: the key stays with the caller and the certificate zip works with it', async () => {
   // prepare
-  const made = await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', tmp.path('own.key'), '-subj', '/CN=csr1.devices.example.com', '-out', tmp.path('own.csr')]);
+  const made = await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    tmp.path('own.key'),
+    '-subj',
+    '/CN=csr1.devices.example.com',
+    '-out',
+    tmp.path('own.csr'),
+  ]);
   expect(made.code).toBe(0);
   // act
-  const issued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: 'csr1.devices.example.com', csr: readFileSync(tmp.path('own.csr'), 'utf8') } });
+  const issued = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body: { commonName: 'csr1.devices.example.com', csr: readFileSync(tmp.path('own.csr'), 'utf8') },
+  });
   // assess
   expect(issued.status).toBe(201);
   expect(issued.json).toMatchObject({ mode: 'csr', keyAlgorithm: 'EC_P256' });
@@ -60,8 +96,16 @@ it('links: fresh ones download, expired and tampered ones are refused by the buc
   const issued = await issue({ commonName: 'links.devices.example.com' });
   // act
   // A long-lived link for the checks that must not race the clock, a 1-second one for expiry.
-  const fresh = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: { expiresInSeconds: 300 } });
-  const shortLived = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: { expiresInSeconds: 1 } });
+  const fresh = await api.call({
+    method: 'POST',
+    path: `/v1/certificates/${issued.id}/links`,
+    body: { expiresInSeconds: 300 },
+  });
+  const shortLived = await api.call({
+    method: 'POST',
+    path: `/v1/certificates/${issued.id}/links`,
+    body: { expiresInSeconds: 1 },
+  });
   const url = new URL(fresh.json.downloads.p12.url);
   const tampered = new URL(url);
   tampered.searchParams.set('x-oss-signature', '0'.repeat(64));
@@ -87,10 +131,18 @@ it('renew: a new key and certificate, the old one still valid, its bundle gone',
   const issued = await issue({ commonName: 'renew.devices.example.com' });
   // act
   const renewed = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/renew`, body: {} });
-  const again = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/renew`, body: { expectedGeneration: 1 } });
+  const again = await api.call({
+    method: 'POST',
+    path: `/v1/certificates/${issued.id}/renew`,
+    body: { expectedGeneration: 1 },
+  });
   // assess
   expect(renewed.status).toBe(200);
-  expect(renewed.json).toMatchObject({ id: issued.id, generation: 2, previous: { generation: 1, serialNumber: issued.serialNumber, revoked: false } });
+  expect(renewed.json).toMatchObject({
+    id: issued.id,
+    generation: 2,
+    previous: { generation: 1, serialNumber: issued.serialNumber, revoked: false },
+  });
   expect(renewed.json.serialNumber).not.toBe(issued.serialNumber);
   expect(renewed.json.p12Password).toBeTruthy();
   expect(renewed.json.p12Password).not.toBe(issued.p12Password);
@@ -105,11 +157,33 @@ it('renew: a new key and certificate, the old one still valid, its bundle gone',
 it('renew with revokePrevious revokes the old certificate in CAS; CSR mode needs a new CSR', async () => {
   // prepare
   const issued = await issue({ commonName: 'rotate.devices.example.com' });
-  const made = await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', tmp.path('k2.key'), '-subj', '/CN=csr2.devices.example.com', '-out', tmp.path('k2.csr')]);
+  const made = await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    tmp.path('k2.key'),
+    '-subj',
+    '/CN=csr2.devices.example.com',
+    '-out',
+    tmp.path('k2.csr'),
+  ]);
   expect(made.code).toBe(0);
-  const csrIssued = await api.call({ method: 'POST', path: '/v1/certificates', body: { commonName: 'csr2.devices.example.com', csr: readFileSync(tmp.path('k2.csr'), 'utf8') } });
+  const csrIssued = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body: { commonName: 'csr2.devices.example.com', csr: readFileSync(tmp.path('k2.csr'), 'utf8') },
+  });
   // act
-  const renewed = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/renew`, body: { revokePrevious: true } });
+  const renewed = await api.call({
+    method: 'POST',
+    path: `/v1/certificates/${issued.id}/renew`,
+    body: { revokePrevious: true },
+  });
   const csrWithout = await api.call({ method: 'POST', path: `/v1/certificates/${csrIssued.json.id}/renew`, body: {} });
   // assess
   expect(renewed.status).toBe(200);
@@ -124,7 +198,11 @@ it('revoke: revoked in CAS, bundles deleted, auto-renew off, no renewal afterwar
   // prepare
   const issued = await issue({ commonName: 'gone.devices.example.com' });
   // act
-  const revoked = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/revoke`, body: { reason: 'keyCompromise' } });
+  const revoked = await api.call({
+    method: 'POST',
+    path: `/v1/certificates/${issued.id}/revoke`,
+    body: { reason: 'keyCompromise' },
+  });
   const again = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/revoke`, body: {} });
   const renew = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/renew`, body: {} });
   const links = await api.call({ method: 'POST', path: `/v1/certificates/${issued.id}/links`, body: {} });
@@ -136,7 +214,9 @@ it('revoke: revoked in CAS, bundles deleted, auto-renew off, no renewal afterwar
   expect(renew.json.code).toBe('CERTIFICATE_REVOKED');
   expect(links.json.code).toBe('CERTIFICATE_REVOKED');
   expect(read.json.status).toBe('REVOKED');
-  expect(api.emulator.cas.listClientCertificates().find((c) => c.serialNumber === issued.serialNumber)?.status).toBe('REVOKE');
+  expect(api.emulator.cas.listClientCertificates().find((c) => c.serialNumber === issued.serialNumber)?.status).toBe(
+    'REVOKE',
+  );
   expect(await fetchStatus(issued.downloads.p12.url)).toBe(404);
   expect(api.emulator.oss.objectCount(api.emulator.bucket, `bundles/${issued.id}/`)).toBe(0);
   const index = api.emulator.oss.objectCount(api.emulator.bucket, 'index/renew/');
@@ -152,13 +232,21 @@ it('lists page by page, filters by status and name prefix, and never shows anoth
   const pages: any[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await api.call({ method: 'GET', path: '/v1/certificates', query: { limit: '2', commonNamePrefix: 'page', ...(nextToken ? { nextToken } : {}) } });
+    const page = await api.call({
+      method: 'GET',
+      path: '/v1/certificates',
+      query: { limit: '2', commonNamePrefix: 'page', ...(nextToken ? { nextToken } : {}) },
+    });
     expect(page.status).toBe(200);
     pages.push(page.json);
     nextToken = page.json.nextToken;
   } while (nextToken);
   const revoked = await api.call({ method: 'GET', path: '/v1/certificates', query: { status: 'REVOKED' } });
-  const badToken = await api.call({ method: 'GET', path: '/v1/certificates', query: { nextToken: 'eyJhZnRlciI6InJlY29yZHMvIn0' } });
+  const badToken = await api.call({
+    method: 'GET',
+    path: '/v1/certificates',
+    query: { nextToken: 'eyJhZnRlciI6InJlY29yZHMvIn0' },
+  });
   // assess
   const names = pages.flatMap((p) => p.items.map((i: any) => i.commonName));
   expect(names.sort()).toEqual(['page0.devices.example.com', 'page1.devices.example.com', 'page2.devices.example.com']);

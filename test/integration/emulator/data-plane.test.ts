@@ -5,7 +5,7 @@ import { buildCsr, createCertificateAuthority, generateKeyPair } from '../../../
 import { curl, makeTempDir, type TempDir } from '../../helpers/tools.js';
 import { NLB_VERSION, PCA_VERSION, rpcClient } from './rpc-support.js';
 
-describe('the emulated NLB data plane, driven with curl as in the manual\'s step 6', () => {
+describe("the emulated NLB data plane, driven with curl as in the manual's step 6", () => {
   let emulator: Emulator;
   let nlb: RpcCaller;
   let tmp: TempDir;
@@ -14,7 +14,17 @@ describe('the emulated NLB data plane, driven with curl as in the manual\'s step
 
   /** One request per curl process (a new TLS connection each time): the answer body, or the exit code. */
   const get = async (extra: string[] = [], p = port): Promise<string> => {
-    const r = await curl(['-sS', '--max-time', '5', '--cacert', tmp.path('root.crt'), '--resolve', `www.example.com:${p}:127.0.0.1`, ...extra, `https://www.example.com:${p}/`]);
+    const r = await curl([
+      '-sS',
+      '--max-time',
+      '5',
+      '--cacert',
+      tmp.path('root.crt'),
+      '--resolve',
+      `www.example.com:${p}:127.0.0.1`,
+      ...extra,
+      `https://www.example.com:${p}/`,
+    ]);
     return r.code === 0 ? r.stdout.trim() : `exit ${r.code}`;
   };
   const withCert = (crt: string, key: string) => ['--cert', tmp.path(crt), '--key', tmp.path(key)];
@@ -33,16 +43,22 @@ describe('the emulated NLB data plane, driven with curl as in the manual\'s step
 
     // A client certificate the way the project gets one: key kept locally, CSR signed by the PCA sub-CA through the API.
     const keyPair = await generateKeyPair('EC_P256');
-    const issued = await rpcClient(emulator, PCA_VERSION)<{ X509Certificate: string; CertificateChain: string }>('CreateClientCertificateWithCsr', {
-      ParentIdentifier: emulator.ca.subCaIdentifier,
-      Csr: await buildCsr({ keyPair, commonName: 'www.example.com' }),
-      Days: 30,
-    });
+    const issued = await rpcClient(emulator, PCA_VERSION)<{ X509Certificate: string; CertificateChain: string }>(
+      'CreateClientCertificateWithCsr',
+      {
+        ParentIdentifier: emulator.ca.subCaIdentifier,
+        Csr: await buildCsr({ keyPair, commonName: 'www.example.com' }),
+        Days: 30,
+      },
+    );
     tmp.write('client.key', keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     tmp.write('client.crt', issued.X509Certificate + emulator.ca.subCaCertificatePem); // leaf + sub-CA, as the PEM bundle ships it
     tmp.write('leaf-only.crt', issued.X509Certificate);
 
-    const foreignCa = await createCertificateAuthority({ commonName: 'Somebody Else CA', notAfter: new Date(Date.now() + 86400_000 * 30) });
+    const foreignCa = await createCertificateAuthority({
+      commonName: 'Somebody Else CA',
+      notAfter: new Date(Date.now() + 86400_000 * 30),
+    });
     const foreign = await emulator.cas.issueTestClient({ issuer: foreignCa });
     tmp.write('foreign.crt', foreign.certificatePem);
     tmp.write('foreign.key', foreign.privateKeyPem);
@@ -64,7 +80,11 @@ describe('the emulated NLB data plane, driven with curl as in the manual\'s step
 
   it('the new settings apply only when the job finishes: the listener serves the old ones while Configuring', async () => {
     emulator.nlb.setJobDelay(listenerId, Infinity);
-    await nlb('UpdateListenerAttribute', { ListenerId: listenerId, CaEnabled: true, CaCertificateIds: [emulator.ca.rootIdentifier] });
+    await nlb('UpdateListenerAttribute', {
+      ListenerId: listenerId,
+      CaEnabled: true,
+      CaCertificateIds: [emulator.ca.rootIdentifier],
+    });
     const whileConfiguring = await get();
     emulator.nlb.finishJobs(listenerId);
     emulator.nlb.setJobDelay(listenerId, 50);
@@ -77,7 +97,10 @@ describe('the emulated NLB data plane, driven with curl as in the manual\'s step
     beforeAll(() => configure({ CaEnabled: true, CaCertificateIds: [emulator.ca.rootIdentifier] }));
 
     it('a client certificate from the PCA (leaf + sub-CA) gets answers from both backends', async () => {
-      const answers = [await get(withCert('client.crt', 'client.key')), await get(withCert('client.crt', 'client.key'))];
+      const answers = [
+        await get(withCert('client.crt', 'client.key')),
+        await get(withCert('client.crt', 'client.key')),
+      ];
       expect(answers.sort()).toEqual(['ECS01', 'ECS02']);
     });
 
@@ -93,7 +116,7 @@ describe('the emulated NLB data plane, driven with curl as in the manual\'s step
   describe('mutual auth on with the PCA sub-CA as the listener CA', () => {
     beforeAll(() => configure({ CaEnabled: true, CaCertificateIds: [emulator.ca.subCaIdentifier] }));
 
-    it('accepts the sub-CA\'s client with or without the intermediate in the chain', async () => {
+    it("accepts the sub-CA's client with or without the intermediate in the chain", async () => {
       expect(await get(withCert('client.crt', 'client.key'))).toMatch(/^ECS0[12]$/);
       expect(await get(withCert('leaf-only.crt', 'client.key'))).toMatch(/^ECS0[12]$/);
     });

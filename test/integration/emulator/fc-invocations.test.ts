@@ -37,7 +37,12 @@ function invoker(secret = credentials.accessKeySecret, readTimeoutMs = 2000) {
 
 /** The SDK client itself, for what the AsyncInvoker port hides (status codes, headers, sync answers). */
 function sdkClient() {
-  return new fc.default({ ...credentials, endpoint: server.endpoint.replace('http://', ''), protocol: 'http', regionId: 'cn-hangzhou' } as never);
+  return new fc.default({
+    ...credentials,
+    endpoint: server.endpoint.replace('http://', ''),
+    protocol: 'http',
+    regionId: 'cn-hangzhou',
+  } as never);
 }
 
 async function sdkInvoke(functionName: string, payload: string, invocationType: 'Sync' | 'Async') {
@@ -100,23 +105,33 @@ describe('async invocations', () => {
 
   it('retries a failing function maxAsyncRetryAttempts times, then records it as failed', async () => {
     // prepare
-    server.register('always-fails', async () => {
-      throw new Error('CAS unavailable');
-    }, { maxAsyncRetryAttempts: 2, retryDelayMs: 5 });
+    server.register(
+      'always-fails',
+      async () => {
+        throw new Error('CAS unavailable');
+      },
+      { maxAsyncRetryAttempts: 2, retryDelayMs: 5 },
+    );
     // act
     await invoker().invokeAsync('always-fails', { id: 'cc-9' });
     await server.idle();
     // assess
     expect(server.executions('always-fails')).toBe(3);
-    expect(server.failedInvocations()).toEqual([{ functionName: 'always-fails', payload: '{"id":"cc-9"}', error: 'Error: CAS unavailable', attempts: 3 }]);
+    expect(server.failedInvocations()).toEqual([
+      { functionName: 'always-fails', payload: '{"id":"cc-9"}', error: 'Error: CAS unavailable', attempts: 3 },
+    ]);
   });
 
   it('does not record an invocation that succeeds on a retry', async () => {
     let runs = 0;
-    server.register('flaky', async () => {
-      runs += 1;
-      if (runs < 3) throw new Error(`transient ${runs}`);
-    }, { retryDelayMs: 5 });
+    server.register(
+      'flaky',
+      async () => {
+        runs += 1;
+        if (runs < 3) throw new Error(`transient ${runs}`);
+      },
+      { retryDelayMs: 5 },
+    );
     await invoker().invokeAsync('flaky', {});
     await server.idle();
     expect(runs).toBe(3);
@@ -150,7 +165,9 @@ describe('async invocations', () => {
 
   it('refuses an async payload over 128 KB with 400 EntityTooLarge', async () => {
     server.register('renew-worker', async () => undefined);
-    const err = await invoker().invokeAsync('renew-worker', { blob: 'x'.repeat(130 * 1024) }).catch((e: unknown) => e);
+    const err = await invoker()
+      .invokeAsync('renew-worker', { blob: 'x'.repeat(130 * 1024) })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'EntityTooLarge', statusCode: 400 });
     expect(server.invocations()).toBe(0);
   });
@@ -177,7 +194,9 @@ describe('sync invocations', () => {
 
 describe('refusals and faults', () => {
   it('answers 404 FunctionNotFound for a function that is not registered', async () => {
-    const err = await invoker().invokeAsync('no-such-function', {}).catch((e: unknown) => e);
+    const err = await invoker()
+      .invokeAsync('no-such-function', {})
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect(err).toMatchObject({ code: 'FunctionNotFound', statusCode: 404, requestId: expect.stringMatching(/^1-/) });
   });
@@ -187,7 +206,9 @@ describe('refusals and faults', () => {
     server.register('renew-worker', async () => {
       ran = true;
     });
-    const err = await invoker('not-the-secret').invokeAsync('renew-worker', {}).catch((e: unknown) => e);
+    const err = await invoker('not-the-secret')
+      .invokeAsync('renew-worker', {})
+      .catch((e: unknown) => e);
     await server.idle();
     expect(err).toMatchObject({ code: 'SignatureNotMatch', statusCode: 403 });
     expect(ran).toBe(false);
@@ -207,7 +228,10 @@ describe('refusals and faults', () => {
       'x-fc-invocation-type': 'Async',
     };
     const path = `/2023-03-30/functions/${functionName}/invocations`;
-    headers.authorization = signAcs3({ method: 'POST', path, query: '', headers, body: Buffer.from(body) }, credentials);
+    headers.authorization = signAcs3(
+      { method: 'POST', path, query: '', headers, body: Buffer.from(body) },
+      credentials,
+    );
     const send = (sentPath = path) => fetch(`${server.endpoint}${sentPath}`, { method: 'POST', headers, body });
     return { send };
   }
@@ -237,7 +261,9 @@ describe('refusals and faults', () => {
     server.register('renew-worker', async () => undefined);
     faults.failNext('InvokeFunction', 1, Faults.throttling());
     // act
-    const first = await invoker().invokeAsync('renew-worker', {}).catch((e: unknown) => e);
+    const first = await invoker()
+      .invokeAsync('renew-worker', {})
+      .catch((e: unknown) => e);
     await invoker().invokeAsync('renew-worker', {});
     // assess
     expect(first).toMatchObject({ code: 'Throttling', statusCode: 400 });
@@ -249,8 +275,12 @@ describe('refusals and faults', () => {
     server.register('renew-worker', async () => undefined);
     faults.failNext('InvokeFunction', 1, Faults.drop());
     faults.failNext('InvokeFunction', 1, Faults.delay(1000));
-    const dropped = await invoker().invokeAsync('renew-worker', {}).catch((e: unknown) => e);
-    const delayed = await invoker(credentials.accessKeySecret, 300).invokeAsync('renew-worker', {}).catch((e: unknown) => e);
+    const dropped = await invoker()
+      .invokeAsync('renew-worker', {})
+      .catch((e: unknown) => e);
+    const delayed = await invoker(credentials.accessKeySecret, 300)
+      .invokeAsync('renew-worker', {})
+      .catch((e: unknown) => e);
     expect(dropped).toMatchObject({ name: 'RpcError', code: 'NetworkError', statusCode: undefined });
     expect(delayed).toMatchObject({ name: 'RpcError', code: 'RequestTimeout', statusCode: undefined });
   });

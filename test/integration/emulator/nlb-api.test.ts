@@ -25,7 +25,8 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   });
   afterAll(() => emulator.close());
 
-  const listener = (id = listenerId) => nlb<ListenerView & { RequestId: string }>('GetListenerAttribute', { ListenerId: id });
+  const listener = (id = listenerId) =>
+    nlb<ListenerView & { RequestId: string }>('GetListenerAttribute', { ListenerId: id });
 
   it('GetListenerAttribute answers the seeded TCPSSL listener with the real field names', async () => {
     const view = await listener();
@@ -50,7 +51,11 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   });
 
   it('UpdateListenerAttribute is a job: Configuring with the old settings, then Running with the new ones', async () => {
-    const { JobId } = await nlb<{ JobId: string }>('UpdateListenerAttribute', { ListenerId: listenerId, CaEnabled: true, CaCertificateIds: [emulator.ca.rootIdentifier] });
+    const { JobId } = await nlb<{ JobId: string }>('UpdateListenerAttribute', {
+      ListenerId: listenerId,
+      CaEnabled: true,
+      CaCertificateIds: [emulator.ca.rootIdentifier],
+    });
 
     const during = await listener();
     const jobDuring = await nlb<{ Status: string }>('GetJobStatus', { JobId });
@@ -59,12 +64,19 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
     const jobAfter = await nlb<{ Status: string }>('GetJobStatus', { JobId });
 
     expect([during.ListenerStatus, during.CaEnabled, jobDuring.Status]).toEqual(['Configuring', false, 'processing']);
-    expect([after.ListenerStatus, after.CaEnabled, after.CaCertificateIds, jobAfter.Status]).toEqual(['Running', true, [emulator.ca.rootIdentifier], 'Succeeded']);
+    expect([after.ListenerStatus, after.CaEnabled, after.CaCertificateIds, jobAfter.Status]).toEqual([
+      'Running',
+      true,
+      [emulator.ca.rootIdentifier],
+      'Succeeded',
+    ]);
   });
 
   it('refuses a change while the listener is Configuring with IncorrectStatus.listener', async () => {
     await nlb('UpdateListenerAttribute', { ListenerId: listenerId, SecurityPolicyId: 'tls_cipher_policy_1_2_strict' });
-    const err = await rpcFailure(nlb('UpdateListenerAttribute', { ListenerId: listenerId, SecurityPolicyId: 'tls_cipher_policy_1_2' }));
+    const err = await rpcFailure(
+      nlb('UpdateListenerAttribute', { ListenerId: listenerId, SecurityPolicyId: 'tls_cipher_policy_1_2' }),
+    );
     await emulator.nlb.whenRunning(listenerId);
     expect([err.code, err.statusCode]).toEqual(['IncorrectStatus.listener', 400]);
     expect((await listener()).SecurityPolicyId).toBe('tls_cipher_policy_1_2_strict');
@@ -72,13 +84,21 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
 
   it('DryRun validates, answers 400 DryRunOperation and changes nothing', async () => {
     const before = emulator.nlb.getListener(listenerId);
-    const err = await rpcFailure(nlb('UpdateListenerAttribute', { ListenerId: listenerId, CaEnabled: false, DryRun: true }));
+    const err = await rpcFailure(
+      nlb('UpdateListenerAttribute', { ListenerId: listenerId, CaEnabled: false, DryRun: true }),
+    );
     expect([err.code, err.statusCode]).toEqual(['DryRunOperation', 400]);
     expect(emulator.nlb.getListener(listenerId)).toEqual(before);
   });
 
   it('DryRun still reports a real problem instead of DryRunOperation', async () => {
-    const err = await rpcFailure(nlb('UpdateListenerAttribute', { ListenerId: listenerId, CaCertificateIds: ['0123456789abcdef0123456789abcdef'], DryRun: true }));
+    const err = await rpcFailure(
+      nlb('UpdateListenerAttribute', {
+        ListenerId: listenerId,
+        CaCertificateIds: ['0123456789abcdef0123456789abcdef'],
+        DryRun: true,
+      }),
+    );
     expect(err.code).toBe('ResourceNotFound.CaCertificate');
   });
 
@@ -96,16 +116,43 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   it('the same ClientToken with other parameters answers IdempotenceSignatureMismatch', async () => {
     await nlb('UpdateListenerAttribute', { ListenerId: listenerId, IdleTimeout: 300, ClientToken: 'token-mismatch' });
     await emulator.nlb.whenRunning(listenerId);
-    const err = await rpcFailure(nlb('UpdateListenerAttribute', { ListenerId: listenerId, IdleTimeout: 301, ClientToken: 'token-mismatch' }));
+    const err = await rpcFailure(
+      nlb('UpdateListenerAttribute', { ListenerId: listenerId, IdleTimeout: 301, ClientToken: 'token-mismatch' }),
+    );
     expect([err.code, err.statusCode]).toEqual(['IdempotenceSignatureMismatch', 400]);
   });
 
   it.each([
-    ['two CA certificates', () => ({ CaCertificateIds: [emulator.ca.rootIdentifier, emulator.ca.subCaIdentifier] }), 'IllegalParamSize.certificateIds', 400],
-    ['two server certificates', () => ({ CertificateIds: [emulator.serverCertificate.certificateId, emulator.serverCertificate.certificateId] }), 'IllegalParamSize.certificateIds', 400],
-    ['an unknown CA', () => ({ CaCertificateIds: ['ffffffffffffffffffffffffffffffff'] }), 'ResourceNotFound.CaCertificate', 404],
-    ['an unknown server certificate', () => ({ CertificateIds: ['99999999-cn-hangzhou'] }), 'ResourceNotFound.Certificate', 400],
-    ['an unknown TLS policy', () => ({ SecurityPolicyId: 'tls_cipher_policy_9_9' }), 'ResourceNotFound.securitypolicy', 404],
+    [
+      'two CA certificates',
+      () => ({ CaCertificateIds: [emulator.ca.rootIdentifier, emulator.ca.subCaIdentifier] }),
+      'IllegalParamSize.certificateIds',
+      400,
+    ],
+    [
+      'two server certificates',
+      () => ({ CertificateIds: [emulator.serverCertificate.certificateId, emulator.serverCertificate.certificateId] }),
+      'IllegalParamSize.certificateIds',
+      400,
+    ],
+    [
+      'an unknown CA',
+      () => ({ CaCertificateIds: ['ffffffffffffffffffffffffffffffff'] }),
+      'ResourceNotFound.CaCertificate',
+      404,
+    ],
+    [
+      'an unknown server certificate',
+      () => ({ CertificateIds: ['99999999-cn-hangzhou'] }),
+      'ResourceNotFound.Certificate',
+      400,
+    ],
+    [
+      'an unknown TLS policy',
+      () => ({ SecurityPolicyId: 'tls_cipher_policy_9_9' }),
+      'ResourceNotFound.securitypolicy',
+      404,
+    ],
     ['an idle timeout out of range', () => ({ IdleTimeout: 5 }), 'IllegalParam.IdleTimeout', 400],
     ['mutual auth on without a CA', () => ({ CaEnabled: true, CaCertificateIds: [] as string[] }), 'IllegalParam', 400],
   ])('refuses %s', async (_name, params, code, status) => {
@@ -117,13 +164,18 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
 
   it('refuses a server group that breaks the TCPSSL rule (client-IP preservation on)', async () => {
     const breaking = emulator.nlb.serverGroups().find((g) => g.PreserveClientIpEnabled)!;
-    const err = await rpcFailure(nlb('UpdateListenerAttribute', { ListenerId: listenerId, ServerGroupId: breaking.ServerGroupId }));
+    const err = await rpcFailure(
+      nlb('UpdateListenerAttribute', { ListenerId: listenerId, ServerGroupId: breaking.ServerGroupId }),
+    );
     expect([err.code, err.statusCode]).toEqual(['IllegalParam', 400]);
   });
 
   it('a hung job keeps the listener Configuring until the test finishes it', async () => {
     emulator.nlb.setJobDelay(listenerId, Infinity);
-    const { JobId } = await nlb<{ JobId: string }>('UpdateListenerAttribute', { ListenerId: listenerId, IdleTimeout: 450 });
+    const { JobId } = await nlb<{ JobId: string }>('UpdateListenerAttribute', {
+      ListenerId: listenerId,
+      IdleTimeout: 450,
+    });
     await new Promise((r) => setTimeout(r, 300));
     const stuck = await nlb<{ Status: string }>('GetJobStatus', { JobId });
     emulator.nlb.finishJobs(listenerId);
@@ -143,7 +195,12 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await nlb<{ Listeners: Array<{ ListenerId: string }>; NextToken?: string; TotalCount: number; MaxResults: number }>('ListListeners', {
+      const page = await nlb<{
+        Listeners: Array<{ ListenerId: string }>;
+        NextToken?: string;
+        TotalCount: number;
+        MaxResults: number;
+      }>('ListListeners', {
         LoadBalancerIds: [added[0].loadBalancerId],
         ListenerProtocol: 'TCPSSL',
         MaxResults: 20,
@@ -164,17 +221,32 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   });
 
   it('ListServerGroups shows protocol and client-IP preservation of both seeded groups', async () => {
-    const { ServerGroups } = await nlb<{ ServerGroups: Array<{ ServerGroupId: string; Protocol: string; PreserveClientIpEnabled: boolean; ServerCount: number }> }>('ListServerGroups', {});
+    const { ServerGroups } = await nlb<{
+      ServerGroups: Array<{
+        ServerGroupId: string;
+        Protocol: string;
+        PreserveClientIpEnabled: boolean;
+        ServerCount: number;
+      }>;
+    }>('ListServerGroups', {});
     const good = ServerGroups.find((g) => g.ServerGroupId === emulator.nlb.getListener(listenerId)?.ServerGroupId);
-    const breaking = ServerGroups.find((g) => g.ServerGroupId === emulator.nlb.getListener(emulator.listeners[1].listenerId)?.ServerGroupId);
+    const breaking = ServerGroups.find(
+      (g) => g.ServerGroupId === emulator.nlb.getListener(emulator.listeners[1].listenerId)?.ServerGroupId,
+    );
     expect(good).toMatchObject({ Protocol: 'TCP', PreserveClientIpEnabled: false, ServerCount: 2 });
     expect(breaking).toMatchObject({ Protocol: 'TCP', PreserveClientIpEnabled: true, ServerCount: 2 });
   });
 
   it('ListListenerCertificates lists the server and CA certificates by type', async () => {
     emulator.nlb.patchListener(listenerId, { CaEnabled: true, CaCertificateIds: [emulator.ca.subCaIdentifier] });
-    const all = await nlb<{ Certificates: Array<{ CertificateId: string; CertificateType: string }> }>('ListListenerCertificates', { ListenerId: listenerId });
-    const ca = await nlb<{ CertificateIds: string[] }>('ListListenerCertificates', { ListenerId: listenerId, CertType: 'Ca' });
+    const all = await nlb<{ Certificates: Array<{ CertificateId: string; CertificateType: string }> }>(
+      'ListListenerCertificates',
+      { ListenerId: listenerId },
+    );
+    const ca = await nlb<{ CertificateIds: string[] }>('ListListenerCertificates', {
+      ListenerId: listenerId,
+      CertType: 'Ca',
+    });
     expect(all.Certificates.map((c) => [c.CertificateType, c.CertificateId])).toEqual([
       ['Server', emulator.serverCertificate.certificateId],
       ['Ca', emulator.ca.subCaIdentifier],
@@ -184,7 +256,9 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
 
   it('ListServerGroupServers lists the two ECS backends of a group; an unknown group answers 404', async () => {
     const groupId = emulator.nlb.getListener(listenerId)!.ServerGroupId;
-    const { Servers } = await nlb<{ Servers: Array<{ ServerId: string; Description: string; Port: number; ServerGroupId: string }> }>('ListServerGroupServers', { ServerGroupId: groupId });
+    const { Servers } = await nlb<{
+      Servers: Array<{ ServerId: string; Description: string; Port: number; ServerGroupId: string }>;
+    }>('ListServerGroupServers', { ServerGroupId: groupId });
     const unknown = await rpcFailure(nlb('ListServerGroupServers', { ServerGroupId: 'sgp-unknown' }));
     expect(Servers.map((s) => [s.Description, s.Port, s.ServerGroupId])).toEqual([
       ['ECS01', 80, groupId],
@@ -194,8 +268,12 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   });
 
   it('ListListenerCertificates refuses an unknown listener and an unknown CertType', async () => {
-    expect((await rpcFailure(nlb('ListListenerCertificates', { ListenerId: 'lsn-unknown' }))).code).toBe('ResourceNotFound.listener');
-    expect((await rpcFailure(nlb('ListListenerCertificates', { ListenerId: listenerId, CertType: 'Client' }))).code).toBe('InvalidParameter');
+    expect((await rpcFailure(nlb('ListListenerCertificates', { ListenerId: 'lsn-unknown' }))).code).toBe(
+      'ResourceNotFound.listener',
+    );
+    expect(
+      (await rpcFailure(nlb('ListListenerCertificates', { ListenerId: listenerId, CertType: 'Client' }))).code,
+    ).toBe('InvalidParameter');
   });
 
   it('a missing required parameter answers MissingParameter', async () => {

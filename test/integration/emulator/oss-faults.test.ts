@@ -21,7 +21,13 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'nma-'));
   faults = new FaultInjector();
   oss = await startOssServer({ dataDir, faults, credentials: [credentials], buckets: [BUCKET] });
-  store = createOssObjectStore({ endpoint: oss.endpoint, bucket: BUCKET, credentials, region: 'cn-hangzhou', timeoutMs: 300 });
+  store = createOssObjectStore({
+    endpoint: oss.endpoint,
+    bucket: BUCKET,
+    credentials,
+    region: 'cn-hangzhou',
+    timeoutMs: 300,
+  });
 });
 
 afterEach(() => {
@@ -52,23 +58,28 @@ describe('injected errors', () => {
     ['HeadObject', Faults.unavailable(), () => store.exists('records/f.json'), 'ServiceUnavailable', 503],
     ['DeleteObject', Faults.throttling(), () => store.delete('records/f.json'), 'Throttling', 400],
     ['ListObjectsV2', Faults.internal(), () => store.list({ prefix: 'records/' }), 'InternalError', 500],
-  ] as const)('fails the next %s once with the fault, then succeeds on the next call', async (action, fault, call, code, status) => {
-    // prepare
-    oss.putObjectDirect(BUCKET, 'records/f.json', '{}');
-    faults.failNext(action, 1, fault);
-    // act
-    const first = await (call as () => Promise<unknown>)().catch((e: unknown) => e);
-    const second = await (call as () => Promise<unknown>)().then(() => 'ok');
-    // assess: one call each, so the adapter did not retry behind the caller's back
-    expect(first).toBeInstanceOf(ObjectStoreError);
-    expect(first).toMatchObject({ code, status });
-    expect(second).toBe('ok');
-    expect(faults.count(action)).toBe(2);
-  });
+  ] as const)(
+    'fails the next %s once with the fault, then succeeds on the next call',
+    async (action, fault, call, code, status) => {
+      // prepare
+      oss.putObjectDirect(BUCKET, 'records/f.json', '{}');
+      faults.failNext(action, 1, fault);
+      // act
+      const first = await (call as () => Promise<unknown>)().catch((e: unknown) => e);
+      const second = await (call as () => Promise<unknown>)().then(() => 'ok');
+      // assess: one call each, so the adapter did not retry behind the caller's back
+      expect(first).toBeInstanceOf(ObjectStoreError);
+      expect(first).toMatchObject({ code, status });
+      expect(second).toBe('ok');
+      expect(faults.count(action)).toBe(2);
+    },
+  );
 
   it('keeps the request id of the failed call for the logs, but not the object body', async () => {
     faults.failNext('PutObject', 1, Faults.internal());
-    const err = (await store.put('pending/cc-sealed.json', '{"sealedKey":"c2VhbGVk"}').catch((e: unknown) => e)) as ObjectStoreError;
+    const err = (await store
+      .put('pending/cc-sealed.json', '{"sealedKey":"c2VhbGVk"}')
+      .catch((e: unknown) => e)) as ObjectStoreError;
     expect(err.requestId).toMatch(/^[0-9A-F]{24}$/);
     expect(everythingIn(err)).not.toContain('c2VhbGVk');
   });
@@ -101,7 +112,9 @@ describe('rate limit', () => {
     // act
     const results = await Promise.allSettled([1, 2, 3, 4].map(() => store.get('records/r.json')));
     // assess
-    const throttled = results.filter((r) => r.status === 'rejected' && (r.reason as ObjectStoreError).code === 'Throttling');
+    const throttled = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as ObjectStoreError).code === 'Throttling',
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     expect(throttled).toHaveLength(2);
   });

@@ -29,7 +29,13 @@ afterAll(async () => {
 
 /** ali-oss as a user would configure it against the emulator: path style on a localhost endpoint. */
 function rawClient(options: { authorizationV4?: boolean } = {}): OSS {
-  return new OSS({ endpoint: oss.endpoint, bucket: BUCKET, ...credentials, sldEnable: true, ...options } as OSS.Options);
+  return new OSS({
+    endpoint: oss.endpoint,
+    bucket: BUCKET,
+    ...credentials,
+    sldEnable: true,
+    ...options,
+  } as OSS.Options);
 }
 
 async function listAll(prefix: string, maxKeys: number, delimiter?: string) {
@@ -65,7 +71,11 @@ describe('objects through the ObjectStore adapter', () => {
 
   it('records a private ACL and AES256 server-side encryption on every write', async () => {
     await store.put('bundles/cc-1/g1/client.p12', Buffer.from([0x30, 0x82, 0x01]));
-    expect(oss.getObjectMeta(BUCKET, 'bundles/cc-1/g1/client.p12')).toMatchObject({ acl: 'private', serverSideEncryption: 'AES256', size: 3 });
+    expect(oss.getObjectMeta(BUCKET, 'bundles/cc-1/g1/client.p12')).toMatchObject({
+      acl: 'private',
+      serverSideEncryption: 'AES256',
+      size: 3,
+    });
   });
 
   it('refuses a create-only write on an existing key with ObjectExistsError and keeps the first body', async () => {
@@ -79,7 +89,9 @@ describe('objects through the ObjectStore adapter', () => {
   });
 
   it('lets exactly one of many concurrent create-only writes win', async () => {
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.put('pending/cc-race.json', `writer-${i}`, { ifAbsent: true })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.put('pending/cc-race.json', `writer-${i}`, { ifAbsent: true })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ObjectExistsError)).toHaveLength(7);
   });
@@ -93,13 +105,17 @@ describe('objects through the ObjectStore adapter', () => {
 
 describe('the OSS wire answers seen by ali-oss', () => {
   it('answers GetObject of a missing key with 404 NoSuchKey and an OSS request id', async () => {
-    const err = (await rawClient().get('records/missing.json').catch((e: unknown) => e)) as { status: number; code: string; requestId: string };
+    const err = (await rawClient()
+      .get('records/missing.json')
+      .catch((e: unknown) => e)) as { status: number; code: string; requestId: string };
     expect(err).toMatchObject({ status: 404, code: 'NoSuchKey' });
     expect(err.requestId).toMatch(/^[0-9A-F]{24}$/);
   });
 
   it('answers HeadObject with the object headers OSS sends', async () => {
-    await rawClient().put('records/head.json', Buffer.from('{}'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+    await rawClient().put('records/head.json', Buffer.from('{}'), {
+      headers: { 'x-oss-server-side-encryption': 'AES256' },
+    });
     const head = await rawClient().head('records/head.json');
     expect(head.status).toBe(200);
     expect(head.res.headers).toMatchObject({
@@ -113,24 +129,37 @@ describe('the OSS wire answers seen by ali-oss', () => {
 
   it('answers a create-only PutObject on an existing key with 409 FileAlreadyExists', async () => {
     oss.putObjectDirect(BUCKET, 'records/taken.json', 'first');
-    const err = await rawClient().put('records/taken.json', Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }).catch((e: unknown) => e);
+    const err = await rawClient()
+      .put('records/taken.json', Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 409, code: 'FileAlreadyExists' });
   });
 
   it('refuses an unknown ACL value with 400 InvalidArgument', async () => {
-    const err = await rawClient().put('records/acl.json', Buffer.from('x'), { headers: { 'x-oss-object-acl': 'everyone' } }).catch((e: unknown) => e);
+    const err = await rawClient()
+      .put('records/acl.json', Buffer.from('x'), { headers: { 'x-oss-object-acl': 'everyone' } })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 400, code: 'InvalidArgument' });
   });
 
   it('answers 404 NoSuchBucket for a bucket it does not have', async () => {
-    const other = new OSS({ endpoint: oss.endpoint, bucket: 'no-such-bucket', ...credentials, sldEnable: true } as OSS.Options);
+    const other = new OSS({
+      endpoint: oss.endpoint,
+      bucket: 'no-such-bucket',
+      ...credentials,
+      sldEnable: true,
+    } as OSS.Options);
     await expect(other.get('x')).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
   });
 
   it.each([
     ['path style on localhost (sldEnable)', () => oss.endpoint, true],
     ['path style on 127.0.0.1 (sldEnable)', () => oss.endpoint.replace('localhost', '127.0.0.1'), true],
-    ['virtual-hosted style on 127.0.0.1 (bucket in the Host header)', () => oss.endpoint.replace('localhost', '127.0.0.1'), false],
+    [
+      'virtual-hosted style on 127.0.0.1 (bucket in the Host header)',
+      () => oss.endpoint.replace('localhost', '127.0.0.1'),
+      false,
+    ],
   ])('finds the bucket and key with %s', async (_style, endpoint, sldEnable) => {
     oss.putObjectDirect(BUCKET, 'records/addressing.json', 'found');
     const client = new OSS({ endpoint: endpoint(), bucket: BUCKET, ...credentials, sldEnable } as OSS.Options);
@@ -138,7 +167,12 @@ describe('the OSS wire answers seen by ali-oss', () => {
   });
 
   it('lets the adapter take a 127.0.0.1 endpoint, links included', async () => {
-    const viaIp = createOssObjectStore({ endpoint: oss.endpoint.replace('localhost', '127.0.0.1'), bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    const viaIp = createOssObjectStore({
+      endpoint: oss.endpoint.replace('localhost', '127.0.0.1'),
+      bucket: BUCKET,
+      credentials,
+      region: 'cn-hangzhou',
+    });
     await viaIp.put('records/via-ip.json', 'ip');
     const url = await viaIp.signedGetUrl('records/via-ip.json', { expiresInSeconds: 60, filename: 'via-ip.json' });
     expect(await (await fetch(url)).text()).toBe('ip');
@@ -153,7 +187,8 @@ describe('the OSS wire answers seen by ali-oss', () => {
 
 describe('ListObjectsV2', () => {
   beforeAll(() => {
-    for (let t = 1; t <= 5; t++) for (const id of ['a', 'b']) oss.putObjectDirect(BUCKET, `index/renew/00000000000${t}/cc-${id}${t}`, '');
+    for (let t = 1; t <= 5; t++)
+      for (const id of ['a', 'b']) oss.putObjectDirect(BUCKET, `index/renew/00000000000${t}/cc-${id}${t}`, '');
     oss.putObjectDirect(BUCKET, 'index/other', '');
   });
 
@@ -192,17 +227,28 @@ describe('ListObjectsV2', () => {
     expect(result.keyCount).toBe(4);
     expect(result.isTruncated).toBe(true);
     expect(result.nextContinuationToken).toEqual(expect.any(String));
-    expect(result.objects[0]).toMatchObject({ name: 'index/renew/000000000001/cc-a1', size: 0, etag: '"D41D8CD98F00B204E9800998ECF8427E"' });
+    expect(result.objects[0]).toMatchObject({
+      name: 'index/renew/000000000001/cc-a1',
+      size: 0,
+      etag: '"D41D8CD98F00B204E9800998ECF8427E"',
+    });
   });
 
   it('refuses max-keys above 1000 and a forged continuation token with 400 InvalidArgument', async () => {
-    await expect(rawClient().listV2({ 'max-keys': 1001 })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
-    await expect(rawClient().listV2({ 'max-keys': 10, 'continuation-token': 'not*a*token' })).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    await expect(rawClient().listV2({ 'max-keys': 1001 })).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidArgument',
+    });
+    await expect(rawClient().listV2({ 'max-keys': 10, 'continuation-token': 'not*a*token' })).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidArgument',
+    });
   });
 
   it('lists one page out of 20,000 seeded keys and counts a prefix without listing it', async () => {
     // prepare: seeding goes straight to the store, as the renewal benchmark does
-    for (let i = 0; i < 20_000; i++) oss.putObjectDirect(BUCKET, `fleet/records/cc-${String(i).padStart(6, '0')}.json`, '{}');
+    for (let i = 0; i < 20_000; i++)
+      oss.putObjectDirect(BUCKET, `fleet/records/cc-${String(i).padStart(6, '0')}.json`, '{}');
     // act
     const page = await store.list({ prefix: 'fleet/records/cc-0123', maxKeys: 5 });
     // assess
@@ -216,7 +262,12 @@ describe('persistence', () => {
   it('compacts a data dir full of overwritten objects on restart and keeps the latest bodies', async () => {
     // prepare: 12,000 overwrites of two keys leave almost only dead bytes and journal lines behind
     const dir = mkdtempSync(path.join(tmpdir(), 'nma-'));
-    const first = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
+    const first = await startOssServer({
+      dataDir: dir,
+      faults: new FaultInjector(),
+      credentials: [credentials],
+      buckets: [BUCKET],
+    });
     for (let i = 0; i < 6_000; i++) {
       first.putObjectDirect(BUCKET, 'records/hot.json', `{"version":${i}}`);
       first.putObjectDirect(BUCKET, 'records/cold.json', 'x'.repeat(1000));
@@ -224,8 +275,18 @@ describe('persistence', () => {
     await first.close();
     const sizeBefore = statSync(path.join(dir, BUCKET, 'objects.dat')).size;
     // act
-    const second = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
-    const after = createOssObjectStore({ endpoint: second.endpoint, bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    const second = await startOssServer({
+      dataDir: dir,
+      faults: new FaultInjector(),
+      credentials: [credentials],
+      buckets: [BUCKET],
+    });
+    const after = createOssObjectStore({
+      endpoint: second.endpoint,
+      bucket: BUCKET,
+      credentials,
+      region: 'cn-hangzhou',
+    });
     try {
       // assess
       expect((await after.get('records/hot.json'))!.toString()).toBe('{"version":5999}');
@@ -241,20 +302,43 @@ describe('persistence', () => {
   it('keeps objects, metadata and deletions in its data dir across a restart', async () => {
     // prepare
     const dir = mkdtempSync(path.join(tmpdir(), 'nma-'));
-    const first = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
-    const before = createOssObjectStore({ endpoint: first.endpoint, bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    const first = await startOssServer({
+      dataDir: dir,
+      faults: new FaultInjector(),
+      credentials: [credentials],
+      buckets: [BUCKET],
+    });
+    const before = createOssObjectStore({
+      endpoint: first.endpoint,
+      bucket: BUCKET,
+      credentials,
+      region: 'cn-hangzhou',
+    });
     await before.put('records/kept.json', '{"kept":true}');
     await before.put('records/gone.json', 'x');
     await before.delete('records/gone.json');
     await first.close();
     // act
-    const second = await startOssServer({ dataDir: dir, faults: new FaultInjector(), credentials: [credentials], buckets: [BUCKET] });
-    const after = createOssObjectStore({ endpoint: second.endpoint, bucket: BUCKET, credentials, region: 'cn-hangzhou' });
+    const second = await startOssServer({
+      dataDir: dir,
+      faults: new FaultInjector(),
+      credentials: [credentials],
+      buckets: [BUCKET],
+    });
+    const after = createOssObjectStore({
+      endpoint: second.endpoint,
+      bucket: BUCKET,
+      credentials,
+      region: 'cn-hangzhou',
+    });
     try {
       // assess
       expect((await after.get('records/kept.json'))!.toString()).toBe('{"kept":true}');
       expect(await after.exists('records/gone.json')).toBe(false);
-      expect(second.getObjectMeta(BUCKET, 'records/kept.json')).toMatchObject({ acl: 'private', serverSideEncryption: 'AES256' });
+      expect(second.getObjectMeta(BUCKET, 'records/kept.json')).toMatchObject({
+        acl: 'private',
+        serverSideEncryption: 'AES256',
+      });
     } finally {
       await second.close();
       rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,13 @@ let oss: OssServer;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'nma-'));
-  oss = await startOssServer({ dataDir, faults: new FaultInjector(), credentials: [longTerm, sts], buckets: [BUCKET], region: 'cn-hangzhou' });
+  oss = await startOssServer({
+    dataDir,
+    faults: new FaultInjector(),
+    credentials: [longTerm, sts],
+    buckets: [BUCKET],
+    region: 'cn-hangzhou',
+  });
   oss.putObjectDirect(BUCKET, KEY, BODY);
   oss.putObjectDirect(BUCKET, OTHER_KEY, 'zip-bytes');
 });
@@ -33,13 +39,23 @@ afterAll(async () => {
 });
 
 function client(options: Partial<OSS.Options> & { urllib?: unknown } = {}): OSS {
-  return new OSS({ endpoint: oss.endpoint, bucket: BUCKET, region: 'oss-cn-hangzhou', ...longTerm, sldEnable: true, ...options } as OSS.Options);
+  return new OSS({
+    endpoint: oss.endpoint,
+    bucket: BUCKET,
+    region: 'oss-cn-hangzhou',
+    ...longTerm,
+    sldEnable: true,
+    ...options,
+  } as OSS.Options);
 }
 
 /** An ali-oss client whose requests are changed on the wire after signing, as a tampering proxy would. */
 function tamperingClient(tamper: (url: string) => string, options: Partial<OSS.Options> = {}): OSS {
   const urllib = createRequire(import.meta.url)('urllib');
-  return client({ ...options, urllib: { request: (url: string, params: unknown) => urllib.request(tamper(url), params) } });
+  return client({
+    ...options,
+    urllib: { request: (url: string, params: unknown) => urllib.request(tamper(url), params) },
+  });
 }
 
 async function fetchWithCurl(url: string) {
@@ -53,18 +69,27 @@ async function fetchWithCurl(url: string) {
 async function fetchError(url: string) {
   const res = await fetch(url);
   const xml = await res.text();
-  return { status: res.status, code: /<Code>(.*?)<\/Code>/.exec(xml)?.[1], message: /<Message>(.*?)<\/Message>/.exec(xml)?.[1] };
+  return {
+    status: res.status,
+    code: /<Code>(.*?)<\/Code>/.exec(xml)?.[1],
+    message: /<Message>(.*?)<\/Message>/.exec(xml)?.[1],
+  };
 }
 
 describe('header signatures', () => {
   it.each([
     ['V1 (OSS ak:signature)', false],
     ['V4 (OSS4-HMAC-SHA256)', true],
-  ])('accepts a correct %s signature and refuses a wrong secret with 403 SignatureDoesNotMatch', async (_name, authorizationV4) => {
-    await expect(client({ authorizationV4 }).head(KEY)).resolves.toMatchObject({ status: 200 });
-    const err = await client({ authorizationV4, accessKeySecret: 'not-the-secret' }).get(KEY).catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
-  });
+  ])(
+    'accepts a correct %s signature and refuses a wrong secret with 403 SignatureDoesNotMatch',
+    async (_name, authorizationV4) => {
+      await expect(client({ authorizationV4 }).head(KEY)).resolves.toMatchObject({ status: 200 });
+      const err = await client({ authorizationV4, accessKeySecret: 'not-the-secret' })
+        .get(KEY)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    },
+  );
 
   it.each([
     ['V1', false],
@@ -75,7 +100,10 @@ describe('header signatures', () => {
   });
 
   it('refuses an unknown access key with 403 InvalidAccessKeyId', async () => {
-    await expect(client({ accessKeyId: 'LTAI5tUnknown' }).get(KEY)).rejects.toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
+    await expect(client({ accessKeyId: 'LTAI5tUnknown' }).get(KEY)).rejects.toMatchObject({
+      status: 403,
+      code: 'InvalidAccessKeyId',
+    });
   });
 
   it('refuses an unsigned request to the private bucket with 403 AccessDenied', async () => {
@@ -83,13 +111,21 @@ describe('header signatures', () => {
   });
 
   it('refuses a V4 signature scoped to another region', async () => {
-    await expect(client({ authorizationV4: true, region: 'oss-cn-shanghai' }).get(KEY)).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    await expect(client({ authorizationV4: true, region: 'oss-cn-shanghai' }).get(KEY)).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidArgument',
+    });
   });
 });
 
 describe('STS tokens', () => {
   it('accepts the configured token through the ObjectStore adapter, in headers and in V4 links', async () => {
-    const store = createOssObjectStore({ endpoint: oss.endpoint, bucket: BUCKET, credentials: sts, region: 'cn-hangzhou' });
+    const store = createOssObjectStore({
+      endpoint: oss.endpoint,
+      bucket: BUCKET,
+      credentials: sts,
+      region: 'cn-hangzhou',
+    });
     await store.put('records/sts.json', '{}');
     const url = await store.signedGetUrl('records/sts.json', { expiresInSeconds: 60, filename: 'sts.json' });
     expect(url).toContain('x-oss-security-token=');
@@ -101,7 +137,13 @@ describe('STS tokens', () => {
     ['no token', {}],
   ])('refuses an STS key with %s with 403 InvalidSecurityToken', async (_name, tokenOption) => {
     // refreshSTSTokenInterval only keeps ali-oss from printing its token-refresh advice.
-    const stsClient = client({ accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret, authorizationV4: true, refreshSTSTokenInterval: 300_000, ...tokenOption });
+    const stsClient = client({
+      accessKeyId: sts.accessKeyId,
+      accessKeySecret: sts.accessKeySecret,
+      authorizationV4: true,
+      refreshSTSTokenInterval: 300_000,
+      ...tokenOption,
+    });
     const err = await stsClient.get(KEY).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 403, code: 'InvalidSecurityToken' });
   });
@@ -110,17 +152,36 @@ describe('STS tokens', () => {
 describe('presigned GET links', () => {
   const disposition = 'attachment; filename="client.p12"';
   const v4Link = (seconds: number) =>
-    client().signatureUrlV4('GET', seconds, { headers: {}, queries: { 'response-content-disposition': disposition } }, KEY);
-  const v1Link = (seconds: number) => client().signatureUrl(KEY, { expires: seconds, response: { 'content-disposition': disposition } });
+    client().signatureUrlV4(
+      'GET',
+      seconds,
+      { headers: {}, queries: { 'response-content-disposition': disposition } },
+      KEY,
+    );
+  const v1Link = (seconds: number) =>
+    client().signatureUrl(KEY, { expires: seconds, response: { 'content-disposition': disposition } });
 
   it('serves a V4 link from the ObjectStore adapter to curl as an attachment', async () => {
     // prepare
-    const store = createOssObjectStore({ endpoint: oss.endpoint, bucket: BUCKET, credentials: longTerm, region: 'cn-hangzhou' });
+    const store = createOssObjectStore({
+      endpoint: oss.endpoint,
+      bucket: BUCKET,
+      credentials: longTerm,
+      region: 'cn-hangzhou',
+    });
     const url = await store.signedGetUrl(KEY, { expiresInSeconds: 900, filename: 'client.p12' });
     const out = mkdtempSync(path.join(tmpdir(), 'nma-'));
     try {
       // act
-      const result = await curl(['-sS', '-f', '-D', path.join(out, 'headers'), '-o', path.join(out, 'client.p12'), url]);
+      const result = await curl([
+        '-sS',
+        '-f',
+        '-D',
+        path.join(out, 'headers'),
+        '-o',
+        path.join(out, 'client.p12'),
+        url,
+      ]);
       const res = await fetch(url);
       // assess
       expect(result.code).toBe(0);
@@ -147,13 +208,21 @@ describe('presigned GET links', () => {
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const answers = await Promise.all(links.map(fetchError));
     // assess
-    for (const answer of answers) expect(answer).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired.' });
+    for (const answer of answers)
+      expect(answer).toEqual({ status: 403, code: 'AccessDenied', message: 'Request has expired.' });
   });
 
   it.each([
     ['the object key', (url: string) => url.replace('/client.p12?', '/bundle.zip?')],
     ['the expiry', (url: string) => url.replace('x-oss-expires=60', 'x-oss-expires=600')],
-    ['the signature', (url: string) => url.replace(/(x-oss-signature=[0-9a-f]*)([0-9a-f])/, (_m, head: string, last: string) => head + (last === '0' ? '1' : '0'))],
+    [
+      'the signature',
+      (url: string) =>
+        url.replace(
+          /(x-oss-signature=[0-9a-f]*)([0-9a-f])/,
+          (_m, head: string, last: string) => head + (last === '0' ? '1' : '0'),
+        ),
+    ],
     ['the download name', (url: string) => url.replace('client.p12%22', 'evil.exe%22')],
   ])('refuses a V4 link with %s changed with 403 SignatureDoesNotMatch', async (_what, tamper) => {
     // prepare

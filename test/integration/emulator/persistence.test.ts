@@ -16,19 +16,42 @@ describe('emulator state in its data dir', () => {
     const first = await startEmulator({ dataDir, dataPlane: false, jobDelayMs: 20 });
     const csr = await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'kept.example.com' });
     const issueParams = { ParentIdentifier: first.ca.subCaIdentifier, Csr: csr, Days: 5, ClientToken: 'kept-token' };
-    const issued = await rpcClient(first, PCA_VERSION)<{ Identifier: string }>('CreateClientCertificateWithCsr', issueParams);
+    const issued = await rpcClient(first, PCA_VERSION)<{ Identifier: string }>(
+      'CreateClientCertificateWithCsr',
+      issueParams,
+    );
     const listenerId = first.listeners[0].listenerId;
-    await rpcClient(first, NLB_VERSION)('UpdateListenerAttribute', { ListenerId: listenerId, CaEnabled: true, CaCertificateIds: [first.ca.rootIdentifier] });
+    await rpcClient(first, NLB_VERSION)('UpdateListenerAttribute', {
+      ListenerId: listenerId,
+      CaEnabled: true,
+      CaCertificateIds: [first.ca.rootIdentifier],
+    });
     await first.nlb.whenRunning(listenerId);
-    const before = { ca: first.ca.rootCertificatePem, sub: first.ca.subCaIdentifier, credentials: first.credentials, listeners: first.listeners.map((l) => l.listenerId) };
+    const before = {
+      ca: first.ca.rootCertificatePem,
+      sub: first.ca.subCaIdentifier,
+      credentials: first.credentials,
+      listeners: first.listeners.map((l) => l.listenerId),
+    };
     await first.close();
 
     const second = await startEmulator({ dataDir, dataPlane: false });
     try {
-      const replay = await rpcClient(second, PCA_VERSION)<{ Identifier: string }>('CreateClientCertificateWithCsr', issueParams);
-      const listener = await rpcClient(second, NLB_VERSION)<{ CaEnabled: boolean; CaCertificateIds: string[] }>('GetListenerAttribute', { ListenerId: listenerId });
+      const replay = await rpcClient(second, PCA_VERSION)<{ Identifier: string }>(
+        'CreateClientCertificateWithCsr',
+        issueParams,
+      );
+      const listener = await rpcClient(second, NLB_VERSION)<{ CaEnabled: boolean; CaCertificateIds: string[] }>(
+        'GetListenerAttribute',
+        { ListenerId: listenerId },
+      );
 
-      expect({ ca: second.ca.rootCertificatePem, sub: second.ca.subCaIdentifier, credentials: second.credentials, listeners: second.listeners.map((l) => l.listenerId) }).toEqual(before);
+      expect({
+        ca: second.ca.rootCertificatePem,
+        sub: second.ca.subCaIdentifier,
+        credentials: second.credentials,
+        listeners: second.listeners.map((l) => l.listenerId),
+      }).toEqual(before);
       expect(replay.Identifier).toBe(issued.Identifier);
       expect(second.cas.listClientCertificates().map((c) => c.identifier)).toEqual([issued.Identifier]);
       expect([listener.CaEnabled, listener.CaCertificateIds]).toEqual([true, [second.ca.rootIdentifier]]);
@@ -52,7 +75,7 @@ describe('emulator state in its data dir', () => {
     expect(refused).toContain('already in use');
   });
 
-  it('a temp data dir is removed on close, and env() points the project\'s config at the emulator', async () => {
+  it("a temp data dir is removed on close, and env() points the project's config at the emulator", async () => {
     const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
     const config = loadAlibabaConfig(emulator.env());
     const dir = emulator.dataDir;

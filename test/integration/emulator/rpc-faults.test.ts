@@ -17,7 +17,10 @@ describe('fault injection on the emulated RPC endpoint', () => {
   });
   afterAll(() => emulator.close());
 
-  const getListener = (readTimeoutMs?: number) => rpcClient(emulator, NLB_VERSION, { readTimeoutMs })<{ ListenerId: string }>('GetListenerAttribute', { ListenerId: listenerId });
+  const getListener = (readTimeoutMs?: number) =>
+    rpcClient(emulator, NLB_VERSION, { readTimeoutMs })<{ ListenerId: string }>('GetListenerAttribute', {
+      ListenerId: listenerId,
+    });
 
   it.each([
     ['Throttling', Faults.throttling(), 'Throttling', 400],
@@ -55,7 +58,9 @@ describe('fault injection on the emulated RPC endpoint', () => {
     emulator.faults.rateLimit('ListListeners', 3);
     const nlb = rpcClient(emulator, NLB_VERSION);
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => nlb('ListListeners', {})));
-    const throttled = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'Throttling');
+    const throttled = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'Throttling',
+    );
     expect([results.length - throttled.length, throttled.length]).toEqual([3, 2]);
   });
 
@@ -64,7 +69,9 @@ describe('fault injection on the emulated RPC endpoint', () => {
     const params = { ListenerId: listenerId, IdleTimeout: 321, ClientToken: 'delayed-update-1' };
     const jobsBefore = emulator.nlb.jobs(listenerId).length;
 
-    const timedOut = await rpcFailure(rpcClient(emulator, NLB_VERSION, { readTimeoutMs: 150 })('UpdateListenerAttribute', params));
+    const timedOut = await rpcFailure(
+      rpcClient(emulator, NLB_VERSION, { readTimeoutMs: 150 })('UpdateListenerAttribute', params),
+    );
     const retry = await rpcClient(emulator, NLB_VERSION)<{ JobId: string }>('UpdateListenerAttribute', params);
     await new Promise((r) => setTimeout(r, 700)); // the delayed original lands now
     await emulator.nlb.whenRunning(listenerId);
@@ -82,9 +89,14 @@ describe('fault injection on the emulated RPC endpoint', () => {
     const issuedBefore = emulator.cas.listClientCertificates().length;
     emulator.faults.failNext('CreateClientCertificateWithCsr', 1, Faults.delay(400));
 
-    const timedOut = await rpcFailure(rpcClient(emulator, PCA_VERSION, { readTimeoutMs: 100 })('CreateClientCertificateWithCsr', params));
+    const timedOut = await rpcFailure(
+      rpcClient(emulator, PCA_VERSION, { readTimeoutMs: 100 })('CreateClientCertificateWithCsr', params),
+    );
     await new Promise((r) => setTimeout(r, 500));
-    const retry = await rpcClient(emulator, PCA_VERSION)<{ Identifier: string }>('CreateClientCertificateWithCsr', params);
+    const retry = await rpcClient(emulator, PCA_VERSION)<{ Identifier: string }>(
+      'CreateClientCertificateWithCsr',
+      params,
+    );
 
     expect(timedOut.code).toBe('RequestTimeout');
     expect(emulator.cas.listClientCertificates().length).toBe(issuedBefore + 1);

@@ -13,15 +13,30 @@ interface Forwarded {
 }
 
 /** A man in the middle: forwards each request to the emulator after `tamper`, `times` times (a replay when > 1). */
-async function startProxy(targetPort: number, tamper: (r: Forwarded) => Forwarded, times = 1): Promise<{ endpoint: string; close(): Promise<void> }> {
+async function startProxy(
+  targetPort: number,
+  tamper: (r: Forwarded) => Forwarded,
+  times = 1,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
   const send = (r: Forwarded) =>
     new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
       const { 'transfer-encoding': _chunked, ...headers } = r.headers; // the body is re-sent whole, with a length
-      const out = request({ host: '127.0.0.1', port: targetPort, method: 'POST', path: r.path, headers: { ...headers, 'content-length': String(r.body.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const out = request(
+        {
+          host: '127.0.0.1',
+          port: targetPort,
+          method: 'POST',
+          path: r.path,
+          headers: { ...headers, 'content-length': String(r.body.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
       out.on('error', reject);
       out.end(r.body);
     });
@@ -48,7 +63,11 @@ describe('ACS3-HMAC-SHA256 signatures on the emulated RPC endpoint', () => {
   let rpcPort: number;
   let listenerId: string;
   let otherListenerId: string;
-  const sts = { accessKeyId: 'STS.NTestKeyForEmulator', accessKeySecret: 'sts-secret-value', securityToken: 'CAIS-test-security-token' };
+  const sts = {
+    accessKeyId: 'STS.NTestKeyForEmulator',
+    accessKeySecret: 'sts-secret-value',
+    securityToken: 'CAIS-test-security-token',
+  };
   const proxies: Array<{ close(): Promise<void> }> = [];
 
   beforeAll(async () => {
@@ -74,18 +93,24 @@ describe('ACS3-HMAC-SHA256 signatures on the emulated RPC endpoint', () => {
   };
 
   it('accepts what the SDK signs, also through an honest proxy', async () => {
-    const direct = await rpcClient(emulator, NLB_VERSION)<{ ListenerId: string }>('GetListenerAttribute', { ListenerId: listenerId });
+    const direct = await rpcClient(emulator, NLB_VERSION)<{ ListenerId: string }>('GetListenerAttribute', {
+      ListenerId: listenerId,
+    });
     const proxied = await callVia((r) => r);
     expect([direct.ListenerId, proxied.ListenerId]).toEqual([listenerId, listenerId]);
   });
 
   it('a parameter changed on the way answers 400 SignatureDoesNotMatch', async () => {
-    const err = await rpcFailure(callVia((r) => ({ ...r, body: Buffer.from(r.body.toString().replace(listenerId, otherListenerId)) })));
+    const err = await rpcFailure(
+      callVia((r) => ({ ...r, body: Buffer.from(r.body.toString().replace(listenerId, otherListenerId)) })),
+    );
     expect([err.code, err.statusCode]).toEqual(['SignatureDoesNotMatch', 400]);
   });
 
   it('a changed action header answers SignatureDoesNotMatch', async () => {
-    const err = await rpcFailure(callVia((r) => ({ ...r, headers: { ...r.headers, 'x-acs-action': 'ListListeners' } })));
+    const err = await rpcFailure(
+      callVia((r) => ({ ...r, headers: { ...r.headers, 'x-acs-action': 'ListListeners' } })),
+    );
     expect(err.code).toBe('SignatureDoesNotMatch');
   });
 
@@ -100,34 +125,66 @@ describe('ACS3-HMAC-SHA256 signatures on the emulated RPC endpoint', () => {
   });
 
   it('a wrong secret answers 400 SignatureDoesNotMatch', async () => {
-    const err = await rpcFailure(rpcClient(emulator, NLB_VERSION, { credentials: { ...emulator.credentials, accessKeySecret: 'wrong-secret' } })('GetListenerAttribute', { ListenerId: listenerId }));
+    const err = await rpcFailure(
+      rpcClient(emulator, NLB_VERSION, { credentials: { ...emulator.credentials, accessKeySecret: 'wrong-secret' } })(
+        'GetListenerAttribute',
+        { ListenerId: listenerId },
+      ),
+    );
     expect([err.code, err.statusCode]).toEqual(['SignatureDoesNotMatch', 400]);
     expect(err.message).not.toContain('the-real-secret');
   });
 
   it('an unknown AccessKeyId answers 404 InvalidAccessKeyId.NotFound', async () => {
-    const err = await rpcFailure(rpcClient(emulator, NLB_VERSION, { credentials: { accessKeyId: 'LTAIUnknown', accessKeySecret: 'x' } })('GetListenerAttribute', { ListenerId: listenerId }));
+    const err = await rpcFailure(
+      rpcClient(emulator, NLB_VERSION, { credentials: { accessKeyId: 'LTAIUnknown', accessKeySecret: 'x' } })(
+        'GetListenerAttribute',
+        { ListenerId: listenerId },
+      ),
+    );
     expect([err.code, err.statusCode]).toEqual(['InvalidAccessKeyId.NotFound', 404]);
   });
 
   it('an STS key works with its security token and is refused without it or with another one', async () => {
-    const call = (securityToken?: string) => rpcClient(emulator, NLB_VERSION, { credentials: { ...sts, securityToken } })<{ ListenerId: string }>('GetListenerAttribute', { ListenerId: listenerId });
+    const call = (securityToken?: string) =>
+      rpcClient(emulator, NLB_VERSION, { credentials: { ...sts, securityToken } })<{ ListenerId: string }>(
+        'GetListenerAttribute',
+        { ListenerId: listenerId },
+      );
     const ok = await call(sts.securityToken);
     const missing = await rpcFailure(call(undefined));
     const wrong = await rpcFailure(call('CAIS-another-token'));
     expect(ok.ListenerId).toBe(listenerId);
-    expect([missing.code, wrong.code]).toEqual(['InvalidSecurityToken.MismatchWithAccessKey', 'InvalidSecurityToken.MismatchWithAccessKey']);
+    expect([missing.code, wrong.code]).toEqual([
+      'InvalidSecurityToken.MismatchWithAccessKey',
+      'InvalidSecurityToken.MismatchWithAccessKey',
+    ]);
   });
 
   it('a request without Authorization, or signed 20 minutes ago, is refused', async () => {
     const url = `http://${emulator.rpcEndpoint}/`;
     const body = `ListenerId=${listenerId}`;
-    const base = { host: emulator.rpcEndpoint, 'content-type': 'application/x-www-form-urlencoded', 'x-acs-action': 'GetListenerAttribute', 'x-acs-version': NLB_VERSION };
+    const base = {
+      host: emulator.rpcEndpoint,
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-acs-action': 'GetListenerAttribute',
+      'x-acs-version': NLB_VERSION,
+    };
     const unsigned = await fetch(url, { method: 'POST', headers: base, body });
-    const old = { ...base, 'x-acs-date': new Date(Date.now() - 20 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'), 'x-acs-signature-nonce': 'n-old-1' };
-    const authorization = signAcs3({ method: 'POST', path: '/', query: '', headers: old, body: Buffer.from(body) }, emulator.credentials);
+    const old = {
+      ...base,
+      'x-acs-date': new Date(Date.now() - 20 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      'x-acs-signature-nonce': 'n-old-1',
+    };
+    const authorization = signAcs3(
+      { method: 'POST', path: '/', query: '', headers: old, body: Buffer.from(body) },
+      emulator.credentials,
+    );
     const stale = await fetch(url, { method: 'POST', headers: { ...old, authorization }, body });
-    expect([unsigned.status, ((await unsigned.json()) as { Code: string }).Code]).toEqual([400, 'MissingAuthorization']);
+    expect([unsigned.status, ((await unsigned.json()) as { Code: string }).Code]).toEqual([
+      400,
+      'MissingAuthorization',
+    ]);
     expect([stale.status, ((await stale.json()) as { Code: string }).Code]).toEqual([400, 'InvalidTimeStamp.Expired']);
   });
 });

@@ -5,8 +5,21 @@ import type { Emulator } from '../../../local/emulator/index.js';
 export const NLB_VERSION = '2022-04-30';
 export const PCA_VERSION = '2020-06-30';
 
-export function rpcClient(emulator: Emulator, version: string, options: { readTimeoutMs?: number; credentials?: Emulator['credentials'] } = {}): RpcCaller {
-  return createRpcCaller(version, { endpoint: emulator.rpcEndpoint, protocol: 'http', regionId: emulator.region, readTimeoutMs: options.readTimeoutMs }, options.credentials ?? emulator.credentials);
+export function rpcClient(
+  emulator: Emulator,
+  version: string,
+  options: { readTimeoutMs?: number; credentials?: Emulator['credentials'] } = {},
+): RpcCaller {
+  return createRpcCaller(
+    version,
+    {
+      endpoint: emulator.rpcEndpoint,
+      protocol: 'http',
+      regionId: emulator.region,
+      readTimeoutMs: options.readTimeoutMs,
+    },
+    options.credentials ?? emulator.credentials,
+  );
 }
 
 /** The RpcError a call fails with (fails the test when the call succeeds). */

@@ -3,7 +3,13 @@
  * request against a local HTTPS server that trusts only the test root, the client sending leaf + sub-CA;
  * no certificate, a certificate from another CA, or a leaf without its sub-CA are refused.
  */
-import { buildPemBundleZip, buildPkcs12, generateP12Password, type KeyAlgorithm, type P12Profile } from '../../../shared/pki/index.js';
+import {
+  buildPemBundleZip,
+  buildPkcs12,
+  generateP12Password,
+  type KeyAlgorithm,
+  type P12Profile,
+} from '../../../shared/pki/index.js';
 import { startMtlsServer, MTLS_SERVER_BODY, type MtlsServer } from '../../helpers/mtls-server.js';
 import { createTestHierarchy, issueTestClient, type TestHierarchy } from '../../helpers/pki-hierarchy.js';
 import { curl, makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
@@ -37,10 +43,29 @@ describe('curl --cert bundle.p12:PASS --cert-type P12', () => {
     const commonName = `curl-p12-${profile}-${algorithm}`.toLowerCase();
     const client = await issueTestClient(hierarchy, { keyAlgorithm: algorithm, commonName });
     const password = generateP12Password();
-    const p12 = temp.write(`${commonName}.p12`, await buildPkcs12({ privateKey: client.keyPair.privateKey, certificatePem: client.certificatePem, chainPems: client.chainPems, password, profile, friendlyName: commonName }));
+    const p12 = temp.write(
+      `${commonName}.p12`,
+      await buildPkcs12({
+        privateKey: client.keyPair.privateKey,
+        certificatePem: client.certificatePem,
+        chainPems: client.chainPems,
+        password,
+        profile,
+        friendlyName: commonName,
+      }),
+    );
     const rootFile = temp.write('root.crt', hierarchy.root.certificatePem);
     // act
-    const result = await curl([...CURL_BASE, '--cert', `${p12}:${password}`, '--cert-type', 'P12', '--cacert', rootFile, server.url]);
+    const result = await curl([
+      ...CURL_BASE,
+      '--cert',
+      `${p12}:${password}`,
+      '--cert-type',
+      'P12',
+      '--cacert',
+      rootFile,
+      server.url,
+    ]);
     // assess
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(result.stdout).toBe(MTLS_SERVER_BODY);
@@ -55,7 +80,15 @@ describe('the PEM zip with curl and openssl s_client', () => {
   beforeAll(async () => {
     commonName = 'curl-pem-client';
     const client = await issueTestClient(hierarchy, { keyAlgorithm: 'EC_P256', commonName });
-    const zip = temp.write('bundle.zip', buildPemBundleZip({ certificatePem: client.certificatePem, chainPems: client.chainPems, privateKey: client.keyPair.privateKey, commonName }));
+    const zip = temp.write(
+      'bundle.zip',
+      buildPemBundleZip({
+        certificatePem: client.certificatePem,
+        chainPems: client.chainPems,
+        privateKey: client.keyPair.privateKey,
+        commonName,
+      }),
+    );
     dir = temp.path('pem');
     const unzipped = await unzip(['-q', '-o', zip, '-d', dir]);
     expect(unzipped.code).toBe(0);
@@ -63,7 +96,10 @@ describe('the PEM zip with curl and openssl s_client', () => {
 
   it('curl --cert client.crt --key client.key --cacert ca.crt completes an mTLS request', async () => {
     // act
-    const result = await curl([...CURL_BASE, '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'ca.crt', server.url], { cwd: dir });
+    const result = await curl(
+      [...CURL_BASE, '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'ca.crt', server.url],
+      { cwd: dir },
+    );
     // assess
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(result.stdout).toBe(MTLS_SERVER_BODY);
@@ -72,10 +108,28 @@ describe('the PEM zip with curl and openssl s_client', () => {
 
   it('openssl s_client -cert client.crt -key client.key -CAfile ca.crt verifies both sides and gets the body', async () => {
     // act
-    const result = await openssl(['s_client', '-connect', `${server.host}:${server.port}`, '-servername', 'localhost', '-cert', 'client.crt', '-key', 'client.key', '-CAfile', 'ca.crt', '-verify_return_error', '-quiet', '-ign_eof'], {
-      cwd: dir,
-      input: 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n',
-    });
+    const result = await openssl(
+      [
+        's_client',
+        '-connect',
+        `${server.host}:${server.port}`,
+        '-servername',
+        'localhost',
+        '-cert',
+        'client.crt',
+        '-key',
+        'client.key',
+        '-CAfile',
+        'ca.crt',
+        '-verify_return_error',
+        '-quiet',
+        '-ign_eof',
+      ],
+      {
+        cwd: dir,
+        input: 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n',
+      },
+    );
     // assess
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('HTTP/1.1 200 OK');

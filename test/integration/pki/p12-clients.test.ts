@@ -11,7 +11,13 @@ import {
   type KeyAlgorithm,
   type P12Profile,
 } from '../../../shared/pki/index.js';
-import { createTestHierarchy, issueTestClient, mapLimit, type IssuedClient, type TestHierarchy } from '../../helpers/pki-hierarchy.js';
+import {
+  createTestHierarchy,
+  issueTestClient,
+  mapLimit,
+  type IssuedClient,
+  type TestHierarchy,
+} from '../../helpers/pki-hierarchy.js';
 import { keytool, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 
 const PASSWORDS = {
@@ -37,10 +43,24 @@ const files = new Map<Case, string>();
 beforeAll(async () => {
   temp = makeTempDir();
   hierarchy = await createTestHierarchy({ name: 'P12' });
-  await Promise.all(ALGORITHMS.map(async (algorithm) => clients.set(algorithm, await issueTestClient(hierarchy, { keyAlgorithm: algorithm, commonName: `p12-${algorithm}` }))));
+  await Promise.all(
+    ALGORITHMS.map(async (algorithm) =>
+      clients.set(
+        algorithm,
+        await issueTestClient(hierarchy, { keyAlgorithm: algorithm, commonName: `p12-${algorithm}` }),
+      ),
+    ),
+  );
   for (const c of CASES) {
     const client = clients.get(c.algorithm)!;
-    const p12 = await buildPkcs12({ privateKey: client.keyPair.privateKey, certificatePem: client.certificatePem, chainPems: client.chainPems, password: c.password, profile: c.profile, friendlyName: `p12-${c.algorithm}` });
+    const p12 = await buildPkcs12({
+      privateKey: client.keyPair.privateKey,
+      certificatePem: client.certificatePem,
+      chainPems: client.chainPems,
+      password: c.password,
+      profile: c.profile,
+      friendlyName: `p12-${c.algorithm}`,
+    });
     files.set(c, temp.write(`${c.profile}-${c.algorithm}.p12`, p12));
   }
 });
@@ -50,7 +70,7 @@ afterAll(() => temp?.cleanup());
 const label = (c: Case) => `${c.profile} ${c.algorithm} (${c.passwordKind} password)`;
 
 describe('openssl pkcs12 (OpenSSL 3, no -legacy)', () => {
-  it('opens every profile x key type, reports the profile\'s algorithms, and yields the matching key, the leaf and the chain', async () => {
+  it("opens every profile x key type, reports the profile's algorithms, and yields the matching key, the leaf and the chain", async () => {
     const results = await mapLimit(CASES, 4, async (c) => {
       const file = files.get(c)!;
       const info = await openssl(['pkcs12', '-info', '-noout', '-in', file, '-passin', `pass:${c.password}`]);
@@ -59,7 +79,11 @@ describe('openssl pkcs12 (OpenSSL 3, no -legacy)', () => {
     });
     for (const { c, info, extracted } of results) {
       const client = clients.get(c.algorithm)!;
-      expect({ case: label(c), code: info.code, stderr: info.code === 0 ? '' : info.stderr }).toEqual({ case: label(c), code: 0, stderr: '' });
+      expect({ case: label(c), code: info.code, stderr: info.code === 0 ? '' : info.stderr }).toEqual({
+        case: label(c),
+        code: 0,
+        stderr: '',
+      });
       if (c.profile === 'modern') {
         expect(info.stderr).toContain('MAC: sha256');
         expect(info.stderr).toContain('PBES2, PBKDF2, AES-256-CBC');
@@ -77,7 +101,9 @@ describe('openssl pkcs12 (OpenSSL 3, no -legacy)', () => {
   });
 
   it('refuses a wrong password for every file', async () => {
-    const results = await mapLimit(CASES, 4, (c) => openssl(['pkcs12', '-info', '-noout', '-in', files.get(c)!, '-passin', 'pass:wrong-password-123']));
+    const results = await mapLimit(CASES, 4, (c) =>
+      openssl(['pkcs12', '-info', '-noout', '-in', files.get(c)!, '-passin', 'pass:wrong-password-123']),
+    );
     for (const result of results) {
       expect(result.code).not.toBe(0);
       expect(result.stderr).toMatch(/mac verify (error|failure)/i);
@@ -87,10 +113,16 @@ describe('openssl pkcs12 (OpenSSL 3, no -legacy)', () => {
 
 describe('keytool -list -storetype PKCS12', () => {
   it('lists every profile x key type as one PrivateKeyEntry with its 3-certificate chain', async () => {
-    const results = await mapLimit(CASES, 2, (c) => keytool(['-list', '-v', '-storetype', 'PKCS12', '-keystore', files.get(c)!, '-storepass', c.password]));
+    const results = await mapLimit(CASES, 2, (c) =>
+      keytool(['-list', '-v', '-storetype', 'PKCS12', '-keystore', files.get(c)!, '-storepass', c.password]),
+    );
     results.forEach((result, index) => {
       const c = CASES[index];
-      expect({ case: label(c), code: result.code, out: result.code === 0 ? '' : result.stdout + result.stderr }).toEqual({ case: label(c), code: 0, out: '' });
+      expect({
+        case: label(c),
+        code: result.code,
+        out: result.code === 0 ? '' : result.stdout + result.stderr,
+      }).toEqual({ case: label(c), code: 0, out: '' });
       expect(result.stdout).toContain('Your keystore contains 1 entry');
       expect(result.stdout).toContain(`Alias name: p12-${c.algorithm.toLowerCase()}`);
       expect(result.stdout).toContain('Entry type: PrivateKeyEntry');
@@ -100,7 +132,11 @@ describe('keytool -list -storetype PKCS12', () => {
   });
 
   it('refuses a wrong password', async () => {
-    const results = await mapLimit(CASES.filter((c) => c.algorithm === 'EC_P256'), 2, (c) => keytool(['-list', '-storetype', 'PKCS12', '-keystore', files.get(c)!, '-storepass', 'wrong-password-123']));
+    const results = await mapLimit(
+      CASES.filter((c) => c.algorithm === 'EC_P256'),
+      2,
+      (c) => keytool(['-list', '-storetype', 'PKCS12', '-keystore', files.get(c)!, '-storepass', 'wrong-password-123']),
+    );
     for (const result of results) {
       expect(result.code).not.toBe(0);
       expect(result.stdout + result.stderr).toMatch(/password was incorrect/i);

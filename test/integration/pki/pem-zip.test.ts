@@ -1,7 +1,12 @@
 /** `unzip` opens the PEM bundle; its files are what the README says, in the formats openssl expects. */
 import { readFileSync, statSync } from 'node:fs';
 import { buildPemBundleZip, splitPemCertificates } from '../../../shared/pki/index.js';
-import { createTestHierarchy, issueTestClient, type IssuedClient, type TestHierarchy } from '../../helpers/pki-hierarchy.js';
+import {
+  createTestHierarchy,
+  issueTestClient,
+  type IssuedClient,
+  type TestHierarchy,
+} from '../../helpers/pki-hierarchy.js';
 import { makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.js';
 
 let temp: TempDir;
@@ -20,7 +25,16 @@ describe('buildPemBundleZip (server-key mode)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    const zip = temp.write('bundle.zip', buildPemBundleZip({ certificatePem: client.certificatePem, chainPems: client.chainPems, privateKey: client.keyPair.privateKey, commonName: 'zip-client', exampleUrl: 'https://www.example.com/' }));
+    const zip = temp.write(
+      'bundle.zip',
+      buildPemBundleZip({
+        certificatePem: client.certificatePem,
+        chainPems: client.chainPems,
+        privateKey: client.keyPair.privateKey,
+        commonName: 'zip-client',
+        exampleUrl: 'https://www.example.com/',
+      }),
+    );
     dir = temp.path('server-key');
     expect((await unzip(['-q', zip, '-d', dir])).code).toBe(0);
   });
@@ -32,7 +46,10 @@ describe('buildPemBundleZip (server-key mode)', () => {
   });
 
   it('client.crt is leaf + sub-CA, ca.crt is the chain, and openssl verifies the leaf with them', async () => {
-    expect(splitPemCertificates(readFileSync(`${dir}/client.crt`, 'utf8'))).toEqual([client.certificatePem, hierarchy.sub.certificatePem]);
+    expect(splitPemCertificates(readFileSync(`${dir}/client.crt`, 'utf8'))).toEqual([
+      client.certificatePem,
+      hierarchy.sub.certificatePem,
+    ]);
     expect(splitPemCertificates(readFileSync(`${dir}/ca.crt`, 'utf8'))).toEqual(client.chainPems);
     const verified = await openssl(['verify', '-CAfile', 'ca.crt', 'client.crt'], { cwd: dir });
     expect(verified.stdout.trim()).toBe('client.crt: OK');
@@ -50,14 +67,23 @@ describe('buildPemBundleZip (server-key mode)', () => {
   it('README.txt gives the exact curl and openssl commands for the example host', () => {
     const readme = readFileSync(`${dir}/README.txt`, 'utf8');
     expect(readme).toContain('curl --cert client.crt --key client.key --cacert ca.crt https://www.example.com/');
-    expect(readme).toContain('openssl s_client -connect www.example.com:443 -cert client.crt -key client.key -CAfile ca.crt');
+    expect(readme).toContain(
+      'openssl s_client -connect www.example.com:443 -cert client.crt -key client.key -CAfile ca.crt',
+    );
   });
 });
 
 describe('buildPemBundleZip (CSR mode)', () => {
   it('has no client.key, and its README says the key stays with the caller', async () => {
     // prepare
-    const zip = temp.write('csr.zip', buildPemBundleZip({ certificatePem: client.certificatePem, chainPems: client.chainPems, commonName: 'zip-client' }));
+    const zip = temp.write(
+      'csr.zip',
+      buildPemBundleZip({
+        certificatePem: client.certificatePem,
+        chainPems: client.chainPems,
+        commonName: 'zip-client',
+      }),
+    );
     // act
     const listing = await unzip(['-Z1', zip]);
     const readme = await unzip(['-p', zip, 'README.txt']);

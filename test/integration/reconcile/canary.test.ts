@@ -8,7 +8,11 @@ import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createCertificateService } from '../../../shared/certificates/service.js';
 import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
-import { createCanaryProvider, CANARY_PRINCIPAL, CANARY_STATE_KEY } from '../../../functions/reconcile-listeners/canary.js';
+import {
+  createCanaryProvider,
+  CANARY_PRINCIPAL,
+  CANARY_STATE_KEY,
+} from '../../../functions/reconcile-listeners/canary.js';
 import { createPcaReads, PCA_API_VERSION } from '../../../functions/reconcile-listeners/pca-reads.js';
 import { chainsTo, generateKeyPair, keyMatchesCertificate, splitPemCertificates } from '../../../shared/pki/index.js';
 import { createStateCipher } from '../../../shared/certificates/sealing.js';
@@ -31,14 +35,27 @@ describe('the canary client certificate', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
     const alibaba = loadAlibabaConfig(emulator.env());
-    store = createOssObjectStore({ endpoint: alibaba.oss.endpoint, bucket: alibaba.oss.bucket, credentials: alibaba.credentials, region: alibaba.region, local: true });
+    store = createOssObjectStore({
+      endpoint: alibaba.oss.endpoint,
+      bucket: alibaba.oss.bucket,
+      credentials: alibaba.credentials,
+      region: alibaba.region,
+      local: true,
+    });
     const log = createLogger({}, 'error');
     service = createCertificateService({
       ca: createCasPcaClient(alibaba.cas, alibaba.credentials),
       store,
       clock,
       log,
-      config: { parentIdentifier: emulator.ca.subCaIdentifier, stateKey, linkDefaultSeconds: 900, linkMaxSeconds: 900, defaultValidityDays: 30, maxValidityDays: 30 },
+      config: {
+        parentIdentifier: emulator.ca.subCaIdentifier,
+        stateKey,
+        linkDefaultSeconds: 900,
+        linkMaxSeconds: 900,
+        defaultValidityDays: 30,
+        maxValidityDays: 30,
+      },
     });
     const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, alibaba.cas, alibaba.credentials));
     canary = createCanaryProvider({ service, store, pca, stateKey, clock, log, validityDays: 30 });
@@ -98,10 +115,25 @@ describe('the canary client certificate', () => {
       store,
       clock,
       log: createLogger({}, 'error'),
-      config: { parentIdentifier: emulator.ca.subCaIdentifier, stateKey, linkDefaultSeconds: 900, linkMaxSeconds: 900, defaultValidityDays: 30, maxValidityDays: 30 },
+      config: {
+        parentIdentifier: emulator.ca.subCaIdentifier,
+        stateKey,
+        linkDefaultSeconds: 900,
+        linkMaxSeconds: 900,
+        defaultValidityDays: 30,
+        maxValidityDays: 30,
+      },
     });
     const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, alibaba.cas, alibaba.credentials));
-    const crashing = createCanaryProvider({ service: impatient, store, pca, stateKey, clock, log: createLogger({}, 'error'), validityDays: 30 });
+    const crashing = createCanaryProvider({
+      service: impatient,
+      store,
+      pca,
+      stateKey,
+      clock,
+      log: createLogger({}, 'error'),
+      validityDays: 30,
+    });
     const before = issued();
     emulator.faults.failNext('CreateClientCertificateWithCsr', 1, Faults.delay(800));
 
@@ -113,14 +145,22 @@ describe('the canary client certificate', () => {
     expect(issuedByCrash).toBe(1);
     expect(issued() - before).toBe(1);
     const [leaf] = splitPemCertificates(recovered.certificateChainPem);
-    expect(emulator.cas.listClientCertificates().filter((c) => c.certificatePem.trim() === leaf.trim())).toHaveLength(1);
+    expect(emulator.cas.listClientCertificates().filter((c) => c.certificatePem.trim() === leaf.trim())).toHaveLength(
+      1,
+    );
   });
 
   it('is replaced, and the old one revoked, when the sealed key no longer matches its certificate', async () => {
     const current = await canary.current();
     const state = JSON.parse((await store.get(CANARY_STATE_KEY))!.toString('utf8'));
     const otherKey = (await generateKeyPair('EC_P256')).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    await store.put(CANARY_STATE_KEY, JSON.stringify({ ...state, key: createStateCipher(stateKey).seal({ privateKeyPem: otherKey }, CANARY_STATE_KEY) }));
+    await store.put(
+      CANARY_STATE_KEY,
+      JSON.stringify({
+        ...state,
+        key: createStateCipher(stateKey).seal({ privateKeyPem: otherKey }, CANARY_STATE_KEY),
+      }),
+    );
 
     const replacement = await canary.current();
 

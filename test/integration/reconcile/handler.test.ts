@@ -33,21 +33,43 @@ describe('reconcile-listeners handler', () => {
     writeFileSync(
       file,
       [seed, ruleBreaker]
-        .map((l, i) => `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId}, region: cn-hangzhou }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`)
+        .map(
+          (l, i) =>
+            `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId}, region: cn-hangzhou }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`,
+        )
         .join('\n') + '\n',
     );
     const stateKey = randomBytes(32).toString('base64');
-    const handler = createHandler({ ...emulator.env(), STATE_KEY: stateKey, DESIRED_STATE_FILE: file, JOB_POLL_INITIAL_MS: '100', LOG_LEVEL: 'info' });
-    const timerEvent = Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'reconcile-schedule', payload: '{"mode":"apply"}' }));
+    const handler = createHandler({
+      ...emulator.env(),
+      STATE_KEY: stateKey,
+      DESIRED_STATE_FILE: file,
+      JOB_POLL_INITIAL_MS: '100',
+      LOG_LEVEL: 'info',
+    });
+    const timerEvent = Buffer.from(
+      JSON.stringify({
+        triggerTime: new Date().toISOString(),
+        triggerName: 'reconcile-schedule',
+        payload: '{"mode":"apply"}',
+      }),
+    );
 
     const report = await handler(timerEvent, { requestId: 'req-1' });
 
     expect(report.mode).toBe('apply');
-    expect(report.results.map((r) => [r.listenerId, r.outcome])).toEqual([[seed.listenerId, 'changed'], [ruleBreaker.listenerId, 'blocked']]);
+    expect(report.results.map((r) => [r.listenerId, r.outcome])).toEqual([
+      [seed.listenerId, 'changed'],
+      [ruleBreaker.listenerId, 'blocked'],
+    ]);
     expect(report.summary).toMatchObject({ listeners: 2, changed: 1, blocked: 1, failed: 0 });
     const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(logged.filter((l) => l.msg === 'listener reconciled').map((l) => l.outcome)).toEqual(expect.arrayContaining(['changed', 'blocked']));
-    expect(logged.some((l) => typeof l.msg === 'string' && l.msg.startsWith('reconcile apply: 2 listeners: 1 changed'))).toBe(true);
+    expect(logged.filter((l) => l.msg === 'listener reconciled').map((l) => l.outcome)).toEqual(
+      expect.arrayContaining(['changed', 'blocked']),
+    );
+    expect(
+      logged.some((l) => typeof l.msg === 'string' && l.msg.startsWith('reconcile apply: 2 listeners: 1 changed')),
+    ).toBe(true);
     const everything = lines.join('\n') + JSON.stringify(report);
     expect(everything).not.toMatch(/PRIVATE KEY/);
     expect(everything).not.toContain(stateKey);
@@ -58,6 +80,8 @@ describe('reconcile-listeners handler', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'version: 1\nlisteners:\n  - { region: cn-hangzhou, listenerId: lsn-x, mutualAuth: on }\n');
 
-    expect(() => createHandler({ ...emulator.env(), STATE_KEY: randomBytes(32).toString('base64'), DESIRED_STATE_FILE: file })).toThrow(/listeners\.0\.serverCertificate/);
+    expect(() =>
+      createHandler({ ...emulator.env(), STATE_KEY: randomBytes(32).toString('base64'), DESIRED_STATE_FILE: file }),
+    ).toThrow(/listeners\.0\.serverCertificate/);
   });
 });

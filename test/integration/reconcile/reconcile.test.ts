@@ -25,7 +25,10 @@ describe('reconcile-listeners against the emulator', () => {
   });
 
   it('applies mutual auth, repairs a drift made in the console, then finds everything in sync with zero mutating calls', async () => {
-    const runtime = world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId), declaration(ruleBreaker, serverCertificateId)] });
+    const runtime = world.runtime({
+      version: 1,
+      listeners: [declaration(seed, serverCertificateId), declaration(ruleBreaker, serverCertificateId)],
+    });
 
     const plan = await world.run(runtime, { mode: 'plan' });
     const planCalls = world.emulator.faults.count(UPDATE);
@@ -35,13 +38,31 @@ describe('reconcile-listeners against the emulator', () => {
     world.emulator.faults.resetCounts();
     const steady = await world.run(runtime, { mode: 'apply' });
 
-    expect(plan.results[0]).toMatchObject({ outcome: 'changes-planned', plan: [{ field: 'caEnabled', from: false, to: true }, { field: 'caCertificateId', from: null, to: world.emulator.ca.rootIdentifier }] });
+    expect(plan.results[0]).toMatchObject({
+      outcome: 'changes-planned',
+      plan: [
+        { field: 'caEnabled', from: false, to: true },
+        { field: 'caCertificateId', from: null, to: world.emulator.ca.rootIdentifier },
+      ],
+    });
     expect(planCalls).toBe(0);
     expect(applied.results[0]).toMatchObject({ outcome: 'changed', probe: { verdict: 'passed' } });
-    expect(applied.results[0].probe!.withClientCertificate).toMatchObject({ outcome: 'answered', clientCertificateSent: true });
+    expect(applied.results[0].probe!.withClientCertificate).toMatchObject({
+      outcome: 'answered',
+      clientCertificateSent: true,
+    });
     expect(applied.results[0].probe!.withoutClientCertificate!.outcome).toBe('refused');
-    expect(world.emulator.nlb.getListener(seed)).toMatchObject({ CaEnabled: true, CaCertificateIds: [world.emulator.ca.rootIdentifier], ListenerStatus: 'Running' });
-    expect(repaired.results[0]).toMatchObject({ outcome: 'drift-repaired', drift: true, plan: [{ field: 'caEnabled', from: false, to: true }], probe: { verdict: 'passed' } });
+    expect(world.emulator.nlb.getListener(seed)).toMatchObject({
+      CaEnabled: true,
+      CaCertificateIds: [world.emulator.ca.rootIdentifier],
+      ListenerStatus: 'Running',
+    });
+    expect(repaired.results[0]).toMatchObject({
+      outcome: 'drift-repaired',
+      drift: true,
+      plan: [{ field: 'caEnabled', from: false, to: true }],
+      probe: { verdict: 'passed' },
+    });
     expect(steady.results[0]).toMatchObject({ outcome: 'in-sync', plan: [], probe: { verdict: 'passed' } });
     expect(world.emulator.faults.count(UPDATE)).toBe(0);
     // Batched reads: one ListListeners and one ListServerGroups for both listeners, no per-listener reads when in sync.
@@ -83,14 +104,21 @@ describe('reconcile-listeners against the emulator', () => {
 
     const report = await world.run(runtime, { mode: 'apply' });
 
-    expect(report.results[0]).toMatchObject({ outcome: 'drift-repaired', plan: [{ field: 'securityPolicyId', from: 'tls_cipher_policy_1_0', to: 'tls_cipher_policy_1_2' }], probe: { verdict: 'passed' } });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'drift-repaired',
+      plan: [{ field: 'securityPolicyId', from: 'tls_cipher_policy_1_0', to: 'tls_cipher_policy_1_2' }],
+      probe: { verdict: 'passed' },
+    });
     expect(faults.count(UPDATE)).toBe(3 + 4); // dry run x3, update x4 (3 refused, 1 accepted)
     expect(world.emulator.nlb.getListener(seed)!.SecurityPolicyId).toBe('tls_cipher_policy_1_2');
   });
 
   it('a timed-out update is resent with the same ClientToken and the listener ends in the desired state', async () => {
     world.emulator.nlb.patchListener(seed, { CaEnabled: false });
-    const runtime = world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId)] }, { NLB_TIMEOUT_MS: '400' });
+    const runtime = world.runtime(
+      { version: 1, listeners: [declaration(seed, serverCertificateId)] },
+      { NLB_TIMEOUT_MS: '400' },
+    );
     const { faults } = world.emulator;
     const jobs: string[] = [];
     const update = runtime.engine.gateway.updateListener;
@@ -112,7 +140,10 @@ describe('reconcile-listeners against the emulator', () => {
   it('ends a job that never finishes in a clear failure without a second update, and a later run finishes the work', async () => {
     world.emulator.nlb.patchListener(seed, { CaEnabled: false });
     world.emulator.nlb.setJobDelay(seed, Infinity);
-    const runtime = world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId)] }, { JOB_TIMEOUT_SECONDS: '1' });
+    const runtime = world.runtime(
+      { version: 1, listeners: [declaration(seed, serverCertificateId)] },
+      { JOB_TIMEOUT_SECONDS: '1' },
+    );
 
     const stuck = await world.run(runtime, { mode: 'apply' });
     const updatesWhileStuck = world.emulator.faults.count(UPDATE);
@@ -125,7 +156,11 @@ describe('reconcile-listeners against the emulator', () => {
     expect(stuck.results[0].message).toMatch(/did not finish within 1 s; no second update was sent/);
     expect(updatesWhileStuck).toBe(2); // the dry run and one update
     // The listener is still Configuring: the dry run is refused (IncorrectStatus.listener, retried) and nothing is sent.
-    expect(whileConfiguring.results[0]).toMatchObject({ outcome: 'failed', stage: 'dry-run', reason: 'IncorrectStatus.listener' });
+    expect(whileConfiguring.results[0]).toMatchObject({
+      outcome: 'failed',
+      stage: 'dry-run',
+      reason: 'IncorrectStatus.listener',
+    });
     expect(world.emulator.faults.count(UPDATE) - updatesWhileStuck).toBe(6); // the dry run, tried DEFAULT_RETRY_POLICY.maxAttempts times
     expect(after.results[0]).toMatchObject({ outcome: 'in-sync', probe: { verdict: 'passed' } });
   }, 60_000);
@@ -141,19 +176,30 @@ describe('reconcile-listeners against the emulator', () => {
 
     expect(report.results[0]).toMatchObject({
       outcome: 'drift-repaired',
-      plan: [{ field: 'caCertificateId', from: world.emulator.ca.subCaIdentifier, to: world.emulator.ca.rootIdentifier }],
+      plan: [
+        { field: 'caCertificateId', from: world.emulator.ca.subCaIdentifier, to: world.emulator.ca.rootIdentifier },
+      ],
       probe: { verdict: 'passed' },
     });
     expect(world.emulator.faults.count('DescribeClientCertificate')).toBeGreaterThanOrEqual(2); // the inventory and the canary
   });
 
   it('turns mutual auth off only when declared off, and then lets a client without a certificate in', async () => {
-    const runtime = world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId, { mutualAuth: false, ca: undefined })] });
+    const runtime = world.runtime({
+      version: 1,
+      listeners: [declaration(seed, serverCertificateId, { mutualAuth: false, ca: undefined })],
+    });
 
     const report = await world.run(runtime, { mode: 'apply' });
-    const back = await world.run(world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId)] }), { mode: 'apply' });
+    const back = await world.run(world.runtime({ version: 1, listeners: [declaration(seed, serverCertificateId)] }), {
+      mode: 'apply',
+    });
 
-    expect(report.results[0]).toMatchObject({ outcome: 'changed', plan: [{ field: 'caEnabled', from: true, to: false }], probe: { verdict: 'passed' } });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'changed',
+      plan: [{ field: 'caEnabled', from: true, to: false }],
+      probe: { verdict: 'passed' },
+    });
     expect(report.results[0].probe!.withoutClientCertificate!.outcome).toBe('answered');
     expect(back.results[0]).toMatchObject({ outcome: 'changed', probe: { verdict: 'passed' } });
   });
@@ -163,7 +209,10 @@ describe('reconcile-listeners against the emulator', () => {
     // The listener is in sync; the store's fingerprint for the declared certificate is made to differ from what the
     // data plane serves, as when the certificate was replaced in the store but not on the listener.
     const facts = runtime.engine.serverCertificates.getServerCertificate;
-    runtime.engine.serverCertificates.getServerCertificate = async (id) => ({ ...(await facts(id))!, fingerprintSha256: 'f'.repeat(64) });
+    runtime.engine.serverCertificates.getServerCertificate = async (id) => ({
+      ...(await facts(id))!,
+      fingerprintSha256: 'f'.repeat(64),
+    });
 
     const report = await world.run(runtime, { mode: 'apply' });
 

@@ -4,7 +4,13 @@
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createCertificateAuthority, generateKeyPair, signClientCertificate, signServerCertificate, type CaMaterial } from '../../../shared/pki/index.js';
+import {
+  createCertificateAuthority,
+  generateKeyPair,
+  signClientCertificate,
+  signServerCertificate,
+  type CaMaterial,
+} from '../../../shared/pki/index.js';
 import { probeTls } from '../../../shared/tls-probe/index.js';
 import type { ProbeRequest } from '../../../shared/domain/listeners/ports.js';
 
@@ -18,7 +24,12 @@ interface Client {
 
 async function hierarchy(name: string) {
   const root = await createCertificateAuthority({ commonName: `${name} Root`, keyAlgorithm: 'EC_P256', notAfter });
-  const sub = await createCertificateAuthority({ commonName: `${name} Sub`, keyAlgorithm: 'EC_P256', notAfter, issuer: root });
+  const sub = await createCertificateAuthority({
+    commonName: `${name} Sub`,
+    keyAlgorithm: 'EC_P256',
+    notAfter,
+    issuer: root,
+  });
   return { root, sub };
 }
 
@@ -46,10 +57,20 @@ describe('probeTls', () => {
     good = await clientUnder(trusted.sub);
     foreign = await clientUnder((await hierarchy('Foreign')).sub);
     const serverKeys = await generateKeyPair('EC_P256');
-    serverCertPem = await signServerCertificate({ publicKey: serverKeys.publicKey, commonName: 'www.example.com', sans: { dns: ['www.example.com'] }, notAfter, issuer: trusted.root });
-    const answerHttp = (socket: tls.TLSSocket) => socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nECS01'));
+    serverCertPem = await signServerCertificate({
+      publicKey: serverKeys.publicKey,
+      commonName: 'www.example.com',
+      sans: { dns: ['www.example.com'] },
+      notAfter,
+      issuer: trusted.root,
+    });
+    const answerHttp = (socket: tls.TLSSocket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nECS01'));
     const make = (name: string, options: tls.TlsOptions, onConnection: (s: tls.TLSSocket) => void = answerHttp) => {
-      const server = tls.createServer({ key: pem(serverKeys.privateKey), cert: serverCertPem, ...options }, onConnection);
+      const server = tls.createServer(
+        { key: pem(serverKeys.privateKey), cert: serverCertPem, ...options },
+        onConnection,
+      );
       server.on('tlsClientError', () => undefined);
       server.on('connection', (socket: net.Socket) => {
         sockets.add(socket);
@@ -59,8 +80,18 @@ describe('probeTls', () => {
       return listen(server).then((port) => (ports[name] = port));
     };
     // The listener trusts the root; clients send their sub-CA (as NLB with the seed's root.crt).
-    await make('mtls13', { requestCert: true, rejectUnauthorized: true, ca: trusted.root.certificatePem, minVersion: 'TLSv1.3' });
-    await make('mtls12', { requestCert: true, rejectUnauthorized: true, ca: trusted.root.certificatePem, maxVersion: 'TLSv1.2' });
+    await make('mtls13', {
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: trusted.root.certificatePem,
+      minVersion: 'TLSv1.3',
+    });
+    await make('mtls12', {
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: trusted.root.certificatePem,
+      maxVersion: 'TLSv1.2',
+    });
     await make('plain', {});
     await make('silent', {}, () => undefined);
     const closed = net.createServer();
@@ -74,15 +105,31 @@ describe('probeTls', () => {
   });
 
   const request = (port: string, extra: Partial<ProbeRequest> = {}): ProbeRequest => ({
-    host: '127.0.0.1', port: ports[port], servername: 'www.example.com', request: 'http', httpHost: 'www.example.com', timeoutMs: 3_000, ...extra,
+    host: '127.0.0.1',
+    port: ports[port],
+    servername: 'www.example.com',
+    request: 'http',
+    httpHost: 'www.example.com',
+    timeoutMs: 3_000,
+    ...extra,
   });
 
   it.each(['mtls13', 'mtls12'])('%s: a client certificate from the trusted CA gets an answer', async (server) => {
-    const result = await probeTls(request(server, { clientCertificateChainPem: good.chainPem, clientKeyPem: good.keyPem }));
+    const result = await probeTls(
+      request(server, { clientCertificateChainPem: good.chainPem, clientKeyPem: good.keyPem }),
+    );
 
-    expect(result).toMatchObject({ outcome: 'answered', clientCertificateSent: true, firstBytes: 'HTTP/1.1 200 OK..Content-Length: 5....ECS01' });
+    expect(result).toMatchObject({
+      outcome: 'answered',
+      clientCertificateSent: true,
+      firstBytes: 'HTTP/1.1 200 OK..Content-Length: 5....ECS01',
+    });
     expect(result.protocol).toBe(server === 'mtls13' ? 'TLSv1.3' : 'TLSv1.2');
-    expect(result.peerCertificate).toMatchObject({ commonName: 'www.example.com', dnsNames: ['www.example.com'], issuer: 'Trusted Root' });
+    expect(result.peerCertificate).toMatchObject({
+      commonName: 'www.example.com',
+      dnsNames: ['www.example.com'],
+      issuer: 'Trusted Root',
+    });
     expect(result.peerCertificate!.fingerprintSha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -94,7 +141,9 @@ describe('probeTls', () => {
   ])('%s: %s is refused by the TLS layer', async (server, _what, which) => {
     const client = which ? foreign : undefined;
 
-    const result = await probeTls(request(server, client ? { clientCertificateChainPem: client.chainPem, clientKeyPem: client.keyPem } : {}));
+    const result = await probeTls(
+      request(server, client ? { clientCertificateChainPem: client.chainPem, clientKeyPem: client.keyPem } : {}),
+    );
 
     expect(result.outcome).toBe('refused');
     expect(result.firstBytes).toBeUndefined();

@@ -14,7 +14,10 @@ export interface World {
   emulator: Emulator;
   env: Record<string, string>;
   runtime(doc: DesiredStateDocument, envOverrides?: Record<string, string>): ReconcileRuntime;
-  run(runtime: ReconcileRuntime, options: Omit<RunOptions, 'runId'> & { runId?: string }): ReturnType<typeof reconcileListeners>;
+  run(
+    runtime: ReconcileRuntime,
+    options: Omit<RunOptions, 'runId'> & { runId?: string },
+  ): ReturnType<typeof reconcileListeners>;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,11 @@ export function declaration(listenerId: string, serverCertificateId: string, pat
 }
 
 export async function startWorld(emulatorOptions: Parameters<typeof startEmulator>[0] = {}): Promise<World> {
-  const emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error'), ...emulatorOptions });
+  const emulator = await startEmulator({
+    caKeyAlgorithm: 'EC_P256',
+    log: createLogger({}, 'error'),
+    ...emulatorOptions,
+  });
   const env = {
     ...emulator.env(),
     STATE_KEY: randomBytes(32).toString('base64'),
@@ -45,7 +52,11 @@ export async function startWorld(emulatorOptions: Parameters<typeof startEmulato
   return {
     emulator,
     env,
-    runtime: (doc, envOverrides = {}) => buildReconcileRuntime(loadReconcileConfig({ ...env, ...envOverrides }), { desired: doc, log: createLogger({}, 'error') }),
+    runtime: (doc, envOverrides = {}) =>
+      buildReconcileRuntime(loadReconcileConfig({ ...env, ...envOverrides }), {
+        desired: doc,
+        log: createLogger({}, 'error'),
+      }),
     run: async (runtime, options) => {
       // Locally the data plane on 127.0.0.1 stands in for the listener's public address.
       const desired = (await runtime.desired()).map((d: ListenerMtls) => {

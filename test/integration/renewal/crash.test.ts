@@ -46,14 +46,27 @@ describe('a crash between any two steps of a renewal', () => {
     expect(record.renewal.failedAttempts).toBe(0);
     expect(rig.emulator.cas.listClientCertificates().filter((c) => c.commonName === commonName)).toHaveLength(2);
     expect(await listAll(rig.store, `pending/${id}/`)).toEqual([]);
-    const keys = (await listAll(rig.store, 'index/renew/')).filter((k) => parseRenewalIndexKey(k)?.certificateId === id);
+    const keys = (await listAll(rig.store, 'index/renew/')).filter(
+      (k) => parseRenewalIndexKey(k)?.certificateId === id,
+    );
     expect(keys).toEqual([renewalIndexKey(new Date(record.renewal.renewAt), id)]);
-    expect((await listAll(rig.store, `bundles/${id}/`)).sort()).toEqual([record.current.bundle.p12, record.current.bundle.pem].sort());
+    expect((await listAll(rig.store, `bundles/${id}/`)).sort()).toEqual(
+      [record.current.bundle.p12, record.current.bundle.pem].sort(),
+    );
     for (const old of bundlesBefore) expect(await rig.store.exists(old)).toBe(false);
-    const renewedEvents = receiver.received.filter((r) => r.event?.type === 'certificate.renewed' && r.event.subject === id);
+    const renewedEvents = receiver.received.filter(
+      (r) => r.event?.type === 'certificate.renewed' && r.event.subject === id,
+    );
     expect(renewedEvents.length).toBeGreaterThanOrEqual(1);
     expect(new Set(renewedEvents.map((r) => r.event.id)).size).toBe(1);
-    expect(renewedEvents.every((r) => r.verification.ok && r.event.data.certificate.generation === 2 && typeof r.event.data.p12Password === 'string')).toBe(true);
+    expect(
+      renewedEvents.every(
+        (r) =>
+          r.verification.ok &&
+          r.event.data.certificate.generation === 2 &&
+          typeof r.event.data.p12Password === 'string',
+      ),
+    ).toBe(true);
   }
 
   it('is finished by the next sweeps without a duplicate, whichever call fails', async () => {
@@ -79,7 +92,16 @@ describe('a crash between any two steps of a renewal', () => {
       hitActions.add(action);
     }
     expect(n).toBeGreaterThan(15);
-    expect([...hitActions]).toEqual(expect.arrayContaining(['ListObjectsV2', 'InvokeFunction', 'GetObject', 'PutObject', 'DeleteObject', 'CreateClientCertificateWithCsr']));
+    expect([...hitActions]).toEqual(
+      expect.arrayContaining([
+        'ListObjectsV2',
+        'InvokeFunction',
+        'GetObject',
+        'PutObject',
+        'DeleteObject',
+        'CreateClientCertificateWithCsr',
+      ]),
+    );
   }, 150_000);
 
   it('a CA answer lost after the certificate was made (client timeout) is finished with the same certificate', async () => {

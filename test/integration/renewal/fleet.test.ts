@@ -35,7 +35,8 @@ describe('renewal at fleet scale (emulator)', () => {
 
   const certificatesByCommonName = () => {
     const byName = new Map<string, number>();
-    for (const c of rig.emulator.cas.listClientCertificates()) byName.set(c.commonName, (byName.get(c.commonName) ?? 0) + 1);
+    for (const c of rig.emulator.cas.listClientCertificates())
+      byName.set(c.commonName, (byName.get(c.commonName) ?? 0) + 1);
     return byName;
   };
 
@@ -62,7 +63,11 @@ describe('renewal at fleet scale (emulator)', () => {
     const renewed = await Promise.all(due.map((d) => rig.record(d.id)));
     for (const [i, record] of renewed.entries()) {
       expect(record.current.generation).toBe(2);
-      expect(record.previous[0]).toMatchObject({ generation: 1, serialNumber: due[i].current.serialNumber, casIdentifier: due[i].current.casIdentifier });
+      expect(record.previous[0]).toMatchObject({
+        generation: 1,
+        serialNumber: due[i].current.serialNumber,
+        casIdentifier: due[i].current.casIdentifier,
+      });
       expect(record.renewal).toMatchObject({ failedAttempts: 0, lastRenewedAt: expect.any(String) });
       expect(Date.parse(record.current.notAfter)).toBeGreaterThan(Date.parse(due[i].current.notAfter) - 1);
     }
@@ -83,7 +88,17 @@ describe('renewal at fleet scale (emulator)', () => {
     // One summary line for the sweep, written by the next scheduler run from the workers' batch results.
     await rig.sweep();
     const summaries = rig.logs.filter((l) => l.msg === 'renewal sweep summary' && l.sweepId === sweep.result.sweepId);
-    expect(summaries).toEqual([expect.objectContaining({ due: DUE, renewed: DUE, failed: 0, skipped: 0, batches: 8, outcome: 'complete', durationMs: expect.any(Number) })]);
+    expect(summaries).toEqual([
+      expect.objectContaining({
+        due: DUE,
+        renewed: DUE,
+        failed: 0,
+        skipped: 0,
+        batches: 8,
+        outcome: 'complete',
+        durationMs: expect.any(Number),
+      }),
+    ]);
   }, 120_000);
 
   it('with 5% of CAS and OSS calls failing, repeated sweeps renew all 200 once each and record the failures', async () => {
@@ -91,12 +106,30 @@ describe('renewal at fleet scale (emulator)', () => {
     for (const d of due) {
       const record = await rig.record(d.id);
       const renewAt = new Date(Date.now() - 60_000);
-      rig.emulator.oss.putObjectDirect(rig.emulator.bucket, `records/${d.id}.json`, JSON.stringify({ ...record, renewal: { ...record.renewal, renewAt: renewAt.toISOString() } }));
+      rig.emulator.oss.putObjectDirect(
+        rig.emulator.bucket,
+        `records/${d.id}.json`,
+        JSON.stringify({ ...record, renewal: { ...record.renewal, renewAt: renewAt.toISOString() } }),
+      );
       rig.emulator.oss.putObjectDirect(rig.emulator.bucket, renewalIndexKey(renewAt, d.id), '');
       await rig.store.delete(renewalIndexKey(new Date(record.renewal.renewAt), d.id));
     }
-    const actions = ['CreateClientCertificateWithCsr', 'PutObject', 'GetObject', 'HeadObject', 'DeleteObject', 'ListObjectsV2'];
-    actions.forEach((action, i) => rig.emulator.faults.failRandomly(action, 0.05, i % 2 ? Faults.internal() : Faults.unavailable(), seeded(1000 + i)));
+    const actions = [
+      'CreateClientCertificateWithCsr',
+      'PutObject',
+      'GetObject',
+      'HeadObject',
+      'DeleteObject',
+      'ListObjectsV2',
+    ];
+    actions.forEach((action, i) =>
+      rig.emulator.faults.failRandomly(
+        action,
+        0.05,
+        i % 2 ? Faults.internal() : Faults.unavailable(),
+        seeded(1000 + i),
+      ),
+    );
     rig.emulator.faults.resetCounts();
 
     // Act: sweep until every due record is at generation 3 (bounded), checking the failure records after the first.
@@ -113,7 +146,11 @@ describe('renewal at fleet scale (emulator)', () => {
         const failing = records.filter((r) => r.renewal.failedAttempts > 0);
         expect(failing.length).toBeGreaterThan(0);
         for (const r of failing) {
-          expect(r.renewal.lastFailure).toEqual({ code: expect.stringMatching(/^(CA_UNAVAILABLE|STORAGE_UNAVAILABLE)$/), message: expect.any(String), at: expect.any(String) });
+          expect(r.renewal.lastFailure).toEqual({
+            code: expect.stringMatching(/^(CA_UNAVAILABLE|STORAGE_UNAVAILABLE)$/),
+            message: expect.any(String),
+            at: expect.any(String),
+          });
           expect(Date.parse(r.renewal.nextAttemptAt!)).toBeGreaterThanOrEqual(Date.parse(r.renewal.lastFailure!.at));
         }
       }
@@ -132,7 +169,9 @@ describe('renewal at fleet scale (emulator)', () => {
     for (const d of due) {
       const record = await rig.record(d.id);
       expect(record.renewal.failedAttempts).toBe(0);
-      expect(index.filter((k) => parseRenewalIndexKey(k)?.certificateId === d.id)).toEqual([renewalIndexKey(new Date(record.renewal.renewAt), d.id)]);
+      expect(index.filter((k) => parseRenewalIndexKey(k)?.certificateId === d.id)).toEqual([
+        renewalIndexKey(new Date(record.renewal.renewAt), d.id),
+      ]);
     }
     expect(failuresSeen.length).toBeGreaterThan(0);
   }, 150_000);

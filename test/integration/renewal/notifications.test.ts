@@ -11,7 +11,8 @@ import { makeTempDir, openssl } from '../../helpers/tools.js';
 import { startRig, listAll, WEBHOOK_SECRET, type Rig } from './rig.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
-const spki = (pem: string) => new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
+const spki = (pem: string) =>
+  new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
 
 describe('renewal notifications and CSR mode (emulator)', () => {
   let rig: Rig;
@@ -20,7 +21,10 @@ describe('renewal notifications and CSR mode (emulator)', () => {
   beforeAll(async () => {
     rig = await startRig({
       workerConcurrency: 2,
-      workerEnv: { WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_TENANT_SECRETS: JSON.stringify({ other: 'not-the-receivers-secret-0123' }) },
+      workerEnv: {
+        WEBHOOK_TIMEOUT_MS: '300',
+        WEBHOOK_TENANT_SECRETS: JSON.stringify({ other: 'not-the-receivers-secret-0123' }),
+      },
     });
     receiver = await startWebhookReceiver(WEBHOOK_SECRET);
   });
@@ -49,20 +53,44 @@ describe('renewal notifications and CSR mode (emulator)', () => {
       expect(event).toMatchObject({
         type: 'certificate.renewed',
         subject: due.id,
-        data: { reason: 'NearingExpiry', certificate: { generation: 2, serialNumber: record.current.serialNumber, notAfter: record.current.notAfter }, previous: { generation: 1, serialNumber: due.current.serialNumber } },
+        data: {
+          reason: 'NearingExpiry',
+          certificate: { generation: 2, serialNumber: record.current.serialNumber, notAfter: record.current.notAfter },
+          previous: { generation: 1, serialNumber: due.current.serialNumber },
+        },
       });
       const { downloads, p12Password } = event.data;
       expect(Object.keys(downloads).sort()).toEqual(['p12', 'pem']);
       // The owner downloads the new bundle through the signed link and opens it with the password from the event.
       const p12 = Buffer.from(await (await fetch(downloads.p12.url)).arrayBuffer());
       const file = tmp.write('client.p12', p12);
-      expect((await openssl(['pkcs12', '-in', file, '-info', '-noout', '-passin', `pass:${p12Password}`])).code).toBe(0);
-      expect((await openssl(['pkcs12', '-in', file, '-clcerts', '-nokeys', '-passin', `pass:${p12Password}`, '-out', tmp.path('client.crt')])).code).toBe(0);
-      expect(inspectCertificate(readFileSync(tmp.path('client.crt'), 'utf8')).serialNumber).toBe(record.current.serialNumber);
+      expect((await openssl(['pkcs12', '-in', file, '-info', '-noout', '-passin', `pass:${p12Password}`])).code).toBe(
+        0,
+      );
+      expect(
+        (
+          await openssl([
+            'pkcs12',
+            '-in',
+            file,
+            '-clcerts',
+            '-nokeys',
+            '-passin',
+            `pass:${p12Password}`,
+            '-out',
+            tmp.path('client.crt'),
+          ])
+        ).code,
+      ).toBe(0);
+      expect(inspectCertificate(readFileSync(tmp.path('client.crt'), 'utf8')).serialNumber).toBe(
+        record.current.serialNumber,
+      );
       // The password and the links' signatures never reach the logs.
       const logText = rig.logs.map((l) => JSON.stringify(l)).join('\n');
       expect(logText).not.toContain(p12Password);
-      expect(logText).not.toContain(new URL(downloads.p12.url).searchParams.get('x-oss-signature') ?? 'no-signature-in-url');
+      expect(logText).not.toContain(
+        new URL(downloads.p12.url).searchParams.get('x-oss-signature') ?? 'no-signature-in-url',
+      );
     } finally {
       tmp.cleanup();
     }
@@ -73,7 +101,9 @@ describe('renewal notifications and CSR mode (emulator)', () => {
     await rig.sweep();
     expect(receiver.received.map((r) => r.verification)).toEqual([{ ok: false, reason: 'signature-mismatch' }]);
     expect((await rig.record(due.id)).current.generation).toBe(2);
-    expect(rig.logs.some((l) => l.msg === 'webhook failed' && l.certificateId === due.id && l.statusCode === 401)).toBe(true);
+    expect(rig.logs.some((l) => l.msg === 'webhook failed' && l.certificateId === due.id && l.statusCode === 401)).toBe(
+      true,
+    );
   });
 
   it('a receiver that never answers neither blocks nor undoes the renewal', async () => {
@@ -82,7 +112,9 @@ describe('renewal notifications and CSR mode (emulator)', () => {
     const sweep = await rig.sweep();
     expect(sweep.ok).toBe(true);
     expect((await rig.record(due.id)).current.generation).toBe(2);
-    expect(rig.logs.some((l) => l.msg === 'webhook failed' && l.certificateId === due.id && l.code === 'TIMEOUT')).toBe(true);
+    expect(rig.logs.some((l) => l.msg === 'webhook failed' && l.certificateId === due.id && l.code === 'TIMEOUT')).toBe(
+      true,
+    );
   });
 
   it('CSR mode renews for the same public key by resubmitting the stored CSR', async () => {
@@ -104,12 +136,16 @@ describe('renewal notifications and CSR mode (emulator)', () => {
     await rig.sweep();
     await rig.sweep();
     const notices = receiver.received.filter((r) => r.event.subject === cert.id);
-    expect(notices.map((r) => [r.event.type, r.event.data.thresholdDays, r.event.data.why])).toEqual([['certificate.expiring', 30, 'auto-renew-disabled']]);
+    expect(notices.map((r) => [r.event.type, r.event.data.thresholdDays, r.event.data.why])).toEqual([
+      ['certificate.expiring', 30, 'auto-renew-disabled'],
+    ]);
     const record = await rig.record(cert.id);
     expect(record.current.generation).toBe(1);
     expect(record.renewal.expiringNotified).toEqual([30]);
     // Indexed for the 7-day notice, nothing earlier.
-    const keys = (await listAll(rig.store, 'index/renew/')).filter((k) => parseRenewalIndexKey(k)?.certificateId === cert.id);
+    const keys = (await listAll(rig.store, 'index/renew/')).filter(
+      (k) => parseRenewalIndexKey(k)?.certificateId === cert.id,
+    );
     expect(keys).toEqual([renewalIndexKey(new Date(Date.parse(record.current.notAfter) - 7 * 86_400_000), cert.id)]);
   });
 });
@@ -143,12 +179,16 @@ describe('CSR mode without key reuse (RENEW_CSR_KEY_REUSE=false)', () => {
     expect(receiver.received.every((r) => r.verification.ok)).toBe(true);
     const asked = await rig.record(due.id);
     expect(asked.renewal).toMatchObject({ failedAttempts: 1, lastFailure: { code: 'NEW_CSR_REQUIRED' } });
-    expect(asked.renewal.nextAttemptAt).toBe(new Date(Date.parse(asked.current.notAfter) - 7 * 86_400_000).toISOString());
+    expect(asked.renewal.nextAttemptAt).toBe(
+      new Date(Date.parse(asked.current.notAfter) - 7 * 86_400_000).toISOString(),
+    );
 
     // Act: the owner renews through the API with a CSR for a new key
     const keyPair = await generateKeyPair('EC_P256');
     const csrPem = await buildCsr({ keyPair, commonName: due.commonName });
-    await rig.serviceAt(systemClock).renew(systemPrincipal('owner', 'acme'), due.id, { trigger: 'api', csrPem, expectedGeneration: 1 });
+    await rig
+      .serviceAt(systemClock)
+      .renew(systemPrincipal('owner', 'acme'), due.id, { trigger: 'api', csrPem, expectedGeneration: 1 });
 
     // Assess: new key certified, failure cleared, one index key at the new renewal time
     const renewed = await rig.record(due.id);
@@ -156,7 +196,9 @@ describe('CSR mode without key reuse (RENEW_CSR_KEY_REUSE=false)', () => {
     expect(renewed.renewal.failedAttempts).toBe(0);
     const pem = rig.emulator.cas.getClientCertificate(renewed.current.casIdentifier)!.certificatePem;
     expect(spki(pem)).toBe(keyPair.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'));
-    const keys = (await listAll(rig.store, 'index/renew/')).filter((k) => parseRenewalIndexKey(k)?.certificateId === due.id);
+    const keys = (await listAll(rig.store, 'index/renew/')).filter(
+      (k) => parseRenewalIndexKey(k)?.certificateId === due.id,
+    );
     expect(keys).toEqual([renewalIndexKey(new Date(renewed.renewal.renewAt), due.id)]);
   });
 });

@@ -18,14 +18,22 @@ describe('a first issuance that failed after the CA call', () => {
   const caller = systemPrincipal('api-caller', 'acme');
 
   beforeAll(async () => {
-    rig = await startRig({ workerConcurrency: 1, workerClock: { now: () => new Date(Date.now() + workerClockOffsetMs) } });
+    rig = await startRig({
+      workerConcurrency: 1,
+      workerClock: { now: () => new Date(Date.now() + workerClockOffsetMs) },
+    });
   });
   afterAll(async () => {
     await rig?.close();
   });
 
-  const requestFor = () => IssueRequestSchema.parse({ commonName: `first-${randomBytes(4).toString('hex')}.devices.example.com`, keyAlgorithm: 'EC_P256' });
-  const casCertificatesFor = (commonName: string) => rig.emulator.cas.listClientCertificates().filter((c) => c.commonName === commonName);
+  const requestFor = () =>
+    IssueRequestSchema.parse({
+      commonName: `first-${randomBytes(4).toString('hex')}.devices.example.com`,
+      keyAlgorithm: 'EC_P256',
+    });
+  const casCertificatesFor = (commonName: string) =>
+    rig.emulator.cas.listClientCertificates().filter((c) => c.commonName === commonName);
 
   /** The OSS write number `passes + 1` after now answers 500 (`passes` writes go through first). */
   function failWriteAfter(passes: number): void {
@@ -48,10 +56,18 @@ describe('a first issuance that failed after the CA call', () => {
     const [certificate] = casCertificatesFor(commonName);
     expect(casCertificatesFor(commonName)).toHaveLength(1);
     const record = await rig.record(id);
-    expect(record).toMatchObject({ id, tenant: 'acme', commonName, status: 'ACTIVE', current: { generation: 1, casIdentifier: certificate.identifier } });
+    expect(record).toMatchObject({
+      id,
+      tenant: 'acme',
+      commonName,
+      status: 'ACTIVE',
+      current: { generation: 1, casIdentifier: certificate.identifier },
+    });
     for (const key of Object.values(record.current.bundle)) expect(await rig.store.exists(key as string)).toBe(true);
     expect(Object.keys(record.current.bundle).sort()).toEqual(['p12', 'pem']);
-    expect((await listAll(rig.store, 'index/renew/')).filter((k) => parseRenewalIndexKey(k)?.certificateId === id)).toHaveLength(1);
+    expect(
+      (await listAll(rig.store, 'index/renew/')).filter((k) => parseRenewalIndexKey(k)?.certificateId === id),
+    ).toHaveLength(1);
     expect(await listAll(rig.store, 'pending/')).toEqual([]);
     return record;
   }
@@ -81,7 +97,7 @@ describe('a first issuance that failed after the CA call', () => {
     expect(rig.logs.some((l) => l.msg === 'pending issuance finished' && l.certificateId === id)).toBe(true);
   }, 60_000);
 
-  it('with an Idempotency-Key: finished by a sweep, and the caller\'s retry gets the same certificate', async () => {
+  it("with an Idempotency-Key: finished by a sweep, and the caller's retry gets the same certificate", async () => {
     // Prepare: writes of a keyed issuance: idempotency entry, pending, .p12, PEM zip, tenant index, record (the 6th fails)
     const request = requestFor();
     const service = rig.serviceAt(systemClock);

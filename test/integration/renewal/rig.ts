@@ -53,7 +53,16 @@ export interface Rig {
   /** Fires the scheduler as its timer does; resolves when every async worker invocation has finished. */
   sweep(): Promise<{ ok: boolean; result?: any; error?: unknown }>;
   /** Certificates the emulated CA really issued (EC P-256), recorded and indexed as due now. */
-  seedDue(count: number, options?: { webhookUrl?: string; mode?: 'server-key' | 'csr'; autoRenew?: boolean; validityDays?: number; tenant?: string }): Promise<ClientCertificate[]>;
+  seedDue(
+    count: number,
+    options?: {
+      webhookUrl?: string;
+      mode?: 'server-key' | 'csr';
+      autoRenew?: boolean;
+      validityDays?: number;
+      tenant?: string;
+    },
+  ): Promise<ClientCertificate[]>;
   seedNotDue(count: number): Array<{ id: string; indexKey: string; record: string }>;
   record(id: string): Promise<ClientCertificate>;
   close(): Promise<void>;
@@ -81,7 +90,14 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     ...options.workerEnv,
   };
   const alibaba = loadAlibabaConfig(env);
-  const store = createOssObjectStore({ endpoint: alibaba.oss.endpoint, bucket: alibaba.oss.bucket, credentials: alibaba.credentials, region: alibaba.region, local: true, timeoutMs: 5000 });
+  const store = createOssObjectStore({
+    endpoint: alibaba.oss.endpoint,
+    bucket: alibaba.oss.bucket,
+    credentials: alibaba.credentials,
+    region: alibaba.region,
+    local: true,
+    timeoutMs: 5000,
+  });
   const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: options.casTimeoutMs ?? 5000 }, alibaba.credentials);
   const workerConfig = loadRenewWorkerConfig(env);
   const serviceAt = (clock: Clock) =>
@@ -90,32 +106,66 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       store,
       clock,
       log: createLogger({ fn: 'test-service' }, 'warn'),
-      config: { parentIdentifier: workerConfig.parentIdentifier, stateKey: workerConfig.stateKey, linkDefaultSeconds: 900, linkMaxSeconds: 86_400, defaultValidityDays: 30, maxValidityDays: 397, allowLoopbackWebhooks: true },
+      config: {
+        parentIdentifier: workerConfig.parentIdentifier,
+        stateKey: workerConfig.stateKey,
+        linkDefaultSeconds: 900,
+        linkMaxSeconds: 86_400,
+        defaultValidityDays: 30,
+        maxValidityDays: 397,
+        allowLoopbackWebhooks: true,
+      },
     });
   const workerLog = createLogger({ fn: 'renew-worker' });
   const workerDeps = assembleWorkerDeps({
-    config: { ...workerConfig, concurrency: options.workerConcurrency ?? workerConfig.concurrency, backoff: options.backoff ?? { baseMs: 1, maxMs: 1, jitterRatio: 0 } },
+    config: {
+      ...workerConfig,
+      concurrency: options.workerConcurrency ?? workerConfig.concurrency,
+      backoff: options.backoff ?? { baseMs: 1, maxMs: 1, jitterRatio: 0 },
+    },
     store,
     service: createCertificateService({
       ca,
       store,
       clock: systemClock,
       log: workerLog,
-      config: { parentIdentifier: workerConfig.parentIdentifier, stateKey: workerConfig.stateKey, linkDefaultSeconds: workerConfig.linkSeconds, linkMaxSeconds: workerConfig.linkSeconds, defaultValidityDays: 30, maxValidityDays: 397, allowLoopbackWebhooks: true },
+      config: {
+        parentIdentifier: workerConfig.parentIdentifier,
+        stateKey: workerConfig.stateKey,
+        linkDefaultSeconds: workerConfig.linkSeconds,
+        linkMaxSeconds: workerConfig.linkSeconds,
+        defaultValidityDays: 30,
+        maxValidityDays: 397,
+        allowLoopbackWebhooks: true,
+      },
     }),
     clock: options.workerClock ?? systemClock,
     log: workerLog,
   });
   const worker = makeWorkerHandler(workerDeps);
-  emulator.fc.register(WORKER_FUNCTION, (event) => worker(event, { requestId: 'fc-test' }), { maxAsyncRetryAttempts: 2, retryDelayMs: 10 });
+  emulator.fc.register(WORKER_FUNCTION, (event) => worker(event, { requestId: 'fc-test' }), {
+    maxAsyncRetryAttempts: 2,
+    retryDelayMs: 10,
+  });
 
   const schedulerConfig = loadRenewSchedulerConfig(env);
   const sweepDeps: SweepDeps = {
     store,
-    invoker: createFcAsyncInvoker({ endpoint: alibaba.fc, credentials: alibaba.credentials, region: alibaba.region, accountId: alibaba.fc.accountId }),
+    invoker: createFcAsyncInvoker({
+      endpoint: alibaba.fc,
+      credentials: alibaba.credentials,
+      region: alibaba.region,
+      accountId: alibaba.fc.accountId,
+    }),
     clock: systemClock,
     log: createLogger({ fn: 'renew-scheduler' }),
-    config: { workerFunctionName: schedulerConfig.workerFunctionName, batchSize: schedulerConfig.batchSize, maxItemsPerSweep: schedulerConfig.maxItemsPerSweep, invokeConcurrency: schedulerConfig.invokeConcurrency, summaryOverdueMs: schedulerConfig.summaryOverdueMs },
+    config: {
+      workerFunctionName: schedulerConfig.workerFunctionName,
+      batchSize: schedulerConfig.batchSize,
+      maxItemsPerSweep: schedulerConfig.maxItemsPerSweep,
+      invokeConcurrency: schedulerConfig.invokeConcurrency,
+      summaryOverdueMs: schedulerConfig.summaryOverdueMs,
+    },
     sleep: async () => undefined,
   };
   const scheduler = makeSchedulerHandler(sweepDeps);
@@ -131,7 +181,15 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     async sweep() {
       let outcome: { ok: boolean; result?: any; error?: unknown };
       try {
-        outcome = { ok: true, result: await scheduler(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'renew-sweep', payload: 'sweep' })), { requestId: 'timer' }) };
+        outcome = {
+          ok: true,
+          result: await scheduler(
+            Buffer.from(
+              JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'renew-sweep', payload: 'sweep' }),
+            ),
+            { requestId: 'timer' },
+          ),
+        };
       } catch (error) {
         outcome = { ok: false, error };
       }
@@ -152,24 +210,53 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
             const validityDays = seedOptions.validityDays ?? 30;
             const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
             const issued = await ca.issueWithCsr({
-              parentIdentifier: emulator.ca.subCaIdentifier, csrPem, commonName, sans: { dns: [], uri: [], email: [], ip: [] },
-              notBefore, notAfter: new Date(notBefore.getTime() + validityDays * DAY), clientToken: `seed-${id}`,
+              parentIdentifier: emulator.ca.subCaIdentifier,
+              csrPem,
+              commonName,
+              sans: { dns: [], uri: [], email: [], ip: [] },
+              notBefore,
+              notAfter: new Date(notBefore.getTime() + validityDays * DAY),
+              clientToken: `seed-${id}`,
             });
             const info = inspectCertificate(issued.certificatePem);
             const mode = seedOptions.mode ?? 'server-key';
-            const bundle = mode === 'server-key' ? { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` } : { certificate: `bundles/${id}/g1/certificate.zip` };
-            for (const key of Object.values(bundle)) emulator.oss.putObjectDirect(emulator.bucket, key, 'seeded bundle');
+            const bundle =
+              mode === 'server-key'
+                ? { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` }
+                : { certificate: `bundles/${id}/g1/certificate.zip` };
+            for (const key of Object.values(bundle))
+              emulator.oss.putObjectDirect(emulator.bucket, key, 'seeded bundle');
             const renewAt = new Date(Date.now() - 60_000);
             const record: ClientCertificate = {
-              id, tenant: seedOptions.tenant ?? 'acme', commonName, sans: { dns: [], uri: [], email: [], ip: [] }, mode, keyAlgorithm: 'EC_P256', p12Profile: 'modern',
-              validityDays, autoRenew: seedOptions.autoRenew ?? true, labels: {}, status: 'ACTIVE',
+              id,
+              tenant: seedOptions.tenant ?? 'acme',
+              commonName,
+              sans: { dns: [], uri: [], email: [], ip: [] },
+              mode,
+              keyAlgorithm: 'EC_P256',
+              p12Profile: 'modern',
+              validityDays,
+              autoRenew: seedOptions.autoRenew ?? true,
+              labels: {},
+              status: 'ACTIVE',
               ...(mode === 'csr' ? { csrPem } : {}),
               ...(seedOptions.webhookUrl ? { notify: { webhookUrl: seedOptions.webhookUrl } } : {}),
-              current: { generation: 1, casIdentifier: issued.identifier, serialNumber: info.serialNumber, notBefore: info.notBefore.toISOString(), notAfter: info.notAfter.toISOString(), fingerprintSha256: info.fingerprintSha256, issuedAt: notBefore.toISOString(), bundle },
+              current: {
+                generation: 1,
+                casIdentifier: issued.identifier,
+                serialNumber: info.serialNumber,
+                notBefore: info.notBefore.toISOString(),
+                notAfter: info.notAfter.toISOString(),
+                fingerprintSha256: info.fingerprintSha256,
+                issuedAt: notBefore.toISOString(),
+                bundle,
+              },
               previous: [],
               // Due now: see the file comment.
               renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
-              createdAt: notBefore.toISOString(), updatedAt: notBefore.toISOString(), createdBy: 'system:test-seed',
+              createdAt: notBefore.toISOString(),
+              updatedAt: notBefore.toISOString(),
+              createdBy: 'system:test-seed',
             };
             emulator.oss.putObjectDirect(emulator.bucket, `records/${id}.json`, JSON.stringify(record));
             emulator.oss.putObjectDirect(emulator.bucket, `index/tenant/${record.tenant}/${id}`, '');
@@ -191,11 +278,32 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
         const notAfter = new Date(now + 89 * DAY + i * 60_000);
         const renewAt = renewalTime(notBefore, notAfter);
         const record: ClientCertificate = {
-          id, tenant: 'acme', commonName: `fleet-${i}.devices.example.com`, sans: { dns: [], uri: [], email: [], ip: [] }, mode: 'server-key', keyAlgorithm: 'EC_P256',
-          p12Profile: 'modern', validityDays: 90, autoRenew: true, labels: {}, status: 'ACTIVE',
-          current: { generation: 1, casIdentifier: `seed-${i}`, serialNumber: i.toString(16), notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), fingerprintSha256: '00', issuedAt: notBefore.toISOString(), bundle: { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` } },
-          previous: [], renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
-          createdAt: notBefore.toISOString(), updatedAt: notBefore.toISOString(), createdBy: 'seed',
+          id,
+          tenant: 'acme',
+          commonName: `fleet-${i}.devices.example.com`,
+          sans: { dns: [], uri: [], email: [], ip: [] },
+          mode: 'server-key',
+          keyAlgorithm: 'EC_P256',
+          p12Profile: 'modern',
+          validityDays: 90,
+          autoRenew: true,
+          labels: {},
+          status: 'ACTIVE',
+          current: {
+            generation: 1,
+            casIdentifier: `seed-${i}`,
+            serialNumber: i.toString(16),
+            notBefore: notBefore.toISOString(),
+            notAfter: notAfter.toISOString(),
+            fingerprintSha256: '00',
+            issuedAt: notBefore.toISOString(),
+            bundle: { p12: `bundles/${id}/g1/client.p12`, pem: `bundles/${id}/g1/bundle.zip` },
+          },
+          previous: [],
+          renewal: { renewAt: renewAt.toISOString(), failedAttempts: 0, expiringNotified: [] },
+          createdAt: notBefore.toISOString(),
+          updatedAt: notBefore.toISOString(),
+          createdBy: 'seed',
         };
         const body = JSON.stringify(record);
         const indexKey = renewalIndexKey(renewAt, id);

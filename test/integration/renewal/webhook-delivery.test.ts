@@ -9,10 +9,22 @@ const PASSWORD = 'p12-Password-Never-Logged-42';
 
 const event = renewedEvent(
   {
-    certificate: { id: 'cc-aaaaaaaaaaaaaaaaaaaa01', tenant: 'acme', commonName: 'd1.example.com', mode: 'server-key', generation: 2, serialNumber: '0a', notBefore: '2030-01-01T00:00:00.000Z', notAfter: '2030-04-01T00:00:00.000Z', autoRenew: true },
+    certificate: {
+      id: 'cc-aaaaaaaaaaaaaaaaaaaa01',
+      tenant: 'acme',
+      commonName: 'd1.example.com',
+      mode: 'server-key',
+      generation: 2,
+      serialNumber: '0a',
+      notBefore: '2030-01-01T00:00:00.000Z',
+      notAfter: '2030-04-01T00:00:00.000Z',
+      autoRenew: true,
+    },
     reason: 'NearingExpiry',
     previous: { generation: 1, serialNumber: '09', notAfter: '2030-02-01T00:00:00.000Z' },
-    downloads: { p12: { url: 'https://bucket.example/x.p12?x-oss-signature=abc', expiresAt: '2030-01-01T00:15:00.000Z' } },
+    downloads: {
+      p12: { url: 'https://bucket.example/x.p12?x-oss-signature=abc', expiresAt: '2030-01-01T00:15:00.000Z' },
+    },
     p12Password: PASSWORD,
   },
   new Date(),
@@ -94,7 +106,11 @@ describe('webhook delivery to a local receiver', () => {
     const insecure = await sender().send('http://hooks.example.com/x', 'acme', event);
     const unsigned = await sender({ secretFor: () => undefined }).send(receiver.url, 'acme', event);
     const notAllowed = await sender({ allowLoopback: false }).send(receiver.url, 'acme', event);
-    expect([insecure.error, unsigned.error, notAllowed.error]).toEqual(['WEBHOOK_URL_INSECURE', 'NO_SIGNING_SECRET', 'WEBHOOK_URL_INSECURE']);
+    expect([insecure.error, unsigned.error, notAllowed.error]).toEqual([
+      'WEBHOOK_URL_INSECURE',
+      'NO_SIGNING_SECRET',
+      'WEBHOOK_URL_INSECURE',
+    ]);
     expect(receiver.received).toHaveLength(0);
   });
 

@@ -19,23 +19,40 @@ describe('SAN parameters', () => {
   const none = { dns: [], uri: [], email: [], ip: [] };
   it.each([
     [{ ...none }, {}],
-    [{ ...none, dns: ['a.example.com', 'b.example.com'] }, { SanType: 2, SanValue: 'a.example.com,b.example.com' }],
-    [{ ...none, email: ['a@example.com'] }, { SanType: 1, SanValue: 'a@example.com' }],
-    [{ ...none, uri: ['spiffe://x/y'] }, { SanType: 6, SanValue: 'spiffe://x/y' }],
-    [{ ...none, ip: ['10.0.0.1'] }, { SanType: 7, SanValue: '10.0.0.1' }],
+    [
+      { ...none, dns: ['a.example.com', 'b.example.com'] },
+      { SanType: 2, SanValue: 'a.example.com,b.example.com' },
+    ],
+    [
+      { ...none, email: ['a@example.com'] },
+      { SanType: 1, SanValue: 'a@example.com' },
+    ],
+    [
+      { ...none, uri: ['spiffe://x/y'] },
+      { SanType: 6, SanValue: 'spiffe://x/y' },
+    ],
+    [
+      { ...none, ip: ['10.0.0.1'] },
+      { SanType: 7, SanValue: '10.0.0.1' },
+    ],
   ])('%j -> %j', (sans, expected) => {
     expect(sanParameters(sans)).toEqual(expected);
   });
 
   it('refuses two SAN types', () => {
-    expect(() => sanParameters({ ...none, dns: ['a.example.com'], ip: ['10.0.0.1'] })).toThrow(expect.objectContaining({ code: 'SAN_TYPES_UNSUPPORTED' }));
+    expect(() => sanParameters({ ...none, dns: ['a.example.com'], ip: ['10.0.0.1'] })).toThrow(
+      expect.objectContaining({ code: 'SAN_TYPES_UNSUPPORTED' }),
+    );
   });
 });
 
 describe('revoke', () => {
   it('treats "already revoked" as done and other refusals as errors', async () => {
     // prepare
-    const answers = [new RpcError('Certificate.Revoked', 'The certificate is already revoked.', 400), new RpcError('NotFound.Certificate', 'missing', 404)];
+    const answers = [
+      new RpcError('Certificate.Revoked', 'The certificate is already revoked.', 400),
+      new RpcError('NotFound.Certificate', 'missing', 404),
+    ];
     const call: RpcCaller = async () => {
       throw answers.shift();
     };

@@ -3,8 +3,21 @@
  * The CA really signs (shared/pki) and keeps ClientToken idempotency like CAS; the store keeps create-only
  * semantics and can fail a chosen call, so crash/retry paths are exercised for real.
  */
-import { createCertificateAuthority, parseCsr, signClientCertificate, type CaMaterial } from '../../../shared/pki/index.js';
-import { ObjectExistsError, type CaCertificate, type CertificateAuthority, type IssuedCertificate, type IssueWithCsrRequest, type ObjectListing, type ObjectStore } from '../../../shared/domain/ports.js';
+import {
+  createCertificateAuthority,
+  parseCsr,
+  signClientCertificate,
+  type CaMaterial,
+} from '../../../shared/pki/index.js';
+import {
+  ObjectExistsError,
+  type CaCertificate,
+  type CertificateAuthority,
+  type IssuedCertificate,
+  type IssueWithCsrRequest,
+  type ObjectListing,
+  type ObjectStore,
+} from '../../../shared/domain/ports.js';
 import { inspectCertificate } from '../../../shared/pki/index.js';
 
 export type StoreOperation = 'put' | 'get' | 'exists' | 'delete' | 'list' | 'signedGetUrl';
@@ -40,7 +53,11 @@ export class MemoryObjectStore implements ObjectStore {
     throw new StoreFault(op, key);
   }
 
-  async put(key: string, body: Buffer | string, options: { contentType?: string; ifAbsent?: boolean } = {}): Promise<void> {
+  async put(
+    key: string,
+    body: Buffer | string,
+    options: { contentType?: string; ifAbsent?: boolean } = {},
+  ): Promise<void> {
     this.check('put', key);
     if (options.ifAbsent && this.objects.has(key)) throw new ObjectExistsError(key);
     this.objects.set(key, Buffer.from(body));
@@ -63,9 +80,15 @@ export class MemoryObjectStore implements ObjectStore {
 
   async list(options: { prefix: string; startAfter?: string; maxKeys?: number }): Promise<ObjectListing> {
     this.check('list', options.prefix);
-    const keys = [...this.objects.keys()].filter((k) => k.startsWith(options.prefix) && (!options.startAfter || k > options.startAfter)).sort();
+    const keys = [...this.objects.keys()]
+      .filter((k) => k.startsWith(options.prefix) && (!options.startAfter || k > options.startAfter))
+      .sort();
     const max = options.maxKeys ?? 1000;
-    return { keys: keys.slice(0, max), commonPrefixes: [], nextContinuationToken: keys.length > max ? 'more' : undefined };
+    return {
+      keys: keys.slice(0, max),
+      commonPrefixes: [],
+      nextContinuationToken: keys.length > max ? 'more' : undefined,
+    };
   }
 
   async signedGetUrl(key: string, options: { expiresInSeconds: number; filename: string }): Promise<string> {
@@ -94,8 +117,16 @@ export interface FakeCa extends CertificateAuthority {
 
 export async function createFakeCa(): Promise<FakeCa> {
   const now = Date.now();
-  const root = await createCertificateAuthority({ commonName: 'Test Root CA', notAfter: new Date(now + 3650 * 86_400_000) });
-  const subCa = await createCertificateAuthority({ commonName: 'Test Client Sub CA', issuer: root, notAfter: new Date(now + 1825 * 86_400_000), pathLength: 0 });
+  const root = await createCertificateAuthority({
+    commonName: 'Test Root CA',
+    notAfter: new Date(now + 3650 * 86_400_000),
+  });
+  const subCa = await createCertificateAuthority({
+    commonName: 'Test Client Sub CA',
+    issuer: root,
+    notAfter: new Date(now + 1825 * 86_400_000),
+    pathLength: 0,
+  });
   const byToken = new Map<string, Promise<IssuedCertificate>>();
   const revoked = new Set<string>();
   const pendingErrors: Error[] = [];
@@ -126,7 +157,12 @@ export async function createFakeCa(): Promise<FakeCa> {
           issuer: subCa,
         });
         counter += 1;
-        return { identifier: `fake-${counter}`, serialNumber: inspectCertificate(certificatePem).serialNumber, certificatePem, chainPems: [subCa.certificatePem, root.certificatePem] };
+        return {
+          identifier: `fake-${counter}`,
+          serialNumber: inspectCertificate(certificatePem).serialNumber,
+          certificatePem,
+          chainPems: [subCa.certificatePem, root.certificatePem],
+        };
       })();
       byToken.set(request.clientToken, work);
       work.catch(() => byToken.delete(request.clientToken));
@@ -141,7 +177,14 @@ export async function createFakeCa(): Promise<FakeCa> {
     },
     async getCaCertificate(identifier: string): Promise<CaCertificate> {
       calls.getCaCertificate += 1;
-      return { identifier, certificatePem: subCa.certificatePem, chainPems: [root.certificatePem], status: 'ISSUE', type: 'SUB_ROOT', notAfter: inspectCertificate(subCa.certificatePem).notAfter };
+      return {
+        identifier,
+        certificatePem: subCa.certificatePem,
+        chainPems: [root.certificatePem],
+        status: 'ISSUE',
+        type: 'SUB_ROOT',
+        notAfter: inspectCertificate(subCa.certificatePem).notAfter,
+      };
     },
   };
 }

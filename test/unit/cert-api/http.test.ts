@@ -1,7 +1,17 @@
 import middy from '@middy/core';
 import { z } from 'zod';
 import { AppError, UpstreamError } from '../../../shared/errors/index.js';
-import { createRouter, httpErrors, httpEvent, isJsonContentType, jsonBody, jsonResponse, MAX_BODY_BYTES, route, type HttpResponse } from '../../../shared/http/index.js';
+import {
+  createRouter,
+  httpErrors,
+  httpEvent,
+  isJsonContentType,
+  jsonBody,
+  jsonResponse,
+  MAX_BODY_BYTES,
+  route,
+  type HttpResponse,
+} from '../../../shared/http/index.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 
 const lines: string[] = [];
@@ -16,12 +26,27 @@ const routes = [
     handle: async ({ body }) => jsonResponse(201, { name: body.name }),
   }),
   route({ method: 'GET', path: '/boom', handle: async () => Promise.reject(new Error('secret detail: key=abc')) }),
-  route({ method: 'GET', path: '/busy', handle: async () => Promise.reject(new UpstreamError('CA_UNAVAILABLE', 'Retry.')) }),
-  route({ method: 'GET', path: '/fatal', handle: async () => Promise.reject(new AppError('STATE_UNREADABLE', 500, 'Stored state could not be opened.')) }),
+  route({
+    method: 'GET',
+    path: '/busy',
+    handle: async () => Promise.reject(new UpstreamError('CA_UNAVAILABLE', 'Retry.')),
+  }),
+  route({
+    method: 'GET',
+    path: '/fatal',
+    handle: async () => Promise.reject(new AppError('STATE_UNREADABLE', 500, 'Stored state could not be opened.')),
+  }),
 ];
-const handler = middy(createRouter(routes)).use(httpEvent()).use(jsonBody()).use(httpErrors({ log: createLogger({}, 'debug') }));
+const handler = middy(createRouter(routes))
+  .use(httpEvent())
+  .use(jsonBody())
+  .use(httpErrors({ log: createLogger({}, 'debug') }));
 
-function event(method: string, rawPath: string, options: { body?: string; headers?: Record<string, string>; base64?: boolean; query?: Record<string, string> } = {}) {
+function event(
+  method: string,
+  rawPath: string,
+  options: { body?: string; headers?: Record<string, string>; base64?: boolean; query?: Record<string, string> } = {},
+) {
   return {
     version: 'v1',
     rawPath,
@@ -46,16 +71,26 @@ describe('FC HTTP events', () => {
   ])('accepts the event as %s', async (_kind, e) => {
     const answer = await call(e);
     expect(answer).toMatchObject({ status: 200, json: { id: 'a1' } });
-    expect(answer.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', 'x-request-id': 'req-1', 'content-type': 'application/json; charset=utf-8' });
+    expect(answer.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'x-request-id': 'req-1',
+      'content-type': 'application/json; charset=utf-8',
+    });
   });
 
   it('refuses something that is not an HTTP event', async () => {
-    expect(await call(Buffer.from('{"triggerTime":"x"}'))).toMatchObject({ status: 400, json: { code: 'INVALID_EVENT' } });
+    expect(await call(Buffer.from('{"triggerTime":"x"}'))).toMatchObject({
+      status: 400,
+      json: { code: 'INVALID_EVENT' },
+    });
   });
 
   it('decodes base64 bodies', async () => {
     const body = Buffer.from('{"name":"n1"}').toString('base64');
-    expect(await call(event('POST', '/things', { body, base64: true, headers: { 'content-type': 'application/json' } }))).toMatchObject({ status: 201, json: { name: 'n1' } });
+    expect(
+      await call(event('POST', '/things', { body, base64: true, headers: { 'content-type': 'application/json' } })),
+    ).toMatchObject({ status: 201, json: { name: 'n1' } });
   });
 });
 
@@ -69,16 +104,26 @@ describe('JSON bodies', () => {
     ['text/plain', 415],
     ['application/x-www-form-urlencoded', 415],
   ])('content type %s -> %i', async (contentType, status) => {
-    const answer = await call(event('POST', '/things', { body: '{"name":"n"}', headers: { 'content-type': contentType } }));
+    const answer = await call(
+      event('POST', '/things', { body: '{"name":"n"}', headers: { 'content-type': contentType } }),
+    );
     expect(answer.status).toBe(status);
     if (status === 415) expect(answer.json.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('refuses a body over 256 KB with 413, also when base64-encoded', async () => {
     const big = `{"name":"${'x'.repeat(MAX_BODY_BYTES)}"}`;
-    expect((await call(event('POST', '/things', { body: big, headers: { 'content-type': 'application/json' } }))).json.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(
+      (await call(event('POST', '/things', { body: big, headers: { 'content-type': 'application/json' } }))).json.code,
+    ).toBe('PAYLOAD_TOO_LARGE');
     const big64 = Buffer.from(big).toString('base64');
-    expect((await call(event('POST', '/things', { body: big64, base64: true, headers: { 'content-type': 'application/json' } }))).status).toBe(413);
+    expect(
+      (
+        await call(
+          event('POST', '/things', { body: big64, base64: true, headers: { 'content-type': 'application/json' } }),
+        )
+      ).status,
+    ).toBe(413);
   });
 
   it.each([
@@ -86,20 +131,36 @@ describe('JSON bodies', () => {
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]).toString('latin1')],
   ])('refuses %s with INVALID_JSON', async (_name, body) => {
     const base64 = Buffer.from(body, 'latin1').toString('base64');
-    const answer = await call(event('POST', '/things', { body: base64, base64: true, headers: { 'content-type': 'application/json' } }));
+    const answer = await call(
+      event('POST', '/things', { body: base64, base64: true, headers: { 'content-type': 'application/json' } }),
+    );
     expect(answer).toMatchObject({ status: 400, json: { code: 'INVALID_JSON' } });
   });
 
   it('validates strictly and names the field', async () => {
-    const answer = await call(event('POST', '/things', { body: '{"name":"n","extra":1}', headers: { 'content-type': 'application/json' } }));
+    const answer = await call(
+      event('POST', '/things', { body: '{"name":"n","extra":1}', headers: { 'content-type': 'application/json' } }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.json.code).toBe('VALIDATION_FAILED');
     expect(answer.json.details.issues[0]).toMatchObject({ code: 'unrecognized_keys' });
   });
 
   it('refuses a JSON array or a __proto__ key', async () => {
-    expect((await call(event('POST', '/things', { body: '[1]', headers: { 'content-type': 'application/json' } }))).json.code).toBe('VALIDATION_FAILED');
-    expect((await call(event('POST', '/things', { body: '{"name":"n","__proto__":{"x":1}}', headers: { 'content-type': 'application/json' } }))).json.code).toBe('VALIDATION_FAILED');
+    expect(
+      (await call(event('POST', '/things', { body: '[1]', headers: { 'content-type': 'application/json' } }))).json
+        .code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      (
+        await call(
+          event('POST', '/things', {
+            body: '{"name":"n","__proto__":{"x":1}}',
+            headers: { 'content-type': 'application/json' },
+          }),
+        )
+      ).json.code,
+    ).toBe('VALIDATION_FAILED');
   });
 });
 
@@ -135,7 +196,10 @@ describe('errors', () => {
   });
 
   it('keeps a non-retryable 5xx message generic', async () => {
-    expect(await call(event('GET', '/fatal'))).toMatchObject({ status: 500, json: { code: 'STATE_UNREADABLE', message: 'Internal error.' } });
+    expect(await call(event('GET', '/fatal'))).toMatchObject({
+      status: 500,
+      json: { code: 'STATE_UNREADABLE', message: 'Internal error.' },
+    });
   });
 });
 

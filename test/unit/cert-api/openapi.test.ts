@@ -23,11 +23,19 @@ function validator(schemaName: string) {
 it('documents exactly the routes the function serves', () => {
   // prepare
   setLogSink(() => undefined);
-  const routes = certApiRoutes({ service: {} as never, authenticator: createTokenAuthenticator([]) as never, log: createLogger() });
+  const routes = certApiRoutes({
+    service: {} as never,
+    authenticator: createTokenAuthenticator([]) as never,
+    log: createLogger(),
+  });
   // act
   const served = routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .flatMap(([path, ops]) => Object.keys(ops).filter((k) => k !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`))
+    .flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((k) => k !== 'parameters')
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    )
     .sort();
   // assess
   expect(doc.openapi).toMatch(/^3\./);
@@ -42,16 +50,38 @@ it('describes the real issue answer and certificate view', async () => {
     store: new MemoryObjectStore(),
     clock: new ManualClock(),
     log: createLogger(),
-    config: { parentIdentifier: 'sub', stateKey: Buffer.alloc(32, 3), linkDefaultSeconds: 900, linkMaxSeconds: 3600, defaultValidityDays: 30, maxValidityDays: 397 },
+    config: {
+      parentIdentifier: 'sub',
+      stateKey: Buffer.alloc(32, 3),
+      linkDefaultSeconds: 900,
+      linkMaxSeconds: 3600,
+      defaultValidityDays: 30,
+      maxValidityDays: 397,
+    },
   });
   const principal: TokenPrincipal = {
     kind: 'token',
     tenant: 'acme',
     name: 'ci',
-    policy: { commonNamePatterns: ['*'], sanPatterns: { dns: ['*'], uri: [], email: [], ip: [] }, keyAlgorithms: ['EC_P256'], maxValidityDays: 90, operations: ['issue', 'read'], allowWildcardNames: false },
+    policy: {
+      commonNamePatterns: ['*'],
+      sanPatterns: { dns: ['*'], uri: [], email: [], ip: [] },
+      keyAlgorithms: ['EC_P256'],
+      maxValidityDays: 90,
+      operations: ['issue', 'read'],
+      allowWildcardNames: false,
+    },
   };
   // act
-  const issued = await service.issue(principal, IssueRequestSchema.parse({ commonName: 'doc.example.com', keyAlgorithm: 'EC_P256', sans: { dns: ['doc.example.com'] }, labels: { team: 'a' } }));
+  const issued = await service.issue(
+    principal,
+    IssueRequestSchema.parse({
+      commonName: 'doc.example.com',
+      keyAlgorithm: 'EC_P256',
+      sans: { dns: ['doc.example.com'] },
+      labels: { team: 'a' },
+    }),
+  );
   const view = await service.get(principal, issued.id);
   const issueResult = validator('IssueResult');
   const certificate = validator('Certificate');

@@ -1,6 +1,15 @@
 import { AccessPolicySchema, type AccessPolicy } from '../../../shared/auth/policy.js';
-import { checkCertificateRequest, checkOperation, type CertificateRequestFacts } from '../../../shared/auth/decisions.js';
-import { matchesDnsPattern, matchesEmailPattern, matchesIpPattern, matchesUriPattern } from '../../../shared/auth/name-patterns.js';
+import {
+  checkCertificateRequest,
+  checkOperation,
+  type CertificateRequestFacts,
+} from '../../../shared/auth/decisions.js';
+import {
+  matchesDnsPattern,
+  matchesEmailPattern,
+  matchesIpPattern,
+  matchesUriPattern,
+} from '../../../shared/auth/name-patterns.js';
 
 describe('name patterns', () => {
   it.each([
@@ -68,13 +77,29 @@ const facts = (overrides: Partial<CertificateRequestFacts> = {}): CertificateReq
 describe('checkCertificateRequest', () => {
   it.each<[string, Partial<CertificateRequestFacts>, string | undefined]>([
     ['a request inside the policy', {}, undefined],
-    ['a DNS and IP SAN inside the patterns', { sans: { dns: ['b.devices.example.com'], uri: [], email: [], ip: ['10.9.9.9'] } }, undefined],
+    [
+      'a DNS and IP SAN inside the patterns',
+      { sans: { dns: ['b.devices.example.com'], uri: [], email: [], ip: ['10.9.9.9'] } },
+      undefined,
+    ],
     ['a wildcard common name', { commonName: '*.devices.example.com' }, 'wildcardNames'],
     ['a wildcard DNS SAN', { sans: { dns: ['*.devices.example.com'], uri: [], email: [], ip: [] } }, 'wildcardNames'],
     ['a common name outside the patterns', { commonName: 'db.example.com' }, 'commonNamePatterns'],
-    ['a DNS SAN outside the patterns', { sans: { dns: ['x.example.net'], uri: [], email: [], ip: [] } }, 'sanPatterns.dns'],
-    ['a URI SAN with no URI patterns', { sans: { dns: [], uri: ['spiffe://x/y'], email: [], ip: [] } }, 'sanPatterns.uri'],
-    ['an e-mail SAN with no e-mail patterns', { sans: { dns: [], uri: [], email: ['a@b.c'], ip: [] } }, 'sanPatterns.email'],
+    [
+      'a DNS SAN outside the patterns',
+      { sans: { dns: ['x.example.net'], uri: [], email: [], ip: [] } },
+      'sanPatterns.dns',
+    ],
+    [
+      'a URI SAN with no URI patterns',
+      { sans: { dns: [], uri: ['spiffe://x/y'], email: [], ip: [] } },
+      'sanPatterns.uri',
+    ],
+    [
+      'an e-mail SAN with no e-mail patterns',
+      { sans: { dns: [], uri: [], email: ['a@b.c'], ip: [] } },
+      'sanPatterns.email',
+    ],
     ['an IP SAN outside the block', { sans: { dns: [], uri: [], email: [], ip: ['192.168.1.1'] } }, 'sanPatterns.ip'],
     ['a key type not allowed', { keyAlgorithm: 'RSA_4096' }, 'keyAlgorithms'],
     ['validity over the maximum', { validityDays: 91 }, 'maxValidityDays'],

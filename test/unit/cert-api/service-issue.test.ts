@@ -35,12 +35,21 @@ function setup(overrides: Partial<CertificateServiceDeps['config']> = {}) {
     store,
     clock,
     log: createLogger({ fn: 'test' }, 'debug'),
-    config: { parentIdentifier: 'sub-ca', stateKey: Buffer.alloc(32, 7), linkDefaultSeconds: 900, linkMaxSeconds: 3600, defaultValidityDays: 30, maxValidityDays: 397, ...overrides },
+    config: {
+      parentIdentifier: 'sub-ca',
+      stateKey: Buffer.alloc(32, 7),
+      linkDefaultSeconds: 900,
+      linkMaxSeconds: 3600,
+      defaultValidityDays: 30,
+      maxValidityDays: 397,
+      ...overrides,
+    },
   });
   return { store, clock, service, lines };
 }
 
-const body = (extra: Record<string, unknown> = {}) => IssueRequestSchema.parse({ commonName: 'a1.devices.example.com', keyAlgorithm: 'EC_P256', ...extra });
+const body = (extra: Record<string, unknown> = {}) =>
+  IssueRequestSchema.parse({ commonName: 'a1.devices.example.com', keyAlgorithm: 'EC_P256', ...extra });
 
 describe('issue (server-key mode)', () => {
   it('issues a verified certificate, stores bundles, record and indexes, and leaves no pending object', async () => {
@@ -52,11 +61,20 @@ describe('issue (server-key mode)', () => {
     // assess
     expect(ca.issuedCount()).toBe(before + 1);
     expect(result.id).toMatch(/^cc-[a-z0-9]{26}$/);
-    expect(result).toMatchObject({ commonName: 'a1.devices.example.com', status: 'ACTIVE', generation: 1, mode: 'server-key', keyAlgorithm: 'EC_P256' });
+    expect(result).toMatchObject({
+      commonName: 'a1.devices.example.com',
+      status: 'ACTIVE',
+      generation: 1,
+      mode: 'server-key',
+      keyAlgorithm: 'EC_P256',
+    });
     expect(result.p12Password).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(Object.keys(result.downloads).sort()).toEqual(['p12', 'pem']);
     expect(store.keys('pending/')).toEqual([]);
-    expect(store.keys(`bundles/${result.id}/g1/`)).toEqual([`bundles/${result.id}/g1/bundle.zip`, `bundles/${result.id}/g1/client.p12`]);
+    expect(store.keys(`bundles/${result.id}/g1/`)).toEqual([
+      `bundles/${result.id}/g1/bundle.zip`,
+      `bundles/${result.id}/g1/client.p12`,
+    ]);
     expect(store.keys('index/tenant/acme/')).toEqual([`index/tenant/acme/${result.id}`]);
     expect(store.keys('index/renew/')).toHaveLength(1);
     const record = store.json<ClientCertificate>(`records/${result.id}.json`);
@@ -70,7 +88,10 @@ describe('issue (server-key mode)', () => {
     const keyPair = await generateKeyPair('EC_P256');
     const csr = await buildCsr({ keyPair, commonName: 'c1.devices.example.com' });
     // act
-    const result = await service.issue(principal, body({ commonName: 'c1.devices.example.com', keyAlgorithm: undefined, csr }));
+    const result = await service.issue(
+      principal,
+      body({ commonName: 'c1.devices.example.com', keyAlgorithm: undefined, csr }),
+    );
     // assess
     expect(result.mode).toBe('csr');
     expect(result.p12Password).toBeUndefined();

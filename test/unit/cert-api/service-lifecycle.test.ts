@@ -5,7 +5,12 @@ import type { ClientCertificate } from '../../../shared/domain/client-certificat
 import type { CertificateAuthority } from '../../../shared/domain/ports.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { checkWebhookUrl } from '../../../shared/notify/webhook-url.js';
-import { createCertificateAuthority, generateKeyPair, signClientCertificate, parseCsr } from '../../../shared/pki/index.js';
+import {
+  createCertificateAuthority,
+  generateKeyPair,
+  signClientCertificate,
+  parseCsr,
+} from '../../../shared/pki/index.js';
 import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
 const DAY = 86_400_000;
@@ -53,7 +58,8 @@ function setup(options: { ca?: CertificateAuthority; allowLoopbackWebhooks?: boo
   return { store, clock, service };
 }
 
-const request = (extra: Record<string, unknown> = {}) => IssueRequestSchema.parse({ commonName: 'n1.example.com', keyAlgorithm: 'EC_P256', ...extra });
+const request = (extra: Record<string, unknown> = {}) =>
+  IssueRequestSchema.parse({ commonName: 'n1.example.com', keyAlgorithm: 'EC_P256', ...extra });
 
 describe('renew', () => {
   it('two renewals racing for the same generation make exactly one new certificate', async () => {
@@ -79,7 +85,9 @@ describe('renew', () => {
     const { service, store } = setup();
     const issued = await service.issue(principal, request());
     store.failOnce('put', 0, (key) => key.startsWith('records/'));
-    await expect(service.renew(renewer, issued.id, { trigger: 'schedule', expectedGeneration: 1 })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expect(
+      service.renew(renewer, issued.id, { trigger: 'schedule', expectedGeneration: 1 }),
+    ).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     const before = ca.issuedCount();
     // act
     const finished = await service.finishPending(renewer, issued.id);
@@ -89,7 +97,9 @@ describe('renew', () => {
     expect(finished?.p12Password).toBeTruthy();
     expect(nothing).toBeUndefined();
     expect(ca.issuedCount()).toBe(before);
-    expect(store.json<ClientCertificate>(`records/${issued.id}.json`).current.serialNumber).toBe(finished!.serialNumber);
+    expect(store.json<ClientCertificate>(`records/${issued.id}.json`).current.serialNumber).toBe(
+      finished!.serialNumber,
+    );
   });
 
   it('refuses a renewal of a superseded generation, and a token principal cannot finish pending work', async () => {
@@ -98,7 +108,9 @@ describe('renew', () => {
     const issued = await service.issue(principal, request());
     await service.renew(principal, issued.id, { trigger: 'api' });
     // act + assess
-    await expect(service.renew(renewer, issued.id, { trigger: 'schedule', expectedGeneration: 1 })).rejects.toMatchObject({ code: 'RENEWAL_SUPERSEDED', status: 409 });
+    await expect(
+      service.renew(renewer, issued.id, { trigger: 'schedule', expectedGeneration: 1 }),
+    ).rejects.toMatchObject({ code: 'RENEWAL_SUPERSEDED', status: 409 });
     await expect(service.finishPending(principal, issued.id)).rejects.toMatchObject({ status: 403 });
   });
 
@@ -126,7 +138,10 @@ describe('renew', () => {
     const keyPair = await generateKeyPair('EC_P256');
     const { buildCsr } = await import('../../../shared/pki/index.js');
     const csr = await buildCsr({ keyPair, commonName: 'csr.example.com' });
-    const issued = await service.issue(principal, request({ commonName: 'csr.example.com', keyAlgorithm: undefined, csr }));
+    const issued = await service.issue(
+      principal,
+      request({ commonName: 'csr.example.com', keyAlgorithm: undefined, csr }),
+    );
     // act
     const renewed = await service.renew(renewer, issued.id, { trigger: 'schedule' });
     const refused = service.renew(principal, issued.id, { trigger: 'api' });
@@ -178,14 +193,29 @@ describe('CSR-mode renewals refuse what only server-key mode uses', () => {
     const { service } = setup();
     const { buildCsr } = await import('../../../shared/pki/index.js');
     const csr = async () => buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'csr4.example.com' });
-    const issued = await service.issue(principal, request({ commonName: 'csr4.example.com', keyAlgorithm: undefined, csr: await csr() }));
+    const issued = await service.issue(
+      principal,
+      request({ commonName: 'csr4.example.com', keyAlgorithm: undefined, csr: await csr() }),
+    );
     const before = ca.calls.issueWithCsr;
-    const onIssue = IssueRequestSchema.safeParse({ commonName: 'csr4.example.com', csr: 'x', p12Password: 'Correct-Horse-42' });
+    const onIssue = IssueRequestSchema.safeParse({
+      commonName: 'csr4.example.com',
+      csr: 'x',
+      p12Password: 'Correct-Horse-42',
+    });
     // act
-    const refused = service.renew(principal, issued.id, { trigger: 'api', p12Password: 'Correct-Horse-42', ...(withCsr ? { csrPem: await csr() } : {}) });
+    const refused = service.renew(principal, issued.id, {
+      trigger: 'api',
+      p12Password: 'Correct-Horse-42',
+      ...(withCsr ? { csrPem: await csr() } : {}),
+    });
     // assess
     const issueIssue = onIssue.success ? undefined : onIssue.error.issues[0];
-    await expect(refused).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400, details: { issues: [{ path: 'p12Password', message: issueIssue?.message }] } });
+    await expect(refused).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      details: { issues: [{ path: 'p12Password', message: issueIssue?.message }] },
+    });
     expect(ca.calls.issueWithCsr).toBe(before);
   });
 
@@ -207,7 +237,10 @@ describe('SANs are kept as the certificate carries them', () => {
   ])('stores and answers the IP SAN %s as %s', async (sent, canonical) => {
     // prepare
     const { service } = setup();
-    const ipPrincipal: TokenPrincipal = { ...principal, policy: { ...principal.policy, sanPatterns: { ...principal.policy.sanPatterns, ip: ['0.0.0.0/0', '::/0'] } } };
+    const ipPrincipal: TokenPrincipal = {
+      ...principal,
+      policy: { ...principal.policy, sanPatterns: { ...principal.policy.sanPatterns, ip: ['0.0.0.0/0', '::/0'] } },
+    };
     // act
     const issued = await service.issue(ipPrincipal, request({ commonName: 'ip6.example.com', sans: { ip: [sent] } }));
     const read = await service.get(ipPrincipal, issued.id);
@@ -222,7 +255,11 @@ describe('checks before anything is issued', () => {
     ['an http webhook', { notify: { webhookUrl: 'http://hooks.example.com/x' } }, 'WEBHOOK_URL_INSECURE'],
     ['a loopback webhook when not allowed', { notify: { webhookUrl: 'https://127.0.0.1/x' } }, 'WEBHOOK_URL_FORBIDDEN'],
     ['a webhook on a private address', { notify: { webhookUrl: 'https://10.1.2.3/x' } }, 'WEBHOOK_URL_FORBIDDEN'],
-    ['a webhook with credentials', { notify: { webhookUrl: 'https://u:p@hooks.example.com/x' } }, 'WEBHOOK_URL_INVALID'],
+    [
+      'a webhook with credentials',
+      { notify: { webhookUrl: 'https://u:p@hooks.example.com/x' } },
+      'WEBHOOK_URL_INVALID',
+    ],
     ['renewBeforeDays not below validityDays', { validityDays: 10, renewBeforeDays: 10 }, 'VALIDATION_FAILED'],
     ['a CSR naming someone else', { keyAlgorithm: undefined, csr: 'OTHER' }, 'CSR_NAME_MISMATCH'],
   ])('refuses %s', async (_name, extra, code) => {
@@ -232,7 +269,10 @@ describe('checks before anything is issued', () => {
     let body = request(extra);
     if (body.csr === 'OTHER') {
       const { buildCsr } = await import('../../../shared/pki/index.js');
-      body = { ...body, csr: await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'someone.example.com' }) };
+      body = {
+        ...body,
+        csr: await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'someone.example.com' }),
+      };
     }
     // act + assess
     await expect(service.issue(principal, body)).rejects.toMatchObject({ code });
@@ -262,40 +302,58 @@ describe('checks before anything is issued', () => {
     ['ftp://hooks.example.com/certs', false, 'WEBHOOK_URL_INSECURE'],
     ['https://u:p@hooks.example.com/certs', false, 'WEBHOOK_URL_INVALID'],
     ['hooks.example.com/certs', false, 'WEBHOOK_URL_INVALID'],
-  ])('webhook %s (loopback allowed: %s): issue and sender agree on %s', async (webhookUrl, allowLoopbackWebhooks, code) => {
-    // prepare
-    const { service } = setup({ allowLoopbackWebhooks });
-    const before = ca.calls.issueWithCsr;
-    let senderCode: string | undefined;
-    try {
-      checkWebhookUrl(webhookUrl, { allowLoopback: allowLoopbackWebhooks });
-    } catch (err) {
-      senderCode = (err as { code?: string }).code;
-    }
-    // act
-    const answer = await service.issue(principal, request({ notify: { webhookUrl } })).then(
-      () => ({ code: undefined, status: undefined }),
-      (err: { code?: string; status?: number }) => ({ code: err.code, status: err.status }),
-    );
-    // assess
-    expect(answer).toEqual(code ? { code, status: 400 } : { code: undefined, status: undefined });
-    expect(senderCode).toBe(code);
-    if (code) expect(ca.calls.issueWithCsr).toBe(before);
-  });
+  ])(
+    'webhook %s (loopback allowed: %s): issue and sender agree on %s',
+    async (webhookUrl, allowLoopbackWebhooks, code) => {
+      // prepare
+      const { service } = setup({ allowLoopbackWebhooks });
+      const before = ca.calls.issueWithCsr;
+      let senderCode: string | undefined;
+      try {
+        checkWebhookUrl(webhookUrl, { allowLoopback: allowLoopbackWebhooks });
+      } catch (err) {
+        senderCode = (err as { code?: string }).code;
+      }
+      // act
+      const answer = await service.issue(principal, request({ notify: { webhookUrl } })).then(
+        () => ({ code: undefined, status: undefined }),
+        (err: { code?: string; status?: number }) => ({ code: err.code, status: err.status }),
+      );
+      // assess
+      expect(answer).toEqual(code ? { code, status: 400 } : { code: undefined, status: undefined });
+      expect(senderCode).toBe(code);
+      if (code) expect(ca.calls.issueWithCsr).toBe(before);
+    },
+  );
 
   it('accepts a loopback http webhook when the local runner allows it', async () => {
     const { service } = setup({ allowLoopbackWebhooks: true });
-    await expect(service.issue(principal, request({ notify: { webhookUrl: 'http://127.0.0.1:9999/hook' } }))).resolves.toMatchObject({ notify: { webhookUrl: 'http://127.0.0.1:9999/hook' } });
+    await expect(
+      service.issue(principal, request({ notify: { webhookUrl: 'http://127.0.0.1:9999/hook' } })),
+    ).resolves.toMatchObject({ notify: { webhookUrl: 'http://127.0.0.1:9999/hook' } });
   });
 
   it('refuses a validity that would outlive the issuing CA', async () => {
     // prepare: a sub-CA ending in 10 days
-    const root = await createCertificateAuthority({ commonName: 'Short Root', notAfter: new Date(Date.now() + 365 * DAY) });
-    const shortSub = await createCertificateAuthority({ commonName: 'Short Sub', issuer: root, notAfter: new Date(Date.now() + 10 * DAY) });
-    const shortCa: CertificateAuthority = { ...ca, getCaCertificate: async (id) => ({ ...(await ca.getCaCertificate(id)), certificatePem: shortSub.certificatePem }) };
+    const root = await createCertificateAuthority({
+      commonName: 'Short Root',
+      notAfter: new Date(Date.now() + 365 * DAY),
+    });
+    const shortSub = await createCertificateAuthority({
+      commonName: 'Short Sub',
+      issuer: root,
+      notAfter: new Date(Date.now() + 10 * DAY),
+    });
+    const shortCa: CertificateAuthority = {
+      ...ca,
+      getCaCertificate: async (id) => ({ ...(await ca.getCaCertificate(id)), certificatePem: shortSub.certificatePem }),
+    };
     const { service } = setup({ ca: shortCa });
     // act + assess
-    await expect(service.issue(principal, request({ validityDays: 30 }))).rejects.toMatchObject({ code: 'VALIDITY_EXCEEDS_CA', status: 400 });
+    await expect(service.issue(principal, request({ validityDays: 30 }))).rejects.toMatchObject({
+      code: 'VALIDITY_EXCEEDS_CA',
+      status: 400,
+    });
   });
 });
 
@@ -307,7 +365,13 @@ describe('what the CA returns is checked', () => {
       async issueWithCsr(req) {
         const other = await generateKeyPair('EC_P256');
         const csr = await parseCsr(req.csrPem);
-        const certificatePem = await signClientCertificate({ publicKey: other.publicKey, commonName: csr.commonName, notBefore: req.notBefore, notAfter: req.notAfter, issuer: ca.subCa });
+        const certificatePem = await signClientCertificate({
+          publicKey: other.publicKey,
+          commonName: csr.commonName,
+          notBefore: req.notBefore,
+          notAfter: req.notAfter,
+          issuer: ca.subCa,
+        });
         return { identifier: 'liar-1', serialNumber: '01', certificatePem, chainPems: [ca.subCa.certificatePem] };
       },
     };
@@ -316,7 +380,10 @@ describe('what the CA returns is checked', () => {
     // act
     const outcome = service.issue(principal, request());
     // assess
-    await expect(outcome).rejects.toMatchObject({ code: 'ISSUED_CERTIFICATE_REJECTED', details: { check: 'publicKey' } });
+    await expect(outcome).rejects.toMatchObject({
+      code: 'ISSUED_CERTIFICATE_REJECTED',
+      details: { check: 'publicKey' },
+    });
     expect(ca.calls.revoke).toBe(revokedBefore + 1);
     expect(store.keys('records/')).toEqual([]);
     expect(store.keys('pending/')).toEqual([]);

@@ -12,7 +12,7 @@ const entry: ApiToken = {
 describe('bearer tokens', () => {
   const authenticator = createTokenAuthenticator([entry]);
 
-  it('finds the principal of a known token by its hash, whatever the scheme\'s case', () => {
+  it("finds the principal of a known token by its hash, whatever the scheme's case", () => {
     expect(authenticator.authenticate(`Bearer ${token}`)).toMatchObject({ kind: 'token', tenant: 'acme', name: 'ci' });
     expect(authenticator.authenticate(`bearer ${token}`)).toMatchObject({ tenant: 'acme' });
   });
@@ -25,7 +25,9 @@ describe('bearer tokens', () => {
     ['an unknown token', 'Bearer tok_9999999999999999999999'],
     ['the hash instead of the token', `Bearer ${entry.tokenSha256}`],
   ])('refuses %s with 401', (_name, header) => {
-    expect(() => authenticator.authenticate(header)).toThrow(expect.objectContaining({ status: 401, code: 'UNAUTHORIZED' }));
+    expect(() => authenticator.authenticate(header)).toThrow(
+      expect.objectContaining({ status: 401, code: 'UNAUTHORIZED' }),
+    );
   });
 
   it('refuses a config listing the same token twice', () => {

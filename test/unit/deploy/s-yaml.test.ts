@@ -7,18 +7,25 @@ import AjvModule from 'ajv';
 const Ajv = AjvModule.default ?? AjvModule;
 
 const root = process.cwd();
-const schemaPath = [join(root, '../shared/reference/fc3-props.schema.json'), join(root, 'test/fixtures/fc3-props.schema.json')].find(existsSync)!;
+const schemaPath = [
+  join(root, '../shared/reference/fc3-props.schema.json'),
+  join(root, 'test/fixtures/fc3-props.schema.json'),
+].find(existsSync)!;
 
 describe('s.yaml', () => {
   // Resolve ${env(...)} and ${vars.x} as `s deploy` would, with a role ARN set as a deployer must.
-  const doc = loadSYaml(join(root, 's.yaml'), { FC_ROLE_ARN: 'acs:ram::1234567890123456:role/nlb-mtls-autopilot' }) as any;
+  const doc = loadSYaml(join(root, 's.yaml'), {
+    FC_ROLE_ARN: 'acs:ram::1234567890123456:role/nlb-mtls-autopilot',
+  }) as any;
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
   const ajv = new Ajv({ allErrors: true, strict: false });
   const validate = ajv.compile(schema);
 
   it('is a Serverless Devs 3 project of fc3 resources', () => {
     expect(doc.edition).toBe('3.0.0');
-    const resources = Object.entries(doc.resources as Record<string, { component: string; props: Record<string, unknown> }>);
+    const resources = Object.entries(
+      doc.resources as Record<string, { component: string; props: Record<string, unknown> }>,
+    );
     expect(resources.length).toBeGreaterThan(0);
     for (const [, r] of resources) {
       expect(r.component).toBe('fc3');
@@ -26,12 +33,15 @@ describe('s.yaml', () => {
     }
   });
 
-  it.each(Object.keys(loadSYaml(join(process.cwd(), 's.yaml'), {}).resources))('resource %s is valid against the fc3 props schema', (name) => {
-    const props = doc.resources[name].props;
-    const ok = validate(props);
-    expect(validate.errors ?? []).toEqual([]);
-    expect(ok).toBe(true);
-  });
+  it.each(Object.keys(loadSYaml(join(process.cwd(), 's.yaml'), {}).resources))(
+    'resource %s is valid against the fc3 props schema',
+    (name) => {
+      const props = doc.resources[name].props;
+      const ok = validate(props);
+      expect(validate.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+    },
+  );
 
   it('points each resource at a function folder that the build bundles', () => {
     for (const r of Object.values(doc.resources as Record<string, { props: { code: string } }>)) {

@@ -1,4 +1,15 @@
-import { DerError, decodeOid, integer, oid, readChildren, readElement, readSingle, sequence, set, octetString } from '../../../shared/pki/der.js';
+import {
+  DerError,
+  decodeOid,
+  integer,
+  oid,
+  readChildren,
+  readElement,
+  readSingle,
+  sequence,
+  set,
+  octetString,
+} from '../../../shared/pki/der.js';
 
 describe('DER writer', () => {
   it.each([
@@ -12,14 +23,19 @@ describe('DER writer', () => {
     expect(integer(value as number | Buffer).toString('hex')).toBe(hex);
   });
 
-  it.each(['1.2.840.113549.1.12.10.1.2', '2.16.840.1.101.3.4.1.42', '1.3.14.3.2.26', '2.5.29.17'])('round-trips OID %s', (dotted) => {
-    expect(decodeOid(readSingle(oid(dotted)))).toBe(dotted);
-  });
+  it.each(['1.2.840.113549.1.12.10.1.2', '2.16.840.1.101.3.4.1.42', '1.3.14.3.2.26', '2.5.29.17'])(
+    'round-trips OID %s',
+    (dotted) => {
+      expect(decodeOid(readSingle(oid(dotted)))).toBe(dotted);
+    },
+  );
 
   it('encodes long lengths and sorts SET OF by encoding', () => {
     const big = octetString(Buffer.alloc(300));
     expect(big.subarray(0, 4).toString('hex')).toBe('0482012c');
-    expect(set(Buffer.from('0401ff', 'hex'), Buffer.from('040100', 'hex')).toString('hex')).toBe('3106040100' + '0401ff');
+    expect(set(Buffer.from('0401ff', 'hex'), Buffer.from('040100', 'hex')).toString('hex')).toBe(
+      '3106040100' + '0401ff',
+    );
   });
 });
 

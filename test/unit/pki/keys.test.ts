@@ -1,4 +1,10 @@
-import { generateKeyPair, keyAlgorithmOf, KEY_ALGORITHMS, PkiError, type KeyAlgorithm } from '../../../shared/pki/index.js';
+import {
+  generateKeyPair,
+  keyAlgorithmOf,
+  KEY_ALGORITHMS,
+  PkiError,
+  type KeyAlgorithm,
+} from '../../../shared/pki/index.js';
 
 describe('generateKeyPair', () => {
   it.each<[KeyAlgorithm, string, Record<string, unknown>]>([
@@ -19,12 +25,14 @@ describe('generateKeyPair', () => {
     expect(keyAlgorithmOf(keyPair.privateKey)).toBe(algorithm);
   });
 
-  it('covers exactly the record type\'s algorithms', () => {
+  it("covers exactly the record type's algorithms", () => {
     expect([...KEY_ALGORITHMS].sort()).toEqual(['EC_P256', 'EC_P384', 'RSA_2048', 'RSA_3072', 'RSA_4096']);
   });
 
   it('refuses an unknown algorithm with KEY_UNSUPPORTED', async () => {
-    await expect(generateKeyPair('DSA_1024' as KeyAlgorithm)).rejects.toEqual(expect.objectContaining({ code: 'KEY_UNSUPPORTED' }));
+    await expect(generateKeyPair('DSA_1024' as KeyAlgorithm)).rejects.toEqual(
+      expect.objectContaining({ code: 'KEY_UNSUPPORTED' }),
+    );
     await expect(generateKeyPair('DSA_1024' as KeyAlgorithm)).rejects.toBeInstanceOf(PkiError);
   });
 });

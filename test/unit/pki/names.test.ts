@@ -11,17 +11,13 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('checkCommonName', () => {
-  it.each([
-    ['device-1'],
-    ['api.example.com'],
-    ['Ünïcødé 名前'],
-    ['a'],
-    ['x'.repeat(64)],
-    ['Team A (prod) #1'],
-  ])('accepts %j', (cn) => {
-    // act + assess
-    expect(codeOf(() => checkCommonName(cn))).toBeUndefined();
-  });
+  it.each([['device-1'], ['api.example.com'], ['Ünïcødé 名前'], ['a'], ['x'.repeat(64)], ['Team A (prod) #1']])(
+    'accepts %j',
+    (cn) => {
+      // act + assess
+      expect(codeOf(() => checkCommonName(cn))).toBeUndefined();
+    },
+  );
 
   it.each([
     ['empty', ''],
@@ -54,7 +50,12 @@ describe('checkCommonName', () => {
 
 describe('checkSubjectAltNames', () => {
   it('completes a partial set with empty lists', () => {
-    expect(checkSubjectAltNames({ dns: ['a.example.com'] })).toEqual({ dns: ['a.example.com'], uri: [], email: [], ip: [] });
+    expect(checkSubjectAltNames({ dns: ['a.example.com'] })).toEqual({
+      dns: ['a.example.com'],
+      uri: [],
+      email: [],
+      ip: [],
+    });
     expect(checkSubjectAltNames(undefined)).toEqual({ dns: [], uri: [], email: [], ip: [] });
   });
 
@@ -109,7 +110,13 @@ describe('checkSubjectAltNames', () => {
 describe('formatName', () => {
   it('prints RDNs in encoded order with RFC 4514 escaping, so a value cannot pose as another attribute', () => {
     // prepare
-    const name = [[{ oid: '2.5.4.10', value: '#Acme, Inc. ' }], [{ oid: '2.5.4.3', value: 'a=b+c\n\u202e' }, { oid: '1.2.3.4', value: null }]];
+    const name = [
+      [{ oid: '2.5.4.10', value: '#Acme, Inc. ' }],
+      [
+        { oid: '2.5.4.3', value: 'a=b+c\n\u202e' },
+        { oid: '1.2.3.4', value: null },
+      ],
+    ];
     // act + assess
     expect(formatName(name)).toBe('O=\\#Acme\\, Inc.\\ , CN=a\\=b\\+c\\0a\\e2\\80\\ae+1.2.3.4=#?');
   });

@@ -16,7 +16,14 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-const valid = () => ({ privateKey: client.keyPair.privateKey, certificatePem: client.certificatePem, chainPems: client.chainPems, password: 'a-good-password', profile: 'modern' as P12Profile, friendlyName: 'unit-p12' });
+const valid = () => ({
+  privateKey: client.keyPair.privateKey,
+  certificatePem: client.certificatePem,
+  chainPems: client.chainPems,
+  password: 'a-good-password',
+  profile: 'modern' as P12Profile,
+  friendlyName: 'unit-p12',
+});
 
 describe('buildPkcs12', () => {
   it('documents its profiles as data: modern = PBES2/AES-256 + SHA-256 MAC, compat = 3DES + SHA-1 MAC', () => {
@@ -37,7 +44,11 @@ describe('buildPkcs12', () => {
     ['an inherited property as profile', async () => ({ profile: 'toString' as P12Profile }), 'P12_PROFILE_INVALID'],
     ['an empty friendly name', async () => ({ friendlyName: '' }), 'FRIENDLY_NAME_INVALID'],
     ['a friendly name with a newline', async () => ({ friendlyName: 'a\nb' }), 'FRIENDLY_NAME_INVALID'],
-    ['a key that does not match the certificate', async () => ({ privateKey: (await generateKeyPair('EC_P256')).privateKey }), 'CERTIFICATE_MALFORMED'],
+    [
+      'a key that does not match the certificate',
+      async () => ({ privateKey: (await generateKeyPair('EC_P256')).privateKey }),
+      'CERTIFICATE_MALFORMED',
+    ],
     ['a certificate that is not PEM', async () => ({ certificatePem: 'nope' }), 'CERTIFICATE_MALFORMED'],
   ])('refuses %s', async (_label, override, code) => {
     expect(await codeOf(buildPkcs12({ ...valid(), ...(await override()) }))).toBe(code);

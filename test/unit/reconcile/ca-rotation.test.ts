@@ -1,6 +1,12 @@
 // Prepare: two real CA hierarchies (EC P-256) and active clients under each. Act: findLockedOutClients with the
 // native chain check. Assess: exactly the clients that get in today and would not tomorrow.
-import { createCertificateAuthority, generateKeyPair, signClientCertificate, chainsTo, type CaMaterial } from '../../../shared/pki/index.js';
+import {
+  createCertificateAuthority,
+  generateKeyPair,
+  signClientCertificate,
+  chainsTo,
+  type CaMaterial,
+} from '../../../shared/pki/index.js';
 import { findLockedOutClients } from '../../../shared/domain/listeners/ca-rotation.js';
 import type { ActiveClientCertificate } from '../../../shared/domain/listeners/ports.js';
 
@@ -8,13 +14,23 @@ const notAfter = new Date(Date.now() + 365 * 86_400_000);
 
 async function hierarchy(name: string): Promise<{ root: CaMaterial; sub: CaMaterial }> {
   const root = await createCertificateAuthority({ commonName: `${name} Root`, keyAlgorithm: 'EC_P256', notAfter });
-  const sub = await createCertificateAuthority({ commonName: `${name} Sub`, keyAlgorithm: 'EC_P256', notAfter, issuer: root });
+  const sub = await createCertificateAuthority({
+    commonName: `${name} Sub`,
+    keyAlgorithm: 'EC_P256',
+    notAfter,
+    issuer: root,
+  });
   return { root, sub };
 }
 
 async function client(id: string, sub: CaMaterial): Promise<ActiveClientCertificate> {
   const keys = await generateKeyPair('EC_P256');
-  const certificatePem = await signClientCertificate({ publicKey: keys.publicKey, commonName: id, notAfter, issuer: sub });
+  const certificatePem = await signClientCertificate({
+    publicKey: keys.publicKey,
+    commonName: id,
+    notAfter,
+    issuer: sub,
+  });
   return { id, commonName: id, certificatePem, intermediatePems: [sub.certificatePem] };
 }
 

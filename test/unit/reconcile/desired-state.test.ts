@@ -42,7 +42,13 @@ describe('desired state', () => {
       caCertificateId: 'ca-root-1',
       serverCertificateId: '12345-cn-hangzhou',
       securityPolicyId: 'tls_cipher_policy_1_2',
-      probe: { host: 'www.example.com', port: 443, sni: 'www.example.com', address: 'www.example.com', request: 'http' },
+      probe: {
+        host: 'www.example.com',
+        port: 443,
+        sni: 'www.example.com',
+        address: 'www.example.com',
+        request: 'http',
+      },
     });
   });
 
@@ -58,24 +64,61 @@ describe('desired state', () => {
   });
 
   it('keeps an explicit PCA identifier and probe overrides', () => {
-    const parsed = parseDesiredState(doc(listener({ ca: '1a83bcbb89e5', probe: '{ host: www.example.com, port: 8443, sni: api.example.com, address: 127.0.0.1, request: none }' })));
+    const parsed = parseDesiredState(
+      doc(
+        listener({
+          ca: '1a83bcbb89e5',
+          probe: '{ host: www.example.com, port: 8443, sni: api.example.com, address: 127.0.0.1, request: none }',
+        }),
+      ),
+    );
 
     const [resolved] = resolveDesiredState(parsed, {});
 
     expect(resolved.caCertificateId).toBe('1a83bcbb89e5');
-    expect(resolved.probe).toEqual({ host: 'www.example.com', port: 8443, sni: 'api.example.com', address: '127.0.0.1', request: 'none' });
+    expect(resolved.probe).toEqual({
+      host: 'www.example.com',
+      port: 8443,
+      sni: 'api.example.com',
+      address: '127.0.0.1',
+      request: 'none',
+    });
   });
 
   it.each([
     ['an unknown key (strict)', doc(listener({ caEnabled: 'true' })), /listeners\.0: Unrecognized key.*caEnabled/],
     ['mutualAuth left out (never defaulted)', doc(listener({ mutualAuth: '<absent>' })), /listeners\.0\.mutualAuth/],
-    ['no CA with mutual auth on', doc(listener({ ca: '<absent>' })), /listeners\.0\.ca: ca is required when mutualAuth is on/],
-    ['a CA with mutual auth off', doc(listener({ mutualAuth: 'off' })), /listeners\.0\.ca: ca applies only when mutualAuth is on/],
-    ['a listener declared twice', doc(listener(), listener()), /listeners\.1\.listenerId: lsn-abc123 is declared twice/],
-    ['an unknown TLS policy', doc(listener({ securityPolicy: 'tls_cipher_policy_0_9' })), /listeners\.0\.securityPolicy/],
-    ['a port out of range', doc(listener({ probe: '{ host: www.example.com, port: 70000 }' })), /listeners\.0\.probe\.port/],
+    [
+      'no CA with mutual auth on',
+      doc(listener({ ca: '<absent>' })),
+      /listeners\.0\.ca: ca is required when mutualAuth is on/,
+    ],
+    [
+      'a CA with mutual auth off',
+      doc(listener({ mutualAuth: 'off' })),
+      /listeners\.0\.ca: ca applies only when mutualAuth is on/,
+    ],
+    [
+      'a listener declared twice',
+      doc(listener(), listener()),
+      /listeners\.1\.listenerId: lsn-abc123 is declared twice/,
+    ],
+    [
+      'an unknown TLS policy',
+      doc(listener({ securityPolicy: 'tls_cipher_policy_0_9' })),
+      /listeners\.0\.securityPolicy/,
+    ],
+    [
+      'a port out of range',
+      doc(listener({ probe: '{ host: www.example.com, port: 70000 }' })),
+      /listeners\.0\.probe\.port/,
+    ],
     ['a bad listener id', doc(listener({ listenerId: 'abc' })), /listeners\.0\.listenerId: an NLB listener id/],
-    ['an unknown probe key', doc(listener({ probe: '{ host: www.example.com, port: 443, hots: x }' })), /listeners\.0\.probe: Unrecognized key/],
+    [
+      'an unknown probe key',
+      doc(listener({ probe: '{ host: www.example.com, port: 443, hots: x }' })),
+      /listeners\.0\.probe: Unrecognized key/,
+    ],
     ['another version', 'version: 2\nlisteners: []\n', /version/],
     ['no listeners', 'version: 1\nlisteners: []\n', /listeners: Too small/],
     ['broken YAML', 'version: 1\nlisteners: [\n', /not valid YAML/],

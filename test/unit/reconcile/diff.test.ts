@@ -14,15 +14,29 @@ const desired: ListenerMtls = {
   probe: { host: 'www.example.com', port: 443, sni: 'www.example.com', address: 'www.example.com', request: 'http' },
 };
 const inSync: ListenerAttributes = {
-  listenerId: 'lsn-1', region: 'cn-hangzhou', protocol: 'TCPSSL', port: 443, status: 'Running', caEnabled: true,
-  caCertificateIds: ['ca-root'], certificateIds: ['100-cn-hangzhou'], securityPolicyId: 'tls_cipher_policy_1_2', serverGroupId: 'sgp-1',
+  listenerId: 'lsn-1',
+  region: 'cn-hangzhou',
+  protocol: 'TCPSSL',
+  port: 443,
+  status: 'Running',
+  caEnabled: true,
+  caCertificateIds: ['ca-root'],
+  certificateIds: ['100-cn-hangzhou'],
+  securityPolicyId: 'tls_cipher_policy_1_2',
+  serverGroupId: 'sgp-1',
 };
 const off: ListenerMtls = { ...desired, mutualAuth: false, caCertificateId: undefined };
 
 describe('diffListener', () => {
   it.each<[string, ListenerMtls, Partial<ListenerAttributes>, object[], object]>([
     ['in sync', desired, {}, [], {}],
-    ['in sync with an additional server certificate after the default one', desired, { certificateIds: ['100-cn-hangzhou', '200-cn-hangzhou'] }, [], {}],
+    [
+      'in sync with an additional server certificate after the default one',
+      desired,
+      { certificateIds: ['100-cn-hangzhou', '200-cn-hangzhou'] },
+      [],
+      {},
+    ],
     [
       "mutual auth off, no CA yet (the seed's starting point)",
       desired,
@@ -40,9 +54,27 @@ describe('diffListener', () => {
       [{ field: 'caEnabled', from: false, to: true }],
       { caEnabled: true, caCertificateIds: ['ca-root'] },
     ],
-    ['another CA', desired, { caCertificateIds: ['ca-old'] }, [{ field: 'caCertificateId', from: 'ca-old', to: 'ca-root' }], { caCertificateIds: ['ca-root'] }],
-    ['another server certificate', desired, { certificateIds: ['99-cn-hangzhou'] }, [{ field: 'serverCertificateId', from: '99-cn-hangzhou', to: '100-cn-hangzhou' }], { certificateIds: ['100-cn-hangzhou'] }],
-    ['another TLS policy', desired, { securityPolicyId: 'tls_cipher_policy_1_0' }, [{ field: 'securityPolicyId', from: 'tls_cipher_policy_1_0', to: 'tls_cipher_policy_1_2' }], { securityPolicyId: 'tls_cipher_policy_1_2' }],
+    [
+      'another CA',
+      desired,
+      { caCertificateIds: ['ca-old'] },
+      [{ field: 'caCertificateId', from: 'ca-old', to: 'ca-root' }],
+      { caCertificateIds: ['ca-root'] },
+    ],
+    [
+      'another server certificate',
+      desired,
+      { certificateIds: ['99-cn-hangzhou'] },
+      [{ field: 'serverCertificateId', from: '99-cn-hangzhou', to: '100-cn-hangzhou' }],
+      { certificateIds: ['100-cn-hangzhou'] },
+    ],
+    [
+      'another TLS policy',
+      desired,
+      { securityPolicyId: 'tls_cipher_policy_1_0' },
+      [{ field: 'securityPolicyId', from: 'tls_cipher_policy_1_0', to: 'tls_cipher_policy_1_2' }],
+      { securityPolicyId: 'tls_cipher_policy_1_2' },
+    ],
     ['declared off and on', off, {}, [{ field: 'caEnabled', from: true, to: false }], { caEnabled: false }],
     ['declared off and off, whatever CA is set', off, { caEnabled: false, caCertificateIds: ['ca-other'] }, [], {}],
   ])('%s', (_name, want, actualPatch, changes, update) => {
@@ -53,7 +85,10 @@ describe('diffListener', () => {
   });
 
   it('marks a CA replacement for the lock-out check, not a first CA', () => {
-    expect(diffListener(desired, { ...inSync, caCertificateIds: ['ca-old'] }).caReplacement).toEqual({ from: 'ca-old', to: 'ca-root' });
+    expect(diffListener(desired, { ...inSync, caCertificateIds: ['ca-old'] }).caReplacement).toEqual({
+      from: 'ca-old',
+      to: 'ca-root',
+    });
     expect(diffListener(desired, { ...inSync, caEnabled: false, caCertificateIds: [] }).caReplacement).toBeUndefined();
   });
 

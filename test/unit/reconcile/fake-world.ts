@@ -5,7 +5,13 @@
  * The same scenarios run against the real emulator in test/integration/reconcile.
  */
 import type {
-  AppliedRecord, ListenerAttributes, ListenerGateway, ListenerUpdate, ProbeRequest, ProbeResult, ServerGroupAttributes,
+  AppliedRecord,
+  ListenerAttributes,
+  ListenerGateway,
+  ListenerUpdate,
+  ProbeRequest,
+  ProbeResult,
+  ServerGroupAttributes,
 } from '../../../shared/domain/listeners/ports.js';
 import type { ReconcileDeps } from '../../../shared/listeners/reconcile.js';
 import { createLogger } from '../../../shared/log/index.js';
@@ -43,7 +49,9 @@ export class FakeNlb implements ListenerGateway {
   }
   async getListeners(_region: string, ids: string[]) {
     this.enter('ListListeners');
-    return new Map(ids.filter((id) => this.listeners.has(id)).map((id) => [id, structuredClone(this.listeners.get(id)!)]));
+    return new Map(
+      ids.filter((id) => this.listeners.has(id)).map((id) => [id, structuredClone(this.listeners.get(id)!)]),
+    );
   }
   async getServerGroups(_region: string, ids: string[]) {
     this.enter('ListServerGroups');
@@ -53,7 +61,8 @@ export class FakeNlb implements ListenerGateway {
     const l = this.listeners.get(id);
     if (!l) throw err('ResourceNotFound.listener');
     if (l.status !== 'Running') throw err('IncorrectStatus.listener');
-    for (const ca of update.caCertificateIds ?? []) if (!this.knownCas.has(ca)) throw err('ResourceNotFound.CaCertificate');
+    for (const ca of update.caCertificateIds ?? [])
+      if (!this.knownCas.has(ca)) throw err('ResourceNotFound.CaCertificate');
     return l;
   }
   async dryRunUpdate(_region: string, id: string, update: ListenerUpdate) {
@@ -97,8 +106,15 @@ export function fakeProber(nlb: FakeNlb, options: { enforce?: boolean } = {}) {
       probes.push(r);
       const l = [...nlb.listeners.values()].find((x) => x.port === r.port)!;
       const sent = Boolean(r.clientCertificateChainPem);
-      const base = { clientCertificateSent: sent, durationMs: 1, peerCertificate: { dnsNames: ['www.example.com'], fingerprintSha256: 'f1' } };
-      const admitted = !l.caEnabled || options.enforce === false || (sent && r.clientCertificateChainPem === `leaf:${l.caCertificateIds[0]}`);
+      const base = {
+        clientCertificateSent: sent,
+        durationMs: 1,
+        peerCertificate: { dnsNames: ['www.example.com'], fingerprintSha256: 'f1' },
+      };
+      const admitted =
+        !l.caEnabled ||
+        options.enforce === false ||
+        (sent && r.clientCertificateChainPem === `leaf:${l.caCertificateIds[0]}`);
       return admitted
         ? { ...base, outcome: 'answered', firstBytes: 'HTTP/1.1 200 OK..ECS01' }
         : { ...base, outcome: 'refused', errorCode: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' };
@@ -106,11 +122,26 @@ export function fakeProber(nlb: FakeNlb, options: { enforce?: boolean } = {}) {
   };
 }
 
-export function seedListener(nlb: FakeNlb, id: string, port: number, patch: Partial<ListenerAttributes> = {}, group: Partial<ServerGroupAttributes> = {}) {
+export function seedListener(
+  nlb: FakeNlb,
+  id: string,
+  port: number,
+  patch: Partial<ListenerAttributes> = {},
+  group: Partial<ServerGroupAttributes> = {},
+) {
   const serverGroupId = `sgp-${id}`;
   nlb.listeners.set(id, {
-    listenerId: id, region: 'cn-hangzhou', protocol: 'TCPSSL', port, status: 'Running', caEnabled: false, caCertificateIds: [],
-    certificateIds: ['100-cn-hangzhou'], securityPolicyId: 'tls_cipher_policy_1_2', serverGroupId, ...patch,
+    listenerId: id,
+    region: 'cn-hangzhou',
+    protocol: 'TCPSSL',
+    port,
+    status: 'Running',
+    caEnabled: false,
+    caCertificateIds: [],
+    certificateIds: ['100-cn-hangzhou'],
+    securityPolicyId: 'tls_cipher_policy_1_2',
+    serverGroupId,
+    ...patch,
   });
   nlb.groups.set(serverGroupId, { serverGroupId, protocol: 'TCP', preserveClientIpEnabled: false, ...group });
 }
@@ -128,15 +159,31 @@ export function makeDeps(nlb: FakeNlb, overrides: Partial<ReconcileDeps> = {}) {
   const farFuture = new Date('2030-01-01T00:00:00Z');
   const deps: ReconcileDeps = {
     gateway: nlb,
-    cas: { getCa: async (id) => (nlb.knownCas.has(id) ? { identifier: id, certificatePem: `ca:${id}`, status: 'ISSUE', notAfter: farFuture } : undefined) },
+    cas: {
+      getCa: async (id) =>
+        nlb.knownCas.has(id)
+          ? { identifier: id, certificatePem: `ca:${id}`, status: 'ISSUE', notAfter: farFuture }
+          : undefined,
+    },
     serverCertificates: {
       getServerCertificate: async (id) => ({
-        serverCertificateId: id, commonName: 'www.example.com', dnsNames: ['www.example.com'],
-        notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: farFuture, fingerprintSha256: 'f1',
+        serverCertificateId: id,
+        commonName: 'www.example.com',
+        dnsNames: ['www.example.com'],
+        notBefore: new Date('2025-01-01T00:00:00Z'),
+        notAfter: farFuture,
+        fingerprintSha256: 'f1',
       }),
     },
     prober: fakeProber(nlb),
-    canary: { current: async () => ({ certificateId: 'cc-canary', certificateChainPem: 'leaf:ca-root', privateKeyPem: 'KEY', notAfter: farFuture }) },
+    canary: {
+      current: async () => ({
+        certificateId: 'cc-canary',
+        certificateChainPem: 'leaf:ca-root',
+        privateKeyPem: 'KEY',
+        notAfter: farFuture,
+      }),
+    },
     inventory: { listActive: async () => [] },
     applied,
     chainsTo: (leaf, _intermediates, ca) => leaf.replace('leaf:', 'ca:') === ca,
@@ -145,10 +192,14 @@ export function makeDeps(nlb: FakeNlb, overrides: Partial<ReconcileDeps> = {}) {
     random: () => 0.5,
     log: createLogger({}, 'error'),
     config: {
-      caExpiryWindowDays: 30, concurrency: 4, readBatchSize: 20,
+      caExpiryWindowDays: 30,
+      concurrency: 4,
+      readBatchSize: 20,
       retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 100 },
       poll: { initialDelayMs: 10, factor: 2, maxDelayMs: 100, timeoutMs: 1_000 },
-      probeTimeoutMs: 1_000, verifyAttempts: 2, verifyRetryDelayMs: 1,
+      probeTimeoutMs: 1_000,
+      verifyAttempts: 2,
+      verifyRetryDelayMs: 1,
     },
     ...overrides,
   };

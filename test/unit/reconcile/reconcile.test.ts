@@ -6,8 +6,13 @@ import type { ListenerMtls } from '../../../shared/domain/listeners/desired-stat
 import { FakeNlb, fakeProber, makeDeps, seedListener } from './fake-world.js';
 
 const declare = (listenerId: string, port: number, patch: Partial<ListenerMtls> = {}): ListenerMtls => ({
-  region: 'cn-hangzhou', listenerId, mutualAuth: true, caCertificateId: 'ca-root', serverCertificateId: '100-cn-hangzhou',
-  securityPolicyId: 'tls_cipher_policy_1_2', probe: { host: 'www.example.com', port, sni: 'www.example.com', address: '127.0.0.1', request: 'http' },
+  region: 'cn-hangzhou',
+  listenerId,
+  mutualAuth: true,
+  caCertificateId: 'ca-root',
+  serverCertificateId: '100-cn-hangzhou',
+  securityPolicyId: 'tls_cipher_policy_1_2',
+  probe: { host: 'www.example.com', port, sni: 'www.example.com', address: '127.0.0.1', request: 'http' },
   ...patch,
 });
 const MUTATING = 'UpdateListenerAttribute';
@@ -26,7 +31,10 @@ describe('reconcileListeners', () => {
 
     const report = await reconcileListeners(deps, desired(), { mode: 'plan', runId: 'r1' });
 
-    expect(report.results.map((r) => [r.listenerId, r.outcome])).toEqual([['lsn-seed', 'changes-planned'], ['lsn-rulebreaker', 'blocked']]);
+    expect(report.results.map((r) => [r.listenerId, r.outcome])).toEqual([
+      ['lsn-seed', 'changes-planned'],
+      ['lsn-rulebreaker', 'blocked'],
+    ]);
     expect(report.results[0].plan).toEqual([
       { field: 'caEnabled', from: false, to: true },
       { field: 'caCertificateId', from: null, to: 'ca-root' },
@@ -45,13 +53,22 @@ describe('reconcileListeners', () => {
     nlb.listeners.get('lsn-seed')!.caEnabled = false; // someone clicked in the console
     const third = await reconcileListeners(deps, desired(), { mode: 'apply', runId: 'r3' });
 
-    expect(first.results[0]).toMatchObject({ outcome: 'changed', drift: false, jobId: 'job-1', probe: { verdict: 'passed' } });
+    expect(first.results[0]).toMatchObject({
+      outcome: 'changed',
+      drift: false,
+      jobId: 'job-1',
+      probe: { verdict: 'passed' },
+    });
     expect(first.results[0].probe!.withClientCertificate!.outcome).toBe('answered');
     expect(first.results[0].probe!.withoutClientCertificate!.outcome).toBe('refused');
     expect(callsAfterFirst).toBe(1);
     expect(second.results[0]).toMatchObject({ outcome: 'in-sync', plan: [] });
     expect(nlb.count(MUTATING)).toBe(2);
-    expect(third.results[0]).toMatchObject({ outcome: 'drift-repaired', drift: true, plan: [{ field: 'caEnabled', from: false, to: true }] });
+    expect(third.results[0]).toMatchObject({
+      outcome: 'drift-repaired',
+      drift: true,
+      plan: [{ field: 'caEnabled', from: false, to: true }],
+    });
     expect(third.summary).toMatchObject({ listeners: 2, driftRepaired: 1, blocked: 1, failed: 0 });
   });
 
@@ -94,16 +111,28 @@ describe('reconcileListeners', () => {
 
     const report = await reconcileListeners(deps, [declare('lsn-seed', 8443)], { mode: 'apply', runId: 'r1' });
 
-    expect(report.results[0]).toMatchObject({ outcome: 'failed', stage: 'dry-run', reason: 'ResourceNotFound.CaCertificate' });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'failed',
+      stage: 'dry-run',
+      reason: 'ResourceNotFound.CaCertificate',
+    });
     expect(nlb.count(MUTATING)).toBe(0);
   });
 
   it('fails verification when the canary does not chain to the declared CA', async () => {
     const { deps } = makeDeps(nlb);
 
-    const report = await reconcileListeners(deps, [declare('lsn-seed', 8443, { caCertificateId: 'ca-new' })], { mode: 'apply', runId: 'r1' });
+    const report = await reconcileListeners(deps, [declare('lsn-seed', 8443, { caCertificateId: 'ca-new' })], {
+      mode: 'apply',
+      runId: 'r1',
+    });
 
-    expect(report.results[0]).toMatchObject({ outcome: 'failed', stage: 'verify', reason: 'VerifyFailed', jobId: 'job-1' });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'failed',
+      stage: 'verify',
+      reason: 'VerifyFailed',
+      jobId: 'job-1',
+    });
     expect(report.results[0].message).toMatch(/the canary client certificate was not let in: refused/);
   });
 
@@ -118,11 +147,21 @@ describe('reconcileListeners', () => {
     const rotate = [declare('lsn-seed', 8443, { caCertificateId: 'ca-new' })];
 
     const refused = await reconcileListeners(deps, rotate, { mode: 'apply', runId: 'r1' });
-    const forced = await reconcileListeners(deps, rotate, { mode: 'apply', runId: 'r2', forceCaChange: true, verify: false });
+    const forced = await reconcileListeners(deps, rotate, {
+      mode: 'apply',
+      runId: 'r2',
+      forceCaChange: true,
+      verify: false,
+    });
 
     expect(refused.results[0]).toMatchObject({ outcome: 'blocked', rule: Rules.caChangeKeepsClients });
-    expect(refused.results[0].violations![0].message).toMatch(/would lock out 1 of 1 active client certificates \(cc-1\)/);
-    expect(forced.results[0]).toMatchObject({ outcome: 'changed', plan: [{ field: 'caCertificateId', from: 'ca-root', to: 'ca-new' }] });
+    expect(refused.results[0].violations![0].message).toMatch(
+      /would lock out 1 of 1 active client certificates \(cc-1\)/,
+    );
+    expect(forced.results[0]).toMatchObject({
+      outcome: 'changed',
+      plan: [{ field: 'caCertificateId', from: 'ca-root', to: 'ca-new' }],
+    });
     expect(nlb.count(MUTATING)).toBe(1);
   });
 
@@ -140,9 +179,17 @@ describe('reconcileListeners', () => {
     nlb.listeners.get('lsn-seed')!.caCertificateIds = ['ca-root'];
     const { deps } = makeDeps(nlb);
 
-    const report = await reconcileListeners(deps, [declare('lsn-seed', 8443, { mutualAuth: false, caCertificateId: undefined })], { mode: 'apply', runId: 'r1' });
+    const report = await reconcileListeners(
+      deps,
+      [declare('lsn-seed', 8443, { mutualAuth: false, caCertificateId: undefined })],
+      { mode: 'apply', runId: 'r1' },
+    );
 
-    expect(report.results[0]).toMatchObject({ outcome: 'changed', plan: [{ field: 'caEnabled', from: true, to: false }], probe: { verdict: 'passed' } });
+    expect(report.results[0]).toMatchObject({
+      outcome: 'changed',
+      plan: [{ field: 'caEnabled', from: true, to: false }],
+      probe: { verdict: 'passed' },
+    });
     expect(nlb.listeners.get('lsn-seed')!.caEnabled).toBe(false);
   });
 
@@ -151,7 +198,11 @@ describe('reconcileListeners', () => {
     many.forEach((id, i) => seedListener(nlb, id, 9000 + i, { caEnabled: true, caCertificateIds: ['ca-root'] }));
     const { deps } = makeDeps(nlb);
 
-    const report = await reconcileListeners(deps, many.map((id, i) => declare(id, 9000 + i)), { mode: 'apply', runId: 'r1', verify: false });
+    const report = await reconcileListeners(
+      deps,
+      many.map((id, i) => declare(id, 9000 + i)),
+      { mode: 'apply', runId: 'r1', verify: false },
+    );
 
     expect(report.summary.inSync).toBe(45);
     expect(nlb.count('ListListeners')).toBe(3);
@@ -166,6 +217,8 @@ describe('reconcileListeners', () => {
     const one = await reconcileListeners(deps, desired(), { mode: 'plan', runId: 'r1', listenerId: 'lsn-rulebreaker' });
 
     expect(one.results.map((r) => r.listenerId)).toEqual(['lsn-rulebreaker']);
-    await expect(reconcileListeners(deps, desired(), { mode: 'plan', runId: 'r1', listenerId: 'lsn-nope' })).rejects.toMatchObject({ code: 'LISTENER_NOT_DECLARED' });
+    await expect(
+      reconcileListeners(deps, desired(), { mode: 'plan', runId: 'r1', listenerId: 'lsn-nope' }),
+    ).rejects.toMatchObject({ code: 'LISTENER_NOT_DECLARED' });
   });
 });

@@ -4,13 +4,29 @@ import type { RunReport } from '../../../shared/domain/listeners/report.js';
 import { summarize } from '../../../shared/domain/listeners/report.js';
 
 const results: RunReport['results'] = [
-  { listenerId: 'lsn-a', region: 'cn-hangzhou', name: 'www', outcome: 'changes-planned', drift: false, durationMs: 3, plan: [
-    { field: 'caEnabled', from: false, to: true },
-    { field: 'caCertificateId', from: null, to: 'ca-root' },
-  ] },
+  {
+    listenerId: 'lsn-a',
+    region: 'cn-hangzhou',
+    name: 'www',
+    outcome: 'changes-planned',
+    drift: false,
+    durationMs: 3,
+    plan: [
+      { field: 'caEnabled', from: false, to: true },
+      { field: 'caCertificateId', from: null, to: 'ca-root' },
+    ],
+  },
   { listenerId: 'lsn-b', region: 'cn-hangzhou', outcome: 'in-sync', drift: false, durationMs: 1, plan: [] },
-  { listenerId: 'lsn-c', region: 'cn-hangzhou', outcome: 'blocked', drift: false, durationMs: 1, plan: [], rule: 'client-ip-preservation-off',
-    violations: [{ rule: 'client-ip-preservation-off', message: 'server group sgp-2 has client-IP preservation on' }] },
+  {
+    listenerId: 'lsn-c',
+    region: 'cn-hangzhou',
+    outcome: 'blocked',
+    drift: false,
+    durationMs: 1,
+    plan: [],
+    rule: 'client-ip-preservation-off',
+    violations: [{ rule: 'client-ip-preservation-off', message: 'server group sgp-2 has client-IP preservation on' }],
+  },
 ];
 
 describe('renderReport', () => {

@@ -1,7 +1,12 @@
 // Prepare: error codes, attempts and a fixed random source. Act: the retry and poll policies. Assess: which are
 // retried, the bounded delays, and that withRetries stops at the limit.
 import {
-  backoffDelayMs, DEFAULT_RETRY_POLICY, pollDelaysMs, retryDecision, withRetries, type RetryPolicy,
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  pollDelaysMs,
+  retryDecision,
+  withRetries,
+  type RetryPolicy,
 } from '../../../shared/listeners/retry.js';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
@@ -102,7 +107,10 @@ describe('retry policy', () => {
 
 describe('poll policy', () => {
   it.each([
-    [{ initialDelayMs: 500, factor: 2, maxDelayMs: 5_000, timeoutMs: 20_000 }, [500, 1000, 2000, 4000, 5000, 5000, 2500]],
+    [
+      { initialDelayMs: 500, factor: 2, maxDelayMs: 5_000, timeoutMs: 20_000 },
+      [500, 1000, 2000, 4000, 5000, 5000, 2500],
+    ],
     [{ initialDelayMs: 100, factor: 2, maxDelayMs: 400, timeoutMs: 1_000 }, [100, 200, 400, 300]],
     [{ initialDelayMs: 100, factor: 1.5, maxDelayMs: 1_000, timeoutMs: 250 }, [100, 150]],
   ])('%j waits %j', (poll, delays) => {

@@ -18,14 +18,26 @@ const desired: ListenerMtls = {
 
 const healthy = (): GatheredListener => ({
   listener: {
-    listenerId: 'lsn-1', region: 'cn-hangzhou', protocol: 'TCPSSL', port: 443, status: 'Running', caEnabled: false,
-    caCertificateIds: [], certificateIds: ['100-cn-hangzhou'], securityPolicyId: 'tls_cipher_policy_1_2', serverGroupId: 'sgp-1',
+    listenerId: 'lsn-1',
+    region: 'cn-hangzhou',
+    protocol: 'TCPSSL',
+    port: 443,
+    status: 'Running',
+    caEnabled: false,
+    caCertificateIds: [],
+    certificateIds: ['100-cn-hangzhou'],
+    securityPolicyId: 'tls_cipher_policy_1_2',
+    serverGroupId: 'sgp-1',
   },
   serverGroup: { serverGroupId: 'sgp-1', protocol: 'TCP', preserveClientIpEnabled: false },
   ca: { identifier: 'ca-root', certificatePem: 'PEM', status: 'ISSUE', notAfter: days(365) },
   serverCertificate: {
-    serverCertificateId: '100-cn-hangzhou', commonName: 'www.example.com', dnsNames: ['www.example.com'],
-    notBefore: days(-10), notAfter: days(300), fingerprintSha256: 'ab',
+    serverCertificateId: '100-cn-hangzhou',
+    commonName: 'www.example.com',
+    dnsNames: ['www.example.com'],
+    notBefore: days(-10),
+    notAfter: days(300),
+    fingerprintSha256: 'ab',
   },
 });
 
@@ -38,18 +50,63 @@ describe('seed rules', () => {
 
   it.each<[string, (g: GatheredListener) => void, string, RegExp]>([
     ['the listener is missing', (g) => delete g.listener, Rules.listenerExists, /lsn-1 was not found/],
-    ['the listener is TCP', (g) => (g.listener!.protocol = 'TCP'), Rules.listenerProtocolTcpSsl, /is TCP; mutual TLS needs TCPSSL/],
-    ['the server group is missing', (g) => delete g.serverGroup, Rules.serverGroupExists, /sgp-1 of the listener was not found/],
-    ['the server group is UDP', (g) => (g.serverGroup!.protocol = 'UDP'), Rules.serverGroupProtocolTcp, /sgp-1 uses UDP/],
-    ['client-IP preservation is on', (g) => (g.serverGroup!.preserveClientIpEnabled = true), Rules.clientIpPreservationOff, /client-IP preservation on/],
+    [
+      'the listener is TCP',
+      (g) => (g.listener!.protocol = 'TCP'),
+      Rules.listenerProtocolTcpSsl,
+      /is TCP; mutual TLS needs TCPSSL/,
+    ],
+    [
+      'the server group is missing',
+      (g) => delete g.serverGroup,
+      Rules.serverGroupExists,
+      /sgp-1 of the listener was not found/,
+    ],
+    [
+      'the server group is UDP',
+      (g) => (g.serverGroup!.protocol = 'UDP'),
+      Rules.serverGroupProtocolTcp,
+      /sgp-1 uses UDP/,
+    ],
+    [
+      'client-IP preservation is on',
+      (g) => (g.serverGroup!.preserveClientIpEnabled = true),
+      Rules.clientIpPreservationOff,
+      /client-IP preservation on/,
+    ],
     ['the CA is missing', (g) => delete g.ca, Rules.caIssued, /ca-root was not found/],
     ['the CA is revoked', (g) => (g.ca!.status = 'REVOKE'), Rules.caIssued, /is REVOKE, not issued/],
-    ['the CA expires inside the window', (g) => (g.ca!.notAfter = days(29)), Rules.caNotExpiring, /29 days left, window 30/],
+    [
+      'the CA expires inside the window',
+      (g) => (g.ca!.notAfter = days(29)),
+      Rules.caNotExpiring,
+      /29 days left, window 30/,
+    ],
     ['the CA has expired', (g) => (g.ca!.notAfter = days(-1)), Rules.caNotExpiring, /0 days left/],
-    ['the server certificate is missing', (g) => delete g.serverCertificate, Rules.serverCertificateValid, /100-cn-hangzhou was not found/],
-    ['the server certificate has expired', (g) => (g.serverCertificate!.notAfter = days(-1)), Rules.serverCertificateValid, /expired/],
-    ['the server certificate is not yet valid', (g) => (g.serverCertificate!.notBefore = days(1)), Rules.serverCertificateValid, /not valid before/],
-    ['the server certificate names another host', (g) => (g.serverCertificate!.dnsNames = ['api.example.com']), Rules.serverCertificateCoversProbeHost, /names api.example.com, not www.example.com/],
+    [
+      'the server certificate is missing',
+      (g) => delete g.serverCertificate,
+      Rules.serverCertificateValid,
+      /100-cn-hangzhou was not found/,
+    ],
+    [
+      'the server certificate has expired',
+      (g) => (g.serverCertificate!.notAfter = days(-1)),
+      Rules.serverCertificateValid,
+      /expired/,
+    ],
+    [
+      'the server certificate is not yet valid',
+      (g) => (g.serverCertificate!.notBefore = days(1)),
+      Rules.serverCertificateValid,
+      /not valid before/,
+    ],
+    [
+      'the server certificate names another host',
+      (g) => (g.serverCertificate!.dnsNames = ['api.example.com']),
+      Rules.serverCertificateCoversProbeHost,
+      /names api.example.com, not www.example.com/,
+    ],
   ])('blocks when %s', (_name, breakIt, rule, message) => {
     const gathered = healthy();
     breakIt(gathered);

@@ -1,5 +1,10 @@
 // Exponential backoff with jitter: the random source is injected, so each delay is exact.
-import { retryDelayMs, withFailure, DEFAULT_BACKOFF, type BackoffPolicy } from '../../../shared/domain/renewal/backoff.js';
+import {
+  retryDelayMs,
+  withFailure,
+  DEFAULT_BACKOFF,
+  type BackoffPolicy,
+} from '../../../shared/domain/renewal/backoff.js';
 import { makeRecord, at } from './records.js';
 
 const MIN = 60_000;
@@ -25,7 +30,7 @@ describe('retryDelayMs', () => {
   it('jitter spreads a fleet that failed together', () => {
     // Prepare: a deterministic sequence of random numbers
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     // Act
     const delays = Array.from({ length: 50 }, () => retryDelayMs(3, policy, random));
     // Assess: all within [16, 20] minutes and not all equal
@@ -46,7 +51,13 @@ describe('withFailure', () => {
     const record = makeRecord({ renewal: { failedAttempts: 2, expiringNotified: [30] } });
     const now = at(61);
     // Act
-    const next = withFailure(record.renewal, { code: 'UPSTREAM_UNAVAILABLE', message: 'CAS is unavailable.' }, now, policy, () => 0);
+    const next = withFailure(
+      record.renewal,
+      { code: 'UPSTREAM_UNAVAILABLE', message: 'CAS is unavailable.' },
+      now,
+      policy,
+      () => 0,
+    );
     // Assess
     expect(next).toEqual({
       renewAt: record.renewal.renewAt,
@@ -58,7 +69,14 @@ describe('withFailure', () => {
   });
 
   it('takes an explicit next attempt time (e.g. the next expiry notice when a new CSR is needed)', () => {
-    const next = withFailure(makeRecord().renewal, { code: 'NEW_CSR_REQUIRED', message: 'Send a new CSR.' }, at(60), policy, () => 0, { nextAttemptAt: at(83) });
+    const next = withFailure(
+      makeRecord().renewal,
+      { code: 'NEW_CSR_REQUIRED', message: 'Send a new CSR.' },
+      at(60),
+      policy,
+      () => 0,
+      { nextAttemptAt: at(83) },
+    );
     expect(next.nextAttemptAt).toBe(at(83).toISOString());
     expect(next.failedAttempts).toBe(1);
   });

@@ -1,12 +1,21 @@
 // Env is read once at cold start: defaults, and a clear message naming the bad variable (never its value).
 import { loadRenewSchedulerConfig, loadRenewWorkerConfig } from '../../../shared/config/renewal.js';
 
-const alibaba = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk-secret-value', OSS_BUCKET: 'nma-bucket' };
+const alibaba = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk-secret-value',
+  OSS_BUCKET: 'nma-bucket',
+};
 const worker = { ...alibaba, PCA_PARENT_IDENTIFIER: 'sub-ca-1', STATE_KEY: Buffer.alloc(32, 7).toString('base64') };
 
 describe('renewal config', () => {
   it('has working defaults', () => {
-    expect(loadRenewSchedulerConfig(alibaba)).toMatchObject({ workerFunctionName: 'nlb-mtls-renew-worker', batchSize: 25, maxItemsPerSweep: 5000, invokeConcurrency: 8 });
+    expect(loadRenewSchedulerConfig(alibaba)).toMatchObject({
+      workerFunctionName: 'nlb-mtls-renew-worker',
+      batchSize: 25,
+      maxItemsPerSweep: 5000,
+      invokeConcurrency: 8,
+    });
     expect(loadRenewWorkerConfig(worker)).toMatchObject({
       concurrency: 4,
       csrKeyReuse: true,
@@ -26,12 +35,24 @@ describe('renewal config', () => {
       WEBHOOK_TENANT_SECRETS: '{"acme":"acme-secret-0123456789"}',
       ALLOW_LOOPBACK_WEBHOOKS: 'true',
     });
-    expect(c).toMatchObject({ csrKeyReuse: false, expiringNoticeDays: [14, 3, 1], webhook: { globalSecret: 'global-secret-0123456789', tenantSecrets: { acme: 'acme-secret-0123456789' }, allowLoopback: true } });
+    expect(c).toMatchObject({
+      csrKeyReuse: false,
+      expiringNoticeDays: [14, 3, 1],
+      webhook: {
+        globalSecret: 'global-secret-0123456789',
+        tenantSecrets: { acme: 'acme-secret-0123456789' },
+        allowLoopback: true,
+      },
+    });
   });
 
   it.each<[string, Record<string, string>, RegExp]>([
     ['no STATE_KEY', { STATE_KEY: '' }, /STATE_KEY/],
-    ['a short STATE_KEY', { STATE_KEY: Buffer.alloc(16).toString('base64') }, /STATE_KEY must be base64 of exactly 32 bytes/],
+    [
+      'a short STATE_KEY',
+      { STATE_KEY: Buffer.alloc(16).toString('base64') },
+      /STATE_KEY must be base64 of exactly 32 bytes/,
+    ],
     ['a bad integer', { RENEW_CONCURRENCY: '0' }, /RENEW_CONCURRENCY: must be an integer from 1 to 32/],
     ['base above max', { RENEW_BACKOFF_BASE_SECONDS: '7200', RENEW_BACKOFF_MAX_SECONDS: '3600' }, /must not exceed/],
     ['bad notice days', { EXPIRING_NOTICE_DAYS: '30;7' }, /EXPIRING_NOTICE_DAYS/],
@@ -43,10 +64,14 @@ describe('renewal config', () => {
   });
 
   it('never puts a secret value in the error', () => {
-    expect(() => loadRenewWorkerConfig({ ...worker, WEBHOOK_TENANT_SECRETS: '{"acme":"tiny-secret"}' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }));
+    expect(() => loadRenewWorkerConfig({ ...worker, WEBHOOK_TENANT_SECRETS: '{"acme":"tiny-secret"}' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }),
+    );
   });
 
   it('refuses a bad function name for the scheduler', () => {
-    expect(() => loadRenewSchedulerConfig({ ...alibaba, RENEW_WORKER_FUNCTION: 'a b' })).toThrow(/RENEW_WORKER_FUNCTION/);
+    expect(() => loadRenewSchedulerConfig({ ...alibaba, RENEW_WORKER_FUNCTION: 'a b' })).toThrow(
+      /RENEW_WORKER_FUNCTION/,
+    );
   });
 });

@@ -6,7 +6,11 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, imp
 
 describe('parseSchedulerInput', () => {
   it('reads an FC timer event (a Buffer, as FC delivers it)', () => {
-    expect(parseSchedulerInput(decodeFcEvent(fixture('timer-event.json')))).toEqual({ kind: 'sweep', trigger: 'schedule', triggerName: 'renew-sweep' });
+    expect(parseSchedulerInput(decodeFcEvent(fixture('timer-event.json')))).toEqual({
+      kind: 'sweep',
+      trigger: 'schedule',
+      triggerName: 'renew-sweep',
+    });
   });
 
   it('reads an EventBridge renew.requested CloudEvent with extension attributes', () => {
@@ -21,7 +25,10 @@ describe('parseSchedulerInput', () => {
   it('accepts data delivered as a JSON string', () => {
     const event = JSON.parse(fixture('eventbridge-renew-requested.json').toString());
     event.data = JSON.stringify({ certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01' });
-    expect(parseSchedulerInput(event)).toMatchObject({ kind: 'requested', data: { certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01' } });
+    expect(parseSchedulerInput(event)).toMatchObject({
+      kind: 'requested',
+      data: { certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01' },
+    });
   });
 
   it.each([
@@ -37,7 +44,11 @@ describe('parseSchedulerInput', () => {
     ['another event type', (e) => ({ ...e, type: 'renew.done' }), 'EVENT_INVALID'],
     ['CloudEvents 0.3', (e) => ({ ...e, specversion: '0.3' }), 'EVENT_INVALID'],
     ['an id that would escape a key', (e) => ({ ...e, data: { certificateId: '../records/x' } }), 'EVENT_INVALID'],
-    ['an unknown data field', (e) => ({ ...e, data: { certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', tenant: 'other' } }), 'EVENT_INVALID'],
+    [
+      'an unknown data field',
+      (e) => ({ ...e, data: { certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', tenant: 'other' } }),
+      'EVENT_INVALID',
+    ],
     ['no data', (e) => ({ ...e, data: undefined }), 'EVENT_INVALID'],
     ['a timer event without a name', () => ({ triggerTime: 'x' }), 'EVENT_INVALID'],
     ['anything else', () => ({ action: 'delete-everything' }), 'EVENT_INVALID'],
@@ -51,11 +62,25 @@ describe('parseSchedulerInput', () => {
 });
 
 describe('RenewWorkerPayloadSchema', () => {
-  const payload = { sweepId: '1900000000000-abc123', trigger: 'schedule', batch: 0, batches: 1, items: [{ certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', indexKeys: ['index/renew/001900000000/cc-aaaaaaaaaaaaaaaaaaaa01'] }] };
+  const payload = {
+    sweepId: '1900000000000-abc123',
+    trigger: 'schedule',
+    batch: 0,
+    batches: 1,
+    items: [
+      { certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', indexKeys: ['index/renew/001900000000/cc-aaaaaaaaaaaaaaaaaaaa01'] },
+    ],
+  };
   it('accepts what the scheduler sends', () => expect(RenewWorkerPayloadSchema.parse(payload)).toEqual(payload));
   it.each<[string, object]>([
     ['no items', { ...payload, items: [] }],
-    ['an index key outside the index', { ...payload, items: [{ certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', indexKeys: ['records/cc-aaaaaaaaaaaaaaaaaaaa01.json'] }] }],
+    [
+      'an index key outside the index',
+      {
+        ...payload,
+        items: [{ certificateId: 'cc-aaaaaaaaaaaaaaaaaaaa01', indexKeys: ['records/cc-aaaaaaaaaaaaaaaaaaaa01.json'] }],
+      },
+    ],
     ['an extra field', { ...payload, extra: 1 }],
   ])('refuses %s', (_name, bad) => expect(RenewWorkerPayloadSchema.safeParse(bad).success).toBe(false));
 });

@@ -32,7 +32,12 @@ export class MemoryStore implements ObjectStore {
     this.count('delete');
     this.objects.delete(key);
   }
-  async list(options: { prefix: string; startAfter?: string; continuationToken?: string; maxKeys?: number }): Promise<ObjectListing> {
+  async list(options: {
+    prefix: string;
+    startAfter?: string;
+    continuationToken?: string;
+    maxKeys?: number;
+  }): Promise<ObjectListing> {
     this.count('list');
     const after = options.continuationToken ?? options.startAfter ?? '';
     const all = [...this.objects.keys()].filter((k) => k.startsWith(options.prefix) && k > after).sort();

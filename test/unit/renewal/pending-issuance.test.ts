@@ -2,7 +2,13 @@
 // grace period (injected clock), through the service's finishPending; a younger one may still be in its request and is
 // left alone. Nothing is renewed, so no webhook event goes out.
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { PENDING_ISSUANCE_GRACE_MS, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/renewal/worker.js';
+import {
+  PENDING_ISSUANCE_GRACE_MS,
+  runWorkerBatch,
+  type CertificateRenewer,
+  type RenewedCertificate,
+  type WorkerDeps,
+} from '../../../shared/renewal/worker.js';
 import { UpstreamError } from '../../../shared/errors/index.js';
 import { createLogger } from '../../../shared/log/index.js';
 import { summarize, type WebhookEvent } from '../../../shared/notify/index.js';
@@ -45,15 +51,31 @@ function setup(input: Situation) {
   if (input.recordExists) store.objects.set(recordKey, Buffer.from(JSON.stringify(record)));
   if (input.pendingBody !== undefined) store.objects.set(pendingKey, Buffer.from(input.pendingBody));
   else if (input.pendingAgeMs !== undefined) {
-    store.objects.set(pendingKey, Buffer.from(JSON.stringify({ v: 1, kind: 'issue', id: record.id, generation: 1, createdAt: new Date(NOW.getTime() - input.pendingAgeMs).toISOString() })));
+    store.objects.set(
+      pendingKey,
+      Buffer.from(
+        JSON.stringify({
+          v: 1,
+          kind: 'issue',
+          id: record.id,
+          generation: 1,
+          createdAt: new Date(NOW.getTime() - input.pendingAgeMs).toISOString(),
+        }),
+      ),
+    );
   }
   const service = new FinishingService(store);
   const events: WebhookEvent[] = [];
   const deps: WorkerDeps = {
     store,
-    records: { get: async (id) => store.json<ClientCertificate>(`records/${id}.json`), put: async (r) => store.put(`records/${r.id}.json`, JSON.stringify(r)) },
+    records: {
+      get: async (id) => store.json<ClientCertificate>(`records/${id}.json`),
+      put: async (r) => store.put(`records/${r.id}.json`, JSON.stringify(r)),
+    },
     renewer: service,
-    webhooks: { send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }) },
+    webhooks: {
+      send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }),
+    },
     clock: { now: () => NOW },
     log: createLogger({ fn: 'renew-worker' }, 'error'),
     config: {
@@ -66,19 +88,62 @@ function setup(input: Situation) {
     },
     random: () => 0,
   };
-  const run = () => runWorkerBatch(deps, { sweepId: '1900000000000-abcdef', trigger: 'schedule', batch: 0, batches: 1, items: [{ certificateId: record.id, pendingGeneration: 1 }] });
+  const run = () =>
+    runWorkerBatch(deps, {
+      sweepId: '1900000000000-abcdef',
+      trigger: 'schedule',
+      batch: 0,
+      batches: 1,
+      items: [{ certificateId: record.id, pendingGeneration: 1 }],
+    });
   return { store, service, events, run };
 }
 
 describe('renew-worker and a pending first issuance', () => {
   it.each<[string, Situation, boolean, { renewed: number; failed: number; skipped: number }, string | undefined]>([
     // name, situation, finished?, batch counts, skip reason
-    ['younger than the default grace: left to its request', { pendingAgeMs: PENDING_ISSUANCE_GRACE_MS - 1, recordExists: false }, false, { renewed: 0, failed: 0, skipped: 1 }, 'PendingIssuanceInFlight'],
-    ['older than the default grace, no record: finished', { pendingAgeMs: PENDING_ISSUANCE_GRACE_MS, recordExists: false }, true, { renewed: 1, failed: 0, skipped: 0 }, undefined],
-    ['older than the grace, record already written: finished', { pendingAgeMs: 10 * MIN, recordExists: true }, true, { renewed: 1, failed: 0, skipped: 0 }, undefined],
-    ['a configured grace is honoured', { pendingAgeMs: 2 * MIN, recordExists: false, graceMs: MIN }, true, { renewed: 1, failed: 0, skipped: 0 }, undefined],
-    ['an unreadable start time counts as old: finished', { pendingBody: '{"v":1}', recordExists: false }, true, { renewed: 1, failed: 0, skipped: 0 }, undefined],
-    ['gone meanwhile, no record: nothing to do', { recordExists: false }, false, { renewed: 0, failed: 0, skipped: 1 }, 'NotFound'],
+    [
+      'younger than the default grace: left to its request',
+      { pendingAgeMs: PENDING_ISSUANCE_GRACE_MS - 1, recordExists: false },
+      false,
+      { renewed: 0, failed: 0, skipped: 1 },
+      'PendingIssuanceInFlight',
+    ],
+    [
+      'older than the default grace, no record: finished',
+      { pendingAgeMs: PENDING_ISSUANCE_GRACE_MS, recordExists: false },
+      true,
+      { renewed: 1, failed: 0, skipped: 0 },
+      undefined,
+    ],
+    [
+      'older than the grace, record already written: finished',
+      { pendingAgeMs: 10 * MIN, recordExists: true },
+      true,
+      { renewed: 1, failed: 0, skipped: 0 },
+      undefined,
+    ],
+    [
+      'a configured grace is honoured',
+      { pendingAgeMs: 2 * MIN, recordExists: false, graceMs: MIN },
+      true,
+      { renewed: 1, failed: 0, skipped: 0 },
+      undefined,
+    ],
+    [
+      'an unreadable start time counts as old: finished',
+      { pendingBody: '{"v":1}', recordExists: false },
+      true,
+      { renewed: 1, failed: 0, skipped: 0 },
+      undefined,
+    ],
+    [
+      'gone meanwhile, no record: nothing to do',
+      { recordExists: false },
+      false,
+      { renewed: 0, failed: 0, skipped: 1 },
+      'NotFound',
+    ],
   ])('%s', async (_name, input, finished, counts, skipReason) => {
     // Prepare
     const t = setup(input);
@@ -87,7 +152,9 @@ describe('renew-worker and a pending first issuance', () => {
     // Assess
     expect(result).toMatchObject({ reviewed: 1, ...counts });
     expect(t.service.finished).toEqual(finished ? [{ id: record.id, generation: 1 }] : []);
-    expect(t.store.objects.has(pendingKey)).toBe(!finished && (input.pendingAgeMs !== undefined || input.pendingBody !== undefined));
+    expect(t.store.objects.has(pendingKey)).toBe(
+      !finished && (input.pendingAgeMs !== undefined || input.pendingBody !== undefined),
+    );
     if (finished) expect(t.store.json(recordKey)).toEqual(record);
     if (skipReason) expect(result.skippedBy).toEqual({ [skipReason]: 1 });
     expect(t.events).toEqual([]);

@@ -1,16 +1,41 @@
 // One index key per certificate: the next moment a sweep must look at it.
 import { nextReviewAt, renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
-import { parseRenewalIndexKey, renewalIndexKey, renewalIndexUpperBound, renewalTime } from '../../../shared/domain/renewal/schedule.js';
+import {
+  parseRenewalIndexKey,
+  renewalIndexKey,
+  renewalIndexUpperBound,
+  renewalTime,
+} from '../../../shared/domain/renewal/schedule.js';
 import { makeRecord, at, type RecordOverrides } from './records.js';
 
 describe('nextReviewAt', () => {
   it.each<[string, RecordOverrides, number, Date | undefined]>([
     ['healthy auto-renewing: its renewal time', {}, 1, at(60)],
-    ['failing: the next attempt', { renewal: { failedAttempts: 1, nextAttemptAt: at(61.1).toISOString(), expiringNotified: [30] } }, 61, at(61.1)],
-    ['failing as the 30-day threshold comes: the notice first', { renewal: { failedAttempts: 1, nextAttemptAt: at(60.1).toISOString() } }, 59.9, at(60)],
-    ['failing with a notice threshold before the next attempt: the notice', { renewal: { failedAttempts: 5, nextAttemptAt: at(84).toISOString(), expiringNotified: [30] } }, 82, at(83)],
+    [
+      'failing: the next attempt',
+      { renewal: { failedAttempts: 1, nextAttemptAt: at(61.1).toISOString(), expiringNotified: [30] } },
+      61,
+      at(61.1),
+    ],
+    [
+      'failing as the 30-day threshold comes: the notice first',
+      { renewal: { failedAttempts: 1, nextAttemptAt: at(60.1).toISOString() } },
+      59.9,
+      at(60),
+    ],
+    [
+      'failing with a notice threshold before the next attempt: the notice',
+      { renewal: { failedAttempts: 5, nextAttemptAt: at(84).toISOString(), expiringNotified: [30] } },
+      82,
+      at(83),
+    ],
     ['renewal off: the next notice threshold', { autoRenew: false }, 1, at(60)],
-    ['renewal off, every notice sent: no more reviews', { autoRenew: false, renewal: { expiringNotified: [30, 7, 1] } }, 89.5, undefined],
+    [
+      'renewal off, every notice sent: no more reviews',
+      { autoRenew: false, renewal: { expiringNotified: [30, 7, 1] } },
+      89.5,
+      undefined,
+    ],
     ['revoked: none', { status: 'REVOKED' }, 1, undefined],
   ])('%s', (_name, overrides, day, expected) => {
     expect(nextReviewAt(makeRecord(overrides), at(day))).toEqual(expected);
@@ -31,13 +56,19 @@ describe('renewal index keys', () => {
     const late = renewalIndexKey(new Date('2031-01-01T00:00:00Z'), id);
     // Assess
     expect(early < late).toBe(true);
-    expect(parseRenewalIndexKey(early)).toEqual({ key: early, reviewAtSeconds: Date.parse('2030-01-01T00:00:00Z') / 1000, certificateId: id });
+    expect(parseRenewalIndexKey(early)).toEqual({
+      key: early,
+      reviewAtSeconds: Date.parse('2030-01-01T00:00:00Z') / 1000,
+      certificateId: id,
+    });
   });
 
-  it.each(['index/renew/123/cc-aaaaaaaaaaaaaaaaaaaa01', 'index/renew/000000000001/../records/x', 'index/renew/000000000001/CC-UPPER', 'records/cc-aaaaaaaaaaaaaaaaaaaa01.json'])(
-    'refuses %s',
-    (key) => expect(parseRenewalIndexKey(key)).toBeUndefined(),
-  );
+  it.each([
+    'index/renew/123/cc-aaaaaaaaaaaaaaaaaaaa01',
+    'index/renew/000000000001/../records/x',
+    'index/renew/000000000001/CC-UPPER',
+    'records/cc-aaaaaaaaaaaaaaaaaaaa01.json',
+  ])('refuses %s', (key) => expect(parseRenewalIndexKey(key)).toBeUndefined());
 
   it('the upper bound includes the current second and excludes the next', () => {
     const now = new Date('2030-01-01T00:00:00.900Z');

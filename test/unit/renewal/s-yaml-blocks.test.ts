@@ -4,7 +4,10 @@ import { CronExpressionParser } from 'cron-parser';
 import { loadSYaml } from '../../../local/s-yaml.js';
 import { loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
 
-const doc = loadSYaml(join(process.cwd(), 's.yaml'), { FC_ROLE_ARN: 'acs:ram::1234567890123456:role/nlb-mtls-autopilot', OSS_BUCKET: 'nma-bucket' });
+const doc = loadSYaml(join(process.cwd(), 's.yaml'), {
+  FC_ROLE_ARN: 'acs:ram::1234567890123456:role/nlb-mtls-autopilot',
+  OSS_BUCKET: 'nma-bucket',
+});
 const scheduler = doc.resources['renew-scheduler'].props;
 const worker = doc.resources['renew-worker'].props;
 
@@ -14,22 +17,35 @@ describe('s.yaml renewal resources', () => {
     expect(timer.triggerConfig).toMatchObject({ enable: true });
     const cron = String(timer.triggerConfig.cronExpression);
     expect(cron.split(' ')).toHaveLength(6);
-    const next = CronExpressionParser.parse(cron, { currentDate: new Date('2030-01-01T00:00:00Z'), tz: 'UTC' }).next().toDate();
+    const next = CronExpressionParser.parse(cron, { currentDate: new Date('2030-01-01T00:00:00Z'), tz: 'UTC' })
+      .next()
+      .toDate();
     expect(next.getTime() - Date.parse('2030-01-01T00:00:00Z')).toBeLessThanOrEqual(3_600_000);
 
     const bridge = scheduler.triggers!.find((t) => t.triggerType === 'eventbridge')!;
     expect(JSON.parse(String(bridge.triggerConfig.eventRuleFilterPattern))).toEqual({ type: ['renew.requested'] });
-    expect(bridge.triggerConfig).toMatchObject({ triggerEnable: true, eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } } });
+    expect(bridge.triggerConfig).toMatchObject({
+      triggerEnable: true,
+      eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } },
+    });
   });
 
   it('renew-scheduler invokes the worker by the name s.yaml deploys it under', () => {
     const env = scheduler.environmentVariables!;
     expect(env.RENEW_WORKER_FUNCTION).toBe(worker.functionName);
-    expect(loadRenewSchedulerConfig({ ...env, ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' }).workerFunctionName).toBe(worker.functionName);
+    expect(
+      loadRenewSchedulerConfig({ ...env, ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' })
+        .workerFunctionName,
+    ).toBe(worker.functionName);
   });
 
   it('renew-worker has FC retries and a destination for batches that still fail', () => {
-    expect(worker.asyncInvokeConfig).toMatchObject({ maxAsyncRetryAttempts: expect.any(Number), destinationConfig: { onFailure: { destination: expect.stringMatching(/^acs:mns:cn-hangzhou::\/queues\/[a-z0-9-]+\/messages$/) } } });
+    expect(worker.asyncInvokeConfig).toMatchObject({
+      maxAsyncRetryAttempts: expect.any(Number),
+      destinationConfig: {
+        onFailure: { destination: expect.stringMatching(/^acs:mns:cn-hangzhou::\/queues\/[a-z0-9-]+\/messages$/) },
+      },
+    });
     expect(worker.asyncInvokeConfig!.maxAsyncRetryAttempts as number).toBeGreaterThan(0);
     expect(worker.triggers ?? []).toEqual([]); // reached only by async invocation
   });

@@ -4,7 +4,8 @@ import { renewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
 
 const now = new Date('2030-06-01T00:00:00Z');
 const id = (n: number) => `cc-${String(n).padStart(20, '0')}`;
-const key = (minutesFromNow: number, n: number) => renewalIndexKey(new Date(now.getTime() + minutesFromNow * 60_000), id(n));
+const key = (minutesFromNow: number, n: number) =>
+  renewalIndexKey(new Date(now.getTime() + minutesFromNow * 60_000), id(n));
 
 describe('planSweep', () => {
   it('takes only keys up to now, in batches', () => {
@@ -52,7 +53,13 @@ describe('planSweep', () => {
   });
 
   it('defers what exceeds maxItems to the next sweep, pending renewals first', () => {
-    const plan = planSweep({ indexKeys: [key(-3, 1), key(-2, 2), key(-1, 3)], pendingKeys: [`pending/${id(5)}/g2.json`], now, batchSize: 10, maxItems: 2 });
+    const plan = planSweep({
+      indexKeys: [key(-3, 1), key(-2, 2), key(-1, 3)],
+      pendingKeys: [`pending/${id(5)}/g2.json`],
+      now,
+      batchSize: 10,
+      maxItems: 2,
+    });
     expect(plan.items.map((i) => i.certificateId)).toEqual([id(5), id(1)]);
     expect(plan.deferred).toBe(2);
   });

@@ -12,8 +12,10 @@ const minutes = (m: number) => new Date(now.getTime() + m * 60_000);
 
 function setup(options: { due: number; notDue: number; failInvocations?: number }) {
   const store = new MemoryStore();
-  for (let i = 0; i < options.due; i += 1) store.objects.set(renewalIndexKey(minutes(-1 - (i % 500)), id(i)), Buffer.alloc(0));
-  for (let i = 0; i < options.notDue; i += 1) store.objects.set(renewalIndexKey(minutes(1 + i), id(100_000 + i)), Buffer.alloc(0));
+  for (let i = 0; i < options.due; i += 1)
+    store.objects.set(renewalIndexKey(minutes(-1 - (i % 500)), id(i)), Buffer.alloc(0));
+  for (let i = 0; i < options.notDue; i += 1)
+    store.objects.set(renewalIndexKey(minutes(1 + i), id(100_000 + i)), Buffer.alloc(0));
   const invocations: Array<{ fn: string; payload: WorkerPayload }> = [];
   let failures = options.failInvocations ?? 0;
   const logs: any[] = [];
@@ -30,7 +32,13 @@ function setup(options: { due: number; notDue: number; failInvocations?: number 
     },
     clock: { now: () => now },
     log: createLogger({ fn: 'renew-scheduler' }),
-    config: { workerFunctionName: 'renew-worker', batchSize: 25, maxItemsPerSweep: 5000, invokeConcurrency: 4, summaryOverdueMs: 3_600_000 },
+    config: {
+      workerFunctionName: 'renew-worker',
+      batchSize: 25,
+      maxItemsPerSweep: 5000,
+      invokeConcurrency: 4,
+      summaryOverdueMs: 3_600_000,
+    },
     random: () => 0.5,
     sleep: async () => undefined,
   };
@@ -86,30 +94,80 @@ describe('runSweep', () => {
     const { store, deps } = setup({ due: 0, notDue: 0 });
     const earlier = `${now.getTime() - 60_000}-abcdef`;
     const result = (batch: number, renewed: number, failed: number, skipped: number): BatchResult => ({
-      sweepId: earlier, trigger: 'schedule', batch, batches: 2, reviewed: renewed + failed + skipped, due: renewed + failed, renewed, failed, skipped,
-      skippedBy: skipped ? { NotDue: skipped } : {}, startedAt: minutes(-1).toISOString(), finishedAt: minutes(-0.5).toISOString(),
+      sweepId: earlier,
+      trigger: 'schedule',
+      batch,
+      batches: 2,
+      reviewed: renewed + failed + skipped,
+      due: renewed + failed,
+      renewed,
+      failed,
+      skipped,
+      skippedBy: skipped ? { NotDue: skipped } : {},
+      startedAt: minutes(-1).toISOString(),
+      finishedAt: minutes(-0.5).toISOString(),
     });
     store.objects.set(batchResultKey(earlier, 0, 2), Buffer.from(JSON.stringify(result(0, 20, 3, 2))));
     store.objects.set(batchResultKey(earlier, 1, 2), Buffer.from(JSON.stringify(result(1, 10, 0, 1))));
     const unfinished = `${now.getTime() - 30_000}-123456`;
-    store.objects.set(batchResultKey(unfinished, 0, 3), Buffer.from(JSON.stringify({ ...result(0, 1, 0, 0), sweepId: unfinished, batches: 3 })));
+    store.objects.set(
+      batchResultKey(unfinished, 0, 3),
+      Buffer.from(JSON.stringify({ ...result(0, 1, 0, 0), sweepId: unfinished, batches: 3 })),
+    );
     // Act
     const report = await runSweep(deps, 'schedule');
     // Assess
     expect(report.summaries).toEqual([
-      expect.objectContaining({ sweepId: earlier, due: 33, renewed: 30, failed: 3, skipped: 3, durationMs: 30_000, complete: true, skippedBy: { NotDue: 3 } }),
+      expect.objectContaining({
+        sweepId: earlier,
+        due: 33,
+        renewed: 30,
+        failed: 3,
+        skipped: 3,
+        durationMs: 30_000,
+        complete: true,
+        skippedBy: { NotDue: 3 },
+      }),
     ]);
     const line = logs.find((l) => l.msg === 'renewal sweep summary');
-    expect(line).toMatchObject({ sweepId: earlier, due: 33, renewed: 30, failed: 3, skipped: 3, durationMs: 30_000, outcome: 'complete' });
+    expect(line).toMatchObject({
+      sweepId: earlier,
+      due: 33,
+      renewed: 30,
+      failed: 3,
+      skipped: 3,
+      durationMs: 30_000,
+      outcome: 'complete',
+    });
     expect(store.keys('sweeps/')).toEqual([batchResultKey(unfinished, 0, 3)]);
   });
 
   it('summarizes an overdue sweep as incomplete', async () => {
     const { store, deps } = setup({ due: 0, notDue: 0 });
     const old = `${now.getTime() - 2 * 3_600_000}-abcdef`;
-    store.objects.set(batchResultKey(old, 1, 4), Buffer.from(JSON.stringify({ sweepId: old, trigger: 'schedule', batch: 1, batches: 4, reviewed: 5, due: 5, renewed: 5, failed: 0, skipped: 0, skippedBy: {}, startedAt: now.toISOString(), finishedAt: now.toISOString() })));
+    store.objects.set(
+      batchResultKey(old, 1, 4),
+      Buffer.from(
+        JSON.stringify({
+          sweepId: old,
+          trigger: 'schedule',
+          batch: 1,
+          batches: 4,
+          reviewed: 5,
+          due: 5,
+          renewed: 5,
+          failed: 0,
+          skipped: 0,
+          skippedBy: {},
+          startedAt: now.toISOString(),
+          finishedAt: now.toISOString(),
+        }),
+      ),
+    );
     const report = await runSweep(deps, 'schedule');
-    expect(report.summaries).toEqual([expect.objectContaining({ sweepId: old, complete: false, batches: 4, batchesReported: 1 })]);
+    expect(report.summaries).toEqual([
+      expect.objectContaining({ sweepId: old, complete: false, batches: 4, batchesReported: 1 }),
+    ]);
     expect(store.keys('sweeps/')).toEqual([]);
   });
 });
@@ -119,12 +177,23 @@ describe('dispatchRequested', () => {
     const { invocations, deps } = setup({ due: 0, notDue: 0 });
     await dispatchRequested(deps, { eventId: 'evt-1', certificateId: id(5), generation: 2, force: true });
     expect(invocations).toEqual([
-      { fn: 'renew-worker', payload: expect.objectContaining({ trigger: 'event', batch: 0, batches: 1, items: [{ certificateId: id(5), request: { eventId: 'evt-1', force: true, generation: 2 } }] }) },
+      {
+        fn: 'renew-worker',
+        payload: expect.objectContaining({
+          trigger: 'event',
+          batch: 0,
+          batches: 1,
+          items: [{ certificateId: id(5), request: { eventId: 'evt-1', force: true, generation: 2 } }],
+        }),
+      },
     ]);
   });
 
   it('fails (so EventBridge retries) when the worker cannot be invoked', async () => {
     const { deps } = setup({ due: 0, notDue: 0, failInvocations: 3 });
-    await expect(dispatchRequested(deps, { eventId: 'e', certificateId: id(5), force: false })).rejects.toMatchObject({ code: 'WORKER_INVOKE_FAILED', retryable: true });
+    await expect(dispatchRequested(deps, { eventId: 'e', certificateId: id(5), force: false })).rejects.toMatchObject({
+      code: 'WORKER_INVOKE_FAILED',
+      retryable: true,
+    });
   });
 });

@@ -23,14 +23,25 @@ describe('verifyWebhookSignature', () => {
     ['body changed', { body: body.replace('renewed', 'expiring') }, { ok: false, reason: 'signature-mismatch' }],
     ['timestamp changed', { timestampHeader: String(ts + 1) }, { ok: false, reason: 'signature-mismatch' }],
     ['replayed after the window', { nowSeconds: ts + 301 }, { ok: false, reason: 'timestamp-out-of-tolerance' }],
-    ['from the future beyond the window', { nowSeconds: ts - 301 }, { ok: false, reason: 'timestamp-out-of-tolerance' }],
+    [
+      'from the future beyond the window',
+      { nowSeconds: ts - 301 },
+      { ok: false, reason: 'timestamp-out-of-tolerance' },
+    ],
     ['no signature', { signatureHeader: undefined }, { ok: false, reason: 'missing-headers' }],
     ['garbage timestamp', { timestampHeader: '12abc' }, { ok: false, reason: 'bad-timestamp' }],
     ['truncated signature', { signatureHeader: good.slice(0, 40) }, { ok: false, reason: 'signature-mismatch' }],
     ['other scheme', { signatureHeader: good.replace('v1=', 'v0=') }, { ok: false, reason: 'signature-mismatch' }],
   ])('%s', (_name, patch, expected) => {
     // Prepare
-    const input = { body, timestampHeader: String(ts), signatureHeader: good, secrets: [secret], nowSeconds: ts + 10, ...patch };
+    const input = {
+      body,
+      timestampHeader: String(ts),
+      signatureHeader: good,
+      secrets: [secret],
+      nowSeconds: ts + 10,
+      ...patch,
+    };
     // Act + assess
     expect(verifyWebhookSignature(input)).toEqual(expected);
   });

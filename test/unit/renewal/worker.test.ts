@@ -2,7 +2,13 @@
 // behaves like the certificate service (new generation, record, index), and a webhook sender that records events;
 // act: runWorkerBatch; assess the record, the index, the events and the batch result.
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { classifyRenewError, runWorkerBatch, type CertificateRenewer, type RenewedCertificate, type WorkerDeps } from '../../../shared/renewal/worker.js';
+import {
+  classifyRenewError,
+  runWorkerBatch,
+  type CertificateRenewer,
+  type RenewedCertificate,
+  type WorkerDeps,
+} from '../../../shared/renewal/worker.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import type { RenewalWorkItem } from '../../../shared/domain/renewal/sweep-plan.js';
@@ -19,27 +25,56 @@ const recordKey = (id: string) => `records/${id}.json`;
 class FakeService implements CertificateRenewer {
   calls: Array<{ id: string; expectedGeneration: number }> = [];
   failures: unknown[] = [];
-  constructor(private readonly store: MemoryStore, private readonly now: () => Date) {}
+  constructor(
+    private readonly store: MemoryStore,
+    private readonly now: () => Date,
+  ) {}
 
   async renew(id: string, options: { expectedGeneration: number }): Promise<RenewedCertificate> {
     this.calls.push({ id, expectedGeneration: options.expectedGeneration });
     const failure = this.failures.shift();
     if (failure) throw failure;
     const record = this.store.json<ClientCertificate>(recordKey(id))!;
-    if (record.current.generation !== options.expectedGeneration) throw new AppError('RENEWAL_SUPERSEDED', 409, 'superseded');
+    if (record.current.generation !== options.expectedGeneration)
+      throw new AppError('RENEWAL_SUPERSEDED', 409, 'superseded');
     const now = this.now();
     const notAfter = new Date(now.getTime() + record.validityDays * DAY);
     const generation = record.current.generation + 1;
     const renewed: ClientCertificate = {
       ...record,
-      current: { ...record.current, generation, serialNumber: `s${generation}`, notBefore: now.toISOString(), notAfter: notAfter.toISOString() },
-      previous: [{ generation: record.current.generation, casIdentifier: record.current.casIdentifier, serialNumber: record.current.serialNumber, notAfter: record.current.notAfter }, ...record.previous],
-      renewal: { renewAt: renewalTime(now, notAfter).toISOString(), lastRenewedAt: now.toISOString(), failedAttempts: 0, expiringNotified: [] },
+      current: {
+        ...record.current,
+        generation,
+        serialNumber: `s${generation}`,
+        notBefore: now.toISOString(),
+        notAfter: notAfter.toISOString(),
+      },
+      previous: [
+        {
+          generation: record.current.generation,
+          casIdentifier: record.current.casIdentifier,
+          serialNumber: record.current.serialNumber,
+          notAfter: record.current.notAfter,
+        },
+        ...record.previous,
+      ],
+      renewal: {
+        renewAt: renewalTime(now, notAfter).toISOString(),
+        lastRenewedAt: now.toISOString(),
+        failedAttempts: 0,
+        expiringNotified: [],
+      },
     };
     await this.store.put(recordKey(id), JSON.stringify(renewed));
     await this.store.put(renewalIndexKeyFor(renewed, now)!, '');
-    for (const key of [renewalIndexKey(new Date(record.renewal.renewAt), id), renewalIndexKeyFor(record, now)]) if (key) await this.store.delete(key);
-    return { certificate: summarize(renewed), renewAt: renewed.renewal.renewAt, downloads: { p12: { url: 'https://x/p12', expiresAt: now.toISOString() } }, p12Password: 'new-password' };
+    for (const key of [renewalIndexKey(new Date(record.renewal.renewAt), id), renewalIndexKeyFor(record, now)])
+      if (key) await this.store.delete(key);
+    return {
+      certificate: summarize(renewed),
+      renewAt: renewed.renewal.renewAt,
+      downloads: { p12: { url: 'https://x/p12', expiresAt: now.toISOString() } },
+      p12Password: 'new-password',
+    };
   }
 
   async finishPending(id: string, generation: number): Promise<RenewedCertificate | undefined> {
@@ -47,7 +82,12 @@ class FakeService implements CertificateRenewer {
     if (!this.store.objects.has(key)) return undefined;
     await this.store.delete(key);
     const record = this.store.json<ClientCertificate>(recordKey(id))!;
-    return { certificate: summarize(record), renewAt: record.renewal.renewAt, downloads: {}, p12Password: 'from-pending' };
+    return {
+      certificate: summarize(record),
+      renewAt: record.renewal.renewAt,
+      downloads: {},
+      p12Password: 'from-pending',
+    };
   }
 }
 
@@ -68,17 +108,42 @@ function setup(overrides: RecordOverrides, options: { day: number; csrKeyReuse?:
       put: async (r) => store.put(recordKey(r.id), JSON.stringify(r)),
     },
     renewer: service,
-    webhooks: { send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }) },
+    webhooks: {
+      send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }),
+    },
     clock: { now: () => now },
     log: createLogger({ fn: 'renew-worker' }, 'error'),
-    config: { concurrency: 2, csrKeyReuse: options.csrKeyReuse ?? true, backoff: { baseMs: 5 * MIN, maxMs: 480 * MIN, jitterRatio: 0.2 }, throttleWaitMs: 2000, expiringNoticeDays: [30, 7, 1] },
+    config: {
+      concurrency: 2,
+      csrKeyReuse: options.csrKeyReuse ?? true,
+      backoff: { baseMs: 5 * MIN, maxMs: 480 * MIN, jitterRatio: 0.2 },
+      throttleWaitMs: 2000,
+      expiringNoticeDays: [30, 7, 1],
+    },
     random: () => 0,
     sleep: async (ms) => void sleeps.push(ms),
   };
   const run = (item: Partial<RenewalWorkItem> = {}) =>
-    runWorkerBatch(deps, { sweepId: '1900000000000-abcdef', trigger: 'schedule', batch: 0, batches: 1, items: [{ certificateId: record.id, indexKeys: [indexKey], ...item }] });
+    runWorkerBatch(deps, {
+      sweepId: '1900000000000-abcdef',
+      trigger: 'schedule',
+      batch: 0,
+      batches: 1,
+      items: [{ certificateId: record.id, indexKeys: [indexKey], ...item }],
+    });
   const saved = () => store.json<ClientCertificate>(recordKey(record.id))!;
-  return { store, record, indexKey, service, events, sleeps, deps, run, saved, setNow: (day: number) => (now = at(day)) };
+  return {
+    store,
+    record,
+    indexKey,
+    service,
+    events,
+    sleeps,
+    deps,
+    run,
+    saved,
+    setNow: (day: number) => (now = at(day)),
+  };
 }
 
 describe('renew-worker review', () => {
@@ -93,34 +158,52 @@ describe('renew-worker review', () => {
     expect(t.saved().current.generation).toBe(2);
     expect(t.store.keys('index/renew/')).toEqual([renewalIndexKeyFor(t.saved(), at(61))]);
     expect(t.events.map((e) => e.type)).toEqual(['certificate.renewed']);
-    expect(t.events[0].data).toMatchObject({ reason: 'NearingExpiry', previous: { generation: 1, serialNumber: '01' }, p12Password: 'new-password', certificate: { generation: 2 } });
+    expect(t.events[0].data).toMatchObject({
+      reason: 'NearingExpiry',
+      previous: { generation: 1, serialNumber: '01' },
+      p12Password: 'new-password',
+      certificate: { generation: 2 },
+    });
     expect(t.store.json(batchResultKey('1900000000000-abcdef', 0, 1))).toMatchObject({ renewed: 1, reviewed: 1 });
   });
 
   it('records a failure with backoff, moves the index to the next attempt and tells the owner', async () => {
     const t = setup({}, { day: 61 });
-    t.service.failures.push(new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.'));
+    t.service.failures.push(
+      new UpstreamError('CA_UNAVAILABLE', 'The certificate authority is unavailable; retry the same request.'),
+    );
     const result = await t.run();
     expect(result).toMatchObject({ due: 1, renewed: 0, failed: 1 });
     const saved = t.saved();
     expect(saved.current.generation).toBe(1);
     expect(saved.renewal).toMatchObject({
       failedAttempts: 1,
-      lastFailure: { code: 'CA_UNAVAILABLE', message: 'The certificate authority is unavailable; retry the same request.', at: at(61).toISOString() },
+      lastFailure: {
+        code: 'CA_UNAVAILABLE',
+        message: 'The certificate authority is unavailable; retry the same request.',
+        at: at(61).toISOString(),
+      },
       nextAttemptAt: new Date(at(61).getTime() + 5 * MIN).toISOString(),
     });
     expect(t.store.keys('index/renew/')).toEqual([renewalIndexKey(new Date(at(61).getTime() + 5 * MIN), t.record.id)]);
     // 29 days left and failing: the 30-day expiry notice goes out with the failure.
     expect(t.events.map((e) => e.type)).toEqual(['certificate.renewal_failed', 'certificate.expiring']);
     expect(t.events[0].data).toMatchObject({ failedAttempts: 1, error: { code: 'CA_UNAVAILABLE' } });
-    expect(t.events[1].data).toMatchObject({ thresholdDays: 30, why: 'renewal-failing', lastFailure: { code: 'CA_UNAVAILABLE' } });
+    expect(t.events[1].data).toMatchObject({
+      thresholdDays: 30,
+      why: 'renewal-failing',
+      lastFailure: { code: 'CA_UNAVAILABLE' },
+    });
     expect(t.saved().renewal.expiringNotified).toEqual([30]);
   });
 
   it('announces failures at the 1st, 2nd and 4th attempt only', async () => {
     const announced: number[] = [];
     for (const previous of [0, 1, 2, 3, 4]) {
-      const t = setup({ renewal: { failedAttempts: previous, nextAttemptAt: at(60).toISOString(), expiringNotified: [30] } }, { day: 61 });
+      const t = setup(
+        { renewal: { failedAttempts: previous, nextAttemptAt: at(60).toISOString(), expiringNotified: [30] } },
+        { day: 61 },
+      );
       t.service.failures.push(new UpstreamError('CA_UNAVAILABLE', 'down'));
       await t.run();
       if (t.events.some((e) => e.type === 'certificate.renewal_failed')) announced.push(previous + 1);
@@ -130,7 +213,8 @@ describe('renew-worker review', () => {
 
   it('retries throttling inside the invocation with jittered waits, without recording a failure', async () => {
     const t = setup({}, { day: 61 });
-    const throttled = () => new UpstreamError('CA_THROTTLED', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
+    const throttled = () =>
+      new UpstreamError('CA_THROTTLED', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
     t.service.failures.push(throttled(), throttled());
     const result = await t.run();
     expect(result).toMatchObject({ renewed: 1, failed: 0 });
@@ -141,7 +225,8 @@ describe('renew-worker review', () => {
   it('records a failure once throttling outlasts the wait budget', async () => {
     const t = setup({ renewal: { expiringNotified: [30] } }, { day: 61 });
     t.deps.random = () => 0.999; // the longest jittered waits: the 2 s budget is spent after a handful of tries
-    const throttled = () => new UpstreamError('CA_UNAVAILABLE', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
+    const throttled = () =>
+      new UpstreamError('CA_UNAVAILABLE', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
     t.service.failures.push(...Array.from({ length: 50 }, throttled));
     const result = await t.run();
     expect(result).toMatchObject({ renewed: 0, failed: 1 });
@@ -175,14 +260,21 @@ describe('renew-worker review', () => {
   it.each<[string, RecordOverrides, number, string]>([
     ['not due yet (a stale index key)', {}, 30, 'NotDue'],
     ['revoked', { status: 'REVOKED', revokedAt: at(1).toISOString() }, 61, 'Revoked'],
-    ['backing off', { renewal: { failedAttempts: 1, nextAttemptAt: at(62).toISOString(), expiringNotified: [30] } }, 61, 'BackingOff'],
+    [
+      'backing off',
+      { renewal: { failedAttempts: 1, nextAttemptAt: at(62).toISOString(), expiringNotified: [30] } },
+      61,
+      'BackingOff',
+    ],
   ])('skips when %s and keeps the right index key', async (_name, overrides, day, reason) => {
     const t = setup(overrides, { day });
     const result = await t.run({ indexKeys: [renewalIndexKey(at(1), t.record.id)] });
     expect(result).toMatchObject({ renewed: 0, skipped: 1, skippedBy: { [reason]: 1 } });
     expect(t.service.calls).toEqual([]);
     const wanted = renewalIndexKeyFor(t.saved(), at(day));
-    expect(t.store.keys('index/renew/').filter((k) => k !== t.indexKey)).toEqual(wanted && wanted !== t.indexKey ? [wanted] : []);
+    expect(t.store.keys('index/renew/').filter((k) => k !== t.indexKey)).toEqual(
+      wanted && wanted !== t.indexKey ? [wanted] : [],
+    );
     expect(t.store.keys('index/renew/')).not.toContain(renewalIndexKey(at(1), t.record.id));
   });
 
@@ -213,7 +305,10 @@ describe('renew-worker review', () => {
   });
 
   it('CSR mode without key reuse: asks the owner for a new CSR once, then only the expiry notices', async () => {
-    const t = setup({ mode: 'csr', csrPem: 'CSR', current: { bundle: { certificate: 'bundles/x/g1/certificate.zip' } } }, { day: 60, csrKeyReuse: false });
+    const t = setup(
+      { mode: 'csr', csrPem: 'CSR', current: { bundle: { certificate: 'bundles/x/g1/certificate.zip' } } },
+      { day: 60, csrKeyReuse: false },
+    );
     const first = await t.run();
     t.setNow(61);
     await t.run({ indexKeys: t.store.keys('index/renew/') });
@@ -223,7 +318,11 @@ describe('renew-worker review', () => {
       ['certificate.renewal_failed', 'submit-new-csr'],
       ['certificate.expiring', 30],
     ]);
-    expect(t.saved().renewal).toMatchObject({ failedAttempts: 1, lastFailure: { code: 'NEW_CSR_REQUIRED' }, nextAttemptAt: at(83).toISOString() });
+    expect(t.saved().renewal).toMatchObject({
+      failedAttempts: 1,
+      lastFailure: { code: 'NEW_CSR_REQUIRED' },
+      nextAttemptAt: at(83).toISOString(),
+    });
   });
 
   it('CSR mode with key reuse: renews by resubmitting (the service is called)', async () => {
@@ -287,13 +386,21 @@ describe('classifyRenewError', () => {
   const cause = (code: string, message = code) => Object.assign(new Error(message), { code });
   it.each<[string, unknown, string]>([
     ['CA throttling', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('Throttling.User')), 'throttled'],
-    ['a reset kept-alive socket', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('ECONNRESET', 'socket hang up')), 'throttled'],
+    [
+      'a reset kept-alive socket',
+      new UpstreamError('CA_UNAVAILABLE', 'busy', cause('ECONNRESET', 'socket hang up')),
+      'throttled',
+    ],
     ['a CA 500', new UpstreamError('CA_UNAVAILABLE', 'busy', cause('InternalError')), 'failure'],
     ['storage unavailable', new UpstreamError('STORAGE_UNAVAILABLE', 'down', cause('ServiceUnavailable')), 'failure'],
     ['superseded', new AppError('RENEWAL_SUPERSEDED', 409, 'x'), 'conflict'],
     ['revoked meanwhile', new AppError('CERTIFICATE_REVOKED', 409, 'x'), 'conflict'],
     ['gone', new AppError('NOT_FOUND', 404, 'x'), 'gone'],
-    ['a non-retryable refusal mentioning throttling', new AppError('CA_REJECTED', 502, 'x', { cause: cause('Throttling') }), 'failure'],
+    [
+      'a non-retryable refusal mentioning throttling',
+      new AppError('CA_REJECTED', 502, 'x', { cause: cause('Throttling') }),
+      'failure',
+    ],
     ['not an AppError', new Error('boom'), 'failure'],
   ])('%s -> %s', (_name, err, kind) => expect(classifyRenewError(err)).toBe(kind));
 });

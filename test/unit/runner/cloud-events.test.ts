@@ -5,7 +5,10 @@ const meta = { accountId: '1234567890123456', region: 'cn-hangzhou', now: new Da
 
 describe('toCloudEvent', () => {
   it('fills the envelope as EventBridge delivers it', () => {
-    const event = toCloudEvent({ type: 'renew.requested', source: 'ops', data: { certificateId: 'cc-abc' }, traceparent: 't' }, meta);
+    const event = toCloudEvent(
+      { type: 'renew.requested', source: 'ops', data: { certificateId: 'cc-abc' }, traceparent: 't' },
+      meta,
+    );
     expect(event).toMatchObject({
       specversion: '1.0',
       type: 'renew.requested',
@@ -31,7 +34,10 @@ describe('toCloudEvent', () => {
 });
 
 describe('eventPatternMatcher', () => {
-  const event = toCloudEvent({ type: 'renew.requested', source: 'acs.custom', subject: 'cc-abc', data: { certificateId: 'cc-abc', n: 1 } }, meta);
+  const event = toCloudEvent(
+    { type: 'renew.requested', source: 'acs.custom', subject: 'cc-abc', data: { certificateId: 'cc-abc', n: 1 } },
+    meta,
+  );
 
   it.each([
     ['type list', { type: ['renew.requested', 'other'] }, true],

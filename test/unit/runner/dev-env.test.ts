@@ -25,7 +25,9 @@ describe('dev API token', () => {
     const secrets = generateDevSecrets();
     const json = devApiTokens(secrets.devToken);
     // Act
-    const principal = createTokenAuthenticator(ApiTokensSchema.parse(JSON.parse(json))).authenticate(`Bearer ${secrets.devToken}`);
+    const principal = createTokenAuthenticator(ApiTokensSchema.parse(JSON.parse(json))).authenticate(
+      `Bearer ${secrets.devToken}`,
+    );
     // Assess
     expect(principal.tenant).toBe('dev');
     expect([...principal.policy.operations].sort()).toEqual([...OPERATIONS].sort());
@@ -56,7 +58,11 @@ describe('local env', () => {
   it('adds the dev secrets, the sub-CA and loopback webhooks', () => {
     const env = localDevEnv(generateDevSecrets(), facts);
     expect(Buffer.from(env.STATE_KEY, 'base64')).toHaveLength(32);
-    expect(env).toMatchObject({ PCA_PARENT_IDENTIFIER: 'sub-ca-1', RECONCILE_DEFAULT_CA: 'root-ca-1', ALLOW_LOOPBACK_WEBHOOKS: 'true' });
+    expect(env).toMatchObject({
+      PCA_PARENT_IDENTIFIER: 'sub-ca-1',
+      RECONCILE_DEFAULT_CA: 'root-ca-1',
+      ALLOW_LOOPBACK_WEBHOOKS: 'true',
+    });
   });
 });
 
@@ -75,7 +81,10 @@ describe('loadOrCreateDevSecrets', () => {
   });
 
   it('refuses a damaged file instead of silently replacing the keys', () => {
-    writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ stateKey: 'short', devToken: 'x', webhookSigningSecret: 'y' }));
+    writeFileSync(
+      join(dir, 'secrets.json'),
+      JSON.stringify({ stateKey: 'short', devToken: 'x', webhookSigningSecret: 'y' }),
+    );
     expect(() => loadOrCreateDevSecrets(dir)).toThrow(/delete it/);
   });
 });

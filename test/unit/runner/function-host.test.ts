@@ -1,7 +1,13 @@
 // One local function instance: module resolution from s.yaml, env given to createHandler once, Buffer events,
 // FC context, and the function's timeout.
 import { join } from 'node:path';
-import { functionSpec, loadLocalFunction, toEventBuffer, withTimeout, FunctionTimeoutError } from '../../../local/runner/function-host.js';
+import {
+  functionSpec,
+  loadLocalFunction,
+  toEventBuffer,
+  withTimeout,
+  FunctionTimeoutError,
+} from '../../../local/runner/function-host.js';
 import { buildFunctionEnv, unresolvedVariables } from '../../../local/runner/local-env.js';
 import type { FcFunctionProps } from '../../../local/s-yaml.js';
 
@@ -67,7 +73,18 @@ describe('withTimeout', () => {
 describe('buildFunctionEnv', () => {
   it('layers s.yaml < FC runtime < emulator < local < overrides, dropping unresolved ${env()} values', () => {
     // Prepare
-    const spec = functionSpec('echo', props({ environmentVariables: { LOG_LEVEL: 'info', REGION: 'cn-x', STATE_KEY: '<STATE_KEY>', API_TOKENS: '<API_TOKENS>' } }), fixtures);
+    const spec = functionSpec(
+      'echo',
+      props({
+        environmentVariables: {
+          LOG_LEVEL: 'info',
+          REGION: 'cn-x',
+          STATE_KEY: '<STATE_KEY>',
+          API_TOKENS: '<API_TOKENS>',
+        },
+      }),
+      fixtures,
+    );
     // Act
     const env = buildFunctionEnv({
       spec,
@@ -95,7 +112,11 @@ describe('buildFunctionEnv', () => {
 describe('loadLocalFunction', () => {
   it('builds the handler from the env it is given and invokes it with a Buffer and an FC context', async () => {
     // Prepare
-    const fn = await loadLocalFunction(functionSpec('echo', props(), fixtures), { GREETING: 'hi', STATE_KEY: 's' }, runtime);
+    const fn = await loadLocalFunction(
+      functionSpec('echo', props(), fixtures),
+      { GREETING: 'hi', STATE_KEY: 's' },
+      runtime,
+    );
     // Act
     const result = (await fn.invoke({ hello: 'world' }, { requestId: 'req-1' })) as Record<string, any>;
     // Assess

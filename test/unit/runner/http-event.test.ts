@@ -1,5 +1,10 @@
 // The FC 3.0 HTTP-trigger mapping: request -> v1 event, handler answer -> HTTP (pure, no sockets).
-import { errorAnswer, fromHandlerResult, toHttpTriggerEvent, type IncomingHttpRequest } from '../../../local/runner/http-event.js';
+import {
+  errorAnswer,
+  fromHandlerResult,
+  toHttpTriggerEvent,
+  type IncomingHttpRequest,
+} from '../../../local/runner/http-event.js';
 
 const now = new Date('2026-03-01T10:20:30.456Z');
 const meta = { accountId: '1234567890123456', requestId: '1-abc-def', now };
@@ -31,7 +36,13 @@ describe('toHttpTriggerEvent', () => {
         accountId: '1234567890123456',
         domainName: '127.0.0.1:9000',
         domainPrefix: '127',
-        http: { method: 'POST', path: '/v1/certificates', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'curl/8.5.0' },
+        http: {
+          method: 'POST',
+          path: '/v1/certificates',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'curl/8.5.0',
+        },
         requestId: '1-abc-def',
         time: '2026-03-01T10:20:30Z',
         timeEpoch: String(now.getTime()),
@@ -114,7 +125,9 @@ describe('fromHandlerResult', () => {
     ],
   ])('maps %s', (_name, result, expected) => {
     const answer = fromHandlerResult(result);
-    expect({ statusCode: answer.statusCode, headers: answer.headers, body: answer.body.toString('latin1') }).toEqual(expected);
+    expect({ statusCode: answer.statusCode, headers: answer.headers, body: answer.body.toString('latin1') }).toEqual(
+      expected,
+    );
   });
 
   it('keeps multi-value headers (set-cookie) as arrays', () => {

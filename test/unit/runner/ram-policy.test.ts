@@ -23,7 +23,9 @@ const OSS_METHODS: Array<[RegExp, string[]]> = [
   [/signatureUrlV4|signatureUrl\(/, ['oss:GetObject']],
 ];
 // The published CAS 2020-04-07 SDK is called by method name.
-const CAS_SDK_METHODS: Array<[RegExp, string]> = [[/\.getUserCertificateDetail\(/, 'yundun-cert:GetUserCertificateDetail']];
+const CAS_SDK_METHODS: Array<[RegExp, string]> = [
+  [/\.getUserCertificateDetail\(/, 'yundun-cert:GetUserCertificateDetail'],
+];
 
 /** The RAM actions the code needs, found by reading it. */
 function actionsCalledByCode(): Set<string> {
@@ -31,9 +33,14 @@ function actionsCalledByCode(): Set<string> {
   for (const file of [...sources('shared'), ...sources('functions')]) {
     const text = readFileSync(join(root, file), 'utf8');
     // Which product a file's quoted action names belong to: the API version of the caller it builds.
-    const product = text.includes("'2022-04-30'") ? 'nlb' : /'2020-06-30'|cas20200630|createRpcCaller\('2020/.test(text) ? 'yundun-cert' : undefined;
+    const product = text.includes("'2022-04-30'")
+      ? 'nlb'
+      : /'2020-06-30'|cas20200630|createRpcCaller\('2020/.test(text)
+        ? 'yundun-cert'
+        : undefined;
     if (product) for (const m of text.matchAll(RPC_ACTION)) needed.add(`${product}:${m[1]}`);
-    if (/from 'ali-oss'/.test(text)) for (const [re, actions] of OSS_METHODS) if (re.test(text)) actions.forEach((a) => needed.add(a));
+    if (/from 'ali-oss'/.test(text))
+      for (const [re, actions] of OSS_METHODS) if (re.test(text)) actions.forEach((a) => needed.add(a));
     for (const [re, action] of CAS_SDK_METHODS) if (re.test(text)) needed.add(action);
     if (/invokeFunctionWithOptions\(/.test(text)) needed.add('fc:InvokeFunction');
   }
@@ -70,7 +77,8 @@ describe('deploy/ram-policy.json', () => {
   });
 
   it('scopes OSS to the bucket and FC to the renew worker', () => {
-    const resourcesOf = (action: string) => policy.Statement.filter((s) => s.Action.includes(action)).flatMap((s) => [s.Resource].flat());
+    const resourcesOf = (action: string) =>
+      policy.Statement.filter((s) => s.Action.includes(action)).flatMap((s) => [s.Resource].flat());
     expect(resourcesOf('oss:GetObject')).toEqual(['acs:oss:*:<account-id>:<bucket>/*']);
     expect(resourcesOf('oss:ListObjects')).toEqual(['acs:oss:*:<account-id>:<bucket>']);
     expect(resourcesOf('fc:InvokeFunction')).toEqual(['acs:fc:<region>:<account-id>:functions/nlb-mtls-renew-worker']);

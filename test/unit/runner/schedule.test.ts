@@ -8,7 +8,12 @@ describe('parseSchedule', () => {
     ['exactly on a boundary moves on', '0 */5 * * * *', '2026-01-01T00:05:00Z', '2026-01-01T00:10:00.000Z'],
     ['daily at 08:00 UTC', '0 0 8 * * *', '2026-01-01T09:00:00Z', '2026-01-02T08:00:00.000Z'],
     ['with seconds', '30 * * * * *', '2026-01-01T00:00:31Z', '2026-01-01T00:01:30.000Z'],
-    ['CRON_TZ shifts the zone', 'CRON_TZ=Asia/Shanghai 0 0 8 * * *', '2026-01-01T00:02:03Z', '2026-01-02T00:00:00.000Z'],
+    [
+      'CRON_TZ shifts the zone',
+      'CRON_TZ=Asia/Shanghai 0 0 8 * * *',
+      '2026-01-01T00:02:03Z',
+      '2026-01-02T00:00:00.000Z',
+    ],
     ['@every 5m', '@every 5m', '2026-01-01T00:02:03Z', '2026-01-01T00:05:00.000Z'],
     ['@every 1h30m', '@every 1h30m', '2026-01-01T00:00:00Z', '2026-01-01T01:30:00.000Z'],
     ['@every 10s', '@every 10s', '2026-01-01T00:00:05Z', '2026-01-01T00:00:10.000Z'],
@@ -29,7 +34,7 @@ describe('parseSchedule', () => {
 });
 
 describe('timerEvent', () => {
-  it('is FC\'s {triggerTime, triggerName, payload} with a second-precision UTC time', () => {
+  it("is FC's {triggerTime, triggerName, payload} with a second-precision UTC time", () => {
     expect(timerEvent('sweep', '{"mode":"plan"}', new Date('2026-01-01T00:05:00.123Z'))).toEqual({
       triggerTime: '2026-01-01T00:05:00Z',
       triggerName: 'sweep',

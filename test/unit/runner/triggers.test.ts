@@ -6,8 +6,16 @@ describe('readTriggers', () => {
     // Act
     const triggers = readTriggers('fn', [
       { triggerName: 'http', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST'] } },
-      { triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '@every 5m', enable: false, payload: 'p' } },
-      { triggerName: 'ev', triggerType: 'eventbridge', triggerConfig: { triggerEnable: true, eventRuleFilterPattern: '{"type":["x"]}' } },
+      {
+        triggerName: 'tick',
+        triggerType: 'timer',
+        triggerConfig: { cronExpression: '@every 5m', enable: false, payload: 'p' },
+      },
+      {
+        triggerName: 'ev',
+        triggerType: 'eventbridge',
+        triggerConfig: { triggerEnable: true, eventRuleFilterPattern: '{"type":["x"]}' },
+      },
       { triggerName: 'oss', triggerType: 'oss', triggerConfig: {} },
     ]);
     // Assess
@@ -21,8 +29,16 @@ describe('readTriggers', () => {
   });
 
   it.each([
-    ['a 5-field cron', { triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/5 * * * *', enable: true } }, /trigger tick/],
-    ['a pattern that is not JSON', { triggerName: 'ev', triggerType: 'eventbridge', triggerConfig: { eventRuleFilterPattern: '{type' } }, /trigger ev/],
+    [
+      'a 5-field cron',
+      { triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/5 * * * *', enable: true } },
+      /trigger tick/,
+    ],
+    [
+      'a pattern that is not JSON',
+      { triggerName: 'ev', triggerType: 'eventbridge', triggerConfig: { eventRuleFilterPattern: '{type' } },
+      /trigger ev/,
+    ],
   ])('refuses %s, naming the trigger', (_name, trigger, message) => {
     expect(() => readTriggers('fn', [trigger])).toThrow(message);
   });
