@@ -96,7 +96,10 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
         ...sanParameters(request.sans),
         BeforeTime: Math.floor(request.notBefore.getTime() / 1000),
         AfterTime: Math.floor(request.notAfter.getTime() / 1000),
-        ClientToken: request.clientToken,
+        // D1: without Immediately CAS issues but answers no certificate; 2 = the certificate and its chain.
+        Immediately: 2,
+        // D2: this action has no ClientToken (contracts/cas-2020-06-30); CustomIdentifier is its "unique key".
+        CustomIdentifier: request.clientToken,
       });
       if (!body.Identifier || !body.X509Certificate) throw new CaRejectedError('IncompleteAnswer', undefined);
       const certificatePem = splitPemCertificates(body.X509Certificate)[0];

@@ -89,7 +89,8 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
         : createRpcCaller(NLB_API_VERSION, endpoint, config.credentials);
       callers.set(region, caller);
     }
-    return caller<T>(action, { RegionId: region, ...params });
+    // D15: GetJobStatus has no RegionId (contracts/nlb-2022-04-30/GetJobStatus.json); its endpoint is regional.
+    return caller<T>(action, action === 'GetJobStatus' ? params : { RegionId: region, ...params });
   };
 
   /** Every page of a listing filtered by ids. */

@@ -57,6 +57,7 @@ export function certStoreProduct(store: CertificateStore): RpcProduct {
     return c;
   };
   return {
+    product: 'cas',
     version: '2020-04-07',
     hostId: 'cas.aliyuncs.com',
     actions: {

@@ -142,6 +142,7 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
   };
 
   return {
+    product: 'nlb',
     version: '2022-04-30',
     hostId: `nlb.${state.region}.aliyuncs.com`,
     actions: {
