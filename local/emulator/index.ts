@@ -32,6 +32,7 @@ import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
 import { startRpcServer } from './rpc/server.js';
+import { strictFromEnv } from './contracts/enforce.js';
 import { SEED_HOST, seedTopology } from './seed.js';
 import type { AccessKeyRecord } from './signature.js';
 
@@ -56,6 +57,8 @@ export interface EmulatorOptions {
   dataPlane?: boolean;
   region?: string;
   bucket?: string;
+  /** Refuse requests and answers that break contracts/ (default: true unless EMULATOR_STRICT_CONTRACTS=false). */
+  strictContracts?: boolean;
   /** Key algorithm of the PCA root and sub-CA made on first start (default RSA_2048). */
   caKeyAlgorithm?: KeyAlgorithm;
   log?: Logger;
@@ -179,7 +182,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       .slice(0, 2);
     const localPorts = new Map(seededOrder.map((l, i) => [l.ListenerId, options.ports?.listeners?.[i] ?? 0]));
 
+    const strictContracts = options.strictContracts ?? strictFromEnv();
     const rpc = await startRpcServer({
+      strictContracts,
       faults,
       lookupKey: (id) => keysById.get(id),
       port: options.ports?.rpc,
@@ -201,9 +206,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       buckets: [bucket],
       port: options.ports?.oss,
       region,
+      strictContracts,
+      log,
     });
     closers.push(() => oss.close());
-    const fc = await startFcServer({ faults, credentials: accessKeys, port: options.ports?.fc });
+    const fc = await startFcServer({ faults, credentials: accessKeys, port: options.ports?.fc, strictContracts, log });
     closers.push(() => fc.close());
 
     // One live HTTP backend per ECS server named in any server group.

@@ -15,6 +15,7 @@ import type { Fault, FaultInjector } from '../faults.js';
 import { NonceWindow, parseRawQuery, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
 import { checkRpcRequest } from '../contracts/check-request.js';
 import { checkValue } from '../contracts/check-response.js';
+import { contractFailure } from '../contracts/enforce.js';
 import { contractFor, type Contract } from '../contracts/load.js';
 import { recordViolations, type ContractViolation } from '../contracts/violations.js';
 import { ApiError, invalidParameter, missingParameter } from './api-error.js';
@@ -83,7 +84,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const errorBody = (hostId: string, err: ApiError) => ({ HostId: hostId, Code: err.code, Message: err.message });
   const strict = options.strictContracts !== false;
 
-  /** Records what broke the contract; strict: an ApiError with `code` naming the contract file and the findings. */
+  /** Records what broke the contract; strict: throws the refusal, with `code`, naming the contract file. */
   const breach = (
     contract: Contract,
     kind: ContractViolation['kind'],
@@ -91,12 +92,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     status: number,
     code: string,
   ) => {
-    const api = `${contract.product}/${contract.version}/${contract.action}`;
-    recordViolations(details.map((detail) => ({ api, kind, detail })));
-    const where = `contracts/${contract.product}-${contract.version}/${contract.action}.json (${contract.source.repository}@${contract.source.commit.slice(0, 7)})`;
-    const message = `Contract check failed against ${where}: ${details.join('; ')}.`;
-    if (strict) throw new ApiError(status, code, message);
-    options.log.warn('emulator contract check failed', { apiAction: contract.action, reason: message });
+    const message = contractFailure(contract, kind, details, { strict, log: options.log });
+    if (message) throw new ApiError(status, code, message);
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
