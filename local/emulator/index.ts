@@ -19,6 +19,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { FaultInjector } from './faults.js';
 import { startBackend, type Backend } from './nlb/backends.js';
 import { nlbProduct } from './nlb/actions.js';
+import { createCaIdMapper, type CaIdForm } from './nlb/ca-ids.js';
 import { DataPlane } from './nlb/data-plane.js';
 import {
   createCasHelpers,
@@ -27,7 +28,7 @@ import {
   type EmulatedListener,
   type NlbHelpers,
 } from './helpers.js';
-import type { ClientTokenUse, Job, Listener, LoadBalancer, ServerGroup } from './nlb/model.js';
+import type { ClientTokenUse, Job, Listener, LoadBalancer, SecurityPolicy, ServerGroup } from './nlb/model.js';
 import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
@@ -59,6 +60,12 @@ export interface EmulatorOptions {
   bucket?: string;
   /** Refuse requests and answers that break contracts/ (default: true unless EMULATOR_STRICT_CONTRACTS=false). */
   strictContracts?: boolean;
+  /**
+   * Fidelity switches for what the docs leave open (docs/cloud-fidelity.md): the id a listener reports for its CA
+   * (`pca`, default, or NLB's own form), the CAS site in `CertIdentifier` (`cn-hangzhou`, the China site, default;
+   * `ap-southeast-1`, the International site), how ListListeners reports listener ids (`bare`, default, or `port`).
+   */
+  fidelity?: { caIdForm?: CaIdForm; casSite?: string; listListenersIdForm?: 'bare' | 'port' };
   /** Key algorithm of the PCA root and sub-CA made on first start (default RSA_2048). */
   caKeyAlgorithm?: KeyAlgorithm;
   log?: Logger;
@@ -160,7 +167,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clientCertificates,
       keyAlgorithm: options.caKeyAlgorithm,
     });
-    const certStore = new CertificateStore(collection<UserCertificate>('cas/user-certificates.jsonl'), region);
+    const certStore = new CertificateStore(
+      collection<UserCertificate>('cas/user-certificates.jsonl'),
+      region,
+      options.fidelity?.casSite,
+    );
+    const caIds = createCaIdMapper(options.fidelity?.caIdForm ?? 'pca', region, () =>
+      pca.caCertificates().map((c) => c.identifier),
+    );
     const nlb = new NlbState(
       {
         loadBalancers: collection<LoadBalancer>('nlb/load-balancers.jsonl'),
@@ -168,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         listeners: collection<Listener>('nlb/listeners.jsonl'),
         jobs: collection<Job>('nlb/jobs.jsonl'),
         clientTokens: collection<ClientTokenUse>('nlb/client-tokens.jsonl'),
+        securityPolicies: collection<SecurityPolicy>('nlb/security-policies.jsonl'),
       },
       region,
       options.jobDelayMs ?? 300,
@@ -192,10 +207,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       products: [
         pcaProduct(pca),
         certStoreProduct(certStore),
-        nlbProduct(nlb, {
-          hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined,
-          hasCaCertificate: (id) => pca.getCa(id) !== undefined,
-        }),
+        nlbProduct(
+          nlb,
+          { hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined, caIds },
+          { listListenersIdForm: options.fidelity?.listListenersIdForm },
+        ),
       ],
     });
     closers.push(() => rpc.close());
@@ -230,7 +246,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state: nlb,
       log,
       serverCertificate: (id) => certStore.getByIdentifier(id),
-      caChain: (id) => (pca.getCa(id) ? pca.caChainPems(id) : undefined),
+      caMaterial: (reportedId) => {
+        const pcaId = caIds.toPca(reportedId);
+        return pcaId ? pca.caMaterial(pcaId) : undefined;
+      },
       backendAddress: (serverId) => backends.get(serverId),
       localPort: (listenerId) => localPorts.get(listenerId) ?? 0,
     });

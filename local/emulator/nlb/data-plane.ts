@@ -1,12 +1,12 @@
 /**
  * The NLB data plane: every TCPSSL listener with a data plane listens on a local port, terminates TLS with its
- * server certificate from the certificate store and, with `CaEnabled`, demands a client certificate from its CA.
+ * server certificate from the certificate store and, with `CaEnabled`, demands a client certificate from its CA;
+ * a client without one, or with a chain to another CA, is refused in the handshake with a TLS alert.
  * Decrypted bytes go round-robin to the server group's backends over plain TCP.
  *
  * A plain TCP server owns the port and hands each connection to the listener's current TLS server, so a
  * finished job swaps the TLS settings without closing the port or the connections already open.
  */
-import { X509Certificate } from 'node:crypto';
 import {
   connect,
   createServer as createTcpServer,
@@ -21,15 +21,17 @@ import {
   type TLSSocket,
 } from 'node:tls';
 import type { Logger } from '../../../shared/log/index.js';
-import type { Listener } from './model.js';
+import type { CaMaterial } from '../../../shared/pki/index.js';
+import type { Listener, SecurityPolicy } from './model.js';
 import type { NlbState } from './state.js';
+import { selfAnchoredCa } from './trust-anchor.js';
 
 export interface DataPlaneDeps {
   state: NlbState;
   /** Server certificate (leaf first, then chain) and key for a listener's CertificateIds entry. */
   serverCertificate(certificateId: string): { certPem: string; keyPem: string } | undefined;
-  /** The CA certificate for a CaCertificateIds entry, followed by its issuers up to the root. */
-  caChain(caIdentifier: string): string[] | undefined;
+  /** The CA (certificate and key) behind an id a listener reports in CaCertificateIds; undefined: unknown. */
+  caMaterial(reportedCaId: string): CaMaterial | undefined;
   /** Where the backend with this ServerId answers. */
   backendAddress(serverId: string): { host: string; port: number } | undefined;
   /** The local port a listener should listen on (0 = any free port). */
@@ -43,8 +45,11 @@ interface TlsPolicy {
   ciphers?: string;
 }
 
-/** The system TLS policies; `_strict` keeps forward-secret AEAD suites only. */
-const POLICIES: Record<string, TlsPolicy> = {
+/**
+ * What the system TLS policies (names: contracts/nlb-2022-04-30/_vocabulary.json) allow, as the emulator serves
+ * them; `_strict` keeps forward-secret AEAD suites only. The exact suites are ASSUMED (NLB's policy pages).
+ */
+export const SYSTEM_POLICY_SETTINGS: Record<string, TlsPolicy> = {
   tls_cipher_policy_1_0: { minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_1: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_2: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' },
@@ -60,25 +65,30 @@ const POLICIES: Record<string, TlsPolicy> = {
   },
 };
 
+const TLS_VERSION: Record<string, SecureVersion> = {
+  'TLSv1.0': 'TLSv1',
+  'TLSv1.1': 'TLSv1.1',
+  'TLSv1.2': 'TLSv1.2',
+  'TLSv1.3': 'TLSv1.3',
+};
+
+/** A custom `tls-...` policy: its TLS versions and (OpenSSL-named) ciphers. */
+function customPolicy(p: SecurityPolicy): TlsPolicy {
+  const order = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as SecureVersion[];
+  const versions = p.TlsVersions.map((v) => TLS_VERSION[v]).filter(Boolean);
+  const sorted = order.filter((v) => versions.includes(v));
+  return {
+    minVersion: sorted[0] ?? 'TLSv1.2',
+    maxVersion: sorted[sorted.length - 1] ?? 'TLSv1.2',
+    ...(p.Ciphers.length ? { ciphers: p.Ciphers.join(':') } : {}),
+  };
+}
+
 interface Port {
   tcp: TcpServer;
   tls: TlsServer | null;
   sockets: Set<Socket>;
   nextBackend: number;
-}
-
-/** Whether the verified peer chain passes through `ca` (needed when the listener trusts a sub-CA, not the root). */
-function chainPassesThrough(socket: TLSSocket, ca: X509Certificate): boolean {
-  const seen = new Set<string>();
-  let cert = socket.getPeerCertificate(true);
-  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    const x = new X509Certificate(cert.raw);
-    if (x.fingerprint256 === ca.fingerprint256) return true;
-    if (x.checkIssued(ca) && x.verify(ca.publicKey)) return true;
-    cert = cert.issuerCertificate;
-  }
-  return false;
 }
 
 export class DataPlane {
@@ -132,8 +142,12 @@ export class DataPlane {
     }
     const current = this.deps.state.getListener(listenerId);
     if (!current) return;
+    const ca =
+      current.CaEnabled && current.CaCertificateIds[0] ? this.deps.caMaterial(current.CaCertificateIds[0]) : undefined;
+    const anchor = ca ? await selfAnchoredCa(ca) : undefined;
     // While Configuring the old settings keep serving; the job's end emits the event that lands here.
-    port.tls = this.buildTls(current, port);
+    const latest = this.deps.state.getListener(listenerId);
+    if (latest) port.tls = this.buildTls(latest, port, ca && anchor);
   }
 
   private async open(listener: Listener): Promise<Port> {
@@ -155,7 +169,13 @@ export class DataPlane {
     return port;
   }
 
-  private buildTls(listener: Listener, port: Port): TlsServer | null {
+  private policy(id: string): TlsPolicy {
+    const custom = this.deps.state.getSecurityPolicy(id);
+    return custom ? customPolicy(custom) : (SYSTEM_POLICY_SETTINGS[id] ?? SYSTEM_POLICY_SETTINGS.tls_cipher_policy_1_2);
+  }
+
+  /** `anchor`: the trusted CA as a self-signed certificate (see trust-anchor.ts); undefined when mutual TLS is off. */
+  private buildTls(listener: Listener, port: Port, anchor: string | undefined): TlsServer | null {
     const server = listener.CertificateIds[0] ? this.deps.serverCertificate(listener.CertificateIds[0]) : undefined;
     if (!server) {
       this.deps.log.warn('listener has no usable server certificate; refusing connections', {
@@ -163,33 +183,25 @@ export class DataPlane {
       });
       return null;
     }
-    const policy = POLICIES[listener.SecurityPolicyId] ?? POLICIES.tls_cipher_policy_1_2;
-    const caChain =
-      listener.CaEnabled && listener.CaCertificateIds[0] ? this.deps.caChain(listener.CaCertificateIds[0]) : undefined;
-    if (listener.CaEnabled && !caChain) {
+    const policy = this.policy(listener.SecurityPolicyId);
+    if (listener.CaEnabled && !anchor) {
       this.deps.log.warn('listener CA is unknown; refusing connections', { listenerId: listener.ListenerId });
       return null;
     }
-    // OpenSSL in Node 20 only anchors at a self-signed root, so the whole chain is trusted and a sub-CA is checked after the handshake.
-    const trustedCa = caChain ? new X509Certificate(caChain[0]) : undefined;
-    const caIsRoot = caChain?.length === 1;
     const tls = createTlsServer({
       key: server.keyPem,
       cert: server.certPem,
       minVersion: policy.minVersion,
       maxVersion: policy.maxVersion,
       ...(policy.ciphers ? { ciphers: policy.ciphers } : {}),
-      requestCert: Boolean(caChain),
-      rejectUnauthorized: Boolean(caChain),
-      ...(caChain ? { ca: caChain } : {}),
+      // Verified in the handshake: a refusal is a TLS alert (certificate required, unknown CA), not a silent close.
+      requestCert: Boolean(anchor),
+      rejectUnauthorized: Boolean(anchor),
+      ...(anchor ? { ca: [anchor] } : {}),
     });
     tls.on('tlsClientError', () => undefined);
     tls.on('secureConnection', (socket: TLSSocket) => {
       socket.on('error', () => socket.destroy());
-      if (trustedCa && !caIsRoot && !chainPassesThrough(socket, trustedCa)) {
-        socket.destroy();
-        return;
-      }
       this.forward(listener.ListenerId, socket, port);
     });
     return tls;
