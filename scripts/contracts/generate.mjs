@@ -56,6 +56,17 @@ function errorsFor(product, version, action) {
   return { errors: [], errorsNote: documented.undocumented[key] ?? 'No error codes are documented for this action.' };
 }
 
+/** `client.EndpointRule` and `client.EndpointMap` of client.go: where the SDK sends a region's calls. */
+function endpoints(files, repository) {
+  const text = files.find((f) => f.path === 'client/client.go')?.text ?? '';
+  const rule = text.match(/client\.EndpointRule = (?:tea|dara)\.String\("([^"]*)"\)/)?.[1];
+  const block = text.match(/client\.EndpointMap = map\[string\]\*string\{([\s\S]*?)\n\t\}/)?.[1] ?? '';
+  const map = Object.fromEntries(
+    [...block.matchAll(/"([^"]+)":\s*(?:tea|dara)\.String\("([^"]+)"\)/g)].map((m) => [m[1], m[2]]),
+  );
+  return { rule, map, source: { repository, fields: ['client.go: client.EndpointRule, client.EndpointMap'] } };
+}
+
 function vocabulary(entry, structs, repository) {
   const fields = [...structs.entries()]
     .filter(([name]) => !entry.struct || name === entry.struct)
@@ -101,8 +112,9 @@ for (const p of config.products) {
     });
     written.set(join(dir, `${action}.json`), { ...contract, ...errorsFor(p.product, p.version, action) });
   }
-  if (p.vocabulary.length > 0) {
+  {
     const vocab = { product: p.product, version: p.version, repository: p.repository, commit: sdk.commit };
+    vocab.endpoints = endpoints(sdk.files, p.repository);
     for (const entry of p.vocabulary) vocab[entry.name] = vocabulary(entry, structs, p.repository);
     written.set(join(dir, '_vocabulary.json'), vocab);
   }

@@ -1,14 +1,17 @@
 /**
  * The ListenerGateway port over NLB 2022-04-30 (no published SDK: signed RPC through createRpcCaller).
  * NLB endpoints are regional, so one caller per region. Errors keep NLB's code (`RpcError.code`) for the retry policy.
+ * Parameters as contracts/nlb-2022-04-30 has them: no RegionId on GetJobStatus, at most 20 ids per List call.
  */
 import type {
   JobStatus,
   ListenerAttributes,
+  ListenerCertificates,
   ListenerGateway,
   ListenerUpdate,
   ServerGroupAttributes,
 } from '../domain/listeners/ports.js';
+import { listenerBaseId } from '../domain/listeners/listener-id.js';
 import {
   createRpcCaller,
   RpcError,
@@ -21,6 +24,10 @@ import {
 export const NLB_API_VERSION = '2022-04-30';
 /** ListListeners / ListServerGroups accept at most 100 results per page. */
 const PAGE_SIZE = 100;
+/** "You can specify up to 20" ListenerIds / ServerGroupIds per call (ListListeners, ListServerGroups models). */
+const MAX_IDS_PER_CALL = 20;
+/** ListListenerCertificates' MaxResults is 1 to 50. */
+const CERTIFICATES_PAGE_SIZE = 50;
 
 export interface NlbGatewayConfig {
   credentials: AlibabaCredentials;
@@ -93,19 +100,27 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     return caller<T>(action, action === 'GetJobStatus' ? params : { RegionId: region, ...params });
   };
 
-  /** Every page of a listing filtered by ids. */
-  async function listAll<T>(region: string, action: string, idParam: string, ids: string[], key: string): Promise<T[]> {
+  /** Every page of a listing: `params` plus paging. */
+  async function pages<T>(region: string, action: string, params: RpcParams, key: string, size = PAGE_SIZE) {
     const out: T[] = [];
     let nextToken: string | undefined;
     do {
       const page = await call<Record<string, unknown>>(region, action, {
-        [idParam]: ids,
-        MaxResults: PAGE_SIZE,
+        ...params,
+        MaxResults: size,
         NextToken: nextToken,
       });
       out.push(...((page[key] as T[] | undefined) ?? []));
       nextToken = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
     } while (nextToken);
+    return out;
+  }
+
+  /** Every page of a listing filtered by ids, 20 ids per call. */
+  async function listAll<T>(region: string, action: string, idParam: string, ids: string[], key: string): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL)
+      out.push(...(await pages<T>(region, action, { [idParam]: ids.slice(i, i + MAX_IDS_PER_CALL) }, key)));
     return out;
   }
 
@@ -117,7 +132,7 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     async getListeners(region, listenerIds) {
       if (listenerIds.length === 0) return new Map();
       const raw = await listAll<RawListener>(region, 'ListListeners', 'ListenerIds', listenerIds, 'Listeners');
-      return new Map(raw.map((l) => [l.ListenerId, toListener(l, region)]));
+      return new Map(raw.map((l) => [listenerBaseId(l.ListenerId), toListener(l, region)]));
     },
 
     async getServerGroups(region, serverGroupIds) {
@@ -164,6 +179,22 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
       });
       if (!res.JobId) throw new RpcError('MissingJobId', 'UpdateListenerAttribute answered without a JobId');
       return { jobId: res.JobId };
+    },
+
+    async getListenerCertificates(region, listenerId): Promise<ListenerCertificates> {
+      const items = await pages<{ CertificateId?: string; CertificateType?: string; IsDefault?: boolean }>(
+        region,
+        'ListListenerCertificates',
+        { ListenerId: listenerId },
+        'Certificates',
+        CERTIFICATES_PAGE_SIZE,
+      );
+      const ids = (type: string) =>
+        items
+          .filter((c) => c.CertificateType === type && c.CertificateId)
+          .sort((a, b) => Number(b.IsDefault === true) - Number(a.IsDefault === true))
+          .map((c) => c.CertificateId!);
+      return { caCertificateIds: ids('Ca'), serverCertificateIds: ids('Server') };
     },
 
     async getJobStatus(region, jobId): Promise<JobStatus> {

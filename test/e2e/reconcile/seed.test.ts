@@ -137,7 +137,7 @@ describe('the seed, end to end through npm run reconcile', () => {
     });
     const desired = tmp.write(
       'listeners.yaml',
-      `version: 1\nlisteners:\n  - name: seed\n    region: cn-hangzhou\n    listenerId: ${listener.listenerId}\n    mutualAuth: on\n    ca: default\n    serverCertificate: { certId: ${certId}, region: cn-hangzhou }\n    securityPolicy: tls_cipher_policy_1_2\n    probe: { host: www.example.com, port: 443 }\n`,
+      `version: 1\nlisteners:\n  - name: seed\n    region: cn-hangzhou\n    listenerId: ${listener.listenerId}\n    mutualAuth: on\n    ca: default\n    serverCertificate: { certId: ${certId} }\n    securityPolicy: tls_cipher_policy_1_2\n    probe: { host: www.example.com, port: 443 }\n`,
     );
 
     // Act: plan, then apply.

@@ -35,7 +35,7 @@ function actionsCalledByCode(): Set<string> {
     // Which product a file's quoted action names belong to: the API version of the caller it builds.
     const product = text.includes("'2022-04-30'")
       ? 'nlb'
-      : /'2020-06-30'|cas20200630|createRpcCaller\('2020/.test(text)
+      : /'2020-06-30'|'2020-04-07'|cas20200630|createRpcCaller\('2020/.test(text)
         ? 'yundun-cert'
         : undefined;
     if (product) for (const m of text.matchAll(RPC_ACTION)) needed.add(`${product}:${m[1]}`);
