@@ -14,12 +14,8 @@ import {
   type Server as TcpServer,
   type Socket,
 } from 'node:net';
-import {
-  createServer as createTlsServer,
-  type SecureVersion,
-  type Server as TlsServer,
-  type TLSSocket,
-} from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureVersion } from 'node:tls';
 import type { Logger } from '../../../shared/log/index.js';
 import type { CaMaterial } from '../../../shared/pki/index.js';
 import type { Listener, SecurityPolicy } from './model.js';
@@ -84,11 +80,51 @@ function customPolicy(p: SecurityPolicy): TlsPolicy {
   };
 }
 
+/** How a listener terminates TLS right now: its context and, with mutual TLS, the one CA it trusts. */
+interface Termination {
+  listenerId: string;
+  context: SecureContext;
+  anchor?: X509Certificate;
+}
+
 interface Port {
   tcp: TcpServer;
-  tls: TlsServer | null;
+  tls: Termination | null;
   sockets: Set<Socket>;
   nextBackend: number;
+}
+
+/**
+ * A client whose certificate is missing gets OpenSSL's own fatal alert in the handshake. One whose chain does not
+ * verify can only be refused after the handshake in Node 20: it gets a TLS close_notify alert and the connection
+ * ends before any byte reaches a backend, instead of a bare TCP close (docs/local-emulator.md).
+ */
+/** The peer's chain (leaf, then what it sent) leads to `anchor`, each link signed and within its validity. */
+function chainsToAnchor(socket: TLSSocket, anchor: X509Certificate): boolean {
+  const now = Date.now();
+  const valid = (c: X509Certificate) => Date.parse(c.validFrom) <= now && now <= Date.parse(c.validTo);
+  const sent: X509Certificate[] = [];
+  const seen = new Set<string>();
+  let cert = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    sent.push(new X509Certificate(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  let current = sent[0];
+  for (let hops = 0; current && hops < 8; hops += 1) {
+    if (!valid(current)) return false;
+    if (current.checkIssued(anchor) && current.verify(anchor.publicKey)) return valid(anchor);
+    const issuer = sent.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!issuer || !issuer.ca) return false;
+    current = issuer;
+  }
+  return false;
+}
+
+function refuse(socket: TLSSocket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 export class DataPlane {
@@ -147,7 +183,7 @@ export class DataPlane {
     const anchor = ca ? await selfAnchoredCa(ca) : undefined;
     // While Configuring the old settings keep serving; the job's end emits the event that lands here.
     const latest = this.deps.state.getListener(listenerId);
-    if (latest) port.tls = this.buildTls(latest, port, ca && anchor);
+    if (latest) port.tls = this.buildTls(latest, ca && anchor);
   }
 
   private async open(listener: Listener): Promise<Port> {
@@ -160,7 +196,7 @@ export class DataPlane {
         socket.destroy();
         return;
       }
-      port.tls.emit('connection', socket);
+      this.terminate(socket, port.tls, port);
     });
     await new Promise<void>((resolve, reject) => {
       port.tcp.once('error', reject);
@@ -175,7 +211,7 @@ export class DataPlane {
   }
 
   /** `anchor`: the trusted CA as a self-signed certificate (see trust-anchor.ts); undefined when mutual TLS is off. */
-  private buildTls(listener: Listener, port: Port, anchor: string | undefined): TlsServer | null {
+  private buildTls(listener: Listener, anchor: string | undefined): Termination | null {
     const server = listener.CertificateIds[0] ? this.deps.serverCertificate(listener.CertificateIds[0]) : undefined;
     if (!server) {
       this.deps.log.warn('listener has no usable server certificate; refusing connections', {
@@ -188,23 +224,38 @@ export class DataPlane {
       this.deps.log.warn('listener CA is unknown; refusing connections', { listenerId: listener.ListenerId });
       return null;
     }
-    const tls = createTlsServer({
+    const context = createSecureContext({
       key: server.keyPem,
       cert: server.certPem,
       minVersion: policy.minVersion,
       maxVersion: policy.maxVersion,
       ...(policy.ciphers ? { ciphers: policy.ciphers } : {}),
-      // Verified in the handshake: a refusal is a TLS alert (certificate required, unknown CA), not a silent close.
-      requestCert: Boolean(anchor),
-      rejectUnauthorized: Boolean(anchor),
       ...(anchor ? { ca: [anchor] } : {}),
     });
-    tls.on('tlsClientError', () => undefined);
-    tls.on('secureConnection', (socket: TLSSocket) => {
-      socket.on('error', () => socket.destroy());
-      this.forward(listener.ListenerId, socket, port);
+    return { listenerId: listener.ListenerId, context, ...(anchor ? { anchor: new X509Certificate(anchor) } : {}) };
+  }
+
+  /**
+   * One TLS connection. With mutual TLS, OpenSSL refuses a client without a certificate in the handshake (fatal
+   * alert); the chain is then checked against the one trusted CA here, because Node's OpenSSL verify callback
+   * always continues: a chain that does not lead to it is refused with close_notify, before any byte is forwarded.
+   */
+  private terminate(socket: Socket, tls: Termination, port: Port): void {
+    const mutual = Boolean(tls.anchor);
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: tls.context,
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
     });
-    return tls;
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => {
+      if (tls.anchor && !chainsToAnchor(secure, tls.anchor)) {
+        refuse(secure);
+        return;
+      }
+      this.forward(tls.listenerId, secure, port);
+    });
   }
 
   private forward(listenerId: string, socket: TLSSocket, port: Port): void {
