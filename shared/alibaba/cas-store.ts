@@ -5,7 +5,8 @@
  * fingerprint and `CertIdentifier`, the id a listener takes (`<CertId>-<site>`, D6), never built by hand.
  */
 import type { ServerCertificateFacts, ServerCertificateSource } from '../domain/listeners/ports.js';
-import { createRpcCaller, RpcError, type AlibabaCredentials, type RpcCaller, type RpcEndpoint } from './rpc.js';
+import type { CredentialInput } from './credentials.js';
+import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint } from './rpc.js';
 
 export const CAS_STORE_VERSION = '2020-04-07';
 
@@ -56,6 +57,6 @@ export function createCasServerCertificateSource(call: RpcCaller): ServerCertifi
 }
 
 /** The source with its own signed caller, as the functions build it from config. */
-export function createCasStoreClient(endpoint: RpcEndpoint, credentials: AlibabaCredentials): ServerCertificateSource {
+export function createCasStoreClient(endpoint: RpcEndpoint, credentials: CredentialInput): ServerCertificateSource {
   return createCasServerCertificateSource(createRpcCaller(CAS_STORE_VERSION, endpoint, credentials));
 }

@@ -12,14 +12,8 @@ import type {
   ServerGroupAttributes,
 } from '../domain/listeners/ports.js';
 import { listenerBaseId } from '../domain/listeners/listener-id.js';
-import {
-  createRpcCaller,
-  RpcError,
-  type AlibabaCredentials,
-  type RpcCaller,
-  type RpcEndpoint,
-  type RpcParams,
-} from './rpc.js';
+import type { CredentialInput } from './credentials.js';
+import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint, type RpcParams } from './rpc.js';
 
 export const NLB_API_VERSION = '2022-04-30';
 /** ListListeners / ListServerGroups accept at most 100 results per page. */
@@ -30,7 +24,7 @@ const MAX_IDS_PER_CALL = 20;
 const CERTIFICATES_PAGE_SIZE = 50;
 
 export interface NlbGatewayConfig {
-  credentials: AlibabaCredentials;
+  credentials: CredentialInput;
   /** The endpoint of a region: `nlb.<region>.aliyuncs.com`, or the emulator for every region. */
   endpointFor: (region: string) => RpcEndpoint;
   /** Tests and the emulator inject their caller; default: createRpcCaller. */

@@ -1,5 +1,5 @@
 /**
- * The emulated FC 3.0 InvokeFunction API, as `@alicloud/fc20230330` calls it: `POST
+ * The emulated FC 3.0 InvokeFunction API, as contracts/fc-2023-03-30/InvokeFunction.json has it: `POST
  * /2023-03-30/functions/{name}/invocations`, ROA style, ACS3-HMAC-SHA256 signed. `x-fc-invocation-type: Async`
  * answers 202 at once and queues the run (bounded concurrency, FC-style retries, failures kept as the
  * "destination on failure"); Sync runs the function and answers with its result. Bound to 127.0.0.1 only.

@@ -5,15 +5,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import * as CasNs from '@alicloud/cas20200407';
-import * as OpenApiNs from '@alicloud/openapi-client';
-import { cjsModule } from '../../../shared/alibaba/cjs.js';
+import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
+import { parseEndpoint } from '../../../shared/config/alibaba.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
 
-const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
-const { Config } = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
 const root = process.cwd();
 
 function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -91,23 +88,18 @@ describe('the seed, end to end through npm run reconcile', () => {
       { cwd },
     );
     expect(signed.code).toBe(0);
-    const client = new cas.default(
-      new Config({
-        accessKeyId: stack.stackInfo.emulator.accessKeyId,
-        accessKeySecret: stack.stackInfo.emulator.accessKeySecret,
-        endpoint: stack.stackInfo.emulator.rpcEndpoint,
-        protocol: 'http',
-        regionId: 'cn-hangzhou',
-      }) as never,
+    // The manual uploads server.crt and server.key to the certificate store (CAS 2020-04-07 UploadUserCertificate).
+    const casStore = createRpcCaller(
+      '2020-04-07',
+      parseEndpoint(`http://${stack.stackInfo.emulator.rpcEndpoint}`, 'cn-hangzhou'),
+      { accessKeyId: stack.stackInfo.emulator.accessKeyId, accessKeySecret: stack.stackInfo.emulator.accessKeySecret },
     );
-    const uploaded = await client.uploadUserCertificate(
-      new cas.UploadUserCertificateRequest({
-        name: 'www.example.com',
-        cert: readFileSync(tmp.path('server.crt'), 'utf8'),
-        key: readFileSync(tmp.path('server.key'), 'utf8'),
-      }),
-    );
-    const certId = uploaded.body!.certId!;
+    const uploaded = await casStore<{ CertId: number }>('UploadUserCertificate', {
+      Name: 'www.example.com',
+      Cert: readFileSync(tmp.path('server.crt'), 'utf8'),
+      Key: readFileSync(tmp.path('server.key'), 'utf8'),
+    });
+    const certId = uploaded.CertId;
 
     // Steps 1, 3: a client certificate through the certificate API, its .p12 through the signed link.
     const res = await fetch(`${stack.apiUrl}/v1/certificates`, {

@@ -22,10 +22,6 @@ const OSS_METHODS: Array<[RegExp, string[]]> = [
   [/client\.(listV2|list)\(/, ['oss:ListObjects']],
   [/signatureUrlV4|signatureUrl\(/, ['oss:GetObject']],
 ];
-// The published CAS 2020-04-07 SDK is called by method name.
-const CAS_SDK_METHODS: Array<[RegExp, string]> = [
-  [/\.getUserCertificateDetail\(/, 'yundun-cert:GetUserCertificateDetail'],
-];
 
 /** The RAM actions the code needs, found by reading it. */
 function actionsCalledByCode(): Set<string> {
@@ -41,8 +37,7 @@ function actionsCalledByCode(): Set<string> {
     if (product) for (const m of text.matchAll(RPC_ACTION)) needed.add(`${product}:${m[1]}`);
     if (/from 'ali-oss'/.test(text))
       for (const [re, actions] of OSS_METHODS) if (re.test(text)) actions.forEach((a) => needed.add(a));
-    for (const [re, action] of CAS_SDK_METHODS) if (re.test(text)) needed.add(action);
-    if (/invokeFunctionWithOptions\(/.test(text)) needed.add('fc:InvokeFunction');
+    if (/'2023-03-30'/.test(text) && /'InvokeFunction'/.test(text)) needed.add('fc:InvokeFunction');
   }
   return needed;
 }
