@@ -48,8 +48,9 @@ describe('deploy/ram-policy.json', () => {
     Statement: Array<{ Effect: string; Action: string[]; Resource: string | string[] }>;
   };
   const granted = new Set(policy.Statement.flatMap((s) => s.Action));
-  // Not an API call of ours: FC itself writes the functions' logs with the role.
-  const forTheRuntime = new Set(['log:PostLogStoreLogs']);
+  // Not API calls of ours: FC itself writes the functions' logs with the role, and sends a renew-worker batch that
+  // failed every attempt to the MNS queue of its async failure destination with the role (D4).
+  const forTheRuntime = new Set(['log:PostLogStoreLogs', 'mns:SendMessage']);
 
   it('is a RAM policy document of Allow statements', () => {
     expect(policy.Version).toBe('1');
@@ -69,6 +70,14 @@ describe('deploy/ram-policy.json', () => {
   it('allows nothing the code does not call', () => {
     const needed = actionsCalledByCode();
     expect([...granted].filter((a) => !needed.has(a) && !forTheRuntime.has(a)).sort()).toEqual([]);
+  });
+
+  it("grants mns:SendMessage on the queue of renew-worker's failure destination (s.yaml)", () => {
+    const sYaml = readFileSync(join(root, 's.yaml'), 'utf8');
+    const mns = policy.Statement.find((s) => s.Action.includes('mns:SendMessage'));
+
+    expect(sYaml).toMatch(/destination: acs:mns:\$\{vars\.region\}::\/queues\/\$\{vars\.renewFailureQueue\}\/messages/);
+    expect(mns?.Resource).toBe('acs:mns:<region>:<account-id>:/queues/<renew-failure-queue>/messages');
   });
 
   it('scopes OSS to the bucket and FC to the renew worker', () => {
