@@ -60,6 +60,13 @@ describe('contracts', () => {
 
   it('are committed for every product directory the generator writes', () => {
     const dirs = readdirSync(join(root, 'contracts')).sort();
-    expect(dirs).toEqual(['cas-2020-04-07', 'cas-2020-06-30', 'fc-2023-03-30', 'nlb-2022-04-30', 'oss-2019-05-17']);
+    expect(dirs).toEqual([
+      'cas-2020-04-07',
+      'cas-2020-06-30',
+      'eventbridge-2020-04-01',
+      'fc-2023-03-30',
+      'nlb-2022-04-30',
+      'oss-2019-05-17',
+    ]);
   });
 });
