@@ -9,6 +9,7 @@ import { checkValue } from '../../../local/emulator/contracts/check-response.js'
 import { contractFor } from '../../../local/emulator/contracts/load.js';
 import { redact } from '../../../local/doctor/record.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 
 const root = process.cwd();
@@ -36,8 +37,10 @@ function flatten(params: Record<string, unknown>): Record<string, string> {
 describe('npm run doctor against the local stack', () => {
   let stack: LocalStack;
   let tmp: TempDir;
+  let previousSink: LogSink;
 
   beforeAll(async () => {
+    previousSink = setLogSink(() => undefined); // the in-process functions' JSON logs: not the test's output
     tmp = makeTempDir();
     stack = await startLocalStack({ dataDir: tmp.path('stack'), writeStackFile: true, functions: ['cert-api'] });
     const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
@@ -50,6 +53,7 @@ describe('npm run doctor against the local stack', () => {
   afterAll(async () => {
     await stack?.close();
     tmp?.cleanup();
+    setLogSink(previousSink);
   });
 
   it('passes, one line per assumption, and records answers that keep their contracts', async () => {

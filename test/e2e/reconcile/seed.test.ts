@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { parseEndpoint } from '../../../shared/config/alibaba.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
 
@@ -30,8 +31,10 @@ describe('the seed, end to end through npm run reconcile', () => {
   let stack: LocalStack;
   let tmp: TempDir;
   let dataDir: string;
+  let previousSink: LogSink;
 
   beforeAll(async () => {
+    previousSink = setLogSink(() => undefined); // the in-process functions' JSON logs: not the test's output
     tmp = makeTempDir();
     dataDir = join(tmp.dir, 'stack');
     stack = await startLocalStack({ dataDir, writeStackFile: true, functions: ['cert-api', 'reconcile-listeners'] });
@@ -39,6 +42,7 @@ describe('the seed, end to end through npm run reconcile', () => {
   afterAll(async () => {
     await stack?.close();
     tmp?.cleanup();
+    setLogSink(previousSink);
   });
 
   it('plans and applies mutual auth, curl reaches ECS01 and ECS02 only with a client certificate from the CA, and a second run changes nothing', async () => {
