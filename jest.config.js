@@ -11,6 +11,8 @@ export default {
   // Sources import './x.js' (NodeNext style); map those back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // A contract violation recorded by the emulator fails the test it happened in (test/setup/contracts.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/contracts.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -23,6 +23,7 @@ import {
   type EmulatorFacts,
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
+import { busRulesFor, readEventBus } from './runner/event-bus.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
 import { startTimers } from './runner/timers.js';
@@ -131,11 +132,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const missing = wanted.filter((w) => !resources.some(([name, r]) => name === w || r.props.functionName === w));
     if (missing.length > 0) throw new Error(`not in s.yaml: ${missing.join(', ')}`);
   }
-  // Parse triggers before starting anything: a bad cron or pattern fails fast.
+  // Parse triggers before starting anything: a bad cron or pattern fails fast. Rules of the custom event bus
+  // (deploy/event-bus.json) deliver to their target functions like triggers.
+  const bus = readEventBus(dirname(sYamlPath));
   const planned = resources.map(([resourceName, r]) => ({
     resourceName,
     props: r.props,
-    triggers: readTriggers(resourceName, r.props.triggers),
+    triggers: [...readTriggers(resourceName, r.props.triggers), ...busRulesFor(bus, r.props.functionName)],
   }));
 
   const emulator = await startEmulator({

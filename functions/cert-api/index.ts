@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import { createRouter, httpErrors, httpEvent, type HttpResponse } from '../../shared/http/index.js';
 import { buildCertApiDeps } from './deps.js';
 import { certApiAuthenticate, certApiRoutes, type CertApiDeps } from './routes.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export type { CertApiDeps } from './routes.js';
 
@@ -26,7 +27,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): CertApiHand
 
 let coldStart: CertApiHandler | undefined;
 
-export const handler: CertApiHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: CertApiHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

@@ -6,6 +6,7 @@
 import { loadReconcileConfig } from '../../shared/config/reconcile.js';
 import { buildReconcileRuntime } from './deps.js';
 import { makeHandler, type ReconcileHandler } from './handler.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export { makeHandler } from './handler.js';
 
@@ -16,7 +17,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): ReconcileHa
 
 let coldStart: ReconcileHandler | undefined;
 
-export const handler: ReconcileHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: ReconcileHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

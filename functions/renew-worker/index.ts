@@ -14,6 +14,7 @@ import { ValidationError } from '../../shared/errors/index.js';
 import { runWorkerBatch, type WorkerDeps } from '../../shared/renewal/worker.js';
 import type { BatchResult } from '../../shared/domain/renewal/sweep-results.js';
 import { buildRenewWorkerDeps } from './deps.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export type RenewWorkerHandler = (event: unknown, context?: unknown) => Promise<BatchResult>;
 
@@ -45,7 +46,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): RenewWorker
 
 let coldStart: RenewWorkerHandler | undefined;
 
-export const handler: RenewWorkerHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: RenewWorkerHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

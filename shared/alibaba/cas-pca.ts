@@ -7,7 +7,8 @@ import type { SubjectAltNames } from '../domain/client-certificate.js';
 import type { CaCertificate, CertificateAuthority, IssuedCertificate, IssueWithCsrRequest } from '../domain/ports.js';
 import { AppError, UpstreamError } from '../errors/index.js';
 import { inspectCertificate, splitPemCertificates } from '../pki/index.js';
-import { createRpcCaller, RpcError, type AlibabaCredentials, type RpcCaller, type RpcEndpoint } from './rpc.js';
+import type { CredentialInput } from './credentials.js';
+import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint } from './rpc.js';
 
 export const CAS_PCA_VERSION = '2020-06-30';
 
@@ -96,7 +97,10 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
         ...sanParameters(request.sans),
         BeforeTime: Math.floor(request.notBefore.getTime() / 1000),
         AfterTime: Math.floor(request.notAfter.getTime() / 1000),
-        ClientToken: request.clientToken,
+        // D1: without Immediately CAS issues but answers no certificate; 2 = the certificate and its chain.
+        Immediately: 2,
+        // D2: this action has no ClientToken (contracts/cas-2020-06-30); CustomIdentifier is its "unique key".
+        CustomIdentifier: request.clientToken,
       });
       if (!body.Identifier || !body.X509Certificate) throw new CaRejectedError('IncompleteAnswer', undefined);
       const certificatePem = splitPemCertificates(body.X509Certificate)[0];
@@ -145,6 +149,6 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
 }
 
 /** The adapter with its own signed caller, as the functions build it from config. */
-export function createCasPcaClient(endpoint: RpcEndpoint, credentials: AlibabaCredentials): CertificateAuthority {
+export function createCasPcaClient(endpoint: RpcEndpoint, credentials: CredentialInput): CertificateAuthority {
   return createCasCertificateAuthority(createRpcCaller(CAS_PCA_VERSION, endpoint, credentials));
 }

@@ -79,8 +79,9 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     parentIdentifier: e.PCA_PARENT_IDENTIFIER,
     tokens: tokens.data,
     stateKey: Buffer.from(e.STATE_KEY, 'base64'),
-    linkDefaultSeconds: e.LINK_DEFAULT_SECONDS,
-    linkMaxSeconds: e.LINK_MAX_SECONDS,
+    // A link never outlives the STS keys that sign it (STS_LINK_MAX_SECONDS, shared/config/alibaba.ts).
+    linkDefaultSeconds: Math.min(e.LINK_DEFAULT_SECONDS, alibaba.signedLinkMaxSeconds),
+    linkMaxSeconds: Math.min(e.LINK_MAX_SECONDS, alibaba.signedLinkMaxSeconds),
     defaultValidityDays: e.DEFAULT_VALIDITY_DAYS,
     maxValidityDays: e.MAX_VALIDITY_DAYS,
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,

@@ -156,7 +156,8 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
       jitterRatio: 0.2,
     },
     throttleWaitMs: e.RENEW_THROTTLE_WAIT_SECONDS * 1000,
-    linkSeconds: e.RENEW_LINK_SECONDS,
+    // A link never outlives the STS keys that sign it (STS_LINK_MAX_SECONDS, shared/config/alibaba.ts).
+    linkSeconds: Math.min(e.RENEW_LINK_SECONDS, alibaba.signedLinkMaxSeconds),
     expiringNoticeDays: e.EXPIRING_NOTICE_DAYS,
     webhook: {
       globalSecret: e.WEBHOOK_SIGNING_SECRET,

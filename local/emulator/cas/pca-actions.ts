@@ -48,7 +48,21 @@ function subjectDn(pem: string): string {
   return new X509Certificate(pem).subject.split('\n').reverse().join(',');
 }
 
-function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Record<string, unknown> {
+/** CAS answers `Sans` as a JSON array string: `[{"Type":2,"Value":"a.example"}]` (DescribeClientCertificate model). */
+function sansJson(r: ClientCertificateRecord): string {
+  const values = (r.sanValue ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return JSON.stringify(r.sanType === undefined ? [] : values.map((Value) => ({ Type: r.sanType, Value })));
+}
+
+/** The fields of DescribeClientCertificate.Certificate; a ListClientCertificate item has no CertChain. */
+function clientCertificateView(
+  pca: PrivateCa,
+  r: ClientCertificateRecord,
+  form: 'describe' | 'list' = 'describe',
+): Record<string, unknown> {
   return {
     Identifier: r.identifier,
     ParentIdentifier: r.parentIdentifier,
@@ -56,7 +70,7 @@ function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Reco
     Status: r.status,
     CertificateType: 'CLIENT',
     CommonName: r.commonName,
-    Sans: r.sanValue ?? '',
+    Sans: sansJson(r),
     SubjectDN: subjectDn(r.certificatePem),
     BeforeDate: r.notBefore,
     AfterDate: r.notAfter,
@@ -67,13 +81,13 @@ function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Reco
     Sha2: r.sha2,
     Md5: r.md5,
     X509Certificate: r.certificatePem,
-    CertChain: pca.caChainPems(r.parentIdentifier).join(''),
+    ...(form === 'describe' ? { CertChain: pca.caChainPems(r.parentIdentifier).join('') } : {}),
     ...(r.aliasName ? { AliasName: r.aliasName } : {}),
-    ...(r.revokedAt ? { RevokeTime: r.revokedAt } : {}),
   };
 }
 
-function caView(pca: PrivateCa, ca: CaRecord): Record<string, unknown> {
+/** DescribeCACertificate.Certificate; a DescribeCACertificateList item has no chain and no counts. */
+function caView(pca: PrivateCa, ca: CaRecord, form: 'describe' | 'list' = 'describe'): Record<string, unknown> {
   const cert = new X509Certificate(ca.certificatePem);
   const issued = pca.clientCertificateList().filter((c) => c.parentIdentifier === ca.identifier).length;
   const family = pca.caKeyFamily(ca.identifier);
@@ -95,10 +109,14 @@ function caView(pca: PrivateCa, ca: CaRecord): Record<string, unknown> {
     SignAlgorithm: family === 'ECC' ? 'SHA256WITHECDSA' : 'SHA256WITHRSA',
     Sha2: cert.fingerprint256.replace(/:/g, '').toLowerCase(),
     X509Certificate: ca.certificatePem,
-    CaCertChain: pca.caChainPems(ca.identifier).join(''),
-    CertIssuedCount: issued,
-    CertTotalCount: 100_000,
-    CertRemainingCount: 100_000 - issued,
+    ...(form === 'describe'
+      ? {
+          CaCertChain: pca.caChainPems(ca.identifier).join(''),
+          CertIssuedCount: issued,
+          CertTotalCount: 100_000,
+          CertRemainingCount: 100_000 - issued,
+        }
+      : {}),
   };
 }
 
@@ -129,7 +147,9 @@ function issueInput(p: RpcParams, csr: boolean): IssueInput {
     sanValue: p.string('SanValue'),
     ...validity,
     aliasName: p.string('AliasName'),
-    clientToken: p.string('ClientToken'),
+    // CreateClientCertificateWithCsr has no ClientToken (contract); until the exactly-once work settles what a
+    // repeated CustomIdentifier does (undocumented), the emulator keeps answering a repeat with the first certificate.
+    clientToken: csr ? p.string('CustomIdentifier') : p.string('ClientToken'),
   };
 }
 
@@ -146,6 +166,7 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
     CertificateChain: pca.caChainPems(r.parentIdentifier).join(''),
   });
   return {
+    product: 'cas',
     version: '2020-06-30',
     hostId: 'cas.aliyuncs.com',
     actions: {
@@ -180,12 +201,12 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
+        // Items carry no Identifier (response model): they come back in the order asked.
         return {
           CertificateStatus: ids.map((id) => {
             const r = pca.getClientCertificate(id);
-            if (!r) return { Identifier: id, Status: 'unknown' };
+            if (!r) return { Status: 'unknown' };
             return {
-              Identifier: id,
               SerialNumber: r.serialNumber,
               Status: r.status === 'REVOKE' ? 'revoked' : 'good',
               ...(r.revokedAt ? { RevokeTime: r.revokedAt } : {}),
@@ -200,7 +221,7 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         return {
           CertificateList: all
             .slice((currentPage - 1) * showSize, currentPage * showSize)
-            .map((r) => clientCertificateView(pca, r)),
+            .map((r) => clientCertificateView(pca, r, 'list')),
           TotalCount: all.length,
           PageCount: Math.ceil(all.length / showSize),
           CurrentPage: currentPage,
@@ -225,7 +246,9 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         const type = p.string('CertType');
         const all = pca.caCertificates().filter((c) => !type || c.certificateType === type);
         return {
-          CertificateList: all.slice((currentPage - 1) * showSize, currentPage * showSize).map((c) => caView(pca, c)),
+          CertificateList: all
+            .slice((currentPage - 1) * showSize, currentPage * showSize)
+            .map((c) => caView(pca, c, 'list')),
           TotalCount: all.length,
           PageCount: Math.ceil(all.length / showSize),
           CurrentPage: currentPage,

@@ -141,10 +141,13 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
     expect([err.code, err.statusCode]).toEqual(['InvalidParameter.Identifier', 400]);
   });
 
-  it('the same ClientToken returns the same certificate and issues nothing more, even when called concurrently', async () => {
+  it('a repeated CustomIdentifier returns the first certificate (ASSUMED in the emulator: CAS does not document repeats)', async () => {
     const before = emulator.cas.listClientCertificates().length;
-    const [a, b] = await Promise.all([issueWithCsr({ ClientToken: 'ct-1' }), issueWithCsr({ ClientToken: 'ct-1' })]);
-    const c = await issueWithCsr({ ClientToken: 'ct-1' });
+    const [a, b] = await Promise.all([
+      issueWithCsr({ CustomIdentifier: 'ct-1' }),
+      issueWithCsr({ CustomIdentifier: 'ct-1' }),
+    ]);
+    const c = await issueWithCsr({ CustomIdentifier: 'ct-1' });
     expect(new Set([a.Identifier, b.Identifier, c.Identifier]).size).toBe(1);
     expect(c.X509Certificate).toBe(a.X509Certificate);
     expect(emulator.cas.listClientCertificates().length).toBe(before + 1);

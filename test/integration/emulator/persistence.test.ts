@@ -15,7 +15,12 @@ describe('emulator state in its data dir', () => {
   it('a restart with the same data dir keeps the CA, the keys, issued certificates, tokens and listener settings', async () => {
     const first = await startEmulator({ dataDir, dataPlane: false, jobDelayMs: 20 });
     const csr = await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'kept.example.com' });
-    const issueParams = { ParentIdentifier: first.ca.subCaIdentifier, Csr: csr, Days: 5, ClientToken: 'kept-token' };
+    const issueParams = {
+      ParentIdentifier: first.ca.subCaIdentifier,
+      Csr: csr,
+      Days: 5,
+      CustomIdentifier: 'kept-token',
+    };
     const issued = await rpcClient(first, PCA_VERSION)<{ Identifier: string }>(
       'CreateClientCertificateWithCsr',
       issueParams,
@@ -84,7 +89,7 @@ describe('emulator state in its data dir', () => {
     expect(config.cas).toEqual({ endpoint: emulator.rpcEndpoint, protocol: 'http', regionId: 'cn-hangzhou' });
     expect(config.nlb.endpoint).toBe(emulator.rpcEndpoint);
     expect(config.oss).toMatchObject({ endpoint: emulator.ossEndpoint, bucket: emulator.bucket, local: true });
-    expect(config.credentials.accessKeyId).toBe(emulator.credentials.accessKeyId);
+    expect(config.credentials.current().accessKeyId).toBe(emulator.credentials.accessKeyId);
     expect(() => readFileSync(join(dir, 'credentials.json'))).toThrow();
   });
 

@@ -83,9 +83,14 @@ describe('fault injection on the emulated RPC endpoint', () => {
     expect(emulator.faults.count('UpdateListenerAttribute')).toBe(2);
   });
 
-  it('a CSR issuance that timed out is not issued twice when retried with the same ClientToken', async () => {
+  it('a CSR issuance that timed out is not issued twice when retried with the same CustomIdentifier (ASSUMED repeat behaviour)', async () => {
     const csr = await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'retry.example.com' });
-    const params = { ParentIdentifier: emulator.ca.subCaIdentifier, Csr: csr, Days: 10, ClientToken: 'issue-retry-1' };
+    const params = {
+      ParentIdentifier: emulator.ca.subCaIdentifier,
+      Csr: csr,
+      Days: 10,
+      CustomIdentifier: 'issue-retry-1',
+    };
     const issuedBefore = emulator.cas.listClientCertificates().length;
     emulator.faults.failNext('CreateClientCertificateWithCsr', 1, Faults.delay(400));
 

@@ -35,7 +35,7 @@ describe('reconcile-listeners handler', () => {
       [seed, ruleBreaker]
         .map(
           (l, i) =>
-            `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId}, region: cn-hangzhou }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`,
+            `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId} }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`,
         )
         .join('\n') + '\n',
     );

@@ -22,10 +22,6 @@ const OSS_METHODS: Array<[RegExp, string[]]> = [
   [/client\.(listV2|list)\(/, ['oss:ListObjects']],
   [/signatureUrlV4|signatureUrl\(/, ['oss:GetObject']],
 ];
-// The published CAS 2020-04-07 SDK is called by method name.
-const CAS_SDK_METHODS: Array<[RegExp, string]> = [
-  [/\.getUserCertificateDetail\(/, 'yundun-cert:GetUserCertificateDetail'],
-];
 
 /** The RAM actions the code needs, found by reading it. */
 function actionsCalledByCode(): Set<string> {
@@ -35,14 +31,13 @@ function actionsCalledByCode(): Set<string> {
     // Which product a file's quoted action names belong to: the API version of the caller it builds.
     const product = text.includes("'2022-04-30'")
       ? 'nlb'
-      : /'2020-06-30'|cas20200630|createRpcCaller\('2020/.test(text)
+      : /'2020-06-30'|'2020-04-07'|cas20200630|createRpcCaller\('2020/.test(text)
         ? 'yundun-cert'
         : undefined;
     if (product) for (const m of text.matchAll(RPC_ACTION)) needed.add(`${product}:${m[1]}`);
     if (/from 'ali-oss'/.test(text))
       for (const [re, actions] of OSS_METHODS) if (re.test(text)) actions.forEach((a) => needed.add(a));
-    for (const [re, action] of CAS_SDK_METHODS) if (re.test(text)) needed.add(action);
-    if (/invokeFunctionWithOptions\(/.test(text)) needed.add('fc:InvokeFunction');
+    if (/'2023-03-30'/.test(text) && /'InvokeFunction'/.test(text)) needed.add('fc:InvokeFunction');
   }
   return needed;
 }
@@ -53,8 +48,9 @@ describe('deploy/ram-policy.json', () => {
     Statement: Array<{ Effect: string; Action: string[]; Resource: string | string[] }>;
   };
   const granted = new Set(policy.Statement.flatMap((s) => s.Action));
-  // Not an API call of ours: FC itself writes the functions' logs with the role.
-  const forTheRuntime = new Set(['log:PostLogStoreLogs']);
+  // Not API calls of ours: FC itself writes the functions' logs with the role, and sends a renew-worker batch that
+  // failed every attempt to the MNS queue of its async failure destination with the role (D4).
+  const forTheRuntime = new Set(['log:PostLogStoreLogs', 'mns:SendMessage']);
 
   it('is a RAM policy document of Allow statements', () => {
     expect(policy.Version).toBe('1');
@@ -74,6 +70,14 @@ describe('deploy/ram-policy.json', () => {
   it('allows nothing the code does not call', () => {
     const needed = actionsCalledByCode();
     expect([...granted].filter((a) => !needed.has(a) && !forTheRuntime.has(a)).sort()).toEqual([]);
+  });
+
+  it("grants mns:SendMessage on the queue of renew-worker's failure destination (s.yaml)", () => {
+    const sYaml = readFileSync(join(root, 's.yaml'), 'utf8');
+    const mns = policy.Statement.find((s) => s.Action.includes('mns:SendMessage'));
+
+    expect(sYaml).toMatch(/destination: acs:mns:\$\{vars\.region\}::\/queues\/\$\{vars\.renewFailureQueue\}\/messages/);
+    expect(mns?.Resource).toBe('acs:mns:<region>:<account-id>:/queues/<renew-failure-queue>/messages');
   });
 
   it('scopes OSS to the bucket and FC to the renew worker', () => {
