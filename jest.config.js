@@ -1,6 +1,8 @@
 /** Jest runs the TypeScript sources as native ESM through SWC (no type-check here: `npm run typecheck` does that). */
 export default {
-  testEnvironment: 'node',
+  // JSON log lines go to a per-test buffer, printed only for a failing test (see the environment's header).
+  testEnvironment: '<rootDir>/test/support/log-capture-environment.js',
+  setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [
