@@ -52,7 +52,21 @@ const sansArb = fc.record({
     ),
     { maxLength: 2 },
   ),
-  uri: fc.array(fc.webUrl(), { maxLength: 2 }),
+  // Plain RFC 3986 ASCII without dot segments or encoded separators, the URIs the SAN policy accepts.
+  uri: fc.array(
+    fc
+      .tuple(
+        fc.constantFrom('https', 'spiffe', 'urn'),
+        fc.array(labelArb, { minLength: 1, maxLength: 2 }),
+        fc.array(fc.stringMatching(/^[A-Za-z0-9_~-]{1,8}$/), { maxLength: 3 }),
+      )
+      .map(([scheme, host, path]) =>
+        scheme === 'urn'
+          ? `urn:example:${[...host, ...path].join(':')}`
+          : `${scheme}://${host.join('.')}.example/${path.join('/')}`,
+      ),
+    { maxLength: 2 },
+  ),
 });
 type Sans = { dns: string[]; email: string[]; ip: string[]; uri: string[] };
 
