@@ -11,6 +11,7 @@ import { cjsModule } from '../../../shared/alibaba/cjs.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
+import { keepForFailure } from '../../support/failure-log.js';
 
 const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
 const { Config } = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
@@ -23,6 +24,7 @@ function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; 
       ['local/reconcile.ts', ...args],
       { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 90_000 },
       (error, stdout, stderr) => {
+        keepForFailure(stderr);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
       },
     );

@@ -1,6 +1,6 @@
-// A fleet of 600 records of which 60 are due (three batches, the last one partial), through the emulator:
+// A fleet of 300 records of which 30 are due (two batches, the second one partial), through the emulator:
 // renew-scheduler's timer handler lists the index and invokes renew-worker asynchronously through the emulated FC;
-// renew-worker renews through the real certificate service and the emulated CAS. Then the same 60 are due again with
+// renew-worker renews through the real certificate service and the emulated CAS. Then the same 30 are due again with
 // 5% of CAS and OSS calls failing. The fleet-scale proof (10,000 and 100,000 records, a rate-limited CA) is
 // `npm run bench -- renew` (bench/renew.ts); this is the same path at a size `npm test` can afford.
 import { Faults } from '../../../local/emulator/index.js';
@@ -20,9 +20,9 @@ function seeded(seed: number): () => number {
   };
 }
 
-const DUE = 60;
-const NOT_DUE = 540;
-const BATCHES = Math.ceil(DUE / 25); // RENEW_BATCH_SIZE 25: 25 + 25 + 10
+const DUE = 30;
+const NOT_DUE = 270;
+const BATCHES = Math.ceil(DUE / 25); // RENEW_BATCH_SIZE 25: 25 + 5
 
 describe('renewal at fleet scale (emulator)', () => {
   let rig: Rig;

@@ -5,6 +5,7 @@ import { renewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
 import { batchResultKey, type BatchResult } from '../../../shared/domain/renewal/sweep-results.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 const now = new Date('2030-06-01T00:00:00Z');
 const id = (n: number) => `cc-${String(n).padStart(20, '0')}`;
@@ -50,7 +51,7 @@ describe('runSweep', () => {
   let restore: (l: string) => void;
   beforeEach(() => {
     logs = [];
-    restore = setLogSink((line) => logs.push(JSON.parse(line)));
+    restore = setLogSink(alsoKeptForFailure((line) => logs.push(JSON.parse(line))));
   });
   afterEach(() => setLogSink(restore));
 
