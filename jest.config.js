@@ -1,8 +1,9 @@
 /** Jest runs the TypeScript sources as native ESM through SWC (no type-check here: `npm run typecheck` does that). */
 export default {
   // JSON log lines go to a per-test buffer, printed only for a failing test (see the environment's header).
+  // (`setupFiles`, not `setupFilesAfterEnv`: it needs no test framework, and the latter is left to other setups.)
   testEnvironment: '<rootDir>/test/support/log-capture-environment.js',
-  setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
+  setupFiles: ['<rootDir>/test/support/capture-logs.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [
