@@ -1,7 +1,7 @@
 /**
  * In-memory stand-ins for the CA and the clock, for unit tests of the service's logic (the emulator covers the wire).
  * The CA really signs (shared/pki) and keeps ClientToken idempotency like CAS. The object store fake is the shared
- * one (test/helpers/memory-object-store.ts).
+ * one (test/helpers/memory-object-store.ts), re-exported here for the service tests.
  */
 import {
   createCertificateAuthority,
@@ -16,6 +16,8 @@ import type {
   IssueWithCsrRequest,
 } from '../../../shared/domain/ports.js';
 import { inspectCertificate } from '../../../shared/pki/index.js';
+
+export { MemoryObjectStore, StoreFault, type StoreOperation } from '../../helpers/memory-object-store.js';
 
 export interface FakeCa extends CertificateAuthority {
   readonly root: CaMaterial;

@@ -9,8 +9,7 @@ import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
 import type { TokenPrincipal } from '../../../shared/auth/principal.js';
 import { createTokenAuthenticator } from '../../../shared/auth/tokens.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
-import { createFakeCa, ManualClock } from './fakes.js';
-import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { createFakeCa, ManualClock, MemoryObjectStore } from './fakes.js';
 
 const doc = parse(readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8'));
 

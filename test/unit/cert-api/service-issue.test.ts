@@ -4,8 +4,7 @@ import type { TokenPrincipal } from '../../../shared/auth/principal.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { buildCsr, generateKeyPair } from '../../../shared/pki/index.js';
-import { createFakeCa, ManualClock, type FakeCa } from './fakes.js';
-import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
 const principal: TokenPrincipal = {
   kind: 'token',

@@ -11,8 +11,7 @@ import {
   signClientCertificate,
   parseCsr,
 } from '../../../shared/pki/index.js';
-import { createFakeCa, ManualClock, type FakeCa } from './fakes.js';
-import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
 const DAY = 86_400_000;
 const lines: string[] = [];
