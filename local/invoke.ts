@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
-import { startLocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
 
 const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--event-json JSON] [--timer [trigger]] [--cloudevent file.json|-]
@@ -104,6 +103,8 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
   // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
   setLogSink((line) => process.stderr.write(line + '\n'));
   // Every function, not only `fn`: each one must be registered with the emulator's FC server to be invocable async.
+  // Loaded here, not at the top: the help, a typo and the path through a running stack need none of it (~1 s).
+  const { startLocalStack } = await import('./stack.js');
   const stack = await startLocalStack({
     dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
     sYamlPath,

@@ -11,6 +11,7 @@ import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
+import { keepForFailure } from '../../support/failure-log.js';
 
 const root = process.cwd();
 
@@ -21,6 +22,7 @@ function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; 
       ['local/reconcile.ts', ...args],
       { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 90_000 },
       (error, stdout, stderr) => {
+        keepForFailure(stderr);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
       },
     );

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createHandler } from '../../../functions/reconcile-listeners/index.js';
 import { createLogger, setLogSink, type LogSink } from '../../../shared/log/index.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 describe('reconcile-listeners handler', () => {
   let emulator: Emulator;
@@ -18,7 +19,7 @@ describe('reconcile-listeners handler', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
     dir = mkdtempSync(join(tmpdir(), 'nma-'));
-    previousSink = setLogSink((line) => lines.push(line));
+    previousSink = setLogSink(alsoKeptForFailure((line) => lines.push(line)));
   });
   afterAll(async () => {
     setLogSink(previousSink);

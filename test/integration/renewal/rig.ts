@@ -24,6 +24,7 @@ import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { makeHandler as makeSchedulerHandler } from '../../../functions/renew-scheduler/index.js';
 import { makeHandler as makeWorkerHandler } from '../../../functions/renew-worker/index.js';
 import { assembleWorkerDeps } from '../../../functions/renew-worker/deps.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 export const WORKER_FUNCTION = 'nlb-mtls-renew-worker';
 export const WEBHOOK_SECRET = 'whsec-renewal-tests-0123456789';
@@ -75,7 +76,7 @@ function fleetId(n: number): string {
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
   const logs: any[] = [];
-  const restore = setLogSink((line) => logs.push(JSON.parse(line)));
+  const restore = setLogSink(alsoKeptForFailure((line) => logs.push(JSON.parse(line))));
   const env = {
     ...emulator.env(),
     PCA_PARENT_IDENTIFIER: emulator.ca.subCaIdentifier,

@@ -3,6 +3,7 @@
 import { createWebhookSender, renewedEvent, type WebhookSenderOptions } from '../../../shared/notify/index.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 const SECRET = 'whsec-receiver-secret-0001';
 const PASSWORD = 'p12-Password-Never-Logged-42';
@@ -37,7 +38,7 @@ describe('webhook delivery to a local receiver', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver(SECRET);
-    restore = setLogSink((line) => logs.push(line));
+    restore = setLogSink(alsoKeptForFailure((line) => logs.push(line)));
   });
   afterAll(async () => {
     setLogSink(restore);
