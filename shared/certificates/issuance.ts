@@ -244,6 +244,7 @@ export async function completePending(
     chainPems: issued.chainPems,
     privateKey,
     p12Password: secrets?.p12Password,
+    passwordOrigin: secrets?.passwordGenerated ? 'generated' : 'chosen',
     p12Profile: pending.p12Profile,
     exampleUrl: ctx.config.bundleExampleUrl,
   });

@@ -6,7 +6,7 @@ import { checkCertificateRequest, forbidden } from '../auth/decisions.js';
 import type { Principal } from '../auth/principal.js';
 import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
 import { ValidationError } from '../errors/index.js';
-import { checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+import { checkChosenP12Password, parseCsr, type ParsedCsr } from '../pki/index.js';
 
 export function checkValidity(validityDays: number, maxValidityDays: number): void {
   if (validityDays > maxValidityDays) {
@@ -16,15 +16,9 @@ export function checkValidity(validityDays: number, maxValidityDays: number): vo
   }
 }
 
-/** A caller's .p12 password: the PKI rules (12-128 printable ASCII) plus a floor on variety. */
+/** A caller's .p12 password: 12-128 printable ASCII, some variety, not a common password (shared/pki). */
 export function checkGivenPassword(password: string): void {
-  checkP12Password(password);
-  // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
-  if (new Set(password).size < 6)
-    throw new PkiError(
-      'P12_PASSWORD_INVALID',
-      'The .p12 password is too predictable: use at least 6 different characters.',
-    );
+  checkChosenP12Password(password);
 }
 
 /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
