@@ -15,8 +15,12 @@ import { loadSYaml } from './s-yaml.js';
 import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
 import { functionSpec, loadLocalFunction } from './runner/function-host.js';
 import { createFunctionRegistry, type EventDelivery, type LoadedResource } from './runner/function-registry.js';
+import { createOssObjectStore } from '../shared/alibaba/oss-store.js';
+import { systemClock } from '../shared/domain/ports.js';
+import { createWebhookSecrets } from '../shared/notify/tenant-secrets.js';
 import {
   buildFunctionEnv,
+  DEV_TENANT,
   emulatorEnv,
   localDevEnv,
   unresolvedVariables,
@@ -60,6 +64,8 @@ export interface LocalStackOptions {
 export interface StackInfo {
   apiUrl: string;
   devToken: string;
+  /** Tenant `dev`'s webhook signing secret (`whsec_...`, Standard Webhooks) at start; rotating it changes it. */
+  devWebhookSecret: string;
   controlUrl: string;
   httpUrls: Record<string, string>;
   emulator: {
@@ -112,6 +118,22 @@ function factsOf(emulator: Emulator): EmulatorFacts {
     subCaIdentifier: emulator.ca.subCaIdentifier,
     rootIdentifier: emulator.ca.rootIdentifier,
   };
+}
+
+/** Tenant `dev`'s current webhook secret, read the way cert-api reads it (version from the bucket). */
+async function currentDevWebhookSecret(emulator: Emulator, secrets: DevSecrets): Promise<string> {
+  const store = createOssObjectStore({
+    endpoint: emulator.ossEndpoint,
+    bucket: emulator.bucket,
+    credentials: emulator.credentials,
+    region: emulator.region,
+  });
+  const webhookSecrets = createWebhookSecrets({
+    masterKey: Buffer.from(secrets.webhookMasterKey, 'base64'),
+    store,
+    clock: systemClock,
+  });
+  return (await webhookSecrets.current(DEV_TENANT)).secret;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -255,9 +277,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const apiUrl = httpUrls['cert-api'] ?? Object.values(httpUrls)[0] ?? '';
+    const devWebhookSecret = await currentDevWebhookSecret(emulator, secrets);
     const stackInfo: StackInfo = {
       apiUrl,
       devToken: secrets.devToken,
+      devWebhookSecret,
       controlUrl: control.url,
       httpUrls,
       emulator: {

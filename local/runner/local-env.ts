@@ -74,7 +74,7 @@ export function localDevEnv(secrets: DevSecrets, facts: EmulatorFacts): Record<s
   return {
     STATE_KEY: secrets.stateKey,
     API_TOKENS: devApiTokens(secrets.devToken),
-    WEBHOOK_SIGNING_SECRET: secrets.webhookSigningSecret,
+    WEBHOOK_MASTER_KEY: secrets.webhookMasterKey,
     PCA_PARENT_IDENTIFIER: facts.subCaIdentifier,
     // Listeners trust the PCA root; clients send their sub-CA (docs/reconcile.md).
     RECONCILE_DEFAULT_CA: facts.rootIdentifier,

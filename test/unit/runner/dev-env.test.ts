@@ -83,7 +83,7 @@ describe('loadOrCreateDevSecrets', () => {
   it('refuses a damaged file instead of silently replacing the keys', () => {
     writeFileSync(
       join(dir, 'secrets.json'),
-      JSON.stringify({ stateKey: 'short', devToken: 'x', webhookSigningSecret: 'y' }),
+      JSON.stringify({ stateKey: 'short', devToken: 'x', webhookMasterKey: 'y' }),
     );
     expect(() => loadOrCreateDevSecrets(dir)).toThrow(/delete it/);
   });
