@@ -209,6 +209,7 @@ export async function completePending(
       notBefore: new Date(pending.notBefore),
       notAfter: new Date(pending.notAfter),
       issuingCaPem: await ctx.issuingCaPem(),
+      csrPem: pending.csrPem,
     });
   } catch (err) {
     if (err instanceof IssuedCertificateRejectedError) {
