@@ -32,6 +32,7 @@ import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
 import { startRpcServer } from './rpc/server.js';
+import { kmsProduct, type StoredSecret } from './kms/secrets.js';
 import { SEED_HOST, seedTopology } from './seed.js';
 import type { AccessKeyRecord } from './signature.js';
 
@@ -191,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined,
           hasCaCertificate: (id) => pca.getCa(id) !== undefined,
         }),
+        kmsProduct(collection<StoredSecret>('kms/secrets.jsonl')),
       ],
     });
     closers.push(() => rpc.close());

@@ -9,6 +9,8 @@ export interface TokenPrincipal {
   /** The token's name from config, for audit lines (never the token itself). */
   name: string;
   policy: AccessPolicy;
+  /** The token's own limits, when its entry names any (cert-api's defaults otherwise). */
+  limits?: { requestsPerMinute?: number; issuancesPerDay?: number };
 }
 
 /** Renewal and reconciliation: no name policy, every tenant's certificates; `tenant` names what it issues itself. */
