@@ -49,7 +49,8 @@ export function secretSourceFromEnv(
   });
 }
 
-type Handler<R> = (event: unknown, context?: unknown) => Promise<R>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any handler shape: (event, context) => Promise
+type Handler<R> = (event: any, context?: any) => Promise<R>;
 
 /**
  * `build(env, source)` once the secrets are in `env`: at once when none comes from the store (config errors are
