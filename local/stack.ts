@@ -23,6 +23,7 @@ import {
   DEV_TENANT,
   emulatorEnv,
   localDevEnv,
+  localSecretValues,
   unresolvedVariables,
   type EmulatorFacts,
 } from './runner/local-env.js';
@@ -31,6 +32,7 @@ import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-tr
 import { startControlServer } from './runner/control-server.js';
 import { startTimers } from './runner/timers.js';
 import { writeStackFiles } from './runner/stack-file.js';
+import { seedKmsSecrets } from './runner/kms-seed.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
 
 export type { Emulator } from './emulator/index.js';
@@ -175,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
     const facts = factsOf(emulator);
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
+    await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
     const creds = emulator.credentials;
     const runtime = {
