@@ -1,3 +1,4 @@
+/* eslint-disable no-console -- a command-line example: it reports to its terminal */
 // A webhook receiver for nlb-mtls-autopilot events (docs/renewal.md#verifying-a-webhook), Node 20.
 //   npm install standardwebhooks
 //   WEBHOOK_SECRET=whsec_... PORT=8787 node webhook-receiver.mjs
