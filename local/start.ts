@@ -57,6 +57,9 @@ function tryIt(stack: LocalStack, dataDir: string): string {
         ]
       : []),
     '',
+    'Webhooks: events for tenant dev are signed with stack.json devWebhookSecret (Standard Webhooks); a receiver:',
+    `  WEBHOOK_SECRET="$(node -p "require('./${dir}/stack.json').devWebhookSecret")" node docs/examples/webhook-receiver.mjs`,
+    '',
     'Ctrl-C stops it; state stays in ' + dir + '/ for the next start.',
   ].join('\n');
 }
