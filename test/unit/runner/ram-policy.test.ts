@@ -47,7 +47,7 @@ function actionsCalledBy(fn: string): Set<string> {
     // Which product a file's quoted action names belong to: the API version of the caller it builds.
     const product = text.includes("'2022-04-30'")
       ? 'nlb'
-      : /'2020-06-30'|cas20200630|createRpcCaller\('2020/.test(text)
+      : /'2020-06-30'|'2020-04-07'|cas20200630|createRpcCaller\('2020/.test(text)
         ? 'yundun-cert'
         : text.includes("'2016-01-20'")
           ? 'kms'
@@ -56,7 +56,9 @@ function actionsCalledBy(fn: string): Set<string> {
     if (/from 'ali-oss'/.test(text))
       for (const [re, actions] of OSS_METHODS) if (re.test(text)) actions.forEach((a) => needed.add(a));
     for (const [re, action] of CAS_SDK_METHODS) if (re.test(text)) needed.add(action);
-    if (/invokeFunctionWithOptions\(/.test(text)) needed.add('fc:InvokeFunction');
+    // FC 3.0 InvokeFunction, through its SDK or through the signed caller with its API version.
+    if (/invokeFunctionWithOptions\(/.test(text) || (/'2023-03-30'/.test(text) && /'InvokeFunction'/.test(text)))
+      needed.add('fc:InvokeFunction');
   }
   return needed;
 }
