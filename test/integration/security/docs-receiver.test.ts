@@ -25,6 +25,21 @@ let receiver: ChildProcess;
 let output = '';
 let port: number;
 
+/** Resolves once the receiver has printed `text` (its stdout reaches us after its HTTP answer, not before). */
+function printed(text: string, timeoutMs = 10_000): Promise<void> {
+  if (output.includes(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`receiver did not print ${text}:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (!output.includes(text)) return;
+      clearTimeout(timer);
+      receiver.stdout!.off('data', check);
+      resolve();
+    };
+    receiver.stdout!.on('data', check);
+  });
+}
+
 beforeAll(async () => {
   port = await freePort();
   receiver = spawn(process.execPath, [join(process.cwd(), 'docs/examples/webhook-receiver.mjs')], {
@@ -84,6 +99,7 @@ it('verifies with the tenant secret, refuses another tenant secret, and drops a 
   const forged = await sender(other).send(url, 'acme', event);
   // assess
   expect([first.statusCode, again.statusCode, forged.statusCode]).toEqual([204, 204, 401]);
+  await printed('refused: bad or stale signature');
   expect(output.match(/certificate\.expiring cc-aaaaaaaaaaaaaaaaaaaa03/g)).toHaveLength(1);
   expect(output).toContain(`duplicate ${event.id} dropped`);
   expect(output).toContain('refused: bad or stale signature');
