@@ -15,10 +15,15 @@ import { loadSYaml } from './s-yaml.js';
 import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
 import { functionSpec, loadLocalFunction } from './runner/function-host.js';
 import { createFunctionRegistry, type EventDelivery, type LoadedResource } from './runner/function-registry.js';
+import { createOssObjectStore } from '../shared/alibaba/oss-store.js';
+import { systemClock } from '../shared/domain/ports.js';
+import { createWebhookSecrets } from '../shared/notify/tenant-secrets.js';
 import {
   buildFunctionEnv,
+  DEV_TENANT,
   emulatorEnv,
   localDevEnv,
+  localSecretValues,
   unresolvedVariables,
   type EmulatorFacts,
 } from './runner/local-env.js';
@@ -28,6 +33,7 @@ import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-tr
 import { startControlServer } from './runner/control-server.js';
 import { startTimers } from './runner/timers.js';
 import { writeStackFiles } from './runner/stack-file.js';
+import { seedKmsSecrets } from './runner/kms-seed.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
 
 export type { Emulator } from './emulator/index.js';
@@ -61,6 +67,8 @@ export interface LocalStackOptions {
 export interface StackInfo {
   apiUrl: string;
   devToken: string;
+  /** Tenant `dev`'s webhook signing secret (`whsec_...`, Standard Webhooks) at start; rotating it changes it. */
+  devWebhookSecret: string;
   controlUrl: string;
   httpUrls: Record<string, string>;
   emulator: {
@@ -115,6 +123,22 @@ function factsOf(emulator: Emulator): EmulatorFacts {
   };
 }
 
+/** Tenant `dev`'s current webhook secret, read the way cert-api reads it (version from the bucket). */
+async function currentDevWebhookSecret(emulator: Emulator, secrets: DevSecrets): Promise<string> {
+  const store = createOssObjectStore({
+    endpoint: emulator.ossEndpoint,
+    bucket: emulator.bucket,
+    credentials: emulator.credentials,
+    region: emulator.region,
+  });
+  const webhookSecrets = createWebhookSecrets({
+    masterKey: Buffer.from(secrets.webhookMasterKey, 'base64'),
+    store,
+    clock: systemClock,
+  });
+  return (await webhookSecrets.current(DEV_TENANT)).secret;
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'nma-stack-'));
   const dataDir = options.dataDir ?? tempDir!;
@@ -156,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
     const facts = factsOf(emulator);
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
+    await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
     const creds = emulator.credentials;
     const runtime = {
@@ -258,9 +283,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const apiUrl = httpUrls['cert-api'] ?? Object.values(httpUrls)[0] ?? '';
+    const devWebhookSecret = await currentDevWebhookSecret(emulator, secrets);
     const stackInfo: StackInfo = {
       apiUrl,
       devToken: secrets.devToken,
+      devWebhookSecret,
       controlUrl: control.url,
       httpUrls,
       emulator: {

@@ -4,6 +4,7 @@
  */
 import middy from '@middy/core';
 import { createRouter, httpErrors, httpEvent, type HttpResponse } from '../../shared/http/index.js';
+import { withSecrets } from '../../shared/secrets/cold-start.js';
 import { buildCertApiDeps } from './deps.js';
 import { certApiAuthenticate, certApiRoutes, type CertApiDeps } from './routes.js';
 import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
@@ -20,9 +21,9 @@ export function makeHandler(deps: CertApiDeps): CertApiHandler {
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<HttpResponse>;
 }
 
-/** The FC handler with its dependencies built from `env` once (cold start). */
+/** The FC handler with its dependencies built from `env` once (cold start); secrets from KMS when s.yaml names them. */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): CertApiHandler {
-  return makeHandler(buildCertApiDeps(env));
+  return withSecrets(env, 'cert-api', (resolved, secrets) => makeHandler(buildCertApiDeps(resolved, secrets)));
 }
 
 let coldStart: CertApiHandler | undefined;

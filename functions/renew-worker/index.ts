@@ -13,6 +13,7 @@ import {
 import { ValidationError } from '../../shared/errors/index.js';
 import { runWorkerBatch, type WorkerDeps } from '../../shared/renewal/worker.js';
 import type { BatchResult } from '../../shared/domain/renewal/sweep-results.js';
+import { withSecrets } from '../../shared/secrets/cold-start.js';
 import { buildRenewWorkerDeps } from './deps.js';
 import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
@@ -40,8 +41,9 @@ export function makeHandler(deps: WorkerDeps): RenewWorkerHandler {
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<BatchResult>;
 }
 
+/** Secrets (STATE_KEY, WEBHOOK_MASTER_KEY) from KMS when s.yaml names them (shared/secrets/cold-start.ts). */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): RenewWorkerHandler {
-  return makeHandler(buildRenewWorkerDeps(env));
+  return withSecrets(env, 'renew-worker', (resolved) => makeHandler(buildRenewWorkerDeps(resolved)));
 }
 
 let coldStart: RenewWorkerHandler | undefined;

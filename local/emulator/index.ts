@@ -34,6 +34,7 @@ import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
 import { startRpcServer } from './rpc/server.js';
 import { strictFromEnv } from './contracts/enforce.js';
+import { kmsProduct, type StoredSecret } from './kms/secrets.js';
 import { SEED_HOST, seedTopology } from './seed.js';
 import type { AccessKeyRecord } from './signature.js';
 
@@ -212,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           { hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined, caIds },
           { listListenersIdForm: options.fidelity?.listListenersIdForm },
         ),
+        kmsProduct(collection<StoredSecret>('kms/secrets.jsonl')),
       ],
     });
     closers.push(() => rpc.close());

@@ -8,6 +8,7 @@ import { KEY_ALGORITHM_VALUES, OPERATIONS } from '../../shared/auth/policy.js';
 import type { DevSecrets } from './dev-secrets.js';
 import { sha256Hex } from './dev-secrets.js';
 import type { FunctionSpec } from './function-host.js';
+import { LOCAL_SECRET_NAMES } from './kms-seed.js';
 
 /** `loadSYaml` leaves `<NAME>` where `${env('NAME')}` had no value; locally such a value is simply not set. */
 const UNRESOLVED = /<[A-Z][A-Z0-9_]*>/;
@@ -69,12 +70,25 @@ export function devApiTokens(devToken: string): string {
   return JSON.stringify(tokens);
 }
 
-/** Secrets and settings that only make sense locally. */
-export function localDevEnv(secrets: DevSecrets, facts: EmulatorFacts): Record<string, string> {
+/** The values the local stack puts into the emulator's KMS (local/runner/kms-seed.ts). */
+export function localSecretValues(secrets: DevSecrets): Record<keyof typeof LOCAL_SECRET_NAMES, string> {
   return {
-    STATE_KEY: secrets.stateKey,
     API_TOKENS: devApiTokens(secrets.devToken),
-    WEBHOOK_SIGNING_SECRET: secrets.webhookSigningSecret,
+    STATE_KEY: secrets.stateKey,
+    WEBHOOK_MASTER_KEY: secrets.webhookMasterKey,
+  };
+}
+
+/**
+ * Settings that only make sense locally. Secrets are given by NAME, as s.yaml gives them in the cloud: the
+ * functions read them from the emulator's KMS Secrets Manager, where the stack put them at start.
+ */
+export function localDevEnv(_secrets: DevSecrets, facts: EmulatorFacts): Record<string, string> {
+  return {
+    KMS_ENDPOINT: facts.rpcUrl,
+    API_TOKENS_SECRET_NAME: LOCAL_SECRET_NAMES.API_TOKENS,
+    STATE_KEY_SECRET_NAME: LOCAL_SECRET_NAMES.STATE_KEY,
+    WEBHOOK_MASTER_KEY_SECRET_NAME: LOCAL_SECRET_NAMES.WEBHOOK_MASTER_KEY,
     PCA_PARENT_IDENTIFIER: facts.subCaIdentifier,
     // Listeners trust the PCA root; clients send their sub-CA (docs/reconcile.md).
     RECONCILE_DEFAULT_CA: facts.rootIdentifier,

@@ -12,7 +12,9 @@ export type AuditAction =
   | 'certificate.list'
   | 'certificate.links'
   | 'certificate.renew'
-  | 'certificate.revoke';
+  | 'certificate.revoke'
+  | 'webhook-secret.read'
+  | 'webhook-secret.rotate';
 
 export interface AuditEntry {
   action: AuditAction;

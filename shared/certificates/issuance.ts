@@ -209,6 +209,7 @@ export async function completePending(
       notBefore: new Date(pending.notBefore),
       notAfter: new Date(pending.notAfter),
       issuingCaPem: await ctx.issuingCaPem(),
+      csrPem: pending.csrPem,
     });
   } catch (err) {
     if (err instanceof IssuedCertificateRejectedError) {
@@ -244,6 +245,7 @@ export async function completePending(
     chainPems: issued.chainPems,
     privateKey,
     p12Password: secrets?.p12Password,
+    passwordOrigin: secrets?.passwordGenerated ? 'generated' : 'chosen',
     p12Profile: pending.p12Profile,
     exampleUrl: ctx.config.bundleExampleUrl,
   });

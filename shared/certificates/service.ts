@@ -21,7 +21,7 @@ import {
 } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { checkWebhookUrl } from '../notify/webhook-url.js';
-import { checkCommonName, checkSubjectAltNames } from '../pki/index.js';
+import { checkCommonName, checkSubjectAltNames, type ParsedCsr } from '../pki/index.js';
 import { guardedCa, issuingCaOf } from './authority.js';
 import { deleteBundles, signDownloads } from './bundles.js';
 import {
@@ -211,7 +211,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
     async function visibleRecord(principal: Principal, id: string): Promise<ClientCertificate> {
       assertCertificateId(id);
       const record = await readRecord(store, id);
-      if (!record || !canSee(principal, record.tenant)) throw new NotFoundError();
+      if (!record || !canSee(principal, record)) throw new NotFoundError();
       return record;
     }
 
@@ -247,9 +247,18 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       if (request.notify)
         checkWebhookUrl(request.notify.webhookUrl, { allowLoopback: config.allowLoopbackWebhooks ?? false });
       if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
-      const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
+      const csr =
+        request.csr !== undefined
+          ? await parseCallerCsr(request.csr, { commonName: request.commonName, sans })
+          : undefined;
       const keyAlgorithm: KeyAlgorithm = csr ? csr.keyAlgorithm : (request.keyAlgorithm ?? 'RSA_2048');
-      checkPolicy(principal, { commonName: request.commonName, sans, keyAlgorithm, validityDays });
+      checkPolicy(principal, {
+        commonName: request.commonName,
+        sans,
+        keyAlgorithm,
+        validityDays,
+        subjectAttributes: csr?.subjectAttributes,
+      });
       const caNotAfter = (await issuingCaFacts()).notAfter;
       if (now().getTime() + validityDays * DAY_MS > caNotAfter.getTime()) {
         throw new ValidationError(
@@ -384,6 +393,7 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
       if (inFlight) return finish(inFlight);
 
       let csrPem: string | undefined;
+      let subjectAttributes: ParsedCsr['subjectAttributes'] | undefined;
       let keyAlgorithm = record.keyAlgorithm;
       if (record.mode === 'csr') {
         // Refused as on issue (not silently ignored): a CSR-mode bundle holds no key, so no password applies.
@@ -398,8 +408,9 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
             CSR_REQUIRED_CODE,
             'This certificate was issued for a CSR: send a new csr to renew it.',
           );
-        const csr = await parseCallerCsr(given, record.commonName);
+        const csr = await parseCallerCsr(given, { commonName: record.commonName, sans: record.sans });
         csrPem = csr.pem;
+        subjectAttributes = csr.subjectAttributes;
         keyAlgorithm = csr.keyAlgorithm;
       } else {
         if (options.csrPem !== undefined)
@@ -410,7 +421,13 @@ export function createCertificateService(deps: CertificateServiceDeps): Certific
         if (options.p12Password !== undefined) checkGivenPassword(options.p12Password);
       }
       const validityDays = Math.min(record.validityDays, config.maxValidityDays);
-      checkPolicy(principal, { commonName: record.commonName, sans: record.sans, keyAlgorithm, validityDays });
+      checkPolicy(principal, {
+        commonName: record.commonName,
+        sans: record.sans,
+        keyAlgorithm,
+        validityDays,
+        subjectAttributes,
+      });
 
       const previousIndexKeys = [
         ...new Set(

@@ -16,11 +16,23 @@
  * | `CAS_TIMEOUT_MS` | read timeout of CAS calls; default 10000 |
  * | `OSS_TIMEOUT_MS` | timeout of OSS calls; default 10000 |
  * | `BUNDLE_EXAMPLE_URL` | optional `https://host:port/` written into the README of the PEM zip |
+ * | `WEBHOOK_MASTER_KEY` | base64 of 32+ bytes, the same as renew-worker's: tenants read and rotate their webhook secret through the API (a secret); without it those endpoints answer 503 |
+ * | `RATE_LIMIT_PER_MINUTE` | requests per minute per token and instance unless the token names its own `limits`; default 120 |
+ * | `ISSUANCE_QUOTA_PER_DAY` | certificates a token may issue or renew through the API per UTC day (all instances) unless its `limits` say otherwise; default 1000 |
+ * | secrets from KMS | `API_TOKENS_SECRET_NAME`, `STATE_KEY_SECRET_NAME`, `WEBHOOK_MASTER_KEY_SECRET_NAME` instead of the values (shared/secrets/cold-start.ts) |
  */
 import { z } from 'zod';
 import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
+import {
+  boolFromEnv,
+  configError,
+  intFromEnv,
+  parseEnv,
+  requiredString,
+  stateKeyFromEnv,
+  webhookMasterKeyFromEnv,
+} from './env.js';
 
 const EnvSchema = z.object({
   PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
@@ -33,6 +45,9 @@ const EnvSchema = z.object({
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  WEBHOOK_MASTER_KEY: webhookMasterKeyFromEnv().optional(),
+  RATE_LIMIT_PER_MINUTE: intFromEnv(120, 1, 100_000),
+  ISSUANCE_QUOTA_PER_DAY: intFromEnv(1000, 0, 1_000_000),
   BUNDLE_EXAMPLE_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -52,6 +67,9 @@ export interface CertApiConfig {
   casTimeoutMs: number;
   ossTimeoutMs: number;
   bundleExampleUrl?: string;
+  webhookMasterKey?: Buffer;
+  rateLimitPerMinute: number;
+  issuanceQuotaPerDay: number;
 }
 
 function fail(message: string): never {
@@ -88,5 +106,8 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
     bundleExampleUrl: e.BUNDLE_EXAMPLE_URL,
+    webhookMasterKey: e.WEBHOOK_MASTER_KEY ? Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64') : undefined,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    issuanceQuotaPerDay: e.ISSUANCE_QUOTA_PER_DAY,
   };
 }

@@ -56,9 +56,10 @@ describe('s.yaml renewal resources', () => {
     expect(worker.triggers ?? []).toEqual([]); // reached only by async invocation
   });
 
-  it('secrets are referenced from the deployer environment, never written in the file', () => {
+  it('secrets are named (read from KMS by the function), never written in the file nor in its environment', () => {
     const raw = loadSYaml(join(process.cwd(), 's.yaml'), {}).resources['renew-worker'].props.environmentVariables!;
-    expect(raw.STATE_KEY).toBe('<STATE_KEY>');
-    expect(raw.WEBHOOK_SIGNING_SECRET).toBe('<WEBHOOK_SIGNING_SECRET>');
+    expect(raw.STATE_KEY).toBeUndefined();
+    expect(raw.STATE_KEY_SECRET_NAME).toBe('nlb-mtls/state-key');
+    expect(raw.WEBHOOK_MASTER_KEY_SECRET_NAME).toBe('nlb-mtls/webhook-master-key');
   });
 });
