@@ -5,6 +5,7 @@
 import { createAuditLog } from '../../shared/auth/audit.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
+import type { PossessionOperations } from '../../shared/certificates/renew-by-possession.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
 import {
   IssueRequestSchema,
@@ -16,10 +17,13 @@ import {
 import { UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
 import { jsonResponse, route, type HttpRequest, type Route } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import { possessionRoutes } from './possession-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
   authenticator: TokenAuthenticator;
+  /** Renewal and status by proof of possession (no token). */
+  possession: PossessionOperations;
   log: Logger;
 }
 
@@ -145,5 +149,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
         return jsonResponse(200, await service.revoke(principal, params.id, body.reason));
       },
     }),
+    ...possessionRoutes(deps.possession, deps.log),
   ];
 }

@@ -41,5 +41,7 @@ export const AccessPolicySchema = z.strictObject({
   operations: z.array(OperationSchema).min(1),
   /** Names containing `*` (wildcard certificates) are refused unless this is set. */
   allowWildcardNames: z.boolean().default(false),
+  /** Certificates of this token's tenant may renew themselves by proof of possession (no token): docs/api.md. */
+  renewByPossession: z.boolean().optional(),
 });
 export type AccessPolicy = z.infer<typeof AccessPolicySchema>;
