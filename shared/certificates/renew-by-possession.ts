@@ -31,6 +31,8 @@ import type { IssuingCa } from './authority.js';
 import { assertCertificateId, isCertificateId } from './ids.js';
 import { readRecord } from './records.js';
 import { parseCallerCsr } from './request-checks.js';
+import { parseCsr } from '../pki/index.js';
+import { spkiDer } from '../pki/keys.js';
 import type { CertificateService } from './service.js';
 import { createJson } from './storage.js';
 import { sameSans } from './verification.js';
@@ -93,6 +95,13 @@ class ProofReplayedError extends AppError {
 
 type Standing = { generation: number; current: boolean; revoked: boolean };
 
+/** What the audit line of a possession request says beyond its outcome. */
+interface AuditFacts {
+  serialNumber?: string;
+  principal?: TokenPrincipal;
+  reason?: string;
+}
+
 /** Which generation of the record the proving certificate is, matched by serial (and fingerprint when current). */
 function standingOf(record: ClientCertificate, proof: VerifiedProof): Standing | undefined {
   const serial = proof.certificate.serialNumber;
@@ -116,10 +125,10 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
     async function audited<T>(
       action: AuditAction,
       id: string,
-      work: (facts: { serialNumber?: string; principal?: TokenPrincipal }) => Promise<T>,
+      work: (facts: AuditFacts) => Promise<T>,
       outcome?: (value: T) => { generation?: number },
     ): Promise<T> {
-      const facts: { serialNumber?: string; principal?: TokenPrincipal } = {};
+      const facts: AuditFacts = {};
       const certificateId = isCertificateId(id) ? id : undefined;
       try {
         const value = await work(facts);
@@ -130,6 +139,7 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
           result: 'success',
           certificateId,
           serialNumber: facts.serialNumber,
+          reason: facts.reason,
           ...(outcome ? outcome(value) : {}),
         });
         return value;
@@ -225,12 +235,9 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
       return { keyAlgorithm: csr.keyAlgorithm, csrPem: csr.pem };
     }
 
-    async function renew(
-      id: string,
-      request: RenewByPossessionRequest,
-      facts: { serialNumber?: string; principal?: TokenPrincipal },
-    ): Promise<RenewResult> {
+    async function renew(id: string, request: RenewByPossessionRequest, facts: AuditFacts): Promise<RenewResult> {
       const { record, standing } = await authenticate(id, request.proof, 'nlb-mtls:renew', request.csr, facts);
+      if (await alreadyRenewedFor(record, standing, request.csr)) return answerAgain(record, facts);
       checkRenewable(record, standing);
       const csr = await checkCsr(record, request.csr);
       const validityDays = Math.min(record.validityDays, deps.maxValidityDays);
@@ -254,6 +261,48 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
         csrPem: csr.csrPem,
         expectedGeneration: standing.generation,
       });
+    }
+
+    /**
+     * A retry of a renewal that already happened: the presented certificate is the generation just before the
+     * current one, and the CSR (self-signed, so its sender holds the key) is for the current certificate's key.
+     * The device lost the answer (a network failure after the service renewed); it gets the same certificate again
+     * instead of a refusal it could never get past. Never for server-key certificates (their bundle holds the key).
+     */
+    async function alreadyRenewedFor(
+      record: ClientCertificate,
+      standing: Standing,
+      csrPem: string | undefined,
+    ): Promise<boolean> {
+      if (standing.current || standing.revoked || record.status === 'REVOKED') return false;
+      if (record.mode !== 'csr' || !csrPem || !record.csrPem) return false;
+      if (standing.generation !== record.current.generation - 1) return false;
+      const [sent, current] = await Promise.all([parseCsr(csrPem), parseCsr(record.csrPem)]);
+      return spkiDer(sent.publicKey).equals(spkiDer(current.publicKey));
+    }
+
+    async function answerAgain(
+      record: ClientCertificate,
+      facts: { principal?: TokenPrincipal; reason?: string },
+    ): Promise<RenewResult> {
+      const [enabling] = possessionEnabledTokens(deps.tokens, record.tenant);
+      if (!enabling)
+        throw new ForbiddenError(
+          'renewByPossession',
+          "Renewal by possession is not enabled for this certificate's tenant.",
+        );
+      const principal: TokenPrincipal = {
+        kind: 'token',
+        tenant: record.tenant,
+        name: `possession:${record.id}`,
+        policy: { ...enabling.policy, operations: ['read', 'links'] },
+      };
+      facts.principal = principal;
+      facts.reason = 'already-renewed';
+      const service = deps.service.withLogger(log);
+      const view = await service.get(principal, record.id);
+      const { downloads } = await service.links(principal, record.id);
+      return { ...view, downloads };
     }
 
     async function status(
