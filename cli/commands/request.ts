@@ -174,7 +174,8 @@ export const requestCommand: Command = {
         const retry =
           err instanceof CliError && err.exitCode === EXIT.UNAVAILABLE && err.code !== 'UNREACHABLE' && attempt < 3;
         if (!retry) {
-          if (err instanceof CliError && err.exitCode === EXIT.REFUSED) discardPendingKey(layout);
+          // A first request has no record to come back to: its key is of no use once the request failed.
+          discardPendingKey(layout);
           throw err;
         }
         output.progress(`The API is busy (${(err as CliError).code}); trying again`);
