@@ -247,6 +247,31 @@ describe('renew by possession', () => {
   });
 });
 
+describe('a retry of a finished renewal', () => {
+  it('answers with the certificate already made for that key, and makes no second one', async () => {
+    // prepare: the device renewed, but never saw the answer
+    const s = setup();
+    const device = await enroll(s);
+    const { keys, request } = await renewal(s, device);
+    const first = await s.possession.renew(device.id, request);
+    const issued = ca.issuedCount();
+    const csr = await buildCsr({
+      keyPair: keys,
+      commonName: 'dev-1.example.com',
+      sans: { dns: ['dev-1.example.com'] },
+    });
+    // act
+    const again = await s.possession.renew(device.id, { proof: proofBy(s, device, 'nlb-mtls:renew', csr), csr });
+    const otherKey = await codeOf(s.possession.renew(device.id, (await renewal(s, device)).request));
+    // assess
+    expect(again.serialNumber).toBe(first.serialNumber);
+    expect(again.generation).toBe(2);
+    expect('certificate' in again.downloads).toBe(true);
+    expect(ca.issuedCount()).toBe(issued);
+    expect(otherKey).toBe('CERTIFICATE_SUPERSEDED');
+  });
+});
+
 describe('status by possession', () => {
   it('tells the device whether its certificate is still the current generation', async () => {
     // prepare
