@@ -186,6 +186,13 @@ export const checkCommand: Command = {
   },
 };
 
+/** OpenSSL's `...:ssl3_read_bytes:sslv3 alert handshake failure:...:SSL alert number 40` -> `sslv3 alert handshake failure (TLS alert 40)`. */
+function shortTlsError(message: string): string {
+  const alert = message.match(/:([^:]+):[^:]*:\d+:SSL alert number (\d+)/);
+  if (alert) return `${alert[1]} (TLS alert ${alert[2]})`;
+  return message.trim().slice(0, 160);
+}
+
 function humanReport(
   probe: ProbeResult,
   verdict: 'accepted' | 'refused',
@@ -196,7 +203,8 @@ function humanReport(
   const lines = [
     `${verdict}: ${t.host}:${t.port} (SNI ${t.servername}) ${verdict === 'accepted' ? 'accepted' : 'refused'} ${who}`,
   ];
-  if (verdict === 'refused') lines.push(`  refusal     ${probe.errorCode ?? ''} ${probe.errorMessage ?? ''}`.trimEnd());
+  if (verdict === 'refused')
+    lines.push(`  refusal     ${probe.errorCode ?? ''}: ${shortTlsError(probe.errorMessage ?? '')}`);
   if (probe.protocol) lines.push(`  tls         ${probe.protocol}, ${probe.cipher ?? 'unknown cipher'}`);
   const peer = probe.peerCertificate;
   if (peer) {

@@ -52,7 +52,10 @@ describe('settings precedence', () => {
 
   it.each([
     [['renew', '--timeout', 'soon'], /--timeout must be 1 to 3600 seconds/],
-    [['request', 'x.example.com', '--api', 'http://certs.example.com'], /must be https \(plain http only to 127\.0\.0\.1 or localhost\)/],
+    [
+      ['request', 'x.example.com', '--api', 'http://certs.example.com'],
+      /must be https \(plain http only to 127\.0\.0\.1 or localhost\)/,
+    ],
     [['agent', '--once', '--now', 'tomorrow'], /--now must be an ISO 8601 instant/],
     [['check'], /--connect host:port is required/],
     [['request'], /exactly one common name/],
