@@ -174,7 +174,7 @@ export const checkCommand: Command = {
         protocol: probe.protocol,
         cipher: probe.cipher,
         serverCertificate: probe.peerCertificate,
-        ...(caPem
+        ...(caPem && probe.peerCertificate
           ? { serverVerified: probe.serverAuthorized ?? false, serverVerifyError: probe.serverAuthorizationError }
           : {}),
         ...(verdict === 'refused' ? { refusal: { code: probe.errorCode, message: probe.errorMessage } } : {}),

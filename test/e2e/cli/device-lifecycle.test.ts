@@ -7,14 +7,13 @@
  * message, leaving the files as they were. Every spawn of the file costs a node start, so the smaller cases run
  * the same CLI in this process (runInProcess) once the file has shown that it works.
  */
+import { spawn } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
-import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { signPossessionProof } from '../../../shared/auth/possession-proof.js';
-import { parseEndpoint } from '../../../shared/config/alibaba.js';
 import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import {
   buildCsr,
@@ -25,6 +24,7 @@ import {
   splitPemCertificates,
 } from '../../../shared/pki/index.js';
 import { buildCli, deviceDir, runCli, runInProcess, type CliResult } from '../../helpers/nlb-mtls-cli.js';
+import { enableListenerMtls } from '../../helpers/listener-mtls.js';
 import { makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -78,20 +78,7 @@ describe('nlb-mtls on the local stack', () => {
     writeFileSync(file('ca.crt'), stack.stackInfo.ca.rootCertificatePem);
     env = { NLB_MTLS_API: stack.apiUrl };
     // Mutual TLS on for the seeded listener, trusting the PCA root (what `npm run reconcile -- --apply` does).
-    const seeded = stack.stackInfo.listeners[0];
-    const nlb = createRpcCaller(
-      '2022-04-30',
-      parseEndpoint(stack.emulator.rpcUrl, stack.emulator.region),
-      stack.emulator.credentials,
-    );
-    await nlb('UpdateListenerAttribute', {
-      RegionId: stack.emulator.region,
-      ListenerId: seeded.listenerId,
-      CaEnabled: true,
-      CaCertificateIds: [stack.stackInfo.ca.rootIdentifier],
-    });
-    await stack.emulator.nlb.whenRunning(seeded.listenerId);
-    listener = { host: seeded.host, port: seeded.port };
+    listener = await enableListenerMtls(stack);
   });
   afterAll(async () => {
     await stack?.close();
@@ -260,6 +247,26 @@ describe('nlb-mtls on the local stack', () => {
         api: expect.objectContaining({ current: true, status: 'ACTIVE', via: 'possession' }),
       }),
     );
+  });
+
+  it('agent as a daemon: waits for the renewal time and stops cleanly on SIGTERM', async () => {
+    // prepare
+    const child = spawn(process.execPath, [device.cli, 'agent', '--json'], { cwd: device.dir, env: { ...env } });
+    let stdout = '';
+    const waiting = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('"event":"waiting"')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // act
+    await waiting;
+    child.kill('SIGTERM');
+    const code = await exited;
+    // assess
+    expect(code).toBe(0);
+    expect(events({ code, stdout, stderr: '' }).map((e) => e.event)).toEqual(['started', 'waiting', 'stopped']);
   });
 
   it('a revoked certificate cannot renew itself: clear message, exit 4, files untouched', async () => {

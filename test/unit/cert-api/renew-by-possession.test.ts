@@ -2,7 +2,11 @@
  * Renewal by proof of possession against the service with in-memory ports: who may renew (only the current,
  * unrevoked, unexpired generation of a tenant that enabled it), what cannot be widened, and that a proof works once.
  */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { unzipSync, strFromU8 } from 'fflate';
+import { parse } from 'yaml';
 import { signPossessionProof, type PossessionAudience } from '../../../shared/auth/possession-proof.js';
 import type { TokenPrincipal } from '../../../shared/auth/principal.js';
 import type { ApiToken } from '../../../shared/auth/tokens.js';
@@ -18,6 +22,15 @@ import { buildCsr, generateKeyPair, keyMatchesCertificate, type KeyPair } from '
 import { createFakeCa, ManualClock, MemoryObjectStore, type FakeCa } from './fakes.js';
 
 const DAY = 86_400_000;
+
+/** docs/openapi.yaml's PossessionStatus, to hold the real answer against. */
+function possessionStatusSchema() {
+  const doc = parse(readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addSchema({ $id: 'openapi', components: doc.components }, 'openapi');
+  return ajv.compile({ $ref: 'openapi#/components/schemas/PossessionStatus' });
+}
 const lines: string[] = [];
 setLogSink((line) => lines.push(line));
 
@@ -283,6 +296,7 @@ describe('status by possession', () => {
     const after = await s.possession.status(device.id, { proof: proofBy(s, device, 'nlb-mtls:status') });
     // assess
     expect(before).toEqual(expect.objectContaining({ current: true, generation: 1, status: 'ACTIVE' }));
+    expect(possessionStatusSchema()(JSON.parse(JSON.stringify(after)))).toBe(true);
     expect(after).toEqual(
       expect.objectContaining({ current: false, generation: 2, presented: expect.objectContaining({ generation: 1 }) }),
     );
