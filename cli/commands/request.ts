@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
-import type { SubjectAltNames } from '../../shared/domain/client-certificate.js';
+import type { KeyAlgorithm, SubjectAltNames } from '../../shared/domain/client-certificate.js';
 import { buildCsr } from '../../shared/pki/index.js';
 import { checkApiUrl, createApiClient } from '../api.js';
 import type { Command, CommandContext } from '../context.js';
@@ -62,7 +62,8 @@ export const requestCommand: Command = {
         env: 'NLB_MTLS_KEY_TYPE',
         config: 'keyType',
         placeholder: 'TYPE',
-        description: 'ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 (--p12: ec-p256, rsa-2048, rsa-4096)',
+        description:
+          "ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096 (--p12: ec-p256, rsa-2048, rsa-4096). Without it: ec-p256, or rsa-2048 when the issuing CA signs only RSA keys (--p12: the CA's family)",
         defaultText: 'ec-p256',
       },
       {
@@ -113,7 +114,8 @@ export const requestCommand: Command = {
       throw usageError('A bearer token is needed for the first certificate: set NLB_MTLS_TOKEN (or --token).');
     const serverKey = cmd.flag('p12');
     const algorithm = parseKeyType(cmd.get('key-type'), 'EC_P256');
-    if (serverKey && !SERVER_KEY_TYPES.includes(algorithm))
+    const explicitKeyType = cmd.get('key-type') !== undefined;
+    if (serverKey && explicitKeyType && !SERVER_KEY_TYPES.includes(algorithm))
       throw usageError(
         `With --p12 the service makes ec-p256, rsa-2048 or rsa-4096 keys, not ${keyTypeName(algorithm)}.`,
       );
@@ -150,38 +152,45 @@ export const requestCommand: Command = {
     const trust = fileExists(layout.ca) ? readCaFile(layout.ca) : ('bundle' as const);
     const timeout = timeoutMs(cmd);
 
-    const pair = serverKey ? undefined : await pendingKey(layout, algorithm, output);
-    const csr = pair ? await buildCsr({ keyPair: pair, commonName, sans }) : undefined;
-    const body = {
-      commonName,
-      sans,
-      ...(days ? { validityDays: Number(days) } : {}),
-      ...(csr ? { csr } : { keyAlgorithm: algorithm, p12Profile: cmd.get('p12-profile') ?? 'modern' }),
-      autoRenew: cmd.flag('server-renewal'),
-      ...(webhook ? { notify: { webhookUrl: webhook } } : {}),
-      labels,
-    };
     const client = createApiClient(api, timeout);
-    output.progress(`Requesting a certificate for ${commonName} from ${api}`);
-    let answer: CertificateAnswer;
-    // One Idempotency-Key for this run: a retry after a 503 can never make a second certificate.
-    const idempotencyKey = `nlb-mtls-${randomUUID()}`;
-    for (let attempt = 1; ; attempt++) {
+    const ask = async (keyAlgorithm: KeyAlgorithm) => {
+      const pair = serverKey ? undefined : await pendingKey(layout, keyAlgorithm, output);
+      const csr = pair ? await buildCsr({ keyPair: pair, commonName, sans }) : undefined;
+      const body = {
+        commonName,
+        sans,
+        ...(days ? { validityDays: Number(days) } : {}),
+        // --p12 without --key-type: the service makes a key of its CA's family.
+        ...(csr
+          ? { csr }
+          : { ...(explicitKeyType ? { keyAlgorithm } : {}), p12Profile: cmd.get('p12-profile') ?? 'modern' }),
+        autoRenew: cmd.flag('server-renewal'),
+        ...(webhook ? { notify: { webhookUrl: webhook } } : {}),
+        labels,
+      };
+      output.progress(`Requesting a certificate for ${commonName} from ${api}`);
+      return { pair, answer: await requestWithRetries(client, token, body, output) };
+    };
+    let outcome: Awaited<ReturnType<typeof ask>>;
+    try {
       try {
-        answer = await client.call<CertificateAnswer>('POST', '/v1/certificates', { token, body, idempotencyKey });
-        break;
+        outcome = await ask(algorithm);
       } catch (err) {
-        const retry =
-          err instanceof CliError && err.exitCode === EXIT.UNAVAILABLE && err.code !== 'UNREACHABLE' && attempt < 3;
-        if (!retry) {
-          // A first request has no record to come back to: its key is of no use once the request failed.
-          discardPendingKey(layout);
-          throw err;
-        }
-        output.progress(`The API is busy (${(err as CliError).code}); trying again`);
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
+        // The CA certifies one key family (CAS's rule). EC P-256 is only our default: follow the CA's family.
+        const family = err instanceof CliError && err.code === 'KEY_ALGORITHM_MISMATCH' ? caFamilyOf(err) : undefined;
+        if (explicitKeyType || serverKey || !family) throw err;
+        discardPendingKey(layout);
+        output.note(
+          `the issuing CA signs ${family} keys only: making ${family === 'RSA' ? 'an RSA 2048-bit' : 'an EC P-256'} key instead`,
+        );
+        outcome = await ask(family === 'RSA' ? 'RSA_2048' : 'EC_P256');
       }
+    } catch (err) {
+      // A first request has no record to come back to: its key is of no use once the request failed.
+      discardPendingKey(layout);
+      throw err;
     }
+    const { pair, answer } = outcome;
     const { info, written } = await receiveCertificate(answer, {
       layout,
       api,
@@ -218,3 +227,29 @@ export const requestCommand: Command = {
     return EXIT.OK;
   },
 };
+
+function caFamilyOf(err: CliError): 'RSA' | 'EC' | undefined {
+  const family = (err.details?.api as { caKeyFamily?: unknown } | undefined)?.caKeyFamily;
+  return family === 'RSA' || family === 'EC' ? family : undefined;
+}
+
+/** One Idempotency-Key per attempt series: a retry after a 503 can never make a second certificate. */
+async function requestWithRetries(
+  client: ReturnType<typeof createApiClient>,
+  token: string,
+  body: unknown,
+  output: CommandContext['output'],
+): Promise<CertificateAnswer> {
+  const idempotencyKey = `nlb-mtls-${randomUUID()}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.call<CertificateAnswer>('POST', '/v1/certificates', { token, body, idempotencyKey });
+    } catch (err) {
+      const retry =
+        err instanceof CliError && err.exitCode === EXIT.UNAVAILABLE && err.code !== 'UNREACHABLE' && attempt < 3;
+      if (!retry) throw err;
+      output.progress(`The API is busy (${err.code}); trying again`);
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
