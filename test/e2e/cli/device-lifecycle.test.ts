@@ -20,6 +20,7 @@ import {
   createCertificateAuthority,
   generateKeyPair,
   inspectCertificate,
+  keyAlgorithmOf,
   signClientCertificate,
   splitPemCertificates,
 } from '../../../shared/pki/index.js';
@@ -117,6 +118,9 @@ describe('nlb-mtls on the local stack', () => {
     expect(r.code).toBe(0);
     const out = json(r);
     expect(out).toEqual(expect.objectContaining({ mode: 'csr', generation: 1, commonName: 'device-1.example.com' }));
+    // EC P-256 by default; RSA 2048 only when the issuing sub-CA is RSA and refuses other families (CAS's rule)
+    const subCaIsRsa = inspectCertificate(stack.emulator.ca.subCaCertificatePem).keyAlgorithm.startsWith('RSA_');
+    expect(subCaIsRsa ? ['EC_P256', 'RSA_2048'] : ['EC_P256']).toContain(leafOf(file('client.crt')).keyAlgorithm);
     expect(statSync(file('client.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(file('client.key.next'))).toBe(false);
     // leaf + sub-CA: what a listener that trusts the root needs
@@ -183,7 +187,7 @@ describe('nlb-mtls on the local stack', () => {
     const id = state().certificateId as string;
     const privateKey = createPrivateKey(readFileSync(file('client.key')));
     const chainPems = splitPemCertificates(readFileSync(file('client.crt'), 'utf8'));
-    const keyPair = { algorithm: 'EC_P256' as const, privateKey, publicKey: createPublicKey(privateKey) };
+    const keyPair = { algorithm: keyAlgorithmOf(privateKey)!, privateKey, publicKey: createPublicKey(privateKey) };
     const csr = await buildCsr({
       keyPair,
       commonName: 'device-1.example.com',
