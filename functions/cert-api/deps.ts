@@ -29,7 +29,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
     store: guardedStore(adapters.store),
     clock: adapters.clock,
     log: adapters.log,
-    tokens: config.tokens,
+    tokens: () => config.tokens,
     issuingCa: issuingCaOf(adapters.ca, config.parentIdentifier),
     maxValidityDays: config.maxValidityDays,
   });

@@ -1,6 +1,6 @@
 /**
  * Which policy governs a renewal by proof of possession (no bearer token is presented): the policies of the
- * certificate's tenant's tokens that set `renewByPossession`. The renewal passes when one of them allows the
+ * certificate's tenant's tokens in force (not expired or revoked) that set `renewByPossession`. The renewal passes when one of them allows the
  * renewed certificate's facts, exactly as `checkCertificateRequest` judges an API request. Pure.
  */
 import type { KeyAlgorithm } from '../domain/client-certificate.js';
@@ -12,8 +12,16 @@ export interface PossessionViolation {
   message: string;
 }
 
-export function possessionEnabledTokens(tokens: readonly ApiToken[], tenant: string): ApiToken[] {
-  return tokens.filter((t) => t.tenant === tenant && t.policy.renewByPossession === true);
+/** Token entries may carry an end of life (`expiresAt`, `revokedAt`); a token past it enables nothing. */
+type Dated = { expiresAt?: string; revokedAt?: string };
+
+function inForce(token: ApiToken & Dated, now: Date): boolean {
+  const ended = (at: string | undefined) => at !== undefined && Date.parse(at) <= now.getTime();
+  return !ended(token.expiresAt) && !ended(token.revokedAt);
+}
+
+export function possessionEnabledTokens(tokens: readonly ApiToken[], tenant: string, now: Date): ApiToken[] {
+  return tokens.filter((t) => t.tenant === tenant && t.policy.renewByPossession === true && inForce(t, now));
 }
 
 /** The enabling token whose policy allows `facts`, or the reason none does. */
@@ -21,8 +29,9 @@ export function possessionPolicyFor(
   tokens: readonly ApiToken[],
   tenant: string,
   facts: CertificateRequestFacts,
+  now: Date,
 ): { token: ApiToken } | { violation: PossessionViolation } {
-  const enabled = possessionEnabledTokens(tokens, tenant);
+  const enabled = possessionEnabledTokens(tokens, tenant, now);
   if (enabled.length === 0) {
     return {
       violation: {

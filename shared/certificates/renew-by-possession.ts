@@ -70,8 +70,9 @@ export interface PossessionDeps {
   store: ObjectStore;
   clock: Clock;
   log: Logger;
-  /** API_TOKENS: their policies say which tenants allow renewal by possession, and within what. */
-  tokens: readonly ApiToken[];
+  /** API_TOKENS as they are now (the list may be refreshed from a secret): their policies say which tenants allow
+   *  renewal by possession, and within what. */
+  tokens: () => readonly ApiToken[] | Promise<readonly ApiToken[]>;
   /** The sub-CA that issues client certificates: a proving certificate must be signed by it. */
   issuingCa: IssuingCa;
   maxValidityDays: number;
@@ -241,12 +242,12 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
       checkRenewable(record, standing);
       const csr = await checkCsr(record, request.csr);
       const validityDays = Math.min(record.validityDays, deps.maxValidityDays);
-      const allowed = possessionPolicyFor(deps.tokens, record.tenant, {
-        commonName: record.commonName,
-        sans: record.sans,
-        keyAlgorithm: csr.keyAlgorithm,
-        validityDays,
-      });
+      const allowed = possessionPolicyFor(
+        await deps.tokens(),
+        record.tenant,
+        { commonName: record.commonName, sans: record.sans, keyAlgorithm: csr.keyAlgorithm, validityDays },
+        now(),
+      );
       if ('violation' in allowed) throw new ForbiddenError(allowed.violation.rule, allowed.violation.message);
       // The certificate acts in its tenant with the enabling token's limits and nothing but 'renew'.
       const principal: TokenPrincipal = {
@@ -285,7 +286,7 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
       record: ClientCertificate,
       facts: { principal?: TokenPrincipal; reason?: string },
     ): Promise<RenewResult> {
-      const [enabling] = possessionEnabledTokens(deps.tokens, record.tenant);
+      const [enabling] = possessionEnabledTokens(await deps.tokens(), record.tenant, now());
       if (!enabling)
         throw new ForbiddenError(
           'renewByPossession',
@@ -311,7 +312,7 @@ export function createPossessionOperations(deps: PossessionDeps): PossessionOper
       facts: { serialNumber?: string },
     ): Promise<PossessionStatus> {
       const { proof, record, standing } = await authenticate(id, request.proof, 'nlb-mtls:status', undefined, facts);
-      if (possessionEnabledTokens(deps.tokens, record.tenant).length === 0)
+      if (possessionEnabledTokens(await deps.tokens(), record.tenant, now()).length === 0)
         throw new ForbiddenError(
           'renewByPossession',
           "Proof of possession is not enabled for this certificate's tenant.",

@@ -239,13 +239,21 @@ describe('possession policy', () => {
       'commonNamePatterns',
     ],
     [
+      'the enabling token was revoked or has expired',
+      [
+        { ...token('acme', { renewByPossession: true }), revokedAt: '2026-11-01T00:00:00Z' } as ApiToken,
+        { ...token('acme', { renewByPossession: true }), expiresAt: '2026-11-29T00:00:00Z' } as ApiToken,
+      ],
+      'renewByPossession',
+    ],
+    [
       'one enabling policy allows it',
       [token('acme', { renewByPossession: true, maxValidityDays: 7 }), token('acme', { renewByPossession: true })],
       undefined,
     ],
   ])('%s', (_name, tokens, rule) => {
     // act
-    const decision = possessionPolicyFor(tokens, 'acme', facts);
+    const decision = possessionPolicyFor(tokens, 'acme', facts, new Date('2026-11-30T00:00:00Z'));
     // assess
     expect('violation' in decision ? decision.violation.rule : undefined).toBe(rule);
   });

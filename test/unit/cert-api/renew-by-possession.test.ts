@@ -78,7 +78,7 @@ function setup(tokens: ApiToken[] = [tokenOf('acme', true)]) {
     store: guardedStore(store),
     clock,
     log,
-    tokens,
+    tokens: () => tokens,
     issuingCa: issuingCaOf(ca, 'sub'),
     maxValidityDays: 397,
   });
