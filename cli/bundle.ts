@@ -78,12 +78,40 @@ export function openP12(der: Buffer, password: string): { leafPem: string; issue
   };
 }
 
-export function parsePrivateKey(pem: string, what: string, code: string, exit: ExitCode = EXIT.LOCAL): KeyObject {
+export function parsePrivateKey(
+  pem: string,
+  what: string,
+  code: string,
+  exit: ExitCode = EXIT.LOCAL,
+  passphrase?: string,
+): KeyObject {
   try {
-    return createPrivateKey({ key: pem, format: 'pem' });
+    return createPrivateKey({ key: pem, format: 'pem', ...(passphrase !== undefined ? { passphrase } : {}) });
   } catch {
-    throw new CliError(exit, code, `${what} is not an unencrypted PEM private key.`);
+    const encrypted = pem.includes('ENCRYPTED PRIVATE KEY');
+    throw new CliError(
+      exit,
+      code,
+      encrypted && passphrase !== undefined
+        ? `${what} does not open with the given password.`
+        : `${what} is not an unencrypted PEM private key.`,
+    );
   }
+}
+
+/**
+ * A bundle's client.key as the device stores it: PKCS#8, unencrypted (the file is 0600, as in CSR mode), because
+ * nginx, curl and the agent read it without a password. A key the service encrypted with the .p12 password
+ * (`ENCRYPTED PRIVATE KEY`) is opened with it.
+ */
+export function plainKeyPem(keyPem: string, password: string | undefined): string {
+  if (!keyPem.includes('ENCRYPTED PRIVATE KEY')) return keyPem;
+  if (password === undefined)
+    throw new CliError(EXIT.USAGE, 'PASSWORD_REQUIRED', "The bundle's key is encrypted: give its .p12 password.", {
+      hint: 'set NLB_MTLS_P12_PASSWORD or --p12-password-file FILE',
+    });
+  const key = parsePrivateKey(keyPem, 'The key in the bundle', 'BUNDLE_KEY_INVALID', EXIT.VERIFICATION, password);
+  return key.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
 export interface Expectation {

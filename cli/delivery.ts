@@ -6,7 +6,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { SubjectAltNames } from '../shared/domain/client-certificate.js';
 import type { CertificateInfo } from '../shared/pki/index.js';
 import { download } from './api.js';
-import { openP12, openPemZip, verifyChain } from './bundle.js';
+import { openP12, openPemZip, plainKeyPem, verifyChain } from './bundle.js';
 import { installCredentials, stateFrom } from './credentials.js';
 import { CliError, EXIT } from './exit-codes.js';
 import type { FileLayout } from './layout.js';
@@ -52,7 +52,8 @@ export async function receiveCertificate(
   const zipLink = answer.mode === 'csr' ? answer.downloads.certificate : answer.downloads.pem;
   if (!zipLink) throw new CliError(EXIT.VERIFICATION, 'ANSWER_INCOMPLETE', 'The API answer has no download link.');
   d.output.progress('Downloading the certificate bundle');
-  const bundle = openPemZip(await download(zipLink.url, d.timeoutMs));
+  const opened = openPemZip(await download(zipLink.url, d.timeoutMs));
+  const bundle = opened.keyPem ? { ...opened, keyPem: plainKeyPem(opened.keyPem, answer.p12Password) } : opened;
   const roots = bundle.caPems.filter(isSelfSigned);
   const caPems = d.trust === 'bundle' ? (roots.length ? roots : bundle.caPems) : d.trust;
   if (caPems.length === 0)

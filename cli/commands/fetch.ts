@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { checkApiUrl, createApiClient, download, safeUrl } from '../api.js';
-import { chainsToAny, isZip, openP12, openPemZip, verifyChain } from '../bundle.js';
+import { chainsToAny, isZip, openP12, openPemZip, plainKeyPem, verifyChain } from '../bundle.js';
 import type { Command, CommandContext } from '../context.js';
 import { timeoutMs } from '../context.js';
 import { installCredentials, readCaFile, readKey, readState, stateFrom } from '../credentials.js';
@@ -58,7 +58,8 @@ export const fetchCommand: Command = {
         type: 'string',
         env: 'NLB_MTLS_P12_PASSWORD_FILE',
         placeholder: 'FILE',
-        description: 'file holding the .p12 password (or NLB_MTLS_P12_PASSWORD)',
+        description:
+          'file holding the .p12 password (or NLB_MTLS_P12_PASSWORD); also opens an encrypted client.key in a PEM zip',
       },
       API_OPTION,
       TOKEN_OPTION,
@@ -142,7 +143,11 @@ export const fetchCommand: Command = {
       });
       return EXIT.OK;
     }
-    const bundle = openPemZip(bytes);
+    const opened = openPemZip(bytes);
+    const password = opened.keyPem?.includes('ENCRYPTED PRIVATE KEY')
+      ? p12Password(cmd.get('p12-password-file'), env)
+      : undefined;
+    const bundle = opened.keyPem ? { ...opened, keyPem: plainKeyPem(opened.keyPem, password) } : opened;
     const key = bundle.keyPem ? undefined : fileExists(layout.key) ? readKey(layout.key) : undefined;
     if (!bundle.keyPem && !key)
       throw new CliError(
