@@ -217,6 +217,7 @@ export const requestCommand: Command = {
         mode: answer.mode,
         commonName: info.commonName,
         sans: info.sans,
+        keyAlgorithm: info.keyAlgorithm,
         serialNumber: info.serialNumber,
         fingerprintSha256: info.fingerprintSha256,
         notBefore: info.notBefore.toISOString(),

@@ -371,7 +371,7 @@ describe('nlb-mtls on the local stack', () => {
       expect(request.stderr).toMatch(/directory .*fresh does not exist/);
     });
 
-    it('wrong paths, an unreadable key, an existing certificate', async () => {
+    it('wrong paths, an unreadable key, an existing certificate, a listener that is not there', async () => {
       // prepare
       writeFileSync(at('broken.key'), 'not a key\n');
       // act
@@ -379,6 +379,13 @@ describe('nlb-mtls on the local stack', () => {
       const garbage = await run(['status', '--offline', '--key', at('broken.key')]);
       const directory = await run(['check', ...connect(), '--key', d]);
       const exists = await run(['request', 'bad-1.example.com'], { NLB_MTLS_TOKEN: stack.devToken });
+      const nowhere = await run([
+        'check',
+        '--connect',
+        `127.0.0.1:${await closedPort()}`,
+        '--servername',
+        listener.host,
+      ]);
       // assess
       expect(missing.code).toBe(3);
       expect(missing.stderr).toMatch(/Cannot read the certificate .*nope\.crt: no such file/);
@@ -388,6 +395,8 @@ describe('nlb-mtls on the local stack', () => {
       expect(directory.stderr).toMatch(/it is a directory/);
       expect(exists.code).toBe(3);
       expect(exists.stderr).toMatch(/already exist.*\n.*hint: renew it/);
+      expect(nowhere.code).toBe(5);
+      expect(nowhere.stderr).toMatch(/Cannot reach 127\.0\.0\.1:\d+: ECONNREFUSED/);
     });
 
     it('a certificate of another CA: refused locally against ca.crt, and by the service when ca.crt is bypassed', async () => {
