@@ -4,7 +4,7 @@
  * generation: asked with a proof of possession (no token), or with the token when one is set.
  */
 import { signPossessionProof } from '../../shared/auth/possession-proof.js';
-import type { PossessionStatus } from '../../shared/certificates/renew-by-possession.js';
+import type { PossessionStatus } from '../../shared/certificates/possession.js';
 import { decideAgentStep } from '../../shared/domain/renewal/client-schedule.js';
 import { checkApiUrl, createApiClient } from '../api.js';
 import { cliClock, formatDuration } from '../clock.js';

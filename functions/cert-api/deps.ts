@@ -2,7 +2,7 @@
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createTokenAuthenticator } from '../../shared/auth/tokens.js';
 import { issuingCaOf } from '../../shared/certificates/authority.js';
-import { createPossessionOperations } from '../../shared/certificates/renew-by-possession.js';
+import { createPossessionOperations } from '../../shared/certificates/possession.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';

@@ -1,13 +1,13 @@
 /**
  * The routes a certificate uses on its own behalf, with no bearer token: it authenticates with a proof of
- * possession of its key in the body (shared/certificates/renew-by-possession.ts), so the router's token check
+ * possession of its key in the body (shared/certificates/possession.ts), so the router's token check
  * is skipped (`public`) and the operation does the authentication.
  */
 import {
   RenewByPossessionRequestSchema,
   StatusByPossessionRequestSchema,
   type PossessionOperations,
-} from '../../shared/certificates/renew-by-possession.js';
+} from '../../shared/certificates/possession.js';
 import { jsonResponse, route, type Route } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
 

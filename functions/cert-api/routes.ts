@@ -5,7 +5,7 @@
 import { createAuditLog } from '../../shared/auth/audit.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
-import type { PossessionOperations } from '../../shared/certificates/renew-by-possession.js';
+import type { PossessionOperations } from '../../shared/certificates/possession.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
 import {
   IssueRequestSchema,

@@ -13,7 +13,7 @@ export type AuditAction =
   | 'certificate.links'
   | 'certificate.renew'
   | 'certificate.revoke'
-  // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/renew-by-possession.ts
+  // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/possession.ts
   | 'certificate.renew_by_possession'
   | 'certificate.status_by_possession';
 

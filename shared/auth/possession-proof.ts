@@ -3,7 +3,7 @@
  * by the certificate's own key, with the certificate chain in the `x5c` header and a fresh `jti`. The device
  * signs one per request (`signPossessionProof`); cert-api checks it (`verifyPossessionProof`) before anything
  * else, so a request without a valid proof never reaches a record. No I/O here: the replay store, the record and
- * the policy are the caller's (shared/certificates/renew-by-possession.ts).
+ * the policy are the caller's (shared/certificates/possession.ts).
  */
 import { X509Certificate, createHash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { AppError } from '../errors/index.js';

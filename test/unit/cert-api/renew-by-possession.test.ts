@@ -11,7 +11,7 @@ import { signPossessionProof, type PossessionAudience } from '../../../shared/au
 import type { TokenPrincipal } from '../../../shared/auth/principal.js';
 import type { ApiToken } from '../../../shared/auth/tokens.js';
 import { issuingCaOf } from '../../../shared/certificates/authority.js';
-import { createPossessionOperations } from '../../../shared/certificates/renew-by-possession.js';
+import { createPossessionOperations } from '../../../shared/certificates/possession.js';
 import { IssueRequestSchema } from '../../../shared/certificates/schemas.js';
 import { createCertificateService } from '../../../shared/certificates/service.js';
 import { guardedStore } from '../../../shared/certificates/storage.js';
