@@ -12,7 +12,8 @@ import { requestCommand } from './commands/request.js';
 import { statusCommand } from './commands/status.js';
 import type { Command } from './context.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
-import { helpText, parseCommand, registerConfigKeys } from './options.js';
+import { helpText } from './help.js';
+import { parseCommand, registerConfigKeys } from './options.js';
 import { createOutput, processStreams, reportError, type Streams } from './output.js';
 
 declare const __NLB_MTLS_VERSION__: string | undefined;
