@@ -3,6 +3,8 @@ import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createIssuanceQuota } from '../../shared/auth/issuance-quota.js';
 import { createRateLimiter } from '../../shared/auth/rate-limit.js';
 import { createRefreshingTokenAuthenticator, createTokenAuthenticator } from '../../shared/auth/tokens.js';
+import { issuingCaOf } from '../../shared/certificates/authority.js';
+import { createPossessionOperations } from '../../shared/certificates/possession.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
@@ -43,9 +45,19 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
             }),
         })
       : createTokenAuthenticator(config.tokens, adapters.clock);
+  const possession = createPossessionOperations({
+    service,
+    store,
+    clock: adapters.clock,
+    log: adapters.log,
+    tokens: () => authenticator.tokens(),
+    issuingCa: issuingCaOf(adapters.ca, config.parentIdentifier),
+    maxValidityDays: config.maxValidityDays,
+  });
   return {
     service,
     authenticator,
+    possession,
     log: adapters.log,
     rateLimiter: createRateLimiter({ defaultRequestsPerMinute: config.rateLimitPerMinute, clock: adapters.clock }),
     quota: createIssuanceQuota({

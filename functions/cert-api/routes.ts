@@ -5,6 +5,7 @@
 import { createAuditLog } from '../../shared/auth/audit.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
+import type { PossessionOperations } from '../../shared/certificates/possession.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
 import {
   IssueRequestSchema,
@@ -20,10 +21,13 @@ import { RateLimitedError, type RateLimiter } from '../../shared/auth/rate-limit
 import type { WebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
+import { possessionRoutes } from './possession-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
   authenticator: TokenAuthenticator;
+  /** Renewal and status by proof of possession (no token). */
+  possession: PossessionOperations;
   log: Logger;
   /** Per-token request rate (per instance); none = unlimited (unit tests). */
   rateLimiter?: RateLimiter;
@@ -192,5 +196,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
         return jsonResponse(200, await service.revoke(principal, params.id, body.reason));
       },
     }),
+    ...possessionRoutes(deps.possession, deps.log),
   ];
 }

@@ -50,7 +50,8 @@ export const DEV_TENANT = 'dev';
 
 /**
  * API_TOKENS for the local dev token: tenant `dev`, any common name and SAN, every key algorithm and operation
- * cert-api knows (taken from its own schema, so the two cannot drift). Only the token's SHA-256 is in the env.
+ * cert-api knows (taken from its own schema, so the two cannot drift), and renewal by possession for the tenant's
+ * certificates. Only the token's SHA-256 is in the env.
  */
 export function devApiTokens(devToken: string): string {
   const tokens = ApiTokensSchema.parse([
@@ -64,6 +65,8 @@ export function devApiTokens(devToken: string): string {
         keyAlgorithms: [...KEY_ALGORITHM_VALUES],
         maxValidityDays: 3650,
         operations: [...OPERATIONS],
+        // Local devices renew with their certificate alone (docs/cli.md).
+        renewByPossession: true,
       },
     },
   ]);

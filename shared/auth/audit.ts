@@ -14,7 +14,10 @@ export type AuditAction =
   | 'certificate.renew'
   | 'certificate.revoke'
   | 'webhook-secret.read'
-  | 'webhook-secret.rotate';
+  | 'webhook-secret.rotate'
+  // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/possession.ts
+  | 'certificate.renew_by_possession'
+  | 'certificate.status_by_possession';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -64,5 +64,7 @@ export const AccessPolicySchema = z.strictObject({
   allowWildcardNames: z.boolean().default(false),
   /** CSR subject attributes other than CN: none unless listed here (e.g. `{"O": ["Acme Devices"]}`). */
   subjectAttributes: SubjectAttributesSchema.optional(),
+  /** Certificates of this token's tenant may renew themselves by proof of possession (no token): docs/api.md. */
+  renewByPossession: z.boolean().optional(),
 });
 export type AccessPolicy = z.infer<typeof AccessPolicySchema>;

@@ -48,6 +48,8 @@ export function hashToken(token: string): string {
 export interface TokenAuthenticator {
   /** The principal for an `Authorization` header value; 401 when missing, malformed, unknown, expired or revoked. */
   authenticate(authorization: string | undefined): TokenPrincipal | Promise<TokenPrincipal>;
+  /** The token list in force now (renewal by possession asks whether any of a tenant's tokens enables it). */
+  tokens(): readonly ApiToken[] | Promise<readonly ApiToken[]>;
 }
 export interface StaticTokenAuthenticator extends TokenAuthenticator {
   authenticate(authorization: string | undefined): TokenPrincipal;
@@ -95,7 +97,7 @@ export function createTokenAuthenticator(
   clock: Clock = systemClock,
 ): StaticTokenAuthenticator {
   const byHash = indexTokens(tokens);
-  return { authenticate: (authorization) => principalFor(byHash, authorization, clock.now()) };
+  return { authenticate: (authorization) => principalFor(byHash, authorization, clock.now()), tokens: () => tokens };
 }
 
 /** Parses the JSON of API_TOKENS; the message names what is wrong, never a value. */
@@ -123,19 +125,26 @@ export function createRefreshingTokenAuthenticator(options: {
   onInvalid?: (err: unknown) => void;
 }): RefreshingTokenAuthenticator {
   const clock = options.clock ?? systemClock;
-  let last: { text: string; byHash: Map<string, ApiToken> } | undefined;
+  let last: { text: string; tokens: ApiToken[]; byHash: Map<string, ApiToken> } | undefined;
+  const current = async () => {
+    const text = await options.load();
+    if (text !== last?.text) {
+      try {
+        const tokens = parseApiTokens(text);
+        last = { text, tokens, byHash: indexTokens(tokens) };
+      } catch (err) {
+        if (!last) throw err;
+        options.onInvalid?.(err);
+      }
+    }
+    return last!;
+  };
   return {
     async authenticate(authorization) {
-      const text = await options.load();
-      if (text !== last?.text) {
-        try {
-          last = { text, byHash: indexTokens(parseApiTokens(text)) };
-        } catch (err) {
-          if (!last) throw err;
-          options.onInvalid?.(err);
-        }
-      }
-      return principalFor(last!.byHash, authorization, clock.now());
+      return principalFor((await current()).byHash, authorization, clock.now());
+    },
+    async tokens() {
+      return (await current()).tokens;
     },
   };
 }

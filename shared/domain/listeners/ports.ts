@@ -110,6 +110,8 @@ export interface ProbeRequest {
   timeoutMs: number;
   /** Check the server's chain against this CA too (reported, not enforced: verification pins the declared certificate). */
   trustedCaPem?: string;
+  /** Read the whole answer (until the server closes, at most this many bytes) into `answer`, not just its first bytes. */
+  readAnswerBytes?: number;
 }
 
 /** What one TLS handshake to a listener showed. */
@@ -135,6 +137,8 @@ export interface ProbeResult {
   serverAuthorizationError?: string;
   /** The answer's first bytes (printable, capped), e.g. `HTTP/1.1 200 OK`. */
   firstBytes?: string;
+  /** Only with `readAnswerBytes`: the answer as text (UTF-8), capped. */
+  answer?: string;
   durationMs: number;
 }
 
