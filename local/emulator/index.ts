@@ -14,6 +14,8 @@ import { CertificateStore, type UserCertificate } from './cas/cert-store.js';
 import { certStoreProduct } from './cas/cert-store-actions.js';
 import { PrivateCa, type ClientCertificateRecord } from './cas/pca.js';
 import { pcaProduct } from './cas/pca-actions.js';
+import { pcaServerActions, type ServerCertificateRecord } from './cas/pca-server-actions.js';
+import { createLifecycleCasHelpers, pcaHierarchyActions, type LifecycleCasHelpers } from './cas/hierarchy.js';
 import { startFcServer, type FcServer } from './fc/server.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { FaultInjector } from './faults.js';
@@ -32,7 +34,7 @@ import type { ClientTokenUse, Job, Listener, LoadBalancer, SecurityPolicy, Serve
 import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
-import { startRpcServer } from './rpc/server.js';
+import { startRpcServer, type RpcProduct } from './rpc/server.js';
 import { strictFromEnv } from './contracts/enforce.js';
 import { kmsProduct, type StoredSecret } from './kms/secrets.js';
 import { SEED_HOST, seedTopology } from './seed.js';
@@ -98,7 +100,7 @@ export interface Emulator {
   listeners: EmulatedListener[];
   faults: FaultInjector;
   nlb: NlbHelpers;
-  cas: CasHelpers;
+  cas: CasHelpers & LifecycleCasHelpers;
   oss: OssServer;
   fc: FcServer;
   /** Env vars that point this project's code at the emulator. */
@@ -130,6 +132,11 @@ function removeOnExit(dir: string): void {
     for (const d of openTempDirs) rmSync(d, { recursive: true, force: true });
   });
 }
+
+const withActions = (product: RpcProduct, actions: RpcProduct['actions']): RpcProduct => ({
+  ...product,
+  actions: { ...product.actions, ...actions },
+});
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const temporary = !options.dataDir;
@@ -168,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clientCertificates,
       keyAlgorithm: options.caKeyAlgorithm,
     });
+    const serverCertificates = collection<ServerCertificateRecord>('cas/server-certificates.jsonl');
     const certStore = new CertificateStore(
       collection<UserCertificate>('cas/user-certificates.jsonl'),
       region,
@@ -206,7 +214,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       port: options.ports?.rpc,
       log,
       products: [
-        pcaProduct(pca),
+        // Server certificates and more CA hierarchies (issue 15) beside the client-certificate actions.
+        withActions(pcaProduct(pca), { ...pcaServerActions(pca, serverCertificates), ...pcaHierarchyActions(pca) }),
         certStoreProduct(certStore),
         nlbProduct(
           nlb,
@@ -272,7 +281,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const primary = accessKeys[0];
 
     const nlbHelpers = createNlbHelpers({ nlb, dataPlane, dataPlaneOn, describe });
-    const casHelpers = createCasHelpers(pca, certStore);
+    const casHelpers = { ...createCasHelpers(pca, certStore), ...createLifecycleCasHelpers(pca) };
 
     const emulator: Emulator = {
       rpcEndpoint: rpc.endpoint,

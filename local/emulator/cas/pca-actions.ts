@@ -97,7 +97,7 @@ function caView(pca: PrivateCa, ca: CaRecord, form: 'describe' | 'list' = 'descr
     Identifier: ca.identifier,
     ...(ca.parentIdentifier ? { ParentIdentifier: ca.parentIdentifier } : {}),
     CertificateType: ca.certificateType,
-    Status: 'ISSUE',
+    Status: ca.status ?? 'ISSUE',
     CommonName: ca.commonName,
     SubjectDN: subjectDn(ca.certificatePem),
     SerialNumber: cert.serialNumber.toLowerCase(),

@@ -27,6 +27,8 @@ export interface CaRecord {
   certificatePem: string;
   privateKeyPem: string;
   createdAt: number;
+  /** DescribeCACertificate's Status; absent = ISSUE. `REVOKE` only through the test helper (local/emulator/cas/hierarchy.ts). */
+  status?: 'ISSUE' | 'REVOKE';
 }
 
 export interface ClientCertificateRecord {
@@ -84,6 +86,7 @@ export class PrivateCa {
   private constructor(
     private readonly clientCertificates: JsonlCollection<ClientCertificateRecord>,
     records: CaRecord[],
+    private readonly caFile?: string,
   ) {
     for (const ca of records) {
       this.cas.set(ca.identifier, ca);
@@ -103,7 +106,7 @@ export class PrivateCa {
   }): Promise<PrivateCa> {
     if (options.caFile && existsSync(options.caFile)) {
       const records = JSON.parse(readFileSync(options.caFile, 'utf8')) as CaRecord[];
-      return new PrivateCa(options.clientCertificates, records);
+      return new PrivateCa(options.clientCertificates, records, options.caFile);
     }
     const now = Date.now();
     const keyAlgorithm = options.keyAlgorithm ?? 'RSA_2048';
@@ -144,7 +147,17 @@ export class PrivateCa {
       mkdirSync(dirname(options.caFile), { recursive: true });
       writeFileSync(options.caFile, JSON.stringify([rootRecord, subRecord], null, 2), { mode: 0o600 });
     }
-    return new PrivateCa(options.clientCertificates, [rootRecord, subRecord]);
+    return new PrivateCa(options.clientCertificates, [rootRecord, subRecord], options.caFile);
+  }
+
+  /** Adds (or replaces) a CA and saves the hierarchy: a second hierarchy, a CA's status (cas/hierarchy.ts). */
+  registerCa(record: CaRecord): void {
+    this.cas.set(record.identifier, record);
+    this.materials.set(record.identifier, {
+      certificatePem: record.certificatePem,
+      privateKey: createPrivateKey(record.privateKeyPem),
+    });
+    if (this.caFile) writeFileSync(this.caFile, JSON.stringify([...this.cas.values()], null, 2), { mode: 0o600 });
   }
 
   get root(): CaRecord {
