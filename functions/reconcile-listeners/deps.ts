@@ -26,6 +26,11 @@ import { createAppliedStateStore } from './applied-store.js';
 import { createCanaryProvider } from './canary.js';
 import { createClientCertificateInventory } from './inventory.js';
 import { createPcaReads, PCA_API_VERSION, type PcaReads } from './pca-reads.js';
+import { createCasServerCertificateClient } from '../../shared/alibaba/cas-pca-server.js';
+import { createCasServerCertificateUploadsClient } from '../../shared/alibaba/cas-store-uploads.js';
+import { createStateCipher } from '../../shared/certificates/sealing.js';
+import { createManagedCertificateStateStore } from './managed-state-store.js';
+import { createServerCertificateNotifier } from './server-certificate-notifier.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
@@ -104,10 +109,28 @@ export function buildReconcileRuntime(
     },
   });
 
+  const serverCertificates = createCasStoreClient(casEndpoint, alibaba.credentials);
   const engine: ReconcileDeps = {
     gateway,
     cas: pca,
-    serverCertificates: createCasStoreClient(casEndpoint, alibaba.credentials),
+    serverCertificates,
+    managed: {
+      authority: createCasServerCertificateClient(casEndpoint, alibaba.credentials),
+      uploads: createCasServerCertificateUploadsClient(casEndpoint, alibaba.credentials),
+      serverCertificates,
+      cas: pca,
+      state: createManagedCertificateStateStore(store),
+      cipher: createStateCipher(config.stateKey),
+      clock,
+      log,
+    },
+    notices: {
+      store,
+      notifier: createServerCertificateNotifier({ webhook: config.serverCertificateWebhook, store, clock, log }),
+      clock,
+      log,
+      thresholdsDays: config.serverCertificateNoticeDays,
+    },
     prober: tlsProber,
     canary: createCanaryProvider({
       service,
@@ -144,7 +167,11 @@ export function buildReconcileRuntime(
         ? defaultCaIdentifier(config.defaultCaIdentifier, config.parentIdentifier, pca)
         : Promise.resolve(undefined)
     ).then(
-      (ca) => resolveDesiredState(document, { defaultCaIdentifier: ca }),
+      (ca) =>
+        resolveDesiredState(document, {
+          defaultCaIdentifier: ca,
+          defaultServerCertificateIssuer: config.serverCertificateIssuer,
+        }),
       (err: unknown) => {
         resolved = undefined;
         throw err;

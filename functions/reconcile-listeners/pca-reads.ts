@@ -33,6 +33,8 @@ export function createPcaReads(call: RpcCaller): PcaReads {
           X509Certificate: string;
           Status: string;
           AfterDate: number | string;
+          CertificateType?: string;
+          Algorithm?: string;
         };
       };
       try {
@@ -49,6 +51,9 @@ export function createPcaReads(call: RpcCaller): PcaReads {
         status: c.Status,
         notAfter: new Date(Number(c.AfterDate)),
         ...(c.ParentIdentifier ? { parentIdentifier: c.ParentIdentifier } : {}),
+        ...(c.CertificateType ? { type: c.CertificateType } : {}),
+        // DescribeCACertificate.Algorithm is the key's family (`RSA`, `ECC`, `SM2`).
+        keyFamily: c.Algorithm === 'RSA' ? 'RSA' : c.Algorithm === 'ECC' ? 'EC' : 'unknown',
       };
     },
 

@@ -18,6 +18,7 @@ interface CertificateDetail {
   NotBefore?: number;
   NotAfter?: number;
   Sha2?: string;
+  SerialNo?: string;
 }
 
 const isNotFound = (err: unknown) => err instanceof RpcError && /NotFound|NotExist/i.test(err.code);
@@ -51,6 +52,7 @@ export function createCasServerCertificateSource(call: RpcCaller): ServerCertifi
         notBefore: new Date(Number(body.NotBefore)),
         notAfter: new Date(Number(body.NotAfter)),
         fingerprintSha256: body.Sha2.replace(/:/g, '').toLowerCase(),
+        ...(body.SerialNo ? { serialNumber: body.SerialNo.toLowerCase().replace(/^0+(?=.)/, '') } : {}),
       };
     },
   };

@@ -17,33 +17,68 @@
  * | `PROBE_TIMEOUT_MS` | one TLS handshake's budget; default 5000 |
  * | `CANARY_VALIDITY_DAYS` | lifetime of the canary client certificate; renewed at 2/3 of it; default 30 |
  * | `CAS_TIMEOUT_MS`, `NLB_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | read timeouts of the API calls; default 10000 |
+ * | `SERVER_CERTIFICATE_ISSUER` | the sub-CA (PCA identifier) that issues managed server certificates declared with `issuer: default`; default PCA_PARENT_IDENTIFIER |
+ * | `SERVER_CERTIFICATE_NOTICE_DAYS` | comma list of days before expiry of an externally managed server certificate for `server-certificate.expiring`; default `30,7,1` |
+ * | `SERVER_CERTIFICATE_WEBHOOK_URL` | optional: the operator's webhook for `server-certificate.expiring` (signed with tenant `system`'s secret, docs/renewal.md#verifying-a-webhook) |
+ * | `WEBHOOK_MASTER_KEY` | needed with SERVER_CERTIFICATE_WEBHOOK_URL: the same secret as cert-api's (a KMS secret in the cloud) |
+ * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` allows an `http://127.0.0.1` webhook (local runs only); default false |
  */
 import { z } from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-import { intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
+import { boolFromEnv, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 
-const EnvSchema = z.object({
-  DESIRED_STATE_FILE: z.string().min(1).default('config/listeners.yaml'),
-  RECONCILE_DEFAULT_CA: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  PCA_PARENT_IDENTIFIER: requiredString(
-    'PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate',
-  ),
-  STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes)'),
-  RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
-  CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),
-  RECONCILE_CONCURRENCY: intFromEnv(20, 1, 100),
-  JOB_TIMEOUT_SECONDS: intFromEnv(120, 1, 3600),
-  JOB_POLL_INITIAL_MS: intFromEnv(500, 10, 60_000),
-  PROBE_TIMEOUT_MS: intFromEnv(5_000, 100, 60_000),
-  CANARY_VALIDITY_DAYS: intFromEnv(30, 1, 397),
-  CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  NLB_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-  OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
-});
+const EnvSchema = z
+  .object({
+    DESIRED_STATE_FILE: z.string().min(1).default('config/listeners.yaml'),
+    RECONCILE_DEFAULT_CA: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    PCA_PARENT_IDENTIFIER: requiredString(
+      'PCA_PARENT_IDENTIFIER names the sub-CA that signs the canary client certificate',
+    ),
+    STATE_KEY: stateKeyFromEnv('STATE_KEY is required (base64 of 32 random bytes)'),
+    RECONCILE_MODE: z.enum(['plan', 'apply']).default('plan'),
+    CA_EXPIRY_WINDOW_DAYS: intFromEnv(30, 0, 3650),
+    RECONCILE_CONCURRENCY: intFromEnv(20, 1, 100),
+    JOB_TIMEOUT_SECONDS: intFromEnv(120, 1, 3600),
+    JOB_POLL_INITIAL_MS: intFromEnv(500, 10, 60_000),
+    PROBE_TIMEOUT_MS: intFromEnv(5_000, 100, 60_000),
+    CANARY_VALIDITY_DAYS: intFromEnv(30, 1, 397),
+    CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+    NLB_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+    OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+    SERVER_CERTIFICATE_ISSUER: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a PCA identifier')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    SERVER_CERTIFICATE_NOTICE_DAYS: z
+      .string()
+      .regex(/^\d{1,3}(,\d{1,3})*$/, 'a comma list of days such as 30,7,1')
+      .optional()
+      .transform((v) =>
+        v ? [...new Set(v.split(',').map(Number))].filter((n) => n > 0).sort((a, b) => b - a) : [30, 7, 1],
+      ),
+    SERVER_CERTIFICATE_WEBHOOK_URL: z.string().max(2048).optional(),
+    WEBHOOK_MASTER_KEY: z
+      .string()
+      .refine(
+        (v) => v === '' || Buffer.from(v, 'base64').length >= 32,
+        'WEBHOOK_MASTER_KEY must be base64 of at least 32 bytes',
+      )
+      .optional(),
+    ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
+  })
+  .superRefine((e, ctx) => {
+    if (e.SERVER_CERTIFICATE_WEBHOOK_URL && !e.WEBHOOK_MASTER_KEY)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_MASTER_KEY'],
+        message: 'is required with SERVER_CERTIFICATE_WEBHOOK_URL (webhooks are signed with a secret derived from it)',
+      });
+  });
 
 export interface ReconcileFunctionConfig {
   alibaba: AlibabaConfig;
@@ -61,6 +96,10 @@ export interface ReconcileFunctionConfig {
   casTimeoutMs: number;
   nlbTimeoutMs: number;
   ossTimeoutMs: number;
+  /** The sub-CA that issues managed server certificates with `issuer: default`. */
+  serverCertificateIssuer: string;
+  serverCertificateNoticeDays: number[];
+  serverCertificateWebhook?: { url: string; masterKey: Buffer; allowLoopback: boolean };
 }
 
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileFunctionConfig {
@@ -82,5 +121,16 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     nlbTimeoutMs: e.NLB_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
+    serverCertificateIssuer: e.SERVER_CERTIFICATE_ISSUER ?? e.PCA_PARENT_IDENTIFIER,
+    serverCertificateNoticeDays: e.SERVER_CERTIFICATE_NOTICE_DAYS,
+    ...(e.SERVER_CERTIFICATE_WEBHOOK_URL && e.WEBHOOK_MASTER_KEY
+      ? {
+          serverCertificateWebhook: {
+            url: e.SERVER_CERTIFICATE_WEBHOOK_URL,
+            masterKey: Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64'),
+            allowLoopback: e.ALLOW_LOOPBACK_WEBHOOKS,
+          },
+        }
+      : {}),
   };
 }

@@ -19,17 +19,35 @@ import type {
   ListenerAttributes,
   ListenerGateway,
   ProbeResult,
+  RotationOverride,
+  RotationSource,
   ServerCertificateFacts,
   ServerCertificateSource,
   ServerGroupAttributes,
   TlsProber,
 } from '../domain/listeners/ports.js';
 import { checkSeedRules, Rules, type GatheredListener } from '../domain/listeners/rules.js';
-import { diffListener, type ExpectedIds } from '../domain/listeners/diff.js';
+import { diffListener, withoutCaChange, type ExpectedIds } from '../domain/listeners/diff.js';
 import { listenerBaseId, sameListener } from '../domain/listeners/listener-id.js';
 import { desiredStateHash, listenerClientToken } from '../domain/listeners/client-token.js';
 import { findLockedOutClients, type ChainsTo } from '../domain/listeners/ca-rotation.js';
 import { applyPlan } from './apply.js';
+import {
+  assessManaged,
+  commitManaged,
+  plannedFacts,
+  replaceManaged,
+  retireDue,
+  targetOf,
+  type ManagedAssessment,
+  type ManagedCertificateDeps,
+} from './managed-certificates.js';
+import { noticeExpiringServerCertificates, type ExpiryNoticeDeps } from './expiry-notices.js';
+import {
+  retirementsDue,
+  type ManagedCertificateRef,
+  type ManagedCertificateState,
+} from '../domain/listeners/managed-certificate.js';
 import { judgeProbes, type VerifyReport } from '../domain/listeners/verify.js';
 import { chunk, mapWithConcurrency, memoize } from '../async/concurrency.js';
 import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
@@ -64,6 +82,12 @@ export interface ReconcileDeps {
   inventory: ClientCertificateInventory;
   applied: AppliedStateStore;
   chainsTo: ChainsTo;
+  /** Managed server certificates (absent: declarations with `managed` fail with NotConfigured). */
+  managed?: ManagedCertificateDeps;
+  /** Expiry notices for externally managed server certificates. */
+  notices?: ExpiryNoticeDeps;
+  /** CA rotations in progress (docs/rotation.md). */
+  rotation?: RotationSource;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
@@ -119,7 +143,7 @@ export async function reconcileListeners(
   // The CA and server-certificate reads do not depend on the listeners: start them alongside the NLB reads.
   for (const d of selected) {
     if (d.mutualAuth) getCa(d.caCertificateId!).catch(() => undefined);
-    getServerCertificate(d.serverCertId).catch(() => undefined);
+    if (!d.managedCertificate) getServerCertificate(d.serverCertId).catch(() => undefined);
   }
   const [gathered, applied] = await Promise.all([
     gatherListeners(deps, selected, retry),
@@ -130,8 +154,11 @@ export async function reconcileListeners(
   ]);
   const appliedUpdates: Record<string, AppliedRecord> = {};
 
-  const reconcileOne = async (d: ListenerMtls): Promise<ListenerResult> => {
+  const served: Array<{ listenerId: string; facts: ServerCertificateFacts }> = [];
+
+  const reconcileOne = async (declared: ListenerMtls): Promise<ListenerResult> => {
     const t0 = Date.now();
+    let d = declared;
     const base = {
       listenerId: d.listenerId,
       region: d.region,
@@ -139,50 +166,105 @@ export async function reconcileListeners(
       drift: false,
       plan: [],
     };
+    let extra: Partial<ListenerResult> = {};
     const done = (
       r: Omit<ListenerResult, 'durationMs' | 'listenerId' | 'region' | 'drift' | 'plan'> & Partial<ListenerResult>,
     ): ListenerResult => ({
       ...base,
+      ...extra,
       ...r,
       durationMs: Date.now() - t0,
     });
+    const failed = (stage: string, err: unknown, more: Partial<ListenerResult> = {}) =>
+      done({ outcome: 'failed', stage, reason: errorCode(err) ?? 'Unknown', message: (err as Error).message, ...more });
 
     const g = gathered.get(d.listenerId)!;
     if (!g.ok) return done({ outcome: 'failed', stage: 'gather', reason: g.code, message: g.message });
+
+    // A CA rotation in progress decides this listener's CA (and which canary proves it): docs/rotation.md.
+    let rotation: RotationOverride | undefined;
+    if (deps.rotation && d.mutualAuth) {
+      try {
+        rotation = await deps.rotation.forListener(d.listenerId, d.caCertificateId);
+      } catch (err) {
+        return failed('gather', err, { message: `CA rotation state unreadable: ${(err as Error).message}` });
+      }
+      if (rotation) {
+        const held = rotation.ca === 'hold' ? (g.listener?.caCertificateIds[0] ?? d.caCertificateId!) : rotation.ca;
+        extra = {
+          rotation: {
+            id: rotation.rotationId,
+            stage: rotation.stage,
+            ca: held,
+            ...(held !== d.caCertificateId ? { declaredCa: d.caCertificateId } : {}),
+          },
+        };
+        d = { ...d, caCertificateId: held };
+      }
+    }
+
+    // A managed server certificate: is a new one due, and would the CA issue it? (nothing is made yet)
+    let managed: ManagedAssessment | undefined;
+    if (d.managedCertificate) {
+      if (!deps.managed)
+        return done({
+          outcome: 'failed',
+          stage: 'server-certificate',
+          reason: 'NotConfigured',
+          message: 'managed server certificates are not configured for this run',
+        });
+      try {
+        managed = await assessManaged(deps.managed, d);
+      } catch (err) {
+        return failed('server-certificate', err);
+      }
+      extra = { ...extra, serverCertificate: managed.plan };
+      d = { ...d, serverCertId: targetOf(managed.state)?.certId ?? '' };
+    }
+    const replacing = managed !== undefined && managed.decision.action !== 'keep';
 
     let ca: CaFacts | undefined;
     let serverCertificate: ServerCertificateFacts | undefined;
     try {
       if (d.mutualAuth) ca = await getCa(d.caCertificateId!);
-      serverCertificate = await getServerCertificate(d.serverCertId);
+      if (managed) serverCertificate = managed.facts;
+      else serverCertificate = await getServerCertificate(d.serverCertId);
     } catch (err) {
-      return done({
-        outcome: 'failed',
-        stage: 'gather',
-        reason: errorCode(err) ?? 'Unknown',
-        message: (err as Error).message,
-      });
+      return failed('gather', err);
     }
+    if (serverCertificate && !managed) served.push({ listenerId: d.listenerId, facts: serverCertificate });
 
-    const facts: GatheredListener = { listener: g.listener, serverGroup: g.serverGroup, ca, serverCertificate };
+    const now = deps.clock.now();
+    // While a replacement is only planned, the rules look at the certificate as it will be.
+    const ruleCertificate =
+      replacing && !(managed!.decision.action === 'resume' && serverCertificate)
+        ? plannedFacts(managed!.spec, now)
+        : serverCertificate;
+    const facts: GatheredListener = {
+      listener: g.listener,
+      serverGroup: g.serverGroup,
+      ca,
+      serverCertificate: ruleCertificate,
+    };
     const violations = checkSeedRules(d, facts, {
-      now: deps.clock.now(),
+      now,
       caExpiryWindowDays: config.caExpiryWindowDays,
     });
+    for (const problem of managed?.problems ?? [])
+      violations.push({ rule: Rules.managedCertificateIssuable, message: problem });
     const previous = applied?.[d.listenerId];
     // The server certificate as NLB takes it: CAS's CertIdentifier, read from CAS (D6), never built by hand.
-    const expected: ExpectedIds | undefined = serverCertificate && {
-      serverCertificateId: serverCertificate.certIdentifier,
+    let expected: ExpectedIds | undefined = ruleCertificate && {
+      serverCertificateId: ruleCertificate.certIdentifier,
       ...(previous?.reportedIds ? { reported: previous.reportedIds } : {}),
     };
-    const plan = g.listener && expected ? diffListener(d, g.listener, expected) : undefined;
+    let plan = g.listener && expected ? diffListener(d, g.listener, expected) : undefined;
+    if (rotation?.ca === 'hold' && plan) plan = withoutCaChange(plan);
     if (violations.length) {
       return done({ outcome: 'blocked', rule: violations[0].rule, violations, plan: plan?.changes ?? [] });
     }
-    const hash = desiredStateHash(d);
-    const drift = plan!.changes.length > 0 && previous?.desiredHash === hash;
 
-    if (plan!.caReplacement && !options.forceCaChange) {
+    if (plan!.caReplacement && !options.forceCaChange && !rotation) {
       // The current CA as we sent it, when NLB reports it in a form of its own.
       const from = plan!.caReplacement.from;
       const currentCaId = Object.entries(previous?.reportedIds ?? {}).find(([, seen]) => seen === from)?.[0] ?? from;
@@ -200,26 +282,62 @@ export async function reconcileListeners(
             rule: violation.rule,
             violations: [violation],
             plan: plan!.changes,
-            drift,
+            drift: plan!.changes.length > 0 && previous?.desiredHash === desiredStateHash(d),
           });
         }
       } catch (err) {
-        return done({
-          outcome: 'failed',
-          stage: 'gather',
-          reason: errorCode(err) ?? 'Unknown',
+        return failed('gather', err, {
           message: `active client certificates unreadable: ${(err as Error).message}`,
           plan: plan!.changes,
-          drift,
         });
       }
     }
 
+    const retiring = managed ? retirementsDue(managed.state, now).length > 0 : false;
     if (options.mode === 'plan') {
-      return done({ outcome: plan!.changes.length ? 'changes-planned' : 'in-sync', plan: plan!.changes, drift });
+      const hash = desiredStateHash(d);
+      const drift = plan!.changes.length > 0 && previous?.desiredHash === hash;
+      return done({
+        outcome: plan!.changes.length || replacing || retiring ? 'changes-planned' : 'in-sync',
+        plan: plan!.changes,
+        drift,
+      });
     }
 
+    // Apply: a due replacement is issued and uploaded first; the listener then switches to it like any change.
+    let replacement:
+      { ref: ManagedCertificateRef; facts: ServerCertificateFacts; state: ManagedCertificateState } | undefined;
+    if (replacing) {
+      try {
+        replacement = await replaceManaged(deps.managed!, d, managed!);
+      } catch (err) {
+        return failed('server-certificate', err, { plan: plan!.changes });
+      }
+      d = { ...d, serverCertId: replacement.ref.certId };
+      serverCertificate = replacement.facts;
+      expected = {
+        serverCertificateId: replacement.ref.certIdentifier,
+        ...(previous?.reportedIds ? { reported: previous.reportedIds } : {}),
+      };
+      plan = diffListener(d, g.listener!, expected);
+      if (rotation?.ca === 'hold') plan = withoutCaChange(plan);
+      extra = {
+        ...extra,
+        serverCertificate: {
+          ...managed!.plan,
+          next: {
+            certId: replacement.ref.certId,
+            serialNumber: replacement.ref.serialNumber,
+            notAfter: replacement.ref.notAfter,
+          },
+        },
+      };
+    }
+    const hash = desiredStateHash(d);
+    const drift = plan!.changes.length > 0 && previous?.desiredHash === hash;
+
     let jobId: string | undefined;
+    let servedIds = g.listener?.certificateIds ?? [];
     if (plan!.changes.length) {
       const token = listenerClientToken(d, plan!, options.runId);
       const outcome = await applyPlan(
@@ -241,6 +359,7 @@ export async function reconcileListeners(
         });
       }
       jobId = outcome.jobId;
+      servedIds = outcome.listener.certificateIds;
       appliedUpdates[d.listenerId] = {
         desiredHash: hash,
         confirmedAt: deps.clock.now().toISOString(),
@@ -257,29 +376,69 @@ export async function reconcileListeners(
 
     const changed = plan!.changes.length > 0;
     const succeeded = changed ? (drift ? 'drift-repaired' : 'changed') : 'in-sync';
-    if (options.verify === false) {
-      return done({
-        outcome: succeeded,
-        plan: plan!.changes,
-        drift,
-        ...(jobId ? { jobId } : {}),
-        probe: { verdict: 'skipped', reasons: ['verification turned off for this run'] },
-      });
+    // The canary that proves this listener: the rotation's when the listener trusts the rotation's new CA.
+    const canaryFor =
+      rotation && d.caCertificateId === rotation.toCa ? () => rotation.toCanary.current() : () => canary('current');
+    let probe: VerifyReport | undefined;
+    if (options.verify !== false) {
+      probe = await verifyListener(
+        deps,
+        d,
+        serverCertificate!.fingerprintSha256,
+        canaryFor,
+        replacement?.ref.serialNumber,
+      );
+      if (probe.verdict !== 'passed') {
+        return done({
+          outcome: 'failed',
+          stage: 'verify',
+          reason: 'VerifyFailed',
+          message: probe.reasons.join('; '),
+          plan: plan!.changes,
+          drift,
+          probe,
+          ...(jobId ? { jobId } : {}),
+        });
+      }
     }
-    const probe = await verifyListener(deps, d, serverCertificate!.fingerprintSha256, canary);
-    if (probe.verdict !== 'passed') {
-      return done({
-        outcome: 'failed',
-        stage: 'verify',
-        reason: 'VerifyFailed',
-        message: probe.reasons.join('; '),
-        plan: plan!.changes,
-        drift,
-        probe,
-        ...(jobId ? { jobId } : {}),
-      });
+
+    // Proven (or verification off): the replacement is current; replaced certificates leave the store after their grace.
+    if (managed) {
+      try {
+        let state = replacement?.state ?? managed.state;
+        if (state.pending?.uploaded && servedIds.includes(state.pending.uploaded.certIdentifier))
+          state = await commitManaged(deps.managed!, d, state);
+        const retired = await retireDue(deps.managed!, d, state, servedIds);
+        const plannedRetire = retirementsDue(state, deps.clock.now());
+        if (plannedRetire.length || retired.removed.length)
+          extra = {
+            ...extra,
+            serverCertificate: {
+              ...(extra.serverCertificate ?? managed.plan),
+              retire: plannedRetire.map((r) => ({
+                certId: r.certId,
+                deleteAfter: r.deleteAfter,
+                removed: retired.removed.includes(r.certId),
+              })),
+            },
+          };
+      } catch (err) {
+        return failed('server-certificate', err, {
+          plan: plan!.changes,
+          drift,
+          ...(probe ? { probe } : {}),
+          ...(jobId ? { jobId } : {}),
+        });
+      }
     }
-    return done({ outcome: succeeded, plan: plan!.changes, drift, probe, ...(jobId ? { jobId } : {}) });
+
+    return done({
+      outcome: succeeded,
+      plan: plan!.changes,
+      drift,
+      probe: probe ?? { verdict: 'skipped', reasons: ['verification turned off for this run'] },
+      ...(jobId ? { jobId } : {}),
+    });
   };
 
   const results = await mapWithConcurrency(selected, config.concurrency, async (d) => {
@@ -298,6 +457,12 @@ export async function reconcileListeners(
     });
     return result;
   });
+
+  if (deps.notices && served.length) {
+    await noticeExpiringServerCertificates(deps.notices, served).catch((err: unknown) =>
+      log.warn('server certificate expiry notices failed', errorFields(err)),
+    );
+  }
 
   if (options.mode === 'apply' && applied && Object.keys(appliedUpdates).length) {
     try {
@@ -383,13 +548,14 @@ async function verifyListener(
   deps: ReconcileDeps,
   d: ListenerMtls,
   expectedFingerprint: string,
-  canary: (k: 'current') => Promise<CanaryCredentials>,
+  canary: () => Promise<CanaryCredentials>,
+  expectedSerial?: string,
 ): Promise<VerifyReport> {
   const { config } = deps;
   let credentials: CanaryCredentials | undefined;
   if (d.mutualAuth) {
     try {
-      credentials = await canary('current');
+      credentials = await canary();
     } catch (err) {
       return { verdict: 'failed', reasons: [`no canary client certificate: ${(err as Error).message}`] };
     }
@@ -414,10 +580,15 @@ async function verifyListener(
         : Promise.resolve<ProbeResult | undefined>(undefined),
       deps.prober.probe(request),
     ]);
-    report = judgeProbes(d, expectedFingerprint, {
-      ...(withCert ? { withClientCertificate: withCert } : {}),
-      withoutClientCertificate: withoutCert,
-    });
+    report = judgeProbes(
+      d,
+      expectedFingerprint,
+      {
+        ...(withCert ? { withClientCertificate: withCert } : {}),
+        withoutClientCertificate: withoutCert,
+      },
+      expectedSerial,
+    );
     if (report.verdict === 'passed' || attempt === config.verifyAttempts) break;
     await deps.sleep(config.verifyRetryDelayMs * attempt);
   }

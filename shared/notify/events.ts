@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { ClientCertificate } from '../domain/client-certificate.js';
 
-export type WebhookEventType = 'certificate.renewed' | 'certificate.renewal_failed' | 'certificate.expiring';
+export type WebhookEventType =
+  | 'certificate.renewed'
+  | 'certificate.renewal_failed'
+  | 'certificate.expiring'
+  | 'certificate.successor_issued'
+  | 'server-certificate.expiring';
 
 export interface WebhookEvent<T = unknown> {
   specversion: '1.0';
@@ -119,6 +124,52 @@ export function expiringEvent(data: ExpiringData, time: Date): WebhookEvent<Expi
     'certificate.expiring',
     data.certificate.id,
     `g${data.certificate.generation}|${data.thresholdDays}`,
+    time,
+    data,
+  );
+}
+
+/** A listener's externally managed server certificate nears its end (issue 15): sent to the operator's webhook. */
+export interface ServerCertificateExpiringData {
+  certId: string;
+  certIdentifier: string;
+  commonName: string;
+  notAfter: string;
+  daysLeft: number;
+  thresholdDays: number;
+  /** The declared listeners that serve it. */
+  listenerIds: string[];
+}
+
+export function serverCertificateExpiringEvent(
+  data: ServerCertificateExpiringData,
+  time: Date,
+): WebhookEvent<ServerCertificateExpiringData> {
+  return envelope('server-certificate.expiring', data.certId, `${data.notAfter}|${data.thresholdDays}`, time, data);
+}
+
+/** A client certificate got a successor under a new CA (a CA rotation, docs/rotation.md). */
+export interface SuccessorIssuedData {
+  /** The certificate in use today, under the CA the listener trusts now. */
+  certificate: CertificateSummary;
+  successor: CertificateSummary & { issuingCa: string };
+  rotation: { id: string; fromCa: string; toCa: string };
+  /** Fresh signed links to the successor's files. */
+  downloads: Record<string, DownloadLink>;
+  /** CSR mode: the successor's certificate and chain (public; the key stays with the owner). */
+  certificatePem?: string;
+  chainPem?: string;
+  /** Server-key mode: the successor's .p12 password (sent here, and once through the successor API). */
+  p12Password?: string;
+  /** What the owner should do: keep both until the switch, then use the successor. */
+  instructions: string;
+}
+
+export function successorIssuedEvent(data: SuccessorIssuedData, time: Date): WebhookEvent<SuccessorIssuedData> {
+  return envelope(
+    'certificate.successor_issued',
+    data.certificate.id,
+    `${data.rotation.id}|${data.successor.id}`,
     time,
     data,
   );

@@ -94,6 +94,7 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       partial.cipher = cipher?.name;
       if (peer && peer.fingerprint256) {
         partial.peerCertificate = {
+          ...(peer.serialNumber ? { serialNumber: peer.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') } : {}),
           commonName: first(peer.subject?.CN),
           dnsNames: dnsNames(peer.subjectaltname),
           issuer: first(peer.issuer?.CN),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../../errors/index.js';
 import { LISTENER_ID_PATTERN, listenerBaseId } from './listener-id.js';
+import { ManagedServerCertificateSchema, type ManagedServerCertificate } from './managed-certificate.js';
 
 /**
  * NLB's system TLS policies, as CreateListener.SecurityPolicyId's model lists them; custom policies are `tls-...`
@@ -58,12 +59,16 @@ export const ListenerDeclarationSchema = z
     mutualAuth: MutualAuthSchema,
     /** The CA the listener trusts: a PCA identifier, or `default` (the deployment's configured CA). Required when mutual auth is on. */
     ca: CaRefSchema.optional(),
-    serverCertificate: z.strictObject({
-      /** What `UploadUserCertificate` returned; the listener gets CAS's CertIdentifier for it, read from CAS. */
-      certId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String),
-      /** No longer used: kept only to name the fix in the error (see superRefine). */
-      region: z.unknown().optional(),
-    }),
+    serverCertificate: z.union([
+      z.strictObject({
+        /** What `UploadUserCertificate` returned; the listener gets CAS's CertIdentifier for it, read from CAS. */
+        certId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String),
+        /** No longer used: kept only to name the fix in the error (see superRefine). */
+        region: z.unknown().optional(),
+      }),
+      /** Issued, uploaded, rotated and retired by the reconciler (shared/listeners/managed-certificates.ts). */
+      z.strictObject({ managed: ManagedServerCertificateSchema }),
+    ]),
     securityPolicy: z.union([
       z.enum(SYSTEM_TLS_POLICIES),
       z.string().regex(/^tls-[A-Za-z0-9]{1,64}$/, 'a system policy (tls_cipher_policy_...) or a custom tls-... id'),
@@ -75,7 +80,7 @@ export const ListenerDeclarationSchema = z
       ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca is required when mutualAuth is on' });
     if (!l.mutualAuth && l.ca)
       ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca applies only when mutualAuth is on; remove it' });
-    if (l.serverCertificate.region !== undefined)
+    if ('certId' in l.serverCertificate && l.serverCertificate.region !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['serverCertificate', 'region'],
@@ -115,8 +120,13 @@ export interface ListenerMtls {
   mutualAuth: boolean;
   /** PCA identifier of the CA to trust (what UpdateListenerAttribute is sent); present exactly when mutual auth is on. */
   caCertificateId?: string;
-  /** The certificate store's CertId; NLB takes CAS's `CertIdentifier` for it, read from CAS at run time (D6). */
+  /**
+   * The certificate store's CertId; NLB takes CAS's `CertIdentifier` for it, read from CAS at run time (D6).
+   * With a managed certificate: the one the reconciler put in the store ('' before the first one exists).
+   */
   serverCertId: string;
+  /** Set when the reconciler manages the server certificate (`serverCertificate.managed`). */
+  managedCertificate?: ManagedServerCertificate;
   securityPolicyId: string;
   probe: { host: string; port: number; sni: string; address: string; request: 'http' | 'none' };
 }
@@ -143,10 +153,10 @@ export function parseDesiredState(text: string): DesiredStateDocument {
   return parsed.data;
 }
 
-/** Replaces `ca: default` with the configured CA. */
+/** Replaces `ca: default` with the configured CA, and a managed certificate's `issuer: default` with its sub-CA. */
 export function resolveDesiredState(
   doc: DesiredStateDocument,
-  options: { defaultCaIdentifier?: string },
+  options: { defaultCaIdentifier?: string; defaultServerCertificateIssuer?: string },
 ): ListenerMtls[] {
   return doc.listeners.map((l) => {
     let caCertificateId: string | undefined;
@@ -169,7 +179,7 @@ export function resolveDesiredState(
       listenerId: l.listenerId,
       mutualAuth: l.mutualAuth,
       ...(caCertificateId ? { caCertificateId } : {}),
-      serverCertId: l.serverCertificate.certId,
+      ...serverCertificateOf(l, options.defaultServerCertificateIssuer),
       securityPolicyId: l.securityPolicy,
       probe: {
         host: l.probe.host,
@@ -180,4 +190,29 @@ export function resolveDesiredState(
       },
     };
   });
+}
+
+function serverCertificateOf(
+  l: ListenerDeclaration,
+  defaultIssuer: string | undefined,
+): Pick<ListenerMtls, 'serverCertId' | 'managedCertificate'> {
+  if ('certId' in l.serverCertificate) return { serverCertId: l.serverCertificate.certId };
+  const m = l.serverCertificate.managed;
+  const issuer = m.issuer === 'default' ? defaultIssuer : m.issuer;
+  if (!issuer)
+    throw new ValidationError(
+      'DESIRED_STATE_INVALID',
+      `${l.listenerId}: serverCertificate.managed.issuer is 'default' but no issuing sub-CA is configured (SERVER_CERTIFICATE_ISSUER or PCA_PARENT_IDENTIFIER)`,
+    );
+  return {
+    serverCertId: '',
+    managedCertificate: {
+      names: m.names,
+      keyAlgorithm: m.keyAlgorithm,
+      validityDays: m.validityDays,
+      ...(m.renewBeforeDays !== undefined ? { renewBeforeDays: m.renewBeforeDays } : {}),
+      issuer,
+      retireAfterHours: m.retireAfterHours,
+    },
+  };
 }

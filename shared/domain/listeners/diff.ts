@@ -4,6 +4,7 @@
  */
 import type { ListenerMtls } from './desired-state.js';
 import type { ListenerAttributes, ListenerUpdate } from './ports.js';
+import { managedSpecHash } from './managed-certificate.js';
 
 export type PlanField = 'caEnabled' | 'caCertificateId' | 'serverCertificateId' | 'securityPolicyId';
 export type FieldValue = string | boolean | null;
@@ -97,5 +98,16 @@ export function desiredFingerprintInput(desired: ListenerMtls): string {
     desired.caCertificateId ?? null,
     desired.serverCertId,
     desired.securityPolicyId,
+    ...(desired.managedCertificate ? [managedSpecHash(desired.managedCertificate)] : []),
   ]);
+}
+
+/** The plan without a change of the trusted CA: a CA rotation's switch or rollback is in flight and owns it. */
+export function withoutCaChange(plan: ListenerPlan): ListenerPlan {
+  if (!plan.changes.some((c) => c.field === 'caCertificateId')) return plan;
+  const changes = plan.changes.filter((c) => c.field !== 'caCertificateId');
+  const { caCertificateIds: _ca, ...rest } = plan.update;
+  const update = changes.length ? (plan.update.caEnabled ? plan.update : rest) : {};
+  const { caReplacement: _r, ...others } = plan;
+  return { ...others, changes, update };
 }

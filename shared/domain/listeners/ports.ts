@@ -76,6 +76,8 @@ export interface ServerCertificateFacts {
   notAfter: Date;
   /** SHA-256 of the DER, lower-case hex without separators. */
   fingerprintSha256: string;
+  /** Lower-case hex, when CAS reports it (`SerialNo`). */
+  serialNumber?: string;
 }
 
 export interface ServerCertificateSource {
@@ -91,6 +93,10 @@ export interface CaFacts {
   notAfter: Date;
   /** The CA above it (absent for a root). */
   parentIdentifier?: string;
+  /** `ROOT` or `SUB_ROOT`, as CAS reports it. */
+  type?: string;
+  /** The family of the CA's own key: CAS issues only keys of the same family under it. */
+  keyFamily?: 'RSA' | 'EC' | 'unknown';
 }
 
 export interface CaSource {
@@ -126,6 +132,8 @@ export interface ProbeResult {
   errorCode?: string;
   errorMessage?: string;
   peerCertificate?: {
+    /** Lower-case hex. */
+    serialNumber?: string;
     commonName?: string;
     dnsNames: string[];
     issuer?: string;
@@ -190,4 +198,23 @@ export interface AppliedRecord {
 export interface AppliedStateStore {
   load(): Promise<Record<string, AppliedRecord>>;
   save(records: Record<string, AppliedRecord>): Promise<void>;
+}
+
+/**
+ * What a CA rotation (docs/rotation.md, shared/rotation) says about one listener's CA while it runs: the CA the
+ * listener must trust now, or `hold` while a switch or rollback is in flight (reconcile then leaves the CA alone),
+ * and the canary that proves a listener trusting the rotation's new CA.
+ */
+export interface RotationOverride {
+  rotationId: string;
+  stage: string;
+  ca: string | 'hold';
+  /** The rotation's new CA, and a canary client certificate under it. */
+  toCa: string;
+  toCanary: CanaryProvider;
+}
+
+export interface RotationSource {
+  /** `declaredCa`: what the desired state names; a rotation speaks only for listeners declared with its old or new CA. */
+  forListener(listenerId: string, declaredCa: string | undefined): Promise<RotationOverride | undefined>;
 }

@@ -37,12 +37,52 @@ function headline(r: ListenerResult): string {
   }
 }
 
+const REASON: Record<string, string> = {
+  'no-certificate': 'none issued yet',
+  'missing-from-store': 'the current one is gone from the certificate store',
+  'renewal-window': 'the current one is in its renewal window',
+  expired: 'the current one has expired',
+  'declaration-changed': 'the declaration changed',
+};
+
+/** A managed server certificate's lines: what is served, what will be (or was) issued and why, what leaves the store. */
+function serverCertificateLines(r: ListenerResult): string[] {
+  const c = r.serverCertificate;
+  if (!c) return [];
+  const lines: string[] = [];
+  const spec = `${c.names.join(', ')} (${c.keyAlgorithm}, ${c.validityDays} days, sub-CA ${c.issuer})`;
+  const current = c.current ? `serial ${c.current.serialNumber}, expires ${c.current.notAfter}` : 'none';
+  if (c.action === 'keep') {
+    lines.push(`      = server certificate (managed): ${current}; renewal from ${c.renewAt ?? '?'}`);
+  } else {
+    const verb = r.outcome === 'changes-planned' || r.outcome === 'blocked' ? 'will issue' : 'issued';
+    const why =
+      c.action === 'resume'
+        ? `finishing a replacement started earlier (${REASON[c.reason ?? ''] ?? c.reason})`
+        : (REASON[c.reason ?? ''] ?? c.reason);
+    lines.push(`      + server certificate (managed): ${verb} ${spec}: ${why}`);
+    lines.push(`        current: ${current}`);
+    if (c.next)
+      lines.push(`        new:     serial ${c.next.serialNumber}, CertId ${c.next.certId}, expires ${c.next.notAfter}`);
+  }
+  for (const x of c.retire ?? [])
+    lines.push(
+      `      - retired server certificate ${x.certId}: ${x.removed ? 'removed from the certificate store' : `leaves the certificate store (grace ended ${x.deleteAfter})`}`,
+    );
+  return lines;
+}
+
 export function renderReport(report: RunReport): string {
   const lines: string[] = [`Reconcile ${report.mode} (run ${report.runId})`, ''];
   for (const r of report.results) {
     lines.push(`  ${SYMBOL[r.outcome]} ${headline(r)}`);
     const width = Math.max(0, ...r.plan.map((c) => c.field.length));
     for (const c of r.plan) lines.push(`      ~ ${c.field.padEnd(width)} : ${show(c.from)} -> ${show(c.to)}`);
+    if (r.rotation)
+      lines.push(
+        `      @ CA decided by rotation ${r.rotation.id} (stage ${r.rotation.stage}): ${r.rotation.ca}${r.rotation.declaredCa ? ` (the desired state says ${r.rotation.declaredCa})` : ''}`,
+      );
+    lines.push(...serverCertificateLines(r));
     for (const v of r.violations ?? []) lines.push(`      ! ${v.rule}: ${v.message}`);
     if (r.outcome === 'failed' && r.message) lines.push(`      x ${r.message}`);
     const p = r.probe;

@@ -2,6 +2,7 @@
 import type { FieldChange } from './diff.js';
 import type { RuleName, RuleViolation } from './rules.js';
 import type { VerifyReport } from './verify.js';
+import type { ServerCertificatePlan } from './managed-certificate.js';
 
 export type ListenerOutcome = 'in-sync' | 'changes-planned' | 'changed' | 'drift-repaired' | 'blocked' | 'failed';
 export type RunMode = 'plan' | 'apply';
@@ -23,6 +24,10 @@ export interface ListenerResult {
   message?: string;
   jobId?: string;
   probe?: VerifyReport;
+  /** A managed server certificate: kept, or replaced (why, the new one), and replaced ones leaving the store. */
+  serverCertificate?: ServerCertificatePlan;
+  /** Set when a CA rotation decides this listener's CA (docs/rotation.md). */
+  rotation?: { id: string; stage: string; ca: string; declaredCa?: string };
   durationMs: number;
 }
 

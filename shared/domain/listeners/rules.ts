@@ -17,6 +17,7 @@ export const Rules = {
   serverCertificateValid: 'server-certificate-valid',
   serverCertificateCoversProbeHost: 'server-certificate-covers-probe-host',
   caChangeKeepsClients: 'ca-change-keeps-active-clients',
+  managedCertificateIssuable: 'managed-certificate-issuable',
 } as const;
 export type RuleName = (typeof Rules)[keyof typeof Rules];
 

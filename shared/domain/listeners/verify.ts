@@ -23,6 +23,8 @@ export function judgeProbes(
   desired: ListenerMtls,
   expectedServerFingerprint: string | undefined,
   probes: { withClientCertificate?: ProbeResult; withoutClientCertificate: ProbeResult },
+  /** A managed certificate just put on the listener: the handshake must show its serial number. */
+  expectedServerSerial?: string,
 ): VerifyReport {
   const reasons: string[] = [];
   const { withClientCertificate: withCert, withoutClientCertificate: withoutCert } = probes;
@@ -50,6 +52,13 @@ export function judgeProbes(
         break;
       }
     }
+  }
+  if (expectedServerSerial) {
+    const norm = (s: string) => s.toLowerCase().replace(/^0+(?=.)/, '');
+    const seen = withoutCert.peerCertificate?.serialNumber ?? withCert?.peerCertificate?.serialNumber;
+    if (!seen) reasons.push(`no handshake showed the server certificate, expected serial ${expectedServerSerial}`);
+    else if (norm(seen) !== norm(expectedServerSerial))
+      reasons.push(`the listener presents serial ${seen}, not the new certificate's ${expectedServerSerial}`);
   }
   return {
     verdict: reasons.length ? 'failed' : 'passed',

@@ -9,11 +9,12 @@ import { buildReconcileRuntime, type ReconcileRuntime } from '../../../functions
 import type { DesiredStateDocument, ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
 import { reconcileListeners, type RunOptions } from '../../../shared/listeners/reconcile.js';
 import { createLogger } from '../../../shared/log/index.js';
+import type { Clock } from '../../../shared/domain/ports.js';
 
 export interface World {
   emulator: Emulator;
   env: Record<string, string>;
-  runtime(doc: DesiredStateDocument, envOverrides?: Record<string, string>): ReconcileRuntime;
+  runtime(doc: DesiredStateDocument, envOverrides?: Record<string, string>, clock?: Clock): ReconcileRuntime;
   run(
     runtime: ReconcileRuntime,
     options: Omit<RunOptions, 'runId'> & { runId?: string },
@@ -53,10 +54,11 @@ export async function startWorld(emulatorOptions: Parameters<typeof startEmulato
   return {
     emulator,
     env,
-    runtime: (doc, envOverrides = {}) =>
+    runtime: (doc, envOverrides = {}, clock) =>
       buildReconcileRuntime(loadReconcileConfig({ ...env, ...envOverrides }), {
         desired: doc,
         log: createLogger({}, 'error'),
+        ...(clock ? { clock } : {}),
       }),
     run: async (runtime, options) => {
       // Locally the data plane on 127.0.0.1 stands in for the listener's public address.
