@@ -8,13 +8,17 @@ import { loadReconcileConfig } from '../../../shared/config/reconcile.js';
 import { buildReconcileRuntime, type ReconcileRuntime } from '../../../functions/reconcile-listeners/deps.js';
 import type { DesiredStateDocument, ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
 import { reconcileListeners, type RunOptions } from '../../../shared/listeners/reconcile.js';
-import { createLogger } from '../../../shared/log/index.js';
+import { createLogger, type Logger } from '../../../shared/log/index.js';
 import type { Clock } from '../../../shared/domain/ports.js';
 
 export interface World {
   emulator: Emulator;
   env: Record<string, string>;
-  runtime(doc: DesiredStateDocument, envOverrides?: Record<string, string>, clock?: Clock): ReconcileRuntime;
+  runtime(
+    doc: DesiredStateDocument,
+    envOverrides?: Record<string, string>,
+    options?: Clock | { clock?: Clock; log?: Logger },
+  ): ReconcileRuntime;
   run(
     runtime: ReconcileRuntime,
     options: Omit<RunOptions, 'runId'> & { runId?: string },
@@ -54,12 +58,14 @@ export async function startWorld(emulatorOptions: Parameters<typeof startEmulato
   return {
     emulator,
     env,
-    runtime: (doc, envOverrides = {}, clock) =>
-      buildReconcileRuntime(loadReconcileConfig({ ...env, ...envOverrides }), {
+    runtime: (doc, envOverrides = {}, options) => {
+      const { clock, log } = options && 'now' in options ? { clock: options, log: undefined } : (options ?? {});
+      return buildReconcileRuntime(loadReconcileConfig({ ...env, ...envOverrides }), {
         desired: doc,
-        log: createLogger({}, 'error'),
+        log: log ?? createLogger({}, 'error'),
         ...(clock ? { clock } : {}),
-      }),
+      });
+    },
     run: async (runtime, options) => {
       // Locally the data plane on 127.0.0.1 stands in for the listener's public address.
       const desired = (await runtime.desired()).map((d: ListenerMtls) => {
