@@ -7,21 +7,18 @@
  * environment (shared/config/reconcile.ts). Exit code 1 when a listener failed, 0 otherwise (blocked included).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReconcileConfig } from '../shared/config/reconcile.js';
-import { createNlbListenerGateway } from '../shared/alibaba/nlb.js';
-import { parseEndpoint } from '../shared/config/alibaba.js';
 import type { ListenerMtls } from '../shared/domain/listeners/desired-state.js';
 import { listenerBaseId } from '../shared/domain/listeners/listener-id.js';
 import { reconcileListeners } from '../shared/listeners/reconcile.js';
 import { renderReport } from '../shared/domain/listeners/render.js';
 import { createLogger, setLogSink, type LogLevel } from '../shared/log/index.js';
 import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-listeners/deps.js';
-import { startEmulator } from './emulator/index.js';
-import { loadOrCreateDevSecrets } from './runner/dev-secrets.js';
-import { DEFAULT_DATA_DIR, findRunningStack } from './runner/stack-file.js';
+import { DEFAULT_DATA_DIR } from './runner/stack-file.js';
+import { localTarget, writeSeedDesiredState, type Target } from './reconcile-target.js';
 
 const USAGE = `usage: npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify] [--json] [--cloud]
   --plan             show what would change; change nothing
@@ -33,14 +30,6 @@ const USAGE = `usage: npm run reconcile -- (--plan | --apply) [--listener lsn-..
   --no-verify        skip the handshakes after apply
   --json             print the JSON report instead of the plan text
   --cloud            Alibaba Cloud with credentials from the environment instead of the local emulator`;
-
-interface Target {
-  env: Record<string, string>;
-  /** Local data-plane ports: the emulator's stand-in for each listener's public address. */
-  localPorts: Map<string, number>;
-  describe: string;
-  close(): Promise<void>;
-}
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -62,91 +51,6 @@ function parse(argv: string[]) {
     process.exit(values.help ? 0 : 2);
   }
   return values;
-}
-
-async function localTarget(dataDir: string): Promise<Target> {
-  const secrets = loadOrCreateDevSecrets(dataDir);
-  const running = await findRunningStack(dataDir);
-  if (running) {
-    const rpc = `http://${running.emulator.rpcEndpoint}`;
-    return {
-      env: {
-        ALIBABA_CLOUD_ACCESS_KEY_ID: running.emulator.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: running.emulator.accessKeySecret,
-        REGION: running.emulator.region,
-        CAS_ENDPOINT: rpc,
-        NLB_ENDPOINT: rpc,
-        OSS_ENDPOINT: running.emulator.ossEndpoint,
-        OSS_BUCKET: running.emulator.bucket,
-        PCA_PARENT_IDENTIFIER: running.ca.subCaIdentifier,
-        STATE_KEY: secrets.stateKey,
-      },
-      localPorts: new Map(running.listeners.map((l) => [l.listenerId, l.port])),
-      describe: `the running local stack (${relative(process.cwd(), join(dataDir, 'stack.json'))})`,
-      close: async () => undefined,
-    };
-  }
-  const emulator = await startEmulator({
-    dataDir: join(dataDir, 'emulator'),
-    log: createLogger({ fn: 'emulator' }, 'error'),
-  });
-  const localPorts = new Map<string, number>();
-  for (const l of emulator.nlb.listeners()) {
-    const port = emulator.nlb.portOf(l.ListenerId);
-    if (port) localPorts.set(l.ListenerId, port);
-  }
-  return {
-    env: { ...emulator.env(), STATE_KEY: secrets.stateKey },
-    localPorts,
-    describe: `the local emulator on ${relative(process.cwd(), join(dataDir, 'emulator')) || '.'} (started for this run)`,
-    close: () => emulator.close(),
-  };
-}
-
-/** The seeded listeners as a desired state: mutual auth on with the default CA, everything else as it is now. */
-async function writeSeedDesiredState(
-  file: string,
-  env: Record<string, string>,
-  localPorts: Map<string, number>,
-): Promise<void> {
-  const listenerIds = [...localPorts.keys()];
-  const region = env.REGION;
-  const gateway = createNlbListenerGateway({
-    credentials: { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET },
-    endpointFor: () => parseEndpoint(env.NLB_ENDPOINT, region),
-  });
-  const found = await gateway.getListeners(region, listenerIds);
-  const inOrder = listenerIds
-    .map((id) => {
-      const l = found.get(listenerBaseId(id));
-      return l && { ...l, listenerId: id };
-    })
-    .filter((l) => l !== undefined);
-  const blocks = inOrder.map((l) => {
-    // The listener reports CAS's CertIdentifier (`<CertId>-<site>`); the declaration names the CertId.
-    const [certId] = (l.certificateIds[0] ?? '0').split('-');
-    return [
-      `  - region: ${region}`,
-      `    listenerId: ${l.listenerId}`,
-      `    mutualAuth: on`,
-      `    ca: default`,
-      `    serverCertificate: { certId: ${certId} }`,
-      `    securityPolicy: ${l.securityPolicyId ?? 'tls_cipher_policy_1_2'}`,
-      `    probe: { host: www.example.com, port: ${localPorts.get(l.listenerId) ?? l.port}, address: 127.0.0.1 }`,
-    ].join('\n');
-  });
-  const text = [
-    '# Desired state for the local stack, written by `npm run reconcile` from the seeded listeners.',
-    '# Edit it to declare what you want (the keys are explained in config/listeners.yaml), then run',
-    '# `npm run reconcile -- --plan` to see the difference and `--apply` to make it so.',
-    "# Locally each listener's data plane is on 127.0.0.1 (ports in stack.json): hence the probes' address and port.",
-    "# `DESIRED_STATE_FILE=.local/listeners.yaml npm start` makes the stack's own reconcile-listeners function use it too.",
-    'version: 1',
-    'listeners:',
-    ...blocks,
-    '',
-  ].join('\n');
-  writeFileSync(file, text);
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,7 @@
  * a lost, revoked or mismatching canary is replaced by a new one and the old one revoked.
  */
 import type { KeyObject } from 'node:crypto';
-import { createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { CanaryCredentials, CanaryProvider } from '../../shared/domain/listeners/ports.js';
 import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
@@ -33,23 +33,35 @@ interface CanaryState {
 export interface CanaryDeps {
   service: CertificateService;
   store: ObjectStore;
-  pca: Pick<PcaReads, 'getClientCertificate'>;
+  pca: Pick<PcaReads, 'getClientCertificate' | 'getCa'>;
   stateKey: Buffer;
   clock: Clock;
   log: Logger;
   validityDays: number;
+  /** Where its state lives; default `reconcile/canary.json` (a CA rotation keeps one per CA under `rotation/`). */
+  objectKey?: string;
+  /** The `purpose` label of its record; default `reconcile-canary`. */
+  purpose?: string;
+  /**
+   * The sub-CA that must have issued it (the service's parent): a canary from another sub-CA (the configured one
+   * changed, e.g. after a CA rotation) is replaced, since the listener may no longer let it in.
+   */
+  parentIdentifier?: string;
 }
 
 export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
   const cipher = createStateCipher(deps.stateKey);
+  const objectKey = deps.objectKey ?? CANARY_STATE_KEY;
   const readState = async (): Promise<CanaryState> => {
-    const body = await deps.store.get(CANARY_STATE_KEY);
+    const body = await deps.store.get(objectKey);
     return body ? (JSON.parse(body.toString('utf8')) as CanaryState) : { version: 1 };
   };
   const writeState = (state: CanaryState) =>
-    deps.store.put(CANARY_STATE_KEY, JSON.stringify(state), { contentType: 'application/json' });
+    deps.store.put(objectKey, JSON.stringify(state), { contentType: 'application/json' });
   const openKey = (sealed: Sealed): KeyObject =>
-    createPrivateKey(cipher.open<{ privateKeyPem: string }>(sealed, CANARY_STATE_KEY).privateKeyPem);
+    createPrivateKey(cipher.open<{ privateKeyPem: string }>(sealed, objectKey).privateKeyPem);
+  const issuerPem = async (): Promise<string | undefined> =>
+    deps.parentIdentifier ? (await deps.pca.getCa(deps.parentIdentifier))?.certificatePem : undefined;
 
   /** The current generation's certificate with our key, or undefined when it cannot serve (gone, revoked, expired, other key). */
   async function usable(state: CanaryState): Promise<CanaryCredentials | undefined> {
@@ -80,6 +92,8 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
     }
     const issued = await deps.pca.getClientCertificate(record.current.casIdentifier);
     if (!issued) return undefined;
+    const wantedIssuer = await issuerPem();
+    if (wantedIssuer && !issuedBy(issued.certificatePem, wantedIssuer)) return undefined;
     const key = openKey(state.key);
     if (!keyMatchesCertificate(key, issued.certificatePem)) return undefined;
     return {
@@ -98,7 +112,7 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
       const csrPem = await buildCsr({ keyPair, commonName: CANARY_COMMON_NAME });
       pending = {
         idempotencyKey: `reconcile-canary-${randomBytes(12).toString('hex')}`,
-        key: cipher.seal({ privateKeyPem }, CANARY_STATE_KEY),
+        key: cipher.seal({ privateKeyPem }, objectKey),
         csrPem,
       };
       await writeState({ ...state, pending });
@@ -110,7 +124,7 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
         csr: pending.csrPem,
         validityDays: deps.validityDays,
         autoRenew: true,
-        labels: { purpose: 'reconcile-canary' },
+        labels: { purpose: deps.purpose ?? 'reconcile-canary' },
         sans: { dns: [], uri: [], email: [], ip: [] },
       },
       pending.idempotencyKey,
@@ -139,4 +153,11 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
       return issueNew(state);
     },
   };
+}
+
+/** Signed by that CA (name and signature), whatever chain CAS answered with. */
+function issuedBy(certificatePem: string, issuerPem: string): boolean {
+  const leaf = new X509Certificate(certificatePem);
+  const issuer = new X509Certificate(issuerPem);
+  return leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey);
 }

@@ -31,11 +31,16 @@ import { createCasServerCertificateUploadsClient } from '../../shared/alibaba/ca
 import { createStateCipher } from '../../shared/certificates/sealing.js';
 import { createManagedCertificateStateStore } from './managed-state-store.js';
 import { createServerCertificateNotifier } from './server-certificate-notifier.js';
+import { buildRotationDeps } from './rotation-deps.js';
+import { createRotationSource } from '../../shared/rotation/source.js';
+import type { RotationDeps } from '../../shared/rotation/context.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
   desired(): Promise<ListenerMtls[]>;
   engine: ReconcileDeps;
+  /** A CA rotation's stages (npm run rotate-ca, docs/rotation.md) over the same clients. */
+  rotation: RotationDeps;
   defaultMode: 'plan' | 'apply';
   log: Logger;
 }
@@ -140,6 +145,7 @@ export function buildReconcileRuntime(
       clock,
       log,
       validityDays: config.canaryValidityDays,
+      parentIdentifier: config.parentIdentifier,
     }),
     inventory: createClientCertificateInventory({ store, pca, clock }),
     applied: createAppliedStateStore(store),
@@ -179,5 +185,16 @@ export function buildReconcileRuntime(
     );
     return resolved;
   };
-  return { desired, engine, defaultMode: config.defaultMode, log };
+  const rotation = buildRotationDeps({
+    config,
+    adapters,
+    gateway,
+    pca,
+    prober: tlsProber,
+    engine: engine.config,
+    sleep: engine.sleep,
+    desired,
+  });
+  engine.rotation = createRotationSource({ store, clock, canaryFor: rotation.canaryFor });
+  return { desired, engine, rotation: rotation.deps, defaultMode: config.defaultMode, log };
 }

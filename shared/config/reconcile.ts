@@ -16,11 +16,12 @@
  * | `JOB_POLL_INITIAL_MS` | first look at a job after the update; then 1.5x longer each time, up to 5 s; default 500 |
  * | `PROBE_TIMEOUT_MS` | one TLS handshake's budget; default 5000 |
  * | `CANARY_VALIDITY_DAYS` | lifetime of the canary client certificate; renewed at 2/3 of it; default 30 |
+ * | `ROTATION_MIN_CA_DAYS` | a CA rotation's new CA must have at least this many days left; default 30 (docs/rotation.md) |
  * | `CAS_TIMEOUT_MS`, `NLB_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | read timeouts of the API calls; default 10000 |
  * | `SERVER_CERTIFICATE_ISSUER` | the sub-CA (PCA identifier) that issues managed server certificates declared with `issuer: default`; default PCA_PARENT_IDENTIFIER |
  * | `SERVER_CERTIFICATE_NOTICE_DAYS` | comma list of days before expiry of an externally managed server certificate for `server-certificate.expiring`; default `30,7,1` |
  * | `SERVER_CERTIFICATE_WEBHOOK_URL` | optional: the operator's webhook for `server-certificate.expiring` (signed with tenant `system`'s secret, docs/renewal.md#verifying-a-webhook) |
- * | `WEBHOOK_MASTER_KEY` | needed with SERVER_CERTIFICATE_WEBHOOK_URL: the same secret as cert-api's (a KMS secret in the cloud) |
+ * | `WEBHOOK_MASTER_KEY` | signs the webhooks this function sends (SERVER_CERTIFICATE_WEBHOOK_URL, a CA rotation's successors); the same secret as cert-api's (a KMS secret in the cloud); needed with SERVER_CERTIFICATE_WEBHOOK_URL |
  * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` allows an `http://127.0.0.1` webhook (local runs only); default false |
  */
 import { z } from 'zod';
@@ -46,6 +47,7 @@ const EnvSchema = z
     JOB_POLL_INITIAL_MS: intFromEnv(500, 10, 60_000),
     PROBE_TIMEOUT_MS: intFromEnv(5_000, 100, 60_000),
     CANARY_VALIDITY_DAYS: intFromEnv(30, 1, 397),
+    ROTATION_MIN_CA_DAYS: intFromEnv(30, 0, 3650),
     CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
     NLB_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
     OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
@@ -93,6 +95,7 @@ export interface ReconcileFunctionConfig {
   jobPollInitialMs: number;
   probeTimeoutMs: number;
   canaryValidityDays: number;
+  rotationMinCaDays: number;
   casTimeoutMs: number;
   nlbTimeoutMs: number;
   ossTimeoutMs: number;
@@ -100,6 +103,9 @@ export interface ReconcileFunctionConfig {
   serverCertificateIssuer: string;
   serverCertificateNoticeDays: number[];
   serverCertificateWebhook?: { url: string; masterKey: Buffer; allowLoopback: boolean };
+  /** Signs owners' webhooks (a CA rotation's successors) and the operator's; absent: no webhooks are sent. */
+  webhookMasterKey?: Buffer;
+  allowLoopbackWebhooks: boolean;
 }
 
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileFunctionConfig {
@@ -118,11 +124,14 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     jobPollInitialMs: e.JOB_POLL_INITIAL_MS,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS,
     canaryValidityDays: e.CANARY_VALIDITY_DAYS,
+    rotationMinCaDays: e.ROTATION_MIN_CA_DAYS,
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     nlbTimeoutMs: e.NLB_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
     serverCertificateIssuer: e.SERVER_CERTIFICATE_ISSUER ?? e.PCA_PARENT_IDENTIFIER,
     serverCertificateNoticeDays: e.SERVER_CERTIFICATE_NOTICE_DAYS,
+    ...(e.WEBHOOK_MASTER_KEY ? { webhookMasterKey: Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64') } : {}),
+    allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     ...(e.SERVER_CERTIFICATE_WEBHOOK_URL && e.WEBHOOK_MASTER_KEY
       ? {
           serverCertificateWebhook: {
