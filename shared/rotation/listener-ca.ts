@@ -49,7 +49,8 @@ export async function setListenerCa(
   deps: Pick<RotationDeps, 'gateway' | 'config' | 'sleep' | 'random'>,
   d: ListenerMtls,
   caId: string,
-  token: { rotationId: string; direction: 'switch' | 'rollback' },
+  /** `attempt`: which switch or rollback of the rotation this is (NLB answers a reused ClientToken with the old job). */
+  token: { rotationId: string; direction: 'switch' | 'rollback'; attempt: number },
   reported: Record<string, string> = {},
 ): Promise<CaChange> {
   const listener = await readListener(deps, d.region, d.listenerId);
@@ -63,7 +64,7 @@ export async function setListenerCa(
     caReplacement: { from: listener.caCertificateIds[0] ?? '', to: caId },
   };
   const clientToken = `rot-${createHash('sha256')
-    .update(`${token.rotationId}|${d.listenerId}|${token.direction}|${caId}`)
+    .update(`${token.rotationId}|${d.listenerId}|${token.direction}|${caId}|${token.attempt}`)
     .digest('hex')
     .slice(0, 48)}`;
   const outcome = await applyPlan(

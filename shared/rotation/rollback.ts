@@ -5,7 +5,7 @@
  * by itself, to the listeners it had switched, before it reports the failure.
  */
 import { systemPrincipal } from '../auth/principal.js';
-import { commandRefusal, type CaRotation } from '../domain/rotation/ca-rotation.js';
+import { caChangeAttempt, commandRefusal, type CaRotation } from '../domain/rotation/ca-rotation.js';
 import type { HandshakeLine, RotationReport } from '../domain/rotation/report.js';
 import { errorFields } from '../log/index.js';
 import type { RotationDeps } from './context.js';
@@ -41,7 +41,7 @@ export async function revertListeners(
       deps,
       d,
       rotation.from.caId,
-      { rotationId: rotation.id, direction: 'rollback' },
+      { rotationId: rotation.id, direction: 'rollback', attempt: caChangeAttempt(rotation) },
       rotation.reportedIds,
     );
     if (change.changed && !change.outcome.ok)

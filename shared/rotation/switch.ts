@@ -5,7 +5,7 @@
  * operator forces it. A listener that fails its proof puts every listener of the rotation back on the old CA
  * (and proves that) before the failure is reported: a failed switch never leaves clients locked out.
  */
-import { commandRefusal } from '../domain/rotation/ca-rotation.js';
+import { caChangeAttempt, commandRefusal } from '../domain/rotation/ca-rotation.js';
 import type { RotationReport } from '../domain/rotation/report.js';
 import type { RotationDeps } from './context.js';
 import {
@@ -85,7 +85,7 @@ export async function switchRotation(
       deps,
       d,
       rotation!.to.caId,
-      { rotationId: rotation!.id, direction: 'switch' },
+      { rotationId: rotation!.id, direction: 'switch', attempt: caChangeAttempt(rotation!) },
       rotation!.reportedIds,
     );
     let failure: { reasons: string[] } | undefined;

@@ -246,3 +246,12 @@ export function targetCaProblems(
     problems.push(`the new issuing sub-CA ${input.to.issuingCa} does not chain to the new CA ${input.to.caId}`);
   return problems;
 }
+
+/**
+ * Which attempt at changing the listeners' CA this is: a new one each time a switch or rollback starts (or a switch
+ * fails), the same while one is resumed. It goes into the ClientToken: NLB answers a reused token with the old job.
+ */
+export function caChangeAttempt(rotation: Pick<CaRotation, 'history'>): number {
+  return rotation.history.filter((h) => ['switch-started', 'rollback-started', 'switch-failed'].includes(h.event))
+    .length;
+}
