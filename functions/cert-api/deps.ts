@@ -12,6 +12,8 @@ import { errorFields } from '../../shared/log/index.js';
 import { createWebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import type { SecretSource } from '../../shared/secrets/secret-source.js';
 import type { CertApiDeps } from './routes.js';
+import { createSuccessorPickup } from '../../shared/rotation/pickup.js';
+import { createStateCipher } from '../../shared/certificates/sealing.js';
 
 /** `secrets`: the KMS-backed source when API_TOKENS comes from a secret (it is then re-read every 30 s). */
 export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
@@ -45,7 +47,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
             }),
         })
       : createTokenAuthenticator(config.tokens, adapters.clock);
-  const possession = createPossessionOperations({
+  const possessionDeps = {
     service,
     store,
     clock: adapters.clock,
@@ -53,7 +55,8 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
     tokens: () => authenticator.tokens(),
     issuingCa: issuingCaOf(adapters.ca, config.parentIdentifier),
     maxValidityDays: config.maxValidityDays,
-  });
+  };
+  const possession = createPossessionOperations(possessionDeps);
   return {
     service,
     authenticator,
@@ -64,6 +67,15 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       store,
       clock: adapters.clock,
       defaultIssuancesPerDay: config.issuanceQuotaPerDay,
+    }),
+    successors: createSuccessorPickup({
+      service,
+      store,
+      cipher: createStateCipher(config.stateKey),
+      clock: adapters.clock,
+      log: adapters.log,
+      possession: possessionDeps,
+      linkSeconds: config.linkDefaultSeconds,
     }),
     webhookSecrets: config.webhookMasterKey
       ? createWebhookSecrets({ masterKey: config.webhookMasterKey, store, clock: adapters.clock })

@@ -22,6 +22,8 @@ import type { WebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
 import { possessionRoutes } from './possession-routes.js';
+import { successorRoutes } from './successor-routes.js';
+import type { SuccessorPickup } from '../../shared/rotation/pickup.js';
 
 export interface CertApiDeps {
   service: CertificateService;
@@ -35,6 +37,8 @@ export interface CertApiDeps {
   quota?: IssuanceQuota;
   /** Tenants' webhook signing secrets (needs WEBHOOK_MASTER_KEY); none = those endpoints answer 503. */
   webhookSecrets?: WebhookSecrets;
+  /** A CA rotation's successors, picked up by their owners (docs/rotation.md); none = those endpoints answer 503. */
+  successors?: SuccessorPickup;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -197,5 +201,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       },
     }),
     ...possessionRoutes(deps.possession, deps.log),
+    ...successorRoutes(deps.successors, deps.log),
   ];
 }

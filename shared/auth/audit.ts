@@ -17,7 +17,10 @@ export type AuditAction =
   | 'webhook-secret.rotate'
   // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/possession.ts
   | 'certificate.renew_by_possession'
-  | 'certificate.status_by_possession';
+  | 'certificate.status_by_possession'
+  // A CA rotation's successor picked up by its owner (shared/rotation/pickup.ts)
+  | 'certificate.successor'
+  | 'certificate.successor_by_possession';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -10,7 +10,7 @@ import { AppError } from '../errors/index.js';
 import { chainsTo, inspectCertificate, type CertificateInfo } from '../pki/index.js';
 
 /** What a proof is for; a proof made for one purpose is refused by the other. */
-export type PossessionAudience = 'nlb-mtls:renew' | 'nlb-mtls:status';
+export type PossessionAudience = 'nlb-mtls:renew' | 'nlb-mtls:status' | 'nlb-mtls:successor';
 
 /** Longest lifetime (exp - iat) a proof may claim, and the clock difference tolerated on iat/exp. */
 export const PROOF_MAX_LIFETIME_SECONDS = 300;

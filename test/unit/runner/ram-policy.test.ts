@@ -124,7 +124,7 @@ describe('roles', () => {
     const readers = (secret: string) =>
       FUNCTIONS.filter((fn) => resourcesOf(policyOf(fn), 'kms:GetSecretValue').some((r) => r.endsWith(secret)));
     expect(readers('/api-tokens')).toEqual(['cert-api']);
-    expect(readers('/webhook-master-key')).toEqual(['cert-api', 'renew-worker']);
+    expect(readers('/webhook-master-key')).toEqual(['cert-api', 'renew-worker', 'reconcile-listeners']);
     expect(readers('/state-key')).toEqual(['cert-api', 'renew-worker', 'reconcile-listeners']);
   });
 
