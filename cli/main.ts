@@ -10,6 +10,7 @@ import { fetchCommand } from './commands/fetch.js';
 import { renewCommand } from './commands/renew.js';
 import { requestCommand } from './commands/request.js';
 import { statusCommand } from './commands/status.js';
+import { successorCommand } from './commands/successor.js';
 import type { Command } from './context.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { helpText } from './help.js';
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   checkCommand,
   agentCommand,
   statusCommand,
+  successorCommand,
 ];
 for (const c of COMMANDS) registerConfigKeys(c.spec.options);
 

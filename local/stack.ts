@@ -58,6 +58,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Extra env per function, keyed by resource name or function name. */
   functionEnv?: Record<string, Record<string, string>>;
+  /**
+   * The sub-CA the functions issue client certificates from (PCA_PARENT_IDENTIFIER) and whose root `ca: default`
+   * means (RECONCILE_DEFAULT_CA); default: the seeded ones. After a CA rotation's switch: the new sub-CA.
+   */
+  issuingSubCa?: string;
   /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
   writeStackFile?: boolean;
   /** Function logs (context.logger) and the runner's access log; default: dropped. */
@@ -80,6 +85,10 @@ export interface StackInfo {
     region: string;
     bucket: string;
   };
+  /**
+   * The CA the functions issue from (`subCaIdentifier`) and its root (`rootIdentifier`); `rootCertificatePem` (and
+   * root.crt) is the seeded root, which signed the seeded listener's server certificate: clients verify the server with it.
+   */
   ca: { rootIdentifier: string; rootCertificatePem: string; subCaIdentifier: string };
   listeners: Array<{ listenerId: string; host: string; port: number; loadBalancerId?: string }>;
 }
@@ -110,7 +119,21 @@ export interface LocalStack {
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function factsOf(emulator: Emulator): EmulatorFacts {
+/** The issuing sub-CA and its root: the seeded ones, or the configured sub-CA (which must exist in the emulator). */
+function issuingCaOf(
+  emulator: Emulator,
+  subCa: string | undefined,
+): { subCaIdentifier: string; rootIdentifier: string } {
+  if (!subCa) return { subCaIdentifier: emulator.ca.subCaIdentifier, rootIdentifier: emulator.ca.rootIdentifier };
+  const ca = emulator.cas.describeCa(subCa);
+  if (!ca?.parentIdentifier)
+    throw new Error(
+      `PCA_PARENT_IDENTIFIER ${subCa} is not a sub-CA of the local emulator (npm run rotate-ca -- create-ca makes one)`,
+    );
+  return { subCaIdentifier: ca.identifier, rootIdentifier: ca.parentIdentifier };
+}
+
+function factsOf(emulator: Emulator, issuing: { subCaIdentifier: string; rootIdentifier: string }): EmulatorFacts {
   return {
     region: emulator.region,
     rpcUrl: emulator.rpcUrl,
@@ -118,8 +141,7 @@ function factsOf(emulator: Emulator): EmulatorFacts {
     fcEndpoint: emulator.fcEndpoint,
     bucket: emulator.bucket,
     credentials: emulator.credentials,
-    subCaIdentifier: emulator.ca.subCaIdentifier,
-    rootIdentifier: emulator.ca.rootIdentifier,
+    ...issuing,
   };
 }
 
@@ -178,7 +200,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   try {
     const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
-    const facts = factsOf(emulator);
+    const issuing = issuingCaOf(emulator, options.issuingSubCa);
+    const facts = factsOf(emulator, issuing);
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
     await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
@@ -300,9 +323,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         bucket: emulator.bucket,
       },
       ca: {
-        rootIdentifier: emulator.ca.rootIdentifier,
+        rootIdentifier: issuing.rootIdentifier,
         rootCertificatePem: emulator.ca.rootCertificatePem,
-        subCaIdentifier: emulator.ca.subCaIdentifier,
+        subCaIdentifier: issuing.subCaIdentifier,
       },
       listeners: emulator.listeners.map((l) => ({
         listenerId: l.listenerId,

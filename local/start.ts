@@ -3,7 +3,8 @@
  * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
  * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
  * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
- * the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
+ * the timer triggers off; LOCAL_DATA_DIR moves `.local/`; PCA_PARENT_IDENTIFIER makes the functions issue from another
+ * sub-CA of the emulator (after a CA rotation's switch, docs/rotation.md).
  * `.local/` holds secrets (dev token, webhook secret, emulator keys, CA keys, every bundle): it is 0700 with 0600
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
       listeners: portList('LOCAL_LISTENER_PORTS', [8443, 8444]),
     },
     timers: process.env.LOCAL_TIMERS !== 'false',
+    ...(process.env.PCA_PARENT_IDENTIFIER ? { issuingSubCa: process.env.PCA_PARENT_IDENTIFIER } : {}),
     writeStackFile: true,
     log: (line) => process.stdout.write(line + '\n'),
   });

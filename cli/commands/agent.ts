@@ -16,6 +16,7 @@ import { runHook } from '../hooks.js';
 import { fileLayout } from '../layout.js';
 import { API_OPTION, COMMON_OPTIONS, FILE_OPTIONS, NOW_OPTION } from '../options.js';
 import { renewByPossession } from '../renewal.js';
+import { fetchSuccessor, readSuccessorState, successorFiles } from '../successor.js';
 import { hookEnv, RENEW_OPTIONS } from './renew.js';
 
 /** The agent re-reads the files at least this often (someone may have renewed or replaced them by hand). */
@@ -93,6 +94,7 @@ export const agentCommand: Command = {
       const creds = loadCredentials(layout, { requireCa: true });
       if (creds.recovered)
         log('recovered', { detail: 'finished an interrupted file replacement', serial: creds.leaf.serialNumber });
+      await takeSuccessor(settings, log);
       const now = clock.now();
       const decision = decideAgentStep(creds.leaf, now, jitterOf(creds.leaf.serialNumber));
       if (decision.action === 'expired') {
@@ -173,3 +175,26 @@ export const agentCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/**
+ * A CA rotation in progress: fetch the successor once, so the rotation's gate counts this device (the certificate in
+ * use does not change; `check` or `successor --promote` switches to it after the listener did). Quiet when there is
+ * none; a failure is an event, never the agent's end.
+ */
+async function takeSuccessor(
+  settings: Parameters<typeof fetchSuccessor>[0],
+  log: (event: string, fields?: Record<string, string | number | boolean | undefined>) => void,
+): Promise<void> {
+  if (readSuccessorState(successorFiles(settings.layout))) return;
+  try {
+    const got = await fetchSuccessor(settings);
+    log('successor-fetched', {
+      successor: got.state.certificateId,
+      rotation: got.state.rotation.id,
+      serial: got.info.serialNumber,
+    });
+  } catch (err) {
+    if (err instanceof CliError && err.code === 'NO_SUCCESSOR') return;
+    log('successor-failed', { code: err instanceof CliError ? err.code : 'INTERNAL', message: (err as Error).message });
+  }
+}

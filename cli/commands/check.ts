@@ -14,6 +14,7 @@ import { fileExists, readTextFile } from '../files.js';
 import { fileLayout } from '../layout.js';
 import { COMMON_OPTIONS, FILE_OPTIONS } from '../options.js';
 import { keyMatchesCertificate } from '../../shared/pki/index.js';
+import { promoteSuccessor, readSuccessorState, successorFiles } from '../successor.js';
 
 const ANSWER_BYTES = 16 * 1024;
 
@@ -74,7 +75,9 @@ export const checkCommand: Command = {
       'HTTP GET, and reports whether the listener accepted the client certificate, the server certificate (and',
       'whether it verifies against ca.crt), the TLS protocol and cipher, and the backend that answered. With',
       '--no-cert it connects without a certificate, to show that the listener refuses it. The exit code says',
-      'whether the verdict was the expected one (--expect accepted|refused).',
+      'whether the verdict was the expected one (--expect accepted|refused). During a CA rotation, when the',
+      'listener refuses the certificate and a successor was fetched (nlb-mtls successor), the successor is tried',
+      'and, when it gets in, promoted to NAME.crt (the listener switched to the new CA).',
     ],
     options: [
       {
@@ -95,6 +98,11 @@ export const checkCommand: Command = {
         defaultText: 'the --connect host',
       },
       { name: 'no-cert', type: 'boolean', description: 'connect without a client certificate' },
+      {
+        name: 'no-fallback',
+        type: 'boolean',
+        description: 'do not try the CA rotation successor (NAME.successor.crt) when the certificate is refused',
+      },
       {
         name: 'expect',
         type: 'string',
@@ -139,18 +147,35 @@ export const checkCommand: Command = {
     output.progress(
       `TLS handshake with ${host}:${port} (SNI ${servername}) ${withCert ? `with ${layout.cert}` : 'without a client certificate'}`,
     );
-    const probe = await probeTls({
-      host,
-      port,
-      servername,
-      clientCertificateChainPem: chainPem,
-      clientKeyPem: keyPem,
-      request: 'http',
-      httpHost: servername,
-      timeoutMs: timeoutMs(cmd),
-      trustedCaPem: caPem,
-      readAnswerBytes: ANSWER_BYTES,
-    });
+    const knock = (chain: string | undefined, key: string | undefined) =>
+      probeTls({
+        host,
+        port,
+        servername,
+        clientCertificateChainPem: chain,
+        clientKeyPem: key,
+        request: 'http',
+        httpHost: servername,
+        timeoutMs: timeoutMs(cmd),
+        trustedCaPem: caPem,
+        readAnswerBytes: ANSWER_BYTES,
+      });
+    let probe = await knock(chainPem, keyPem);
+    // A CA rotation switched the listener: the successor may get in where the current certificate no longer does.
+    let fellBack: { promoted: string[]; successorId: string } | undefined;
+    const files = successorFiles(layout);
+    const successor = withCert && !cmd.flag('no-fallback') ? readSuccessorState(files) : undefined;
+    if (probe.outcome === 'refused' && successor) {
+      output.progress(
+        `Refused: trying the successor ${successor.certificateId} (CA rotation ${successor.rotation.id})`,
+      );
+      const successorKey = fileExists(files.key) ? readTextFile(files.key, 'private key') : keyPem;
+      const second = await knock(readCertificateChain(files.cert).join(''), successorKey);
+      if (second.outcome !== 'refused' && second.outcome !== 'error') {
+        fellBack = { promoted: promoteSuccessor(layout).written, successorId: successor.certificateId };
+        probe = second;
+      }
+    }
     if (probe.outcome === 'error')
       throw new CliError(
         EXIT.UNAVAILABLE,
@@ -160,12 +185,19 @@ export const checkCommand: Command = {
     const verdict = probe.outcome === 'refused' ? 'refused' : 'accepted';
     const http = readHttpAnswer(probe.answer);
     output.result(
-      humanReport(
-        probe,
-        verdict,
-        { host, port, servername, withCert, cert: layout.cert, ca: caPem ? layout.ca : undefined },
-        http,
-      ),
+      [
+        ...humanReport(
+          probe,
+          verdict,
+          { host, port, servername, withCert, cert: layout.cert, ca: caPem ? layout.ca : undefined },
+          http,
+        ),
+        ...(fellBack
+          ? [
+              `  successor   the listener refused the previous certificate and let its successor ${fellBack.successorId} in: promoted (${fellBack.promoted.join(', ')})`,
+            ]
+          : []),
+      ],
       {
         verdict,
         expected: expect,
@@ -179,6 +211,7 @@ export const checkCommand: Command = {
           : {}),
         ...(verdict === 'refused' ? { refusal: { code: probe.errorCode, message: probe.errorMessage } } : {}),
         ...(http ? { http: { statusLine: http.statusLine, backend: http.backend } } : {}),
+        ...(fellBack ? { fellBackToSuccessor: fellBack } : {}),
         durationMs: probe.durationMs,
       },
     );

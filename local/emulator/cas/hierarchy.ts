@@ -160,12 +160,24 @@ export interface LifecycleCasHelpers {
   setCaStatus(identifier: string, status: 'ISSUE' | 'REVOKE'): void;
   /** Key of any emulated CA, for tests that sign as it. Never log it. */
   exportCaKeyPem(identifier: string): string;
+  /** A CA's public facts (the local stack resolves a configured sub-CA's root with it). */
+  describeCa(identifier: string): { identifier: string; parentIdentifier?: string; certificatePem: string } | undefined;
 }
 
 export function createLifecycleCasHelpers(pca: PrivateCa): LifecycleCasHelpers {
   return {
     addHierarchy: (options) => addHierarchy(pca, options),
     setCaStatus: (identifier, status) => setCaStatus(pca, identifier, status),
+    describeCa: (identifier) => {
+      const ca = pca.getCa(identifier);
+      return (
+        ca && {
+          identifier: ca.identifier,
+          ...(ca.parentIdentifier ? { parentIdentifier: ca.parentIdentifier } : {}),
+          certificatePem: ca.certificatePem,
+        }
+      );
+    },
     exportCaKeyPem: (identifier) => {
       const ca = pca.getCa(identifier);
       if (!ca) throw new Error(`no CA ${identifier}`);

@@ -1,0 +1,211 @@
+/**
+ * A CA rotation's successor on the device (docs/rotation.md): fetched by proof of possession of the current key,
+ * verified, and kept BESIDE the current certificate (NAME.successor.crt, its new root in NAME.successor.ca.crt,
+ * NAME.successor.json; in server-key mode also NAME.successor.key), because the listener still trusts the old CA
+ * until the switch. When the listener then refuses the current certificate and lets the successor in (`check`
+ * falls back to it by itself), the successor is promoted: the current files become NAME.previous.*, the
+ * successor's take their names, and its root is added to ca.crt in front of the old one (renewals then chain to the
+ * new root; a server certificate from the old root is still verified).
+ *
+ * What a successor is: in CSR mode a certificate for the SAME key, so the device needs only the new certificate;
+ * in server-key mode a new key and certificate (the .p12 password is handed out on the first pickup only).
+ * The new root cannot be checked against the old one (they are unrelated): it is trusted because it came from the
+ * API over https in answer to a proof only this key could sign, and the successor must certify the same names.
+ */
+import { join, dirname, parse } from 'node:path';
+import { signPossessionProof } from '../shared/auth/possession-proof.js';
+import { sameSans } from '../shared/certificates/verification.js';
+import { inspectCertificate, keyMatchesCertificate, type CertificateInfo } from '../shared/pki/index.js';
+import { createApiClient, download } from './api.js';
+import { chainsToAny, openPemZip, parsePrivateKey, plainKeyPem } from './bundle.js';
+import { loadCredentials, readState, stateFrom, type CertificateState } from './credentials.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { fileExists, readTextFile, removeFile, replaceFile, writeFileAtomic, PRIVATE, PUBLIC } from './files.js';
+import type { FileLayout } from './layout.js';
+import type { Output } from './output.js';
+import { renewalTarget } from './renewal.js';
+
+export interface SuccessorFiles {
+  cert: string;
+  ca: string;
+  key: string;
+  state: string;
+  previous: { cert: string; key: string; ca: string; state: string };
+}
+
+export function successorFiles(layout: FileLayout): SuccessorFiles {
+  const base = join(dirname(layout.cert), parse(layout.cert).name);
+  const caBase = join(dirname(layout.ca), parse(layout.ca).name);
+  return {
+    cert: `${base}.successor.crt`,
+    ca: `${base}.successor.ca.crt`,
+    key: `${base}.successor.key`,
+    state: `${base}.successor.json`,
+    previous: {
+      cert: `${base}.previous.crt`,
+      key: `${base}.previous.key`,
+      ca: `${caBase}.previous.crt`,
+      state: `${base}.previous.json`,
+    },
+  };
+}
+
+/** NAME.successor.json: which certificate it succeeds, and the rotation; never a secret. */
+export interface SuccessorState extends CertificateState {
+  succeeds: string;
+  rotation: { id: string; fromCa: string; toCa: string };
+}
+
+interface SuccessorAnswer {
+  certificateId: string;
+  rotation: { id: string; stage: string; fromCa: string; toCa: string };
+  successor: {
+    id: string;
+    mode: 'csr' | 'server-key';
+    generation: number;
+    commonName: string;
+    fingerprintSha256: string;
+  };
+  downloads: { certificate?: { url: string }; pem?: { url: string } };
+  p12Password?: string;
+}
+
+export function readSuccessorState(files: SuccessorFiles): SuccessorState | undefined {
+  const state = readState(files.state) as SuccessorState | undefined;
+  return state && typeof state.succeeds === 'string' && fileExists(files.cert) ? state : undefined;
+}
+
+export interface FetchedSuccessor {
+  state: SuccessorState;
+  info: CertificateInfo;
+  written: string[];
+  /** Already on disk from an earlier fetch: nothing was downloaded. */
+  already: boolean;
+}
+
+/** Fetches the successor unless it is already on disk; throws CliError NO_SUCCESSOR (exit 4) when there is none. */
+export async function fetchSuccessor(s: {
+  layout: FileLayout;
+  api?: string;
+  apiSource?: string;
+  certificateId?: string;
+  timeoutMs: number;
+  output: Output;
+}): Promise<FetchedSuccessor> {
+  const files = successorFiles(s.layout);
+  const have = readSuccessorState(files);
+  if (have)
+    return {
+      state: have,
+      info: inspectCertificate(readTextFile(files.cert, 'certificate')),
+      written: [],
+      already: true,
+    };
+
+  const creds = loadCredentials(s.layout, { requireCa: false });
+  const target = renewalTarget({ ...s, reuseKey: true }, creds);
+  const proof = signPossessionProof({
+    privateKey: creds.key,
+    chainPems: creds.chainPems,
+    certificateId: target.certificateId,
+    audience: 'nlb-mtls:successor',
+    now: new Date(),
+  });
+  s.output.progress(`Asking for the successor of ${target.certificateId} (a CA rotation)`);
+  const answer = await createApiClient(target.api, s.timeoutMs).call<SuccessorAnswer>(
+    'POST',
+    `/v1/certificates/${target.certificateId}/successor-by-possession`,
+    { body: { proof } },
+  );
+  const mode = answer.successor.mode;
+  const link = mode === 'csr' ? answer.downloads.certificate : answer.downloads.pem;
+  if (!link) throw new CliError(EXIT.VERIFICATION, 'ANSWER_INCOMPLETE', 'The API answer has no download link.');
+  s.output.progress('Downloading the successor');
+  const bundle = openPemZip(await download(link.url, s.timeoutMs));
+  const keyPem = bundle.keyPem ? plainKeyPem(bundle.keyPem, answer.p12Password) : undefined;
+  const info = verifySuccessor(bundle.chainPems, bundle.caPems, answer, creds, keyPem);
+
+  const written: string[] = [];
+  if (keyPem) {
+    writeFileAtomic(files.key, keyPem, PRIVATE);
+    written.push(files.key);
+  }
+  writeFileAtomic(files.cert, bundle.chainPems.join(''), PUBLIC);
+  writeFileAtomic(files.ca, bundle.caPems.join(''), PUBLIC);
+  const state: SuccessorState = {
+    ...stateFrom(
+      info,
+      { certificateId: answer.successor.id, api: target.api, mode, generation: answer.successor.generation },
+      new Date(),
+    ),
+    succeeds: target.certificateId,
+    rotation: { id: answer.rotation.id, fromCa: answer.rotation.fromCa, toCa: answer.rotation.toCa },
+  };
+  writeFileAtomic(files.state, JSON.stringify(state, null, 2) + '\n', PUBLIC);
+  written.push(files.cert, files.ca, files.state);
+  return { state, info, written, already: false };
+}
+
+function verifySuccessor(
+  chainPems: string[],
+  caPems: string[],
+  answer: SuccessorAnswer,
+  creds: ReturnType<typeof loadCredentials>,
+  keyPem: string | undefined,
+): CertificateInfo {
+  const bad = (code: string, message: string) => new CliError(EXIT.VERIFICATION, code, message);
+  const info = inspectCertificate(chainPems[0]);
+  if (info.fingerprintSha256 !== answer.successor.fingerprintSha256.replace(/:/g, '').toLowerCase())
+    throw bad('FINGERPRINT_MISMATCH', 'The downloaded successor is not the certificate the API named.');
+  if (!info.extendedKeyUsage.includes('clientAuth'))
+    throw bad('NOT_A_CLIENT_CERTIFICATE', 'The successor is not a client certificate.');
+  const roots = caPems.filter((pem) => {
+    const c = inspectCertificate(pem);
+    return c.isCa && c.subject === c.issuer;
+  });
+  if (roots.length === 0 || !chainsToAny(chainPems, roots))
+    throw bad('CHAIN_UNTRUSTED', 'The successor does not chain to the root that came with it.');
+  const key = keyPem
+    ? parsePrivateKey(keyPem, 'The successor key', 'BUNDLE_KEY_INVALID', EXIT.VERIFICATION)
+    : creds.key; // CSR mode: the same key
+  if (!keyMatchesCertificate(key, chainPems[0])) throw bad('KEY_MISMATCH', 'The successor is not for our key.');
+  if (info.commonName !== creds.leaf.commonName || !sameSans(info.sans, creds.leaf.sans))
+    throw bad('NAME_MISMATCH', 'The successor does not certify the same names as the current certificate.');
+  return info;
+}
+
+/**
+ * The successor becomes the certificate: NAME.crt/.key/.json and ca.crt are kept as NAME.previous.* and
+ * ca.previous.crt (the previous certificate stays valid until it expires), then the successor's files take
+ * their names. Each step is an atomic rename or write; a crash leaves both sets readable.
+ */
+export function promoteSuccessor(layout: FileLayout): { state: SuccessorState; written: string[] } {
+  const files = successorFiles(layout);
+  const state = readSuccessorState(files);
+  if (!state) throw new CliError(EXIT.LOCAL, 'NO_SUCCESSOR', `There is no successor in ${files.cert} to promote.`);
+  const written: string[] = [];
+  const keep = (from: string, to: string) => {
+    if (!fileExists(from)) return;
+    writeFileAtomic(to, readTextFile(from, 'file'), to === files.previous.key ? PRIVATE : PUBLIC);
+    written.push(to);
+  };
+  keep(layout.cert, files.previous.cert);
+  keep(layout.key, files.previous.key);
+  keep(layout.ca, files.previous.ca);
+  keep(layout.state, files.previous.state);
+  if (fileExists(files.key)) {
+    replaceFile(files.key, layout.key);
+    written.push(layout.key);
+  }
+  replaceFile(files.cert, layout.cert);
+  // ca.crt: the new root first, then the old one(s): renewals now chain to the new root, and a listener whose
+  // server certificate still comes from the old root is still verified.
+  const oldCa = fileExists(files.previous.ca) ? readTextFile(files.previous.ca, 'CA file') : '';
+  writeFileAtomic(layout.ca, readTextFile(files.ca, 'CA file') + oldCa, PUBLIC);
+  removeFile(files.ca);
+  const { succeeds: _s, rotation: _r, ...current } = state;
+  writeFileAtomic(layout.state, JSON.stringify(current, null, 2) + '\n', PUBLIC);
+  removeFile(files.state);
+  written.push(layout.cert, layout.ca, layout.state);
+  return { state, written };
+}
