@@ -22,6 +22,8 @@ export function guardedCa(ca: CertificateAuthority): CertificateAuthority {
     revoke: (identifier) => guard(() => ca.revoke(identifier)),
     status: (identifier) => guard(() => ca.status(identifier)),
     getCaCertificate: (identifier) => guard(() => ca.getCaCertificate(identifier)),
+    describeClientCertificate: (identifier) => guard(() => ca.describeClientCertificate(identifier)),
+    listClientCertificates: (query) => guard(() => ca.listClientCertificates(query)),
   };
 }
 

@@ -196,7 +196,8 @@ export async function completePending(
     sans: pending.sans,
     notBefore: new Date(pending.notBefore),
     notAfter: new Date(pending.notAfter),
-    clientToken: pending.clientToken,
+    keyAlgorithm: pending.keyAlgorithm,
+    customIdentifier: pending.clientToken,
   });
 
   let info;

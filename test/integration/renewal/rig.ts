@@ -216,7 +216,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
               sans: { dns: [], uri: [], email: [], ip: [] },
               notBefore,
               notAfter: new Date(notBefore.getTime() + validityDays * DAY),
-              clientToken: `seed-${id}`,
+              keyAlgorithm: 'EC_P256',
+              customIdentifier: `${id}-g1`,
             });
             const info = inspectCertificate(issued.certificatePem);
             const mode = seedOptions.mode ?? 'server-key';
