@@ -198,7 +198,7 @@ async function benchFleet(fleet: number, options: Options) {
   const { setLogSink } = await import('../shared/log/index.js');
   setLogSink(() => undefined);
 
-  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
   const due = Math.round((fleet * options.duePercent) / 100);
   const now = Date.now();
   const dueIds: string[] = [];

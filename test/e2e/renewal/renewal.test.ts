@@ -46,7 +46,7 @@ describe('renewal on the local stack', () => {
   beforeAll(async () => {
     stack = await startLocalStack({
       functions: ['cert-api', 'renew-scheduler', 'renew-worker'],
-      emulatorOptions: { dataPlane: false, caKeyAlgorithm: 'EC_P256' },
+      emulatorOptions: { dataPlane: false, caKeyAlgorithm: 'ECC_256' },
     });
     receiver = await startWebhookReceiver(stack.functionEnv['renew-worker'].WEBHOOK_SIGNING_SECRET);
   }, 60_000);

@@ -56,7 +56,7 @@ export async function startCertApiHarness(
 ): Promise<CertApiHarness> {
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
-  const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'EC_P256', ...options.emulator });
+  const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'ECC_256', ...options.emulator });
   const tokens = { acme: randomBytes(24).toString('base64url'), other: randomBytes(24).toString('base64url') };
   const env: Record<string, string> = {
     ...emulator.env(),

@@ -63,7 +63,7 @@ describe('emulator state in its data dir', () => {
 
   it('one emulator per data dir: a second one is refused while the first runs, and allowed after close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nma-'));
-    const first = await startEmulator({ dataDir: dir, seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    const first = await startEmulator({ dataDir: dir, seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     const refused = await startEmulator({ dataDir: dir, seed: false, dataPlane: false }).then(
       (e) => e.close().then(() => 'started'),
       (err: Error) => err.message,
@@ -76,7 +76,7 @@ describe('emulator state in its data dir', () => {
   });
 
   it("a temp data dir is removed on close, and env() points the project's config at the emulator", async () => {
-    const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     const config = loadAlibabaConfig(emulator.env());
     const dir = emulator.dataDir;
     await emulator.close();

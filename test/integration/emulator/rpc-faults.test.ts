@@ -8,7 +8,7 @@ describe('fault injection on the emulated RPC endpoint', () => {
   let listenerId: string;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ dataPlane: false, jobDelayMs: 50, caKeyAlgorithm: 'EC_P256' });
+    emulator = await startEmulator({ dataPlane: false, jobDelayMs: 50, caKeyAlgorithm: 'ECC_256' });
     listenerId = emulator.listeners[0].listenerId;
   });
   beforeEach(() => {

@@ -33,7 +33,7 @@ describe('the canary client certificate', () => {
   const issued = () => emulator.cas.listClientCertificates().length;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
+    emulator = await startEmulator({ caKeyAlgorithm: 'ECC_256', log: createLogger({}, 'error') });
     const alibaba = loadAlibabaConfig(emulator.env());
     store = createOssObjectStore({
       endpoint: alibaba.oss.endpoint,

@@ -73,7 +73,7 @@ function fleetId(n: number): string {
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
-  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
   const logs: any[] = [];
   const restore = setLogSink((line) => logs.push(JSON.parse(line)));
   const env = {
