@@ -29,7 +29,7 @@ async function functionsChild(): Promise<void> {
   const { createCasPcaClient } = await import('../shared/alibaba/cas-pca.js');
   const { createCertificateService } = await import('../shared/certificates/service.js');
   const { loadRenewWorkerConfig } = await import('../shared/config/renewal.js');
-  const { systemClock } = await import('../shared/domain/ports.js');
+  const { systemClock, systemSleep } = await import('../shared/domain/ports.js');
   const { createLogger, setLogSink } = await import('../shared/log/index.js');
   const { buildRenewSchedulerDeps } = await import('../functions/renew-scheduler/deps.js');
   const { makeHandler: makeScheduler } = await import('../functions/renew-scheduler/index.js');
@@ -77,6 +77,7 @@ async function functionsChild(): Promise<void> {
     ca: createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials),
     store: counting(newStore(), 'service'),
     clock: systemClock,
+    sleep: systemSleep,
     log,
     config: {
       parentIdentifier: config.parentIdentifier,

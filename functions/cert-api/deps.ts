@@ -4,12 +4,14 @@ import { createTokenAuthenticator } from '../../shared/auth/tokens.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
 import type { CertApiDeps } from './routes.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
   const config = loadCertApiConfig(env);
   const adapters = createAlibabaAdapters('cert-api', config);
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,

@@ -26,6 +26,7 @@ import { createAppliedStateStore } from './applied-store.js';
 import { createCanaryProvider } from './canary.js';
 import { createClientCertificateInventory } from './inventory.js';
 import { createPcaReads, PCA_API_VERSION, type PcaReads } from './pca-reads.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
@@ -94,6 +95,7 @@ export function buildReconcileRuntime(
   const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,

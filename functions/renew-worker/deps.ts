@@ -14,6 +14,7 @@ import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../s
 import type { Logger } from '../../shared/log/index.js';
 import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
 import type { RenewWorkerConfig } from '../../shared/config/renewal.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 function toRenewed(result: RenewResult): RenewedCertificate {
   return {
@@ -87,6 +88,7 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
   const adapters = createAlibabaAdapters('renew-worker', config);
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,

@@ -1,5 +1,5 @@
 /** The CA port as the service uses it: failures become retryable 503s, and the issuing sub-CA is fetched once. */
-import type { CertificateAuthority } from '../domain/ports.js';
+import type { CertificateAuthority, KeyFamily } from '../domain/ports.js';
 import { UpstreamError, isAppError } from '../errors/index.js';
 import { inspectCertificate } from '../pki/index.js';
 
@@ -27,17 +27,28 @@ export function guardedCa(ca: CertificateAuthority): CertificateAuthority {
   };
 }
 
+export interface IssuingCaFacts {
+  pem: string;
+  notAfter: Date;
+  /** Client keys must be of this family (CAS's rule). */
+  keyFamily: KeyFamily;
+}
+
 export interface IssuingCa {
-  /** The sub-CA's certificate and end of validity; fetched on first use, again after a failed fetch. */
-  facts(): Promise<{ pem: string; notAfter: Date }>;
+  /** The sub-CA's certificate, end of validity and key family; fetched on first use, again after a failed fetch. */
+  facts(): Promise<IssuingCaFacts>;
 }
 
 export function issuingCaOf(ca: CertificateAuthority, parentIdentifier: string): IssuingCa {
-  let cached: Promise<{ pem: string; notAfter: Date }> | undefined;
+  let cached: Promise<IssuingCaFacts> | undefined;
   return {
     facts() {
       cached ??= ca.getCaCertificate(parentIdentifier).then(
-        (found) => ({ pem: found.certificatePem, notAfter: inspectCertificate(found.certificatePem).notAfter }),
+        (found) => ({
+          pem: found.certificatePem,
+          notAfter: inspectCertificate(found.certificatePem).notAfter,
+          keyFamily: found.keyFamily,
+        }),
         (err: unknown) => {
           cached = undefined;
           throw isAppError(err) ? err : unavailable(err);

@@ -9,6 +9,10 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Waiting, injected like the clock so a test never waits for real time. */
+export type Sleep = (ms: number) => Promise<void>;
+export const systemSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export interface IssuedCertificate {
   /** CAS identifier of the client certificate. */
   identifier: string;

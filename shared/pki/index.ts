@@ -16,7 +16,7 @@ export {
   type CaMaterial,
   type LeafInput,
 } from './certificates.js';
-export { buildPkcs12, P12_PROFILES } from './pkcs12.js';
+export { buildPkcs12, checkFriendlyName, P12_PROFILES } from './pkcs12.js';
 export {
   generateP12Password,
   checkP12Password,

@@ -323,10 +323,8 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         const token = p.string('NextToken');
         const from = token ? decodeListToken(token) : undefined;
         const modified = (r: ClientCertificateRecord) => r.modifiedAt ?? r.createdAt;
-        const all = pca
-          .clientCertificateList()
-          // The emulator holds client certificates only: Type SERVER or END_ENTITY lists nothing.
-          .filter((r) => !type || type === 'CLIENT')
+        // The emulator holds client certificates only: Type SERVER or END_ENTITY lists nothing.
+        const all = (!type || type === 'CLIENT' ? pca.clientCertificateList() : [])
           .filter((r) => !status || r.status === status)
           .filter((r) => !parent || !pca.listCertFiltersByParent || r.parentIdentifier === parent)
           .filter((r) => after === undefined || modified(r) >= after)

@@ -19,6 +19,7 @@ import { createStateCipher } from '../../../shared/certificates/sealing.js';
 import { createLogger } from '../../../shared/log/index.js';
 import type { ObjectStore } from '../../../shared/domain/ports.js';
 import type { CanaryProvider } from '../../../shared/domain/listeners/ports.js';
+import { systemSleep } from '../../../shared/domain/ports.js';
 
 const DAY = 86_400_000;
 
@@ -47,6 +48,7 @@ describe('the canary client certificate', () => {
       ca: createCasPcaClient(alibaba.cas, alibaba.credentials),
       store,
       clock,
+      sleep: systemSleep,
       log,
       config: {
         parentIdentifier: emulator.ca.subCaIdentifier,
@@ -114,6 +116,7 @@ describe('the canary client certificate', () => {
       ca: createCasPcaClient({ ...alibaba.cas, readTimeoutMs: 300 }, alibaba.credentials),
       store,
       clock,
+      sleep: systemSleep,
       log: createLogger({}, 'error'),
       config: {
         parentIdentifier: emulator.ca.subCaIdentifier,

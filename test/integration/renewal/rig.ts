@@ -13,7 +13,7 @@ import { createCertificateService, type CertificateService } from '../../../shar
 import { loadRenewWorkerConfig, loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
 import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
+import { systemClock, systemSleep, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import { buildCsr, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
@@ -105,6 +105,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       ca,
       store,
       clock,
+      sleep: systemSleep,
       log: createLogger({ fn: 'test-service' }, 'warn'),
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
@@ -128,6 +129,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       ca,
       store,
       clock: systemClock,
+      sleep: systemSleep,
       log: workerLog,
       config: {
         parentIdentifier: workerConfig.parentIdentifier,

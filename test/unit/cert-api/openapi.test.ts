@@ -45,10 +45,12 @@ it('documents exactly the routes the function serves', () => {
 it('describes the real issue answer and certificate view', async () => {
   // prepare
   setLogSink(() => undefined);
+  const clock = new ManualClock();
   const service = createCertificateService({
     ca: await createFakeCa(),
     store: new MemoryObjectStore(),
-    clock: new ManualClock(),
+    clock,
+    sleep: clock.sleep,
     log: createLogger(),
     config: {
       parentIdentifier: 'sub',
