@@ -21,7 +21,9 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
       maxValidityDays: config.maxValidityDays,
       allowLoopbackWebhooks: config.allowLoopbackWebhooks,
       bundleExampleUrl: config.bundleExampleUrl,
+      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     },
+    timing: { answerSettleMs: config.caAnswerSettleMs },
   });
   return { service, authenticator: createTokenAuthenticator(config.tokens), log: adapters.log };
 }

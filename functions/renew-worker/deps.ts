@@ -98,6 +98,7 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
       maxValidityDays: config.maxValidityDays,
       allowLoopbackWebhooks: config.webhook.allowLoopback,
     },
+    timing: { answerSettleMs: config.caAnswerSettleMs },
   });
   return assembleWorkerDeps({ ...adapters, config, service });
 }

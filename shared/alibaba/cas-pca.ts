@@ -49,24 +49,35 @@ const IMMEDIATELY_WITH_CHAIN = 2;
 const LIST_PAGE_SIZE = 50;
 
 /**
- * ListCert's `AfterDate` is a `yyyy-MM-dd HH:mm:ss` text whose time zone the model does not state. We write UTC and
- * move it back by the largest negative offset any zone has (12 h), so whatever zone CAS reads it in, the window
- * starts no later than asked: a scan sees some items twice, never none.
+ * ListCert's `AfterDate` is a `yyyy-MM-dd HH:mm:ss` text whose time zone the model does not state. We write UTC,
+ * moved back by an hour for clock skew: if CAS reads it in UTC or any zone east of it (China Standard Time, UTC+8,
+ * is the likely one) the window starts no later than asked, so a scan sees some items twice, never none. ASSUMED
+ * (docs/cloud-fidelity.md): a zone west of UTC would start it late.
  */
-const AFTER_DATE_MARGIN_MS = 12 * 3_600_000;
+const AFTER_DATE_MARGIN_MS = 3_600_000;
 
 const RETRYABLE_CODES =
   /^(Throttling(\..*)?|ServiceUnavailable|InternalError|SystemBusy|RequestTimeout|NetworkError|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_.*|ServiceUnavailableTemporary|OperationConflict|Conflict\.Lock)$/;
 
+/** CAS answered with an error below 500 (a refusal or throttling): the request was not carried out. */
+function answeredWithRefusal(err: unknown): boolean {
+  return err instanceof RpcError && err.statusCode !== undefined && err.statusCode < 500;
+}
+
 export class CaUnavailableError extends UpstreamError {
+  /** See `nothingIssued` in shared/domain/ports.ts. */
+  readonly nothingIssued: boolean;
   constructor(cause: unknown) {
     super('CA_UNAVAILABLE', 'The certificate authority is busy or unavailable; retry the same request.', cause);
+    this.nothingIssued = answeredWithRefusal(cause);
   }
 }
 
 export class CaRejectedError extends AppError {
+  readonly nothingIssued: boolean;
   constructor(caCode: string, cause: unknown) {
     super('CA_REJECTED', 502, 'The certificate authority refused the request.', { cause, details: { caCode } });
+    this.nothingIssued = cause === undefined ? false : answeredWithRefusal(cause);
   }
 }
 
@@ -92,7 +103,7 @@ export function sanParameters(sans: SubjectAltNames): { SanType?: number; SanVal
   return { SanType: SAN_TYPE[type], SanValue: sans[type].join(',') };
 }
 
-/** `yyyy-MM-dd HH:mm:ss` (ListCert's AfterDate example `2024-05-13 12:59:45`), UTC, moved back by the margin. */
+/** `yyyy-MM-dd HH:mm:ss` (ListCert's AfterDate example `2024-05-13 12:59:45`), UTC, moved back by the skew margin. */
 export function listCertAfterDate(since: Date): string {
   return new Date(since.getTime() - AFTER_DATE_MARGIN_MS).toISOString().slice(0, 19).replace('T', ' ');
 }

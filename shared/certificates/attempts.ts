@@ -4,7 +4,8 @@
  * any further call what earlier attempts may have issued is adopted:
  *
  *   answered attempt        -> adopt its certificate (the first answered one wins; later ones are revoked)
- *   attempt still running   -> wait for it (bounded), never call beside it
+ *   attempt still running   -> wait for it (bounded), never call beside it; one that ended without an answer
+ *                              counts as running for a settle time (CAS may finish it after our timeout)
  *   attempt without answer  -> search CAS (ListCert since the attempt, matched by CustomIdentifier or public key)
  *                              and adopt what it issued; only when the search is complete and found nothing,
  *   nothing to adopt        -> claim the next attempt and call CAS (at most `maxAttempts` calls)
@@ -13,7 +14,7 @@
  * scan (shared/renewal/inventory.ts) revokes it after a grace period.
  */
 import type { KeyObject } from 'node:crypto';
-import type { IssuedCertificate } from '../domain/ports.js';
+import { nothingIssued, type IssuedCertificate } from '../domain/ports.js';
 import { AppError, isAppError } from '../errors/index.js';
 import { errorFields } from '../log/index.js';
 import { keyMatchesCertificate } from '../pki/index.js';
@@ -26,8 +27,9 @@ import { createJson, getJson, putJson } from './storage.js';
 const DAY_MS = 86_400_000;
 /** Clock skew tolerated between us and CAS when matching times. */
 const SKEW_MS = 5 * 60_000;
-/** ListCert pages one search may read; past that it gives up (503) rather than issue without knowing. */
-const MAX_SEARCH_PAGES = 40;
+/** ListCert pages one search may read (besides the request's time budget); past that it gives up (503) rather than
+ * issue without knowing. 400 pages of 50 cover 20,000 changes since the attempt. */
+const MAX_SEARCH_PAGES = 400;
 
 export interface AttemptRecord {
   v: 1;
@@ -135,6 +137,7 @@ async function searchIssued(
   const record = await readRecord(ctx.store, pending.id);
   const known = new Set(record ? [record.current.casIdentifier, ...record.previous.map((p) => p.casIdentifier)] : []);
   const candidates: string[] = [];
+  let named = false;
   let cursor: string | undefined;
   for (let page = 0; ; page += 1) {
     if (page >= MAX_SEARCH_PAGES) throw new IssuedSearchIncompleteError();
@@ -146,7 +149,10 @@ async function searchIssued(
     for (const item of listing.items) {
       if (item.status !== 'ISSUE' || known.has(item.identifier)) continue;
       if (item.customIdentifier !== undefined) {
-        if (wanted.has(item.customIdentifier)) candidates.push(item.identifier);
+        if (wanted.has(item.customIdentifier)) {
+          candidates.push(item.identifier);
+          named = true;
+        }
         continue;
       }
       if (item.commonName !== undefined && item.commonName !== pending.commonName) continue;
@@ -155,7 +161,8 @@ async function searchIssued(
       candidates.push(item.identifier);
     }
     cursor = listing.cursor;
-    if (!cursor) break;
+    // What an attempt named is found: later pages can only hold extras, which the inventory scan revokes.
+    if (!cursor || named) break;
   }
   const found: IssuedCertificate[] = [];
   for (const identifier of new Set(candidates)) {
@@ -197,8 +204,12 @@ export async function obtainCertificate(
       return { issued: answered[0].issued!, window: windowOf(answered[0]), adopted: false };
     }
     const now = ctx.now().getTime();
-    const running = attempts.filter(
-      (a) => !a.endedAt && !a.refused && now - Date.parse(a.startedAt) < ctx.timing.attemptLeaseMs,
+    const running = attempts.filter((a) =>
+      a.refused
+        ? false
+        : a.endedAt
+          ? now - Date.parse(a.endedAt) < ctx.timing.answerSettleMs
+          : now - Date.parse(a.startedAt) < ctx.timing.attemptLeaseMs,
     );
     if (running.length > 0) {
       if (now >= waitUntil || ctx.budget.remainingMs() < ctx.timing.pollMs * 2) throw new AttemptInProgressError();
@@ -253,8 +264,8 @@ export async function obtainCertificate(
         customIdentifier: attempt.customIdentifier,
       });
     } catch (err) {
-      // A refusal (4xx) issued nothing; anything else may have issued: the next try searches first.
-      const refused = isAppError(err) && !err.retryable ? err.code : undefined;
+      // A refusal (CAS answered 4xx or throttled) issued nothing; anything else may have: the next try searches first.
+      const refused = nothingIssued(err) ? (isAppError(err) ? err.code : 'REFUSED') : undefined;
       const ended: AttemptRecord = { ...attempt, endedAt: ctx.now().toISOString(), ...(refused ? { refused } : {}) };
       await putJson(ctx.store, key, ended).catch(() => undefined);
       throw err;

@@ -1,5 +1,5 @@
 /** The CA port as the service uses it: failures become retryable 503s, and the issuing sub-CA is fetched once. */
-import type { CertificateAuthority, KeyFamily } from '../domain/ports.js';
+import { nothingIssued, type CertificateAuthority, type KeyFamily } from '../domain/ports.js';
 import { UpstreamError, isAppError } from '../errors/index.js';
 import { inspectCertificate } from '../pki/index.js';
 
@@ -15,7 +15,9 @@ function unavailable(cause: unknown): UpstreamError {
 export function guardedCa(ca: CertificateAuthority): CertificateAuthority {
   const guard = <T>(work: () => Promise<T>) =>
     work().catch((err: unknown) => {
-      throw isAppError(err) ? err : unavailable(err);
+      if (isAppError(err)) throw err;
+      // Keep the one fact issuance needs: whether CAS answered with a refusal (nothing issued).
+      throw Object.assign(unavailable(err), nothingIssued(err) ? { nothingIssued: true } : {});
     });
   return {
     issueWithCsr: (request) => guard(() => ca.issueWithCsr(request)),

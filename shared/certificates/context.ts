@@ -40,6 +40,9 @@ export interface IssuanceTiming {
   /** An attempt without an answer is taken as possibly still running at CAS for this long (above every function's
    * timeout), so no second call races it; after that what it may have issued is searched for and adopted. */
   attemptLeaseMs: number;
+  /** After a CA call ended without an answer (timeout, outage), CAS may still be issuing: nothing is searched for or
+   * called again until this long after it ended. */
+  answerSettleMs: number;
   /** How long a twin request waits for the other one's CA call or answer before a retryable 409. */
   twinWaitMs: number;
   pollMs: number;
@@ -52,6 +55,7 @@ export interface IssuanceTiming {
 export const DEFAULT_TIMING: IssuanceTiming = {
   maxAttempts: 5,
   attemptLeaseMs: 120_000,
+  answerSettleMs: 15_000,
   twinWaitMs: 10_000,
   pollMs: 100,
   abandonedEntryMs: 30_000,

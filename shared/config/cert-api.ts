@@ -15,6 +15,8 @@
  * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` lets `notify.webhookUrl` be `http://127.0.0.1`/`localhost` (local runs only); default false |
  * | `CAS_TIMEOUT_MS` | read timeout of CAS calls; default 10000 |
  * | `OSS_TIMEOUT_MS` | timeout of OSS calls; default 10000 |
+ * | `IDEMPOTENCY_TTL_HOURS` | how long an `Idempotency-Key`'s answer is kept, then deleted by the sweep; default 24 |
+ * | `CA_ANSWER_SETTLE_SECONDS` | after a CAS call ended without an answer, how long nothing is searched or called again for that issuance (CAS may still be issuing); default 15 |
  * | `BUNDLE_EXAMPLE_URL` | optional `https://host:port/` written into the README of the PEM zip |
  */
 import { z } from 'zod';
@@ -33,6 +35,8 @@ const EnvSchema = z.object({
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  IDEMPOTENCY_TTL_HOURS: intFromEnv(24, 1, 720),
+  CA_ANSWER_SETTLE_SECONDS: intFromEnv(15, 0, 600),
   BUNDLE_EXAMPLE_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -51,6 +55,8 @@ export interface CertApiConfig {
   allowLoopbackWebhooks: boolean;
   casTimeoutMs: number;
   ossTimeoutMs: number;
+  idempotencyTtlSeconds: number;
+  caAnswerSettleMs: number;
   bundleExampleUrl?: string;
 }
 
@@ -86,6 +92,8 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_HOURS * 3600,
+    caAnswerSettleMs: e.CA_ANSWER_SETTLE_SECONDS * 1000,
     bundleExampleUrl: e.BUNDLE_EXAMPLE_URL,
   };
 }

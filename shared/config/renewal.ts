@@ -25,6 +25,7 @@
  * | `WEBHOOK_TIMEOUT_MS` | worker | per-attempt timeout of a webhook call; default 5000 |
  * | `WEBHOOK_MAX_ATTEMPTS` | worker | attempts per webhook event; default 3 |
  * | `ALLOW_LOOPBACK_WEBHOOKS` | worker | `true` allows `http://127.0.0.1`/`localhost` webhooks (local runs only); default false |
+ * | `CA_ANSWER_SETTLE_SECONDS` | worker | as for cert-api: after a CAS call without an answer, wait this long before searching or calling again; default 15 |
  * | `CAS_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | both | call timeouts; default 10000 |
  */
 import { z } from 'zod';
@@ -70,6 +71,7 @@ const WorkerEnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: intFromEnv(5000, 100, 30_000),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
+  CA_ANSWER_SETTLE_SECONDS: intFromEnv(15, 0, 600),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
 });
@@ -107,6 +109,7 @@ export interface RenewWorkerConfig {
     maxAttempts: number;
     allowLoopback: boolean;
   };
+  caAnswerSettleMs: number;
   casTimeoutMs: number;
   ossTimeoutMs: number;
 }
@@ -165,6 +168,7 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       allowLoopback: e.ALLOW_LOOPBACK_WEBHOOKS,
     },
+    caAnswerSettleMs: e.CA_ANSWER_SETTLE_SECONDS * 1000,
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
   };

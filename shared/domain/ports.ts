@@ -89,6 +89,14 @@ export interface CaCertificate {
 
 export type KeyFamily = 'RSA' | 'EC' | 'unknown';
 
+/**
+ * Carried by an error of `issueWithCsr` when CAS answered the call with a refusal (a 4xx, throttling): nothing was
+ * issued, so the call may simply be made again. Any other failure (timeout, 5xx, a lost connection) may have issued.
+ */
+export function nothingIssued(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { nothingIssued?: unknown }).nothingIssued === true;
+}
+
 /** The private CA (CAS 2020-06-30). */
 export interface CertificateAuthority {
   /** One call, one NEW certificate: CAS has no idempotency token on this action. */

@@ -137,8 +137,8 @@ export interface MtlsHarness {
 }
 
 /** The harness with the first emulated listener asking for client certificates issued under the emulator's root. */
-export async function startMtlsHarness(): Promise<MtlsHarness> {
-  const api = await startCertApiHarness();
+export async function startMtlsHarness(options: Parameters<typeof startCertApiHarness>[0] = {}): Promise<MtlsHarness> {
+  const api = await startCertApiHarness(options);
   const tmp = makeTempDir();
   tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
   const listener = api.emulator.listeners[0];

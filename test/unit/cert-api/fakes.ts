@@ -146,6 +146,8 @@ export interface FakeCa extends CertificateAuthority {
 
 export class FakeCaRefusal extends Error {
   readonly statusCode = 400;
+  /** CAS answered with a refusal: nothing was issued (shared/domain/ports.ts). */
+  readonly nothingIssued = true;
   constructor(readonly code: string) {
     super(code);
   }
