@@ -193,10 +193,14 @@ export async function obtainCertificate(
   ctx: ServiceContext,
   pending: PendingIssuance,
   publicKey: KeyObject,
+  options: { fresh?: boolean } = {},
 ): Promise<Obtained> {
   const waitUntil = ctx.now().getTime() + ctx.timing.twinWaitMs;
+  // A pending object this process just created has no attempts yet: the first claim needs no reads (the claim
+  // itself is create-only, so a twin that got there first is still noticed).
+  let fresh = options.fresh === true;
   for (;;) {
-    const attempts = await readAttempts(ctx, pending);
+    const attempts = fresh ? [] : await readAttempts(ctx, pending);
     const answered = attempts.filter((a) => a.issued);
     if (answered.length > 0) {
       // Two answers for one pending object: only possible when a call ended late; the first one is the generation.
@@ -237,7 +241,9 @@ export async function obtainCertificate(
     }
     if (attempts.length >= ctx.timing.maxAttempts) throw new AttemptsExhaustedError(attempts.length);
     // Finished and deleted by someone else meanwhile: a new call would make a second certificate.
-    if (!(await getJson(ctx.store, pendingKey(pending.id, pending.generation)))) throw new PendingSupersededError();
+    if (!fresh && !(await getJson(ctx.store, pendingKey(pending.id, pending.generation))))
+      throw new PendingSupersededError();
+    fresh = false;
     ctx.budget.require(ctx.timing.caCallBudgetMs, 'CAS issue');
     const n = (attempts[attempts.length - 1]?.n ?? 0) + 1;
     const window = validityWindow(pending, ctx.now());

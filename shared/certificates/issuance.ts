@@ -59,6 +59,9 @@ export interface PendingRequest extends CertificateProfile {
   notAfterCap?: Date;
 }
 
+/** Pending objects this process has just created: nothing can have been tried for them yet (saves the reads). */
+const createdHere = new WeakSet<PendingIssuance>();
+
 /** How long the attempts of a finished issuance are kept (a late twin may still read them), then deleted. */
 const ATTEMPTS_KEPT_MS = 86_400_000;
 
@@ -117,7 +120,10 @@ export async function openPending(
       ? { revokePrevious: request.revokePrevious ?? false, previousIndexKeys: request.previousIndexKeys ?? [] }
       : {}),
   };
-  if (await createJson(ctx.store, key, pending)) return pending;
+  if (await createJson(ctx.store, key, pending)) {
+    createdHere.add(pending);
+    return pending;
+  }
   // Another request created it first: finish its work (same key) rather than ours.
   return getJson<PendingIssuance>(ctx.store, key);
 }
@@ -149,7 +155,7 @@ export async function completePending(
     const publicKey = await publicKeyOf(pending, privateKey);
     // Also for objects written before these checks ran at creation: never issue what cannot be bundled.
     checkBundleInputs({ mode: pending.mode, commonName: pending.commonName });
-    obtained = await obtainCertificate(ctx, pending, publicKey);
+    obtained = await obtainCertificate(ctx, pending, publicKey, { fresh: createdHere.has(pending) });
     return await commit(ctx, pending, obtained, { secrets, privateKey, publicKey }, options);
   } catch (err) {
     if (isPermanentFailure(err)) await setAside(ctx, pending, err, obtained?.issued);

@@ -39,6 +39,8 @@ export interface RigOptions {
   casTimeoutMs?: number;
   /** renew-worker's clock (default: the system clock), e.g. to be past a pending issuance's grace period. */
   workerClock?: Clock;
+  /** How long a CAS call without an answer settles before it is searched for (default 0: at once). */
+  answerSettleMs?: number;
 }
 
 export interface Rig {
@@ -107,6 +109,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       clock,
       sleep: systemSleep,
       log: createLogger({ fn: 'test-service' }, 'warn'),
+      timing: { answerSettleMs: options.answerSettleMs ?? 0 },
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
@@ -131,6 +134,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       clock: systemClock,
       sleep: systemSleep,
       log: workerLog,
+      timing: { answerSettleMs: options.answerSettleMs ?? 0 },
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
