@@ -1,7 +1,7 @@
 /** Builds the cert-api's dependencies from its env, once per cold start. */
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createTokenAuthenticator } from '../../shared/auth/tokens.js';
-import { createCertificateService } from '../../shared/certificates/service.js';
+import { createCertificateService, timingFor } from '../../shared/certificates/service.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
 import type { CertApiDeps } from './routes.js';
 import { systemSleep } from '../../shared/domain/ports.js';
@@ -23,7 +23,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
       bundleExampleUrl: config.bundleExampleUrl,
       idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     },
-    timing: { answerSettleMs: config.caAnswerSettleMs },
+    timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
   });
   return { service, authenticator: createTokenAuthenticator(config.tokens), log: adapters.log };
 }

@@ -4,6 +4,7 @@ import { systemPrincipal } from '../../shared/auth/principal.js';
 import { readRecord, writeRecord } from '../../shared/certificates/records.js';
 import {
   createCertificateService,
+  timingFor,
   type CertificateService,
   type RenewResult,
 } from '../../shared/certificates/service.js';
@@ -98,7 +99,8 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
       maxValidityDays: config.maxValidityDays,
       allowLoopbackWebhooks: config.webhook.allowLoopback,
     },
-    timing: { answerSettleMs: config.caAnswerSettleMs },
+    // A worker never waits long for a twin: the item is simply tried again by the next sweep.
+    timing: { ...timingFor(config.casTimeoutMs, config.caAnswerSettleMs), twinWaitMs: 1_000 },
   });
   return assembleWorkerDeps({ ...adapters, config, service });
 }

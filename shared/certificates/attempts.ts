@@ -53,6 +53,15 @@ export interface Obtained {
   window: { notBefore: Date; notAfter: Date };
   /** Found by a search rather than from an answer. */
   adopted: boolean;
+  /** Where the answer belongs when it could not be stored with the attempt (stored again if a later step fails). */
+  unrecorded?: { key: string; attempt: AttemptRecord };
+}
+
+/** Stores an answer a failed write left only in memory, so the next try adopts it at once (best effort). */
+export async function recordAnswer(ctx: ServiceContext, obtained: Obtained): Promise<void> {
+  if (!obtained.unrecorded) return;
+  const { key, attempt } = obtained.unrecorded;
+  await putJson(ctx.store, key, { ...attempt, issued: obtained.issued } satisfies AttemptRecord).catch(() => undefined);
 }
 
 /** Too many CA calls for one pending object: it is set aside. */
@@ -276,10 +285,14 @@ export async function obtainCertificate(
       await putJson(ctx.store, key, ended).catch(() => undefined);
       throw err;
     }
-    // If this write fails the certificate is still found: by this process below, or by a search after the lease.
-    await putJson(ctx.store, key, { ...attempt, issued } satisfies AttemptRecord).catch((err: unknown) =>
-      ctx.log.warn('attempt answer not stored', { ...errorFields(err), certificateId: pending.id }),
+    // If this write fails the certificate is still found: stored again if a later step fails, or by a search.
+    const stored = await putJson(ctx.store, key, { ...attempt, issued } satisfies AttemptRecord).then(
+      () => true,
+      (err: unknown) => {
+        ctx.log.warn('attempt answer not stored', { ...errorFields(err), certificateId: pending.id });
+        return false;
+      },
     );
-    return { issued, window, adopted: false };
+    return { issued, window, adopted: false, ...(stored ? {} : { unrecorded: { key, attempt } }) };
   }
 }

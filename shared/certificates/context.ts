@@ -37,8 +37,8 @@ export interface CertificateServiceConfig {
 export interface IssuanceTiming {
   /** CA calls per pending object before it is set aside. */
   maxAttempts: number;
-  /** An attempt without an answer is taken as possibly still running at CAS for this long (above every function's
-   * timeout), so no second call races it; after that what it may have issued is searched for and adopted. */
+  /** An attempt without an answer (its process may have died during the call) counts as running this long: longer
+   * than one CA call can take (its timeout) plus the settle time; then what it may have issued is searched for. */
   attemptLeaseMs: number;
   /** After a CA call ended without an answer (timeout, outage), CAS may still be issuing: nothing is searched for or
    * called again until this long after it ended. */
@@ -54,13 +54,18 @@ export interface IssuanceTiming {
 
 export const DEFAULT_TIMING: IssuanceTiming = {
   maxAttempts: 5,
-  attemptLeaseMs: 120_000,
+  attemptLeaseMs: 30_000,
   answerSettleMs: 15_000,
   twinWaitMs: 10_000,
   pollMs: 100,
   abandonedEntryMs: 30_000,
   caCallBudgetMs: 3_000,
 };
+
+/** The timing a function gets from its CAS timeout and settle setting. */
+export function timingFor(casTimeoutMs: number, answerSettleMs: number): Partial<IssuanceTiming> {
+  return { answerSettleMs, attemptLeaseMs: casTimeoutMs + answerSettleMs + 5_000 };
+}
 
 export interface ServiceContext {
   ca: CertificateAuthority;

@@ -15,7 +15,7 @@ import type { ClientCertificate } from '../domain/client-certificate.js';
 import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
 import { buildCsr, generateP12Password, parseCsr } from '../pki/index.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
-import { obtainCertificate, type Obtained } from './attempts.js';
+import { obtainCertificate, recordAnswer, type Obtained } from './attempts.js';
 import { deleteBundles, signDownloads, storeBundles } from './bundles.js';
 import type { ServiceContext } from './context.js';
 import { completedEntry, type StoredAnswer } from './idempotency.js';
@@ -159,6 +159,7 @@ export async function completePending(
     return await commit(ctx, pending, obtained, { secrets, privateKey, publicKey }, options);
   } catch (err) {
     if (isPermanentFailure(err)) await setAside(ctx, pending, err, obtained?.issued);
+    else if (obtained) await recordAnswer(ctx, obtained);
     throw err;
   }
 }

@@ -39,7 +39,7 @@ export type { ClientCertificateView, Downloads, IssueResult, RenewResult } from 
 export type { ListResult } from './listing.js';
 export type { LinksResult } from './links.js';
 export type { RenewOptions } from './renew.js';
-export type { CertificateServiceConfig, IssuanceTiming } from './context.js';
+export { timingFor, type CertificateServiceConfig, type IssuanceTiming } from './context.js';
 
 export interface CertificateServiceDeps {
   ca: CertificateAuthority;

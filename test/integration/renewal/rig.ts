@@ -9,11 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
-import { createCertificateService, type CertificateService } from '../../../shared/certificates/service.js';
+import { createCertificateService, timingFor, type CertificateService } from '../../../shared/certificates/service.js';
 import { loadRenewWorkerConfig, loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
 import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { systemClock, systemSleep, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
+import {
+  systemClock,
+  systemSleep,
+  type CertificateAuthority,
+  type Clock,
+  type ObjectStore,
+} from '../../../shared/domain/ports.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import { buildCsr, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
@@ -109,7 +115,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       clock,
       sleep: systemSleep,
       log: createLogger({ fn: 'test-service' }, 'warn'),
-      timing: { answerSettleMs: options.answerSettleMs ?? 0 },
+      timing: timingFor(options.casTimeoutMs ?? 5000, options.answerSettleMs ?? 0),
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
@@ -134,7 +140,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       clock: systemClock,
       sleep: systemSleep,
       log: workerLog,
-      timing: { answerSettleMs: options.answerSettleMs ?? 0 },
+      timing: { ...timingFor(options.casTimeoutMs ?? 5000, options.answerSettleMs ?? 0), twinWaitMs: 1_000 },
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
