@@ -205,6 +205,8 @@ export async function obtainCertificate(
   options: { fresh?: boolean } = {},
 ): Promise<Obtained> {
   const waitUntil = ctx.now().getTime() + ctx.timing.twinWaitMs;
+  // Bounded by count as well as by the clock: an injected clock that does not move must not make this loop forever.
+  let polls = Math.ceil(ctx.timing.twinWaitMs / ctx.timing.pollMs);
   // A pending object this process just created has no attempts yet: the first claim needs no reads (the claim
   // itself is create-only, so a twin that got there first is still noticed).
   let fresh = options.fresh === true;
@@ -225,7 +227,9 @@ export async function obtainCertificate(
           : now - Date.parse(a.startedAt) < ctx.timing.attemptLeaseMs,
     );
     if (running.length > 0) {
-      if (now >= waitUntil || ctx.budget.remainingMs() < ctx.timing.pollMs * 2) throw new AttemptInProgressError();
+      if (now >= waitUntil || polls <= 0 || ctx.budget.remainingMs() < ctx.timing.pollMs * 2)
+        throw new AttemptInProgressError();
+      polls -= 1;
       await ctx.sleep(ctx.timing.pollMs);
       continue;
     }

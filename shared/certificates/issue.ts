@@ -123,9 +123,12 @@ async function issueOnce(
   const requestHash = ctx.cipher.fingerprint(canonicalJson({ operation: 'issue', tenant, request }));
   const idempotency = { objectKey, requestHash };
   const waitUntil = ctx.now().getTime() + ctx.timing.twinWaitMs;
+  // Bounded by count as well as by the clock: an injected clock that does not move must not make this loop forever.
+  let polls = Math.ceil(ctx.timing.twinWaitMs / ctx.timing.pollMs);
+  const waiting = () => ctx.now().getTime() < waitUntil && polls > 0;
   const wait = async () => {
-    if (ctx.now().getTime() >= waitUntil || ctx.budget.remainingMs() < ctx.timing.pollMs * 2)
-      throw new PendingSupersededError();
+    if (!waiting() || ctx.budget.remainingMs() < ctx.timing.pollMs * 2) throw new PendingSupersededError();
+    polls -= 1;
     await ctx.sleep(ctx.timing.pollMs);
   };
   for (;;) {
@@ -161,7 +164,7 @@ async function issueOnce(
       const done = await readRecord(ctx.store, entry.certificateId);
       if (done) {
         // The twin is between its record and its answer: wait for the answer (it holds the password).
-        if (ctx.now().getTime() < waitUntil) {
+        if (waiting()) {
           await wait();
           continue;
         }
@@ -189,7 +192,8 @@ async function issueOnce(
       if (pending) return (await completePending(ctx, pending)).result;
     } catch (err) {
       // Our pending object was finished by a twin: its answer is (or will shortly be) in the entry.
-      if (!(err instanceof PendingSupersededError) || ctx.now().getTime() >= waitUntil) throw err;
+      if (!(err instanceof PendingSupersededError) || !waiting()) throw err;
+      polls -= 1;
       await ctx.sleep(ctx.timing.pollMs);
     }
   }
