@@ -3,6 +3,7 @@ import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
 import type { SweepDeps } from '../../shared/renewal/sweep.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);
@@ -17,6 +18,7 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
       accountId: alibaba.fc.accountId,
     }),
     clock,
+    sleep: systemSleep,
     log,
     config: {
       workerFunctionName: config.workerFunctionName,

@@ -10,7 +10,7 @@ import {
 } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
-import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
+import type { Clock, ObjectStore, Sleep } from '../../shared/domain/ports.js';
 import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/renewal/worker.js';
 import type { Logger } from '../../shared/log/index.js';
 import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
@@ -46,6 +46,9 @@ export function serviceRenewer(service: CertificateService): CertificateRenewer 
       const result = await service.finishPending(principal, id, generation);
       return result ? toRenewed(result) : undefined;
     },
+    finishRevocation: async (id) => {
+      await service.finishRevocation(principal, id);
+    },
   };
 }
 
@@ -55,6 +58,7 @@ export function assembleWorkerDeps(input: {
   store: ObjectStore;
   service: CertificateService;
   clock: Clock;
+  sleep?: Sleep;
   log: Logger;
 }): WorkerDeps {
   const { config, clock, log } = input;
@@ -73,6 +77,7 @@ export function assembleWorkerDeps(input: {
       log,
     }),
     clock,
+    sleep: input.sleep ?? systemSleep,
     log,
     config: {
       concurrency: config.concurrency,

@@ -3,7 +3,7 @@
  * the plan out to renew-worker in batches by async invocation. Items left in the index are simply found again by the
  * next sweep, so a failed dispatch loses nothing.
  */
-import type { AsyncInvoker, Clock, ObjectStore } from '../domain/ports.js';
+import type { AsyncInvoker, Clock, ObjectStore, Sleep } from '../domain/ports.js';
 import { errorFields, type Logger } from '../log/index.js';
 import { UpstreamError } from '../errors/index.js';
 import { RENEWAL_INDEX_PREFIX, renewalIndexUpperBound } from '../domain/renewal/schedule.js';
@@ -35,7 +35,8 @@ export interface SweepDeps {
   log: Logger;
   config: SweepConfig;
   random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retried invocations (injected like the clock). */
+  sleep: Sleep;
 }
 
 export interface WorkerPayload {
@@ -97,7 +98,7 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T, index: numbe
 }
 
 async function invokeWithRetry(deps: SweepDeps, payload: WorkerPayload): Promise<boolean> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep;
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
       await deps.invoker.invokeAsync(deps.config.workerFunctionName, payload);
