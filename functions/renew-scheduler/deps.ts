@@ -8,7 +8,7 @@ import { systemSleep } from '../../shared/domain/ports.js';
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);
   const { alibaba } = config;
-  const { store, clock, log } = createAlibabaAdapters('renew-scheduler', config);
+  const { store, ca, clock, log } = createAlibabaAdapters('renew-scheduler', config);
   return {
     store,
     invoker: createFcAsyncInvoker({
@@ -17,6 +17,7 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
       region: alibaba.region,
       accountId: alibaba.fc.accountId,
     }),
+    ca,
     clock,
     sleep: systemSleep,
     log,
@@ -24,8 +25,19 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
       workerFunctionName: config.workerFunctionName,
       batchSize: config.batchSize,
       maxItemsPerSweep: config.maxItemsPerSweep,
+      maxPendingPerSweep: config.maxPendingPerSweep,
       invokeConcurrency: config.invokeConcurrency,
       summaryOverdueMs: config.summaryOverdueMs,
+      // The inventory scan needs the sub-CA; without PCA_PARENT_IDENTIFIER it stays off (and says so in the docs).
+      ...(config.parentIdentifier
+        ? {
+            inventory: {
+              parentIdentifier: config.parentIdentifier,
+              orphanGraceMs: config.orphanGraceMs,
+              maxPages: config.inventoryMaxPages,
+            },
+          }
+        : {}),
     },
   };
 }
