@@ -25,5 +25,5 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
     },
     timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
   });
-  return { service, authenticator: createTokenAuthenticator(config.tokens), log: adapters.log };
+  return { service, authenticator: createTokenAuthenticator(config.tokens), log: adapters.log, clock: adapters.clock };
 }

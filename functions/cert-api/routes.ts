@@ -16,14 +16,18 @@ import {
 import { UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
 import { jsonResponse, route, type HttpRequest, type Route } from '../../shared/http/index.js';
 import type { Logger } from '../../shared/log/index.js';
+import type { Clock } from '../../shared/domain/ports.js';
 
 export interface CertApiDeps {
   service: CertificateService;
   authenticator: TokenAuthenticator;
   log: Logger;
+  /** The clock request deadlines are measured with (the service's). */
+  clock: Clock;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Visible ASCII without a comma: FC joins repeated headers with commas, so a comma means two keys. */
+const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
 /**
  * The router's `authenticate` hook: runs once a route matched and before its body is read or validated, so a
@@ -61,16 +65,26 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
     // Only reachable through createRouter(routes, { authenticate: certApiAuthenticate(deps) }); never trust a gap.
     if (!caller) throw new UnauthorizedError();
     const log = deps.log.child({ requestId: request.requestId });
-    return { principal: caller as TokenPrincipal, service: deps.service.withLogger(log) };
+    const service = deps.service.withLogger(log);
+    return {
+      principal: caller as TokenPrincipal,
+      service: request.deadline ? service.withDeadline(request.deadline) : service,
+    };
   };
 
   const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return undefined;
+    // Two headers arrive joined ("a,b" from FC, "a, b" locally): never merged into one key.
+    if (key.includes(','))
+      throw new ValidationError(
+        'IDEMPOTENCY_KEY_REPEATED',
+        'Send one Idempotency-Key header (a key cannot contain a comma).',
+      );
     if (!IDEMPOTENCY_KEY.test(key))
       throw new ValidationError(
         'IDEMPOTENCY_KEY_INVALID',
-        'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters (no comma).',
       );
     return key;
   };

@@ -45,6 +45,8 @@ export interface HttpRequest {
   oversized?: boolean;
   /** Set by the JSON body middleware: the parsed body, `undefined` when there was none. */
   json?: unknown;
+  /** When the answer must be on its way (FC's function timeout minus a margin); set by a handler that budgets time. */
+  deadline?: Date;
 }
 
 export interface HttpResponse {

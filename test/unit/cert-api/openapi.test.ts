@@ -27,6 +27,7 @@ it('documents exactly the routes the function serves', () => {
     service: {} as never,
     authenticator: createTokenAuthenticator([]) as never,
     log: createLogger(),
+    clock: new ManualClock(),
   });
   // act
   const served = routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
