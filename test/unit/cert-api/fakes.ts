@@ -138,6 +138,12 @@ export interface FakeCa extends CertificateAuthority {
   failNextIssue(error: Error): void;
   /** The next issue signs the certificate, then throws `error` instead of answering (an answer lost on the way). */
   loseNextAnswer(error: Error): void;
+  /** The next issue signs what `alter` makes of the request (a CA that does not do what it was asked). */
+  alterNextRequest(alter: (request: IssueWithCsrRequest) => IssueWithCsrRequest): void;
+  /** ListCert ignores its ParentIdentifier filter (undocumented whether CAS honours it). */
+  listIgnoresParent: boolean;
+  /** Drops every queued failure, lost answer and alteration. */
+  clearScripts(): void;
   /** What a repeated CustomIdentifier does (undocumented in CAS): issue another, or refuse. */
   customIdentifierRepeats: 'new' | 'refuse';
   /** The clock the fake CA stamps modification times with. */
@@ -173,6 +179,7 @@ export async function createFakeCa(options: { keyAlgorithm?: 'EC_P256' | 'RSA_20
   const revoked = new Set<string>();
   const pendingErrors: Error[] = [];
   const lostAnswers: Error[] = [];
+  const alterations: Array<(request: IssueWithCsrRequest) => IssueWithCsrRequest> = [];
   let seq = 0;
   const calls = {
     issueWithCsr: 0,
@@ -187,13 +194,21 @@ export async function createFakeCa(options: { keyAlgorithm?: 'EC_P256' | 'RSA_20
     calls,
     revoked,
     customIdentifierRepeats: 'new',
+    listIgnoresParent: false,
     clock: { now: () => new Date() },
     issuedCount: () => issued.length,
     certificates: () => [...issued],
     failNextIssue: (error) => pendingErrors.push(error),
     loseNextAnswer: (error) => lostAnswers.push(error),
-    async issueWithCsr(request: IssueWithCsrRequest): Promise<IssuedCertificate> {
+    alterNextRequest: (alter) => alterations.push(alter),
+    clearScripts: () => {
+      pendingErrors.length = 0;
+      lostAnswers.length = 0;
+      alterations.length = 0;
+    },
+    async issueWithCsr(asked: IssueWithCsrRequest): Promise<IssuedCertificate> {
       calls.issueWithCsr += 1;
+      const request = (alterations.shift() ?? ((r: IssueWithCsrRequest) => r))(asked);
       const error = pendingErrors.shift();
       if (error) throw error;
       if (
@@ -272,7 +287,8 @@ export async function createFakeCa(options: { keyAlgorithm?: 'EC_P256' | 'RSA_20
       const start = query.cursor ? Number(query.cursor) : 0;
       const since = query.modifiedSince?.getTime() ?? 0;
       const matching = issued
-        .filter((c) => c.parentIdentifier === query.parentIdentifier && c.modifiedAt.getTime() >= since)
+        .filter((c) => fake.listIgnoresParent || c.parentIdentifier === query.parentIdentifier)
+        .filter((c) => c.modifiedAt.getTime() >= since)
         .sort((a, b) => a.modifiedSeq - b.modifiedSeq);
       const page = matching.slice(start, start + size);
       const next = start + size < matching.length ? String(start + size) : undefined;
