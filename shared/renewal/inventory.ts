@@ -210,6 +210,12 @@ async function settleCandidates(
         delete candidates[identifier];
         continue;
       }
+      // A generation whose CA index entry is missing after all (written by hand, or lost): repaired, not revoked.
+      if (await namedByRecord(store, described)) {
+        seen[identifier] = now.toISOString();
+        delete candidates[identifier];
+        continue;
+      }
       // An issuance still pending may adopt it (its answer was lost): never revoke what could become a generation.
       if (await inFlight(store, described, (pending ??= pendingIssuances(store)))) continue;
       await ca.revoke(identifier);
@@ -245,6 +251,23 @@ function settledBy(described: CaClientCertificate | undefined, parent: string, n
   // Filtered on our side: CAS may not honour ListCert's ParentIdentifier.
   if (described.parentIdentifier !== undefined && described.parentIdentifier !== parent) return 'foreign';
   return undefined;
+}
+
+/** The record its CustomIdentifier names has it as a generation: the CA index entry is written again. */
+async function namedByRecord(store: ObjectStore, described: CaClientCertificate): Promise<boolean> {
+  const named = parseCustomIdentifier(described.customIdentifier);
+  if (!named) return false;
+  const record = await readRecord(store, named.id);
+  const generation = [record?.current, ...(record?.previous ?? [])].find(
+    (g) => g?.casIdentifier === described.identifier,
+  );
+  if (!record || !generation) return false;
+  await putJson(store, caIndexKey(described.identifier), {
+    id: record.id,
+    generation: generation.generation,
+    tenant: record.tenant,
+  });
+  return true;
 }
 
 /** Named by a pending issuance's CustomIdentifier, or certifying the key of one (when CAS returned no identifier). */
