@@ -13,6 +13,7 @@ import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
 import { startLocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
+import { functionEnvFilePath } from './runner/function-env-file.js';
 
 const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--event-json JSON] [--timer [trigger]] [--cloudevent file.json|-]
   <function>      s.yaml resource name (cert-api) or function name (nlb-mtls-cert-api)
@@ -104,9 +105,11 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
   // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
   setLogSink((line) => process.stderr.write(line + '\n'));
   // Every function, not only `fn`: each one must be registered with the emulator's FC server to be invocable async.
+  const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
   const stack = await startLocalStack({
-    dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
+    dataDir,
     sYamlPath,
+    functionEnvFile: functionEnvFilePath(dataDir),
     log: (line) => process.stderr.write(line + '\n'),
   });
   try {

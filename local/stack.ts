@@ -23,6 +23,7 @@ import {
   type EmulatorFacts,
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
+import { readFunctionEnvFile } from './runner/function-env-file.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
 import { startTimers } from './runner/timers.js';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Extra env per function, keyed by resource name or function name. */
   functionEnv?: Record<string, Record<string, string>>;
+  /** A dotenv file whose values win over s.yaml's for every function (`npm start`: `.local/functions.env`). */
+  functionEnvFile?: string;
   /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
   writeStackFile?: boolean;
   /** Function logs (context.logger) and the runner's access log; default: dropped. */
@@ -139,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }));
 
   const emulator = await startEmulator({
+    // CAS certifies only keys of the sub-CA's family: an EC PCA matches the EC_P256 keys every walkthrough uses.
+    caKeyAlgorithm: 'ECC_256',
     ...options.emulatorOptions,
     dataDir: join(dataDir, 'emulator'),
     ports: {
@@ -154,6 +159,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const facts = factsOf(emulator);
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
     const localEnv = localDevEnv(secrets, facts);
+    const fileEnv = options.functionEnvFile ? readFunctionEnvFile(options.functionEnvFile) : {};
+    if (options.functionEnvFile && Object.keys(fileEnv).length > 0)
+      log(
+        JSON.stringify({
+          level: 'info',
+          msg: 'function env overrides',
+          file: options.functionEnvFile,
+          names: Object.keys(fileEnv),
+        }),
+      );
     const creds = emulator.credentials;
     const runtime = {
       region: emulator.region,
@@ -174,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         accountId: LOCAL_ACCOUNT_ID,
         emulator: emuEnv,
         local: localEnv,
+        file: fileEnv,
         overrides: {
           ...options.env,
           ...options.functionEnv?.[p.resourceName],
@@ -233,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invoke: registry.invoke,
         publish: registry.publishEvent,
         fireTimer: registry.fireTimer,
+        faults: emulator.faults,
       },
     });
     cleanups.push(() => control.close());

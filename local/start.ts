@@ -3,11 +3,13 @@
  * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
  * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
  * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
- * the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
+ * the timer triggers off; LOCAL_DATA_DIR moves `.local/`. Function variables are overridden from
+ * `.local/functions.env` (LOCAL_FUNCTION_ENV_FILE moves it; docs/local-emulator.md).
  */
 import { relative } from 'node:path';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
+import { functionEnvFilePath } from './runner/function-env-file.js';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -35,7 +37,7 @@ function tryIt(stack: LocalStack, dataDir: string): string {
     '',
     `Local stack is up. Details: ${dir}/stack.json (dev token, endpoints, CA), root CA: ${dir}/root.crt`,
     `  cert-api      ${stack.apiUrl}`,
-    `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>)`,
+    `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>, /faults; GET /calls)`,
     `  emulator      rpc ${stack.stackInfo.emulator.rpcEndpoint}  oss ${stack.stackInfo.emulator.ossEndpoint}  fc ${stack.stackInfo.emulator.fcEndpoint}`,
     ...stack.stackInfo.listeners.map((x) => `  NLB listener  ${x.listenerId}  ${x.host}:${x.port} (TLS on 127.0.0.1)`),
     '',
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     },
     timers: process.env.LOCAL_TIMERS !== 'false',
     writeStackFile: true,
+    functionEnvFile: functionEnvFilePath(dataDir),
     log: (line) => process.stdout.write(line + '\n'),
   });
   console.log(JSON.stringify(stack.stackInfo, (k, v) => (k === 'rootCertificatePem' ? '(see root.crt)' : v), 2));
