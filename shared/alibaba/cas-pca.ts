@@ -8,7 +8,8 @@
  * `..._response_body_model.go`, `client/list_cert_request_model.go`, `client/list_cert_response_body_model.go`,
  * `client/describe_client_certificate_response_body_model.go`, `client/describe_client_certificate_status_*`; the
  * same models in aliyun/alibabacloud-typescript-sdk `cas-20200630/src/models/*`. What the models leave open is
- * listed once, as ASSUMED, in docs/cloud-fidelity.md ("CAS private CA"); no code path depends on a guessed answer.
+ * listed in docs/api.md ("What depends on undocumented CAS behaviour"), and the emulator's answers to them, ASSUMED,
+ * in local/emulator/cas/assumed.ts; no code path depends on a guessed answer.
  */
 import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
 import type {
@@ -52,7 +53,7 @@ const LIST_PAGE_SIZE = 50;
  * ListCert's `AfterDate` is a `yyyy-MM-dd HH:mm:ss` text whose time zone the model does not state. We write UTC,
  * moved back by an hour for clock skew: if CAS reads it in UTC or any zone east of it (China Standard Time, UTC+8,
  * is the likely one) the window starts no later than asked, so a scan sees some items twice, never none. ASSUMED
- * (docs/cloud-fidelity.md): a zone west of UTC would start it late.
+ * (docs/api.md): a zone west of UTC would start it late.
  */
 const AFTER_DATE_MARGIN_MS = 3_600_000;
 

@@ -44,7 +44,8 @@ export interface CertificateRenewer {
     options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason },
   ): Promise<RenewedCertificate>;
   /** Finishes a pending renewal whose record may already be committed (a crash after the record write):
-   * same key and ClientToken, so no second certificate; undefined when nothing is pending any more. */
+   * same key, and what CAS already issued for it is adopted, so no second certificate; undefined when nothing is
+   * pending any more. */
   finishPending(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
   /** Finishes a revocation that was recorded (REVOKING) but not confirmed by CAS for every generation. */
   finishRevocation(certificateId: string): Promise<void>;
@@ -99,7 +100,7 @@ export interface ItemOutcome {
 /**
  * Conflicts: someone else renewed or revoked it meanwhile. Throttling, and a connection reset before any answer (a
  * kept-alive socket the server had closed): retry here at once, not a failure. Renewing is idempotent (pending
- * object + ClientToken), so a retry never makes a second certificate.
+ * object + attempts that adopt what CAS already issued), so a retry never makes a second certificate.
  */
 export function classifyRenewError(err: unknown): RenewErrorKind {
   if (!isAppError(err)) return 'failure';
@@ -456,8 +457,8 @@ class Review {
 
   /**
    * A first issuance an API request left pending (it failed or died after the CA call, or before its clean-up): once
-   * older than the grace period, finished with the same key and ClientToken, so the CA hands back the certificate it
-   * already made and the record, bundles and index are written. A caller retrying with the same Idempotency-Key then
+   * older than the grace period, finished with the same key: the certificate CAS already issued for it is adopted (not
+   * issued again) and the record, bundles and index are written. A caller retrying with the same Idempotency-Key then
    * gets the stored answer. No webhook event: nothing was renewed. `undefined`: nothing pending, review as usual.
    */
   private async finishIssuance(record: ClientCertificate | undefined): Promise<ItemOutcome | undefined> {
