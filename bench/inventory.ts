@@ -316,7 +316,7 @@ async function benchFleet(fleet: number): Promise<void> {
     const ossPerRun = total(p.oss) / p.runs;
     const detail = (c: Counts) =>
       Object.entries(c)
-        .map(([k, v]) => `${k} ${(v / p.runs).toFixed(1)}`)
+        .map(([k, v]) => `${k} ${(v / p.runs).toFixed(v / p.runs < 1 ? 2 : 1)}`)
         .join(', ');
     console.log(
       `${p.phase.padEnd(44)} | ${String(p.runs).padStart(4)} | ${casPerRun.toFixed(1).padStart(7)} (${detail(p.cas) || '-'})`.padEnd(

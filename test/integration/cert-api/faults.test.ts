@@ -116,6 +116,25 @@ it('an OSS timeout is a retryable 503 too', async () => {
   expect(casCertificates()).toBe(before + 1);
 });
 
+it("a keyed issuance under a slow OSS answers a retryable 503 before FC's function timeout", async () => {
+  // prepare: a 4 s function (the request must answer within 1 s: 3 s are kept for answering) and an OSS write that
+  // takes longer than that
+  api.emulator.faults.failNext('PutObject', 1, Faults.delay(3000));
+  const started = Date.now();
+  // act
+  const answer = await api.call({
+    method: 'POST',
+    path: '/v1/certificates',
+    body: request(),
+    headers: { 'idempotency-key': 'slow-oss-budget' },
+    functionTimeoutSeconds: 4,
+  });
+  // assess
+  expectRetryable(answer, 'DEADLINE_EXCEEDED');
+  expect(Date.now() - started).toBeLessThan(4000);
+  api.emulator.faults.clear();
+});
+
 it('no log line holds a private key, a password, an access key secret, a token or a link signature', () => {
   // prepare
   const forbidden = [

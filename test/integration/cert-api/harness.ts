@@ -40,6 +40,8 @@ export interface CallInput {
   query?: Record<string, string>;
   /** defaults to the acme token; `null` sends none */
   token?: string | null;
+  /** FC's `context.function.timeout` in seconds (the request's time budget derives from it) */
+  functionTimeoutSeconds?: number;
 }
 
 export interface CertApiHarness {
@@ -115,7 +117,11 @@ export async function startCertApiHarness(
         },
       };
       // FC hands the event over as a Buffer of JSON.
-      const answer = await handler(Buffer.from(JSON.stringify(event)), { requestId });
+      const context = {
+        requestId,
+        ...(input.functionTimeoutSeconds ? { function: { timeout: input.functionTimeoutSeconds } } : {}),
+      };
+      const answer = await handler(Buffer.from(JSON.stringify(event)), context);
       return {
         status: answer.statusCode,
         headers: answer.headers,
