@@ -12,7 +12,8 @@ import { bundleObjectKeys, expiryIndexKey, pendingKey } from './ids.js';
 import { readRecord } from './records.js';
 import type { Sealed } from './sealing.js';
 import { getJson } from './storage.js';
-import { toView, type ClientCertificateView, type IssueResult } from './view.js';
+import { currentAnswer } from './answer.js';
+import type { ClientCertificateView, IssueResult } from './view.js';
 
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -116,18 +117,10 @@ export async function replay(ctx: ServiceContext, entry: IdempotencyEntry, objec
   }
   if (record.status !== 'ACTIVE')
     throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate issued for this request was revoked.');
-  const now = ctx.now();
-  const view = toView(record, now);
-  const downloads = await signDownloads(
-    ctx.store,
-    record.current.bundle,
-    record.commonName,
-    ctx.config.linkDefaultSeconds,
-    now,
-  );
+  const answer = await currentAnswer(ctx, record);
   // The password belongs to the generation it sealed; a renewed certificate has another one (or none we know).
   const samePassword = stored.p12Password && record.current.generation === stored.view.generation;
-  return { ...view, downloads, ...(samePassword ? { p12Password: stored.p12Password } : {}) };
+  return { ...answer, ...(samePassword ? { p12Password: stored.p12Password } : {}) };
 }
 
 function links(ctx: ServiceContext, view: ClientCertificateView) {

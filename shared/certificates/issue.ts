@@ -11,7 +11,7 @@ import { ConflictError, ValidationError } from '../errors/index.js';
 import { checkWebhookUrl } from '../notify/webhook-url.js';
 import { checkCommonName, checkSubjectAltNames } from '../pki/index.js';
 import { PendingSupersededError } from './attempts.js';
-import { signDownloads } from './bundles.js';
+import { currentAnswer } from './answer.js';
 import type { ServiceContext } from './context.js';
 import { entryStatus, newEntry, readEntry, replay, type IdempotencyEntry } from './idempotency.js';
 import { idempotencyObjectKey, isCertificateId, newCertificateId, pendingKey } from './ids.js';
@@ -23,7 +23,7 @@ import { checkGivenPassword, checkPolicy, checkSanTypes, checkValidity, parseCal
 import type { IssueRequest } from './schemas.js';
 import { canonicalJson } from './sealing.js';
 import { createJson, getJson, putJson } from './storage.js';
-import { toView, type IssueResult } from './view.js';
+import type { IssueResult } from './view.js';
 
 const DAY_MS = 86_400_000;
 
@@ -171,15 +171,7 @@ async function issueOnce(
         // Finished without its answer (state edited by hand?): never start over with a new key.
         if (done.status !== 'ACTIVE')
           throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate issued for this request was revoked.');
-        const now = ctx.now();
-        const downloads = await signDownloads(
-          ctx.store,
-          done.current.bundle,
-          done.commonName,
-          ctx.config.linkDefaultSeconds,
-          now,
-        );
-        return { ...toView(done, now), downloads };
+        return currentAnswer(ctx, done);
       }
       // No pending object yet: the entry's creator is still making its key, or died before it wrote one.
       const abandoned =

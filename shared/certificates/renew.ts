@@ -9,7 +9,7 @@ import { renewalIndexKey } from '../domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { AppError, ConflictError, ValidationError } from '../errors/index.js';
 import { PendingSupersededError } from './attempts.js';
-import { signDownloads } from './bundles.js';
+import { currentAnswer } from './answer.js';
 import type { ServiceContext } from './context.js';
 import { pendingKey } from './ids.js';
 import { completePending, openPending } from './issuance.js';
@@ -18,7 +18,7 @@ import { checkKeyFamily } from './preflight.js';
 import { checkGivenPassword, checkPolicy, parseCallerCsr } from './request-checks.js';
 import { csrModeFieldMessage } from './schemas.js';
 import { getJson } from './storage.js';
-import { toView, type RenewResult } from './view.js';
+import type { RenewResult } from './view.js';
 
 export interface RenewOptions {
   /** csr mode: the new CSR. Without one, API renewals are refused and scheduled ones resubmit the stored CSR. */
@@ -128,14 +128,5 @@ export async function renewCertificate(
     }
   }
   // Finished by a concurrent renewal between our two reads: answer with what it made (no password: not ours).
-  const renewed = await ctx.visibleRecord(principal, id);
-  const at = ctx.now();
-  const downloads = await signDownloads(
-    ctx.store,
-    renewed.current.bundle,
-    renewed.commonName,
-    ctx.config.linkDefaultSeconds,
-    at,
-  );
-  return { ...toView(renewed, at), downloads };
+  return currentAnswer(ctx, await ctx.visibleRecord(principal, id));
 }

@@ -4,10 +4,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { readFunctionEnvFile } from '../../../local/runner/function-env-file.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 
 let stack: LocalStack;
 let tmp: TempDir;
+let previousSink: LogSink;
 const partnerToken = `partner_${randomBytes(24).toString('base64url')}`;
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
@@ -20,6 +22,8 @@ const policy = {
 };
 
 beforeAll(async () => {
+  // The functions' JSON logs stay out of the test run's output.
+  previousSink = setLogSink(() => undefined);
   tmp = makeTempDir();
   // The dev token's hash is only known once the stack made it: a first start, then the file, then the real start.
   const dataDir = tmp.path('local');
@@ -45,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   tmp?.cleanup();
+  setLogSink(previousSink);
 });
 
 const control = (path: string, init: RequestInit = {}, token: string | null = stack.devToken) =>

@@ -51,7 +51,8 @@ describe('renewal at fleet scale (emulator)', () => {
     // Assess: the scheduler found the 200 (one index page, plus the pending and results listings) ...
     expect(sweep).toMatchObject({ ok: true, result: { due: DUE, batches: 8, dispatched: DUE, undispatched: 0 } });
     const calls = rig.emulator.faults.byAction();
-    expect(calls.ListObjectsV2).toBe(3);
+    // index pages + pending + sweep results + the expiry index (idempotency entries and attempts past their time)
+    expect(calls.ListObjectsV2).toBe(4);
     expect(calls.InvokeFunction).toBe(8);
     // ... and the CA issued exactly 200 certificates, one per due record.
     expect(calls.CreateClientCertificateWithCsr).toBe(DUE);
@@ -157,6 +158,9 @@ describe('renewal at fleet scale (emulator)', () => {
       done = records.every((r) => r.current.generation === 3) && (await pendingCount(rig)) === 0;
     }
     rig.emulator.faults.clear();
+    // A stale index key whose delete failed is harmless (the next sweep finds the record not due and drops it):
+    // one sweep without faults, as the timer would run it, before counting keys.
+    await rig.sweep();
 
     // Assess
     expect(done).toBe(true);
