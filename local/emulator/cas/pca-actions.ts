@@ -72,7 +72,8 @@ function sansJson(r: ClientCertificateRecord): string {
   return JSON.stringify(values.map((Value) => ({ Type: r.sanType, Value })));
 }
 
-function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Record<string, unknown> {
+/** A client certificate as ListClientCertificate lists it (its model has no chain, no FullAlgorithm). */
+function clientCertificateItem(pca: PrivateCa, r: ClientCertificateRecord): Record<string, unknown> {
   return {
     Identifier: r.identifier,
     ParentIdentifier: r.parentIdentifier,
@@ -86,17 +87,23 @@ function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Reco
     AfterDate: r.notAfter,
     Days: Math.round((r.notAfter - r.notBefore) / DAY_MS),
     Algorithm: casFamilyOf(r.keyAlgorithm),
-    FullAlgorithm: r.keyAlgorithm,
     KeySize: r.keySize,
     SignAlgorithm: pca.caKeyFamily(r.parentIdentifier) === 'ECC' ? 'SHA256WITHECDSA' : 'SHA256WITHRSA',
     Sha2: r.sha2,
     Md5: r.md5,
     X509Certificate: r.certificatePem,
-    // The model's example: the certificate, then the sub-CA, then the root.
-    CertChain: [r.certificatePem, ...pca.caChainPems(r.parentIdentifier)].join(''),
     ...(r.customIdentifier ? { CustomIdentifier: r.customIdentifier } : {}),
     ...(r.aliasName ? { AliasName: r.aliasName } : {}),
-    ...(r.revokedAt ? { RevokeTime: r.revokedAt } : {}),
+  };
+}
+
+/** As DescribeClientCertificate answers: the list item plus the chain and the full algorithm name. */
+function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Record<string, unknown> {
+  return {
+    ...clientCertificateItem(pca, r),
+    FullAlgorithm: r.keyAlgorithm,
+    // The model's example: the certificate, then the sub-CA, then the root.
+    CertChain: [r.certificatePem, ...pca.caChainPems(r.parentIdentifier)].join(''),
   };
 }
 
@@ -302,7 +309,7 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         return {
           CertificateList: all
             .slice((currentPage - 1) * showSize, currentPage * showSize)
-            .map((r) => clientCertificateView(pca, r)),
+            .map((r) => clientCertificateItem(pca, r)),
           TotalCount: all.length,
           PageCount: Math.ceil(all.length / showSize),
           CurrentPage: currentPage,
