@@ -55,6 +55,7 @@ function instrument(gateway: ListenerGateway) {
     dryRunUpdate: wrap(g.dryRunUpdate.bind(g), 'dryRuns'),
     updateListener: wrap(g.updateListener.bind(g), 'updates'),
     getJobStatus: wrap(g.getJobStatus.bind(g)),
+    getListenerCertificates: wrap(g.getListenerCertificates.bind(g)),
   };
   return { instrumented, stats };
 }
@@ -74,7 +75,7 @@ try {
       listenerId: l.listenerId,
       mutualAuth: true,
       ca: root,
-      serverCertificate: { certId, region: emulator.region },
+      serverCertificate: { certId },
       securityPolicy: 'tls_cipher_policy_1_2',
       probe: { host: 'www.example.com', port: l.listenerPort, request: 'http' },
     })),

@@ -254,7 +254,7 @@ async function benchFleet(fleet: number, options: Options) {
     ...emulator.env(),
     PCA_PARENT_IDENTIFIER: emulator.ca.subCaIdentifier,
     STATE_KEY: randomBytes(32).toString('base64'),
-    WEBHOOK_SIGNING_SECRET: randomBytes(24).toString('hex'),
+    WEBHOOK_MASTER_KEY: randomBytes(32).toString('base64'),
     RENEW_WORKER_FUNCTION: WORKER,
     RENEW_CONCURRENCY: String(options.workerConcurrency),
     RENEW_BATCH_SIZE: String(options.batchSize),

@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
-import { startLocalStack } from './stack.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
 import { functionEnvFilePath } from './runner/function-env-file.js';
 
@@ -106,6 +105,8 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
   setLogSink((line) => process.stderr.write(line + '\n'));
   // Every function, not only `fn`: each one must be registered with the emulator's FC server to be invocable async.
   const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+  // Loaded here, not at the top: the help, a typo and the path through a running stack need none of it (~1 s).
+  const { startLocalStack } = await import('./stack.js');
   const stack = await startLocalStack({
     dataDir,
     sYamlPath,

@@ -14,6 +14,7 @@ import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import { createNlbListenerGateway } from '../shared/alibaba/nlb.js';
 import { parseEndpoint } from '../shared/config/alibaba.js';
 import type { ListenerMtls } from '../shared/domain/listeners/desired-state.js';
+import { listenerBaseId } from '../shared/domain/listeners/listener-id.js';
 import { reconcileListeners } from '../shared/listeners/reconcile.js';
 import { renderReport } from '../shared/domain/listeners/render.js';
 import { createLogger, setLogSink, type LogLevel } from '../shared/log/index.js';
@@ -115,15 +116,21 @@ async function writeSeedDesiredState(
     endpointFor: () => parseEndpoint(env.NLB_ENDPOINT, region),
   });
   const found = await gateway.getListeners(region, listenerIds);
-  const inOrder = listenerIds.map((id) => found.get(id)).filter((l) => l !== undefined);
+  const inOrder = listenerIds
+    .map((id) => {
+      const l = found.get(listenerBaseId(id));
+      return l && { ...l, listenerId: id };
+    })
+    .filter((l) => l !== undefined);
   const blocks = inOrder.map((l) => {
-    const [certId, ...rest] = (l.certificateIds[0] ?? '0-' + region).split('-');
+    // The listener reports CAS's CertIdentifier (`<CertId>-<site>`); the declaration names the CertId.
+    const [certId] = (l.certificateIds[0] ?? '0').split('-');
     return [
       `  - region: ${region}`,
       `    listenerId: ${l.listenerId}`,
       `    mutualAuth: on`,
       `    ca: default`,
-      `    serverCertificate: { certId: ${certId}, region: ${rest.join('-')} }`,
+      `    serverCertificate: { certId: ${certId} }`,
       `    securityPolicy: ${l.securityPolicyId ?? 'tls_cipher_policy_1_2'}`,
       `    probe: { host: www.example.com, port: ${localPorts.get(l.listenerId) ?? l.port}, address: 127.0.0.1 }`,
     ].join('\n');
@@ -175,12 +182,11 @@ async function main(): Promise<void> {
         log,
         desired: readDesiredState(file),
       });
-      const ports = target.localPorts;
-      desired = (await runtime.desired()).map((d) =>
-        ports.has(d.listenerId)
-          ? { ...d, probe: { ...d.probe, address: '127.0.0.1', port: ports.get(d.listenerId)! } }
-          : d,
-      );
+      const ports = new Map([...target.localPorts].map(([id, port]) => [listenerBaseId(id), port]));
+      desired = (await runtime.desired()).map((d) => {
+        const port = ports.get(listenerBaseId(d.listenerId));
+        return port ? { ...d, probe: { ...d.probe, address: '127.0.0.1', port } } : d;
+      });
     }
     const report = await reconcileListeners(runtime.engine, desired, {
       mode,

@@ -15,19 +15,26 @@ import { loadSYaml } from './s-yaml.js';
 import { loadOrCreateDevSecrets, generateDevSecrets, type DevSecrets } from './runner/dev-secrets.js';
 import { functionSpec, loadLocalFunction } from './runner/function-host.js';
 import { createFunctionRegistry, type EventDelivery, type LoadedResource } from './runner/function-registry.js';
+import { createOssObjectStore } from '../shared/alibaba/oss-store.js';
+import { systemClock } from '../shared/domain/ports.js';
+import { createWebhookSecrets } from '../shared/notify/tenant-secrets.js';
 import {
   buildFunctionEnv,
+  DEV_TENANT,
   emulatorEnv,
   localDevEnv,
+  localSecretValues,
   unresolvedVariables,
   type EmulatorFacts,
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
 import { readFunctionEnvFile } from './runner/function-env-file.js';
+import { busRulesFor, readEventBus } from './runner/event-bus.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
 import { startTimers } from './runner/timers.js';
 import { writeStackFiles } from './runner/stack-file.js';
+import { seedKmsSecrets } from './runner/kms-seed.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from './emulator/index.js';
 
 export type { Emulator } from './emulator/index.js';
@@ -63,6 +70,8 @@ export interface LocalStackOptions {
 export interface StackInfo {
   apiUrl: string;
   devToken: string;
+  /** Tenant `dev`'s webhook signing secret (`whsec_...`, Standard Webhooks) at start; rotating it changes it. */
+  devWebhookSecret: string;
   controlUrl: string;
   httpUrls: Record<string, string>;
   emulator: {
@@ -117,6 +126,22 @@ function factsOf(emulator: Emulator): EmulatorFacts {
   };
 }
 
+/** Tenant `dev`'s current webhook secret, read the way cert-api reads it (version from the bucket). */
+async function currentDevWebhookSecret(emulator: Emulator, secrets: DevSecrets): Promise<string> {
+  const store = createOssObjectStore({
+    endpoint: emulator.ossEndpoint,
+    bucket: emulator.bucket,
+    credentials: emulator.credentials,
+    region: emulator.region,
+  });
+  const webhookSecrets = createWebhookSecrets({
+    masterKey: Buffer.from(secrets.webhookMasterKey, 'base64'),
+    store,
+    clock: systemClock,
+  });
+  return (await webhookSecrets.current(DEV_TENANT)).secret;
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const tempDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'nma-stack-'));
   const dataDir = options.dataDir ?? tempDir!;
@@ -134,11 +159,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const missing = wanted.filter((w) => !resources.some(([name, r]) => name === w || r.props.functionName === w));
     if (missing.length > 0) throw new Error(`not in s.yaml: ${missing.join(', ')}`);
   }
-  // Parse triggers before starting anything: a bad cron or pattern fails fast.
+  // Parse triggers before starting anything: a bad cron or pattern fails fast. Rules of the custom event bus
+  // (deploy/event-bus.json) deliver to their target functions like triggers.
+  const bus = readEventBus(dirname(sYamlPath));
   const planned = resources.map(([resourceName, r]) => ({
     resourceName,
     props: r.props,
-    triggers: readTriggers(resourceName, r.props.triggers),
+    triggers: [...readTriggers(resourceName, r.props.triggers), ...busRulesFor(bus, r.props.functionName)],
   }));
 
   const emulator = await startEmulator({
@@ -158,6 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const secrets: DevSecrets = tempDir ? generateDevSecrets() : loadOrCreateDevSecrets(dataDir);
     const facts = factsOf(emulator);
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
+    await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
     const fileEnv = options.functionEnvFile ? readFunctionEnvFile(options.functionEnvFile) : {};
     if (options.functionEnvFile && Object.keys(fileEnv).length > 0)
@@ -272,9 +300,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const apiUrl = httpUrls['cert-api'] ?? Object.values(httpUrls)[0] ?? '';
+    const devWebhookSecret = await currentDevWebhookSecret(emulator, secrets);
     const stackInfo: StackInfo = {
       apiUrl,
       devToken: secrets.devToken,
+      devWebhookSecret,
       controlUrl: control.url,
       httpUrls,
       emulator: {

@@ -5,9 +5,12 @@
  * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
  * the timer triggers off; LOCAL_DATA_DIR moves `.local/`. Function variables are overridden from
  * `.local/functions.env` (LOCAL_FUNCTION_ENV_FILE moves it; docs/local-emulator.md).
+ * `.local/` holds secrets (dev token, webhook secret, emulator keys, CA keys, every bundle): it is 0700 with 0600
+ * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
 import { relative } from 'node:path';
 import { startLocalStack, type LocalStack } from './stack.js';
+import { restrictTree } from './runner/private-files.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
 import { functionEnvFilePath } from './runner/function-env-file.js';
 
@@ -35,7 +38,8 @@ function tryIt(stack: LocalStack, dataDir: string): string {
   const l = stack.stackInfo.listeners[0];
   return [
     '',
-    `Local stack is up. Details: ${dir}/stack.json (dev token, endpoints, CA), root CA: ${dir}/root.crt`,
+    `Local stack is up. Details: ${dir}/stack.json (dev token, dev webhook secret, endpoints, CA), root CA: ${dir}/root.crt`,
+    `  Secrets are not printed: they are in ${dir}/stack.json and ${dir}/secrets.json (owner-only files).`,
     `  cert-api      ${stack.apiUrl}`,
     `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>, /faults; GET /calls)`,
     `  emulator      rpc ${stack.stackInfo.emulator.rpcEndpoint}  oss ${stack.stackInfo.emulator.ossEndpoint}  fc ${stack.stackInfo.emulator.fcEndpoint}`,
@@ -55,12 +59,29 @@ function tryIt(stack: LocalStack, dataDir: string): string {
         ]
       : []),
     '',
+    'Webhooks: events for tenant dev are signed with stack.json devWebhookSecret (Standard Webhooks); a receiver:',
+    `  WEBHOOK_SECRET="$(node -p "require('./${dir}/stack.json').devWebhookSecret")" node docs/examples/webhook-receiver.mjs`,
+    '',
     'Ctrl-C stops it; state stays in ' + dir + '/ for the next start.',
   ].join('\n');
 }
 
+/** What `npm start` prints of stack.json: endpoints and ids, never the token or a key. */
+function printableStackInfo(info: LocalStack['stackInfo']): Record<string, unknown> {
+  const { devToken: _token, devWebhookSecret: _webhook, emulator, ca, ...rest } = info;
+  const { accessKeySecret: _secret, ...emulatorFacts } = emulator;
+  return {
+    ...rest,
+    emulator: emulatorFacts,
+    ca: { rootIdentifier: ca.rootIdentifier, subCaIdentifier: ca.subCaIdentifier },
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+  // Everything this process creates is owner-only; what an earlier version left readable is repaired now.
+  process.umask(0o077);
+  restrictTree(dataDir);
   const stack = await startLocalStack({
     dataDir,
     sYamlPath: `${PROJECT_ROOT}/s.yaml`,
@@ -77,7 +98,7 @@ async function main(): Promise<void> {
     functionEnvFile: functionEnvFilePath(dataDir),
     log: (line) => process.stdout.write(line + '\n'),
   });
-  console.log(JSON.stringify(stack.stackInfo, (k, v) => (k === 'rootCertificatePem' ? '(see root.crt)' : v), 2));
+  console.log(JSON.stringify(printableStackInfo(stack.stackInfo), null, 2));
   console.log(tryIt(stack, dataDir));
 
   let stopping = false;

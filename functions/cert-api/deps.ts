@@ -1,12 +1,21 @@
 /** Builds the cert-api's dependencies from its env, once per cold start. */
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
-import { createTokenAuthenticator } from '../../shared/auth/tokens.js';
+import { createIssuanceQuota } from '../../shared/auth/issuance-quota.js';
+import { createRateLimiter } from '../../shared/auth/rate-limit.js';
+import { createRefreshingTokenAuthenticator, createTokenAuthenticator } from '../../shared/auth/tokens.js';
+import { issuingCaOf } from '../../shared/certificates/authority.js';
+import { createPossessionOperations } from '../../shared/certificates/possession.js';
 import { createCertificateService, timingFor } from '../../shared/certificates/service.js';
+import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
+import { errorFields } from '../../shared/log/index.js';
+import { createWebhookSecrets } from '../../shared/notify/tenant-secrets.js';
+import type { SecretSource } from '../../shared/secrets/secret-source.js';
 import type { CertApiDeps } from './routes.js';
 import { systemSleep } from '../../shared/domain/ports.js';
 
-export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
+/** `secrets`: the KMS-backed source when API_TOKENS comes from a secret (it is then re-read every 30 s). */
+export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
   const config = loadCertApiConfig(env);
   const adapters = createAlibabaAdapters('cert-api', config);
   const service = createCertificateService({
@@ -25,5 +34,44 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv): CertApiDeps {
     },
     timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
   });
-  return { service, authenticator: createTokenAuthenticator(config.tokens), log: adapters.log, clock: adapters.clock };
+  // OSS failures of the quota and secret objects become retryable 503s, as for the certificates themselves.
+  const store = guardedStore(adapters.store);
+  const tokensSecret = env.API_TOKENS_SECRET_NAME;
+  const authenticator =
+    secrets && tokensSecret
+      ? createRefreshingTokenAuthenticator({
+          load: () => secrets.get(tokensSecret),
+          clock: adapters.clock,
+          onInvalid: (err) =>
+            adapters.log.error('API_TOKENS secret is invalid: keeping the last good list', {
+              ...errorFields(err),
+              code: 'API_TOKENS_INVALID',
+            }),
+        })
+      : createTokenAuthenticator(config.tokens, adapters.clock);
+  const possession = createPossessionOperations({
+    service,
+    store,
+    clock: adapters.clock,
+    log: adapters.log,
+    tokens: () => authenticator.tokens(),
+    issuingCa: issuingCaOf(adapters.ca, config.parentIdentifier),
+    maxValidityDays: config.maxValidityDays,
+  });
+  return {
+    service,
+    authenticator,
+    possession,
+    log: adapters.log,
+    clock: adapters.clock,
+    rateLimiter: createRateLimiter({ defaultRequestsPerMinute: config.rateLimitPerMinute, clock: adapters.clock }),
+    quota: createIssuanceQuota({
+      store,
+      clock: adapters.clock,
+      defaultIssuancesPerDay: config.issuanceQuotaPerDay,
+    }),
+    webhookSecrets: config.webhookMasterKey
+      ? createWebhookSecrets({ masterKey: config.webhookMasterKey, store, clock: adapters.clock })
+      : undefined,
+  };
 }

@@ -5,8 +5,10 @@
 import middy from '@middy/core';
 import { createRouter, httpErrors, httpEvent, type HttpResponse } from '../../shared/http/index.js';
 import { requestDeadline } from './deadline.js';
+import { withSecrets } from '../../shared/secrets/cold-start.js';
 import { buildCertApiDeps } from './deps.js';
 import { certApiAuthenticate, certApiRoutes, type CertApiDeps } from './routes.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export type { CertApiDeps } from './routes.js';
 
@@ -21,14 +23,15 @@ export function makeHandler(deps: CertApiDeps): CertApiHandler {
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<HttpResponse>;
 }
 
-/** The FC handler with its dependencies built from `env` once (cold start). */
+/** The FC handler with its dependencies built from `env` once (cold start); secrets from KMS when s.yaml names them. */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): CertApiHandler {
-  return makeHandler(buildCertApiDeps(env));
+  return withSecrets(env, 'cert-api', (resolved, secrets) => makeHandler(buildCertApiDeps(resolved, secrets)));
 }
 
 let coldStart: CertApiHandler | undefined;
 
-export const handler: CertApiHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: CertApiHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

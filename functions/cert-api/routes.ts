@@ -5,6 +5,7 @@
 import { createAuditLog } from '../../shared/auth/audit.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { TokenAuthenticator } from '../../shared/auth/tokens.js';
+import type { PossessionOperations } from '../../shared/certificates/possession.js';
 import type { CertificateService } from '../../shared/certificates/service.js';
 import {
   IssueRequestSchema,
@@ -13,17 +14,30 @@ import {
   RenewRequestSchema,
   RevokeRequestSchema,
 } from '../../shared/certificates/schemas.js';
-import { UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
+import { AppError, UnauthorizedError, ValidationError } from '../../shared/errors/index.js';
 import { jsonResponse, route, type HttpRequest, type Route } from '../../shared/http/index.js';
+import type { IssuanceQuota } from '../../shared/auth/issuance-quota.js';
+import { RateLimitedError, type RateLimiter } from '../../shared/auth/rate-limit.js';
+import type { WebhookSecrets } from '../../shared/notify/tenant-secrets.js';
+import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Clock } from '../../shared/domain/ports.js';
+import { possessionRoutes } from './possession-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
   authenticator: TokenAuthenticator;
+  /** Renewal and status by proof of possession (no token). */
+  possession: PossessionOperations;
   log: Logger;
   /** The clock request deadlines are measured with (the service's). */
   clock: Clock;
+  /** Per-token request rate (per instance); none = unlimited (unit tests). */
+  rateLimiter?: RateLimiter;
+  /** Per-token daily issuance quota (global); none = unlimited (unit tests). */
+  quota?: IssuanceQuota;
+  /** Tenants' webhook signing secrets (needs WEBHOOK_MASTER_KEY); none = those endpoints answer 503. */
+  webhookSecrets?: WebhookSecrets;
 }
 
 /** Visible ASCII without a comma: FC joins repeated headers with commas, so a comma means two keys. */
@@ -33,13 +47,24 @@ const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
  * The router's `authenticate` hook: runs once a route matched and before its body is read or validated, so a
  * request without a valid token gets 401 whatever it carries. Refusals leave an audit line.
  */
-export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) => TokenPrincipal {
+export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) => Promise<TokenPrincipal> {
   const audit = createAuditLog(deps.log);
-  return (request) => {
+  return async (request) => {
     try {
-      return deps.authenticator.authenticate(request.headers.authorization);
+      const principal = await deps.authenticator.authenticate(request.headers.authorization);
+      deps.rateLimiter?.take(principal);
+      return principal;
     } catch (err) {
-      if (err instanceof UnauthorizedError) {
+      if (err instanceof RateLimitedError) {
+        audit.record({
+          action: 'authenticate',
+          decision: 'deny',
+          result: 'denied',
+          code: err.code,
+          requestId: request.requestId,
+        });
+      }
+      if (err instanceof AppError && err.status === 401) {
         audit.record({
           action: 'authenticate',
           decision: 'deny',
@@ -72,6 +97,22 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
     };
   };
 
+  /** Runs `work` (which may issue a certificate) inside the token's daily quota; a 4xx gives the slot back. */
+  const withQuota = async <T>(
+    principal: TokenPrincipal,
+    slot: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    const admitted = await deps.quota?.admit(principal, slot);
+    try {
+      return await work();
+    } catch (err) {
+      if (admitted && err instanceof AppError && err.status >= 400 && err.status < 500 && err.status !== 409)
+        await admitted.release();
+      throw err;
+    }
+  };
+
   const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return undefined;
@@ -90,6 +131,7 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
   };
 
   return [
+    ...webhookSecretRoutes(deps, session),
     route({
       method: 'GET',
       path: '/healthz',
@@ -104,7 +146,12 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
         const { principal, service } = session(input);
         const idempotencyKey = idempotencyKeyOf(input.request);
         const body = input.body;
-        const result = await service.issue(principal, body, idempotencyKey);
+        // A retry with the same Idempotency-Key reuses its slot: never counted twice, never refused once admitted.
+        const result = await withQuota(
+          principal,
+          idempotencyKey !== undefined ? `issue|${idempotencyKey}` : undefined,
+          () => service.issue(principal, body, idempotencyKey),
+        );
         return jsonResponse(201, result, { location: `/v1/certificates/${result.id}` });
       },
     }),
@@ -140,13 +187,17 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       body: RenewRequestSchema,
       handle: async ({ request, caller, params, body }) => {
         const { principal, service } = session({ request, caller });
-        const result = await service.renew(principal, params.id, {
-          trigger: 'api',
-          csrPem: body.csr,
-          revokePrevious: body.revokePrevious,
-          p12Password: body.p12Password,
-          expectedGeneration: body.expectedGeneration,
-        });
+        const slot =
+          body.expectedGeneration !== undefined ? `renew|${params.id}|${body.expectedGeneration}` : undefined;
+        const result = await withQuota(principal, slot, () =>
+          service.renew(principal, params.id, {
+            trigger: 'api',
+            csrPem: body.csr,
+            revokePrevious: body.revokePrevious,
+            p12Password: body.p12Password,
+            expectedGeneration: body.expectedGeneration,
+          }),
+        );
         return jsonResponse(200, result);
       },
     }),
@@ -159,5 +210,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
         return jsonResponse(200, await service.revoke(principal, params.id, body.reason));
       },
     }),
+    ...possessionRoutes(deps.possession, deps.log),
   ];
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
-import { createCasServerCertificateSource } from '../../shared/alibaba/cas-store.js';
+import { createCasStoreClient } from '../../shared/alibaba/cas-store.js';
 import { createNlbListenerGateway, NLB_API_VERSION } from '../../shared/alibaba/nlb.js';
 import { createRpcCaller } from '../../shared/alibaba/rpc.js';
 import { createCertificateService } from '../../shared/certificates/service.js';
@@ -109,7 +109,7 @@ export function buildReconcileRuntime(
   const engine: ReconcileDeps = {
     gateway,
     cas: pca,
-    serverCertificates: createCasServerCertificateSource({ endpoint: casEndpoint, credentials: alibaba.credentials }),
+    serverCertificates: createCasStoreClient(casEndpoint, alibaba.credentials),
     prober: tlsProber,
     canary: createCanaryProvider({
       service,

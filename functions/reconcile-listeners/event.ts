@@ -8,15 +8,13 @@ import { z } from 'zod';
 import { CloudEventSchema, cloudEventData, decodeFcEvent, TimerEventSchema } from '../../shared/events/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { RunOptions } from '../../shared/listeners/reconcile.js';
+import { LISTENER_ID_PATTERN } from '../../shared/domain/listeners/listener-id.js';
 
 export const RECONCILE_EVENT_TYPE = 'reconcile.requested';
 
 export const RunRequestSchema = z.strictObject({
   mode: z.enum(['plan', 'apply']).optional(),
-  listenerId: z
-    .string()
-    .regex(/^lsn-[A-Za-z0-9-]{1,64}$/)
-    .optional(),
+  listenerId: z.string().regex(LISTENER_ID_PATTERN, 'an NLB listener id (lsn-... or lsn-...@port)').optional(),
   /** Replace a CA even when active clients would be locked out. */
   forceCaChange: z.boolean().optional(),
   verify: z.boolean().optional(),

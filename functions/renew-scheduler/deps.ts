@@ -1,14 +1,31 @@
-/** Builds renew-scheduler's dependencies from its env, once per cold start. */
-import { createAlibabaAdapters } from '../../shared/alibaba/adapters.js';
+/**
+ * Builds renew-scheduler's dependencies from its env, once per cold start: OSS, FC, and CAS for the CA inventory
+ * scan only (list, describe, revoke orphans: deploy/ram-policies/renew-scheduler.json).
+ */
+import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
+import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
+import { systemClock, systemSleep } from '../../shared/domain/ports.js';
+import { createLogger } from '../../shared/log/index.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
 import type { SweepDeps } from '../../shared/renewal/sweep.js';
-import { systemSleep } from '../../shared/domain/ports.js';
 
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);
   const { alibaba } = config;
-  const { store, ca, clock, log } = createAlibabaAdapters('renew-scheduler', config);
+  const store = createOssObjectStore({
+    endpoint: alibaba.oss.endpoint,
+    bucket: alibaba.oss.bucket,
+    credentials: alibaba.credentials,
+    region: alibaba.region,
+    local: alibaba.oss.local,
+    timeoutMs: config.ossTimeoutMs,
+  });
+  const clock = systemClock;
+  const log = createLogger({ fn: 'renew-scheduler' });
+  // The CA inventory scan (shared/renewal/inventory.ts) lists, describes and revokes under the sub-CA: the only CAS
+  // calls the scheduler makes (deploy/ram-policies/renew-scheduler.json).
+  const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials);
   return {
     store,
     invoker: createFcAsyncInvoker({

@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { logFailures, parsedEvent, parseSchedulerInput, type SchedulerInput } from '../../shared/events/index.js';
 import { dispatchRequested, runSweep, type SweepDeps } from '../../shared/renewal/sweep.js';
 import { buildRenewSchedulerDeps } from './deps.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export interface SchedulerResult {
   sweepId: string;
@@ -44,7 +45,8 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env): RenewSchedu
 
 let coldStart: RenewSchedulerHandler | undefined;
 
-export const handler: RenewSchedulerHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: RenewSchedulerHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

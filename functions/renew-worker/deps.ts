@@ -13,7 +13,7 @@ import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
 import type { Clock, ObjectStore, Sleep } from '../../shared/domain/ports.js';
 import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/renewal/worker.js';
 import type { Logger } from '../../shared/log/index.js';
-import { createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
+import { createWebhookSecrets, createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
 import type { RenewWorkerConfig } from '../../shared/config/renewal.js';
 import { systemSleep } from '../../shared/domain/ports.js';
 
@@ -68,7 +68,8 @@ export function assembleWorkerDeps(input: {
     records: { get: (id) => readRecord(store, id), put: (record) => writeRecord(store, record) },
     renewer: serviceRenewer(input.service),
     webhooks: createWebhookSender({
-      secretFor: (tenant) => config.webhook.tenantSecrets[tenant] ?? config.webhook.globalSecret,
+      // Each tenant's own secret(s), derived from the master key: no tenant can forge another's events.
+      secretsFor: createWebhookSecrets({ masterKey: config.webhook.masterKey, store, clock }).signingSecrets,
       allowLoopback: config.webhook.allowLoopback,
       timeoutMs: config.webhook.timeoutMs,
       maxAttempts: config.webhook.maxAttempts,

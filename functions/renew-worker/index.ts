@@ -13,7 +13,9 @@ import {
 import { ValidationError } from '../../shared/errors/index.js';
 import { runWorkerBatch, type WorkerDeps } from '../../shared/renewal/worker.js';
 import type { BatchResult } from '../../shared/domain/renewal/sweep-results.js';
+import { withSecrets } from '../../shared/secrets/cold-start.js';
 import { buildRenewWorkerDeps } from './deps.js';
+import { withInvocationCredentials } from '../../shared/alibaba/credentials.js';
 
 export type RenewWorkerHandler = (event: unknown, context?: unknown) => Promise<BatchResult>;
 
@@ -39,13 +41,15 @@ export function makeHandler(deps: WorkerDeps): RenewWorkerHandler {
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<BatchResult>;
 }
 
+/** Secrets (STATE_KEY, WEBHOOK_MASTER_KEY) from KMS when s.yaml names them (shared/secrets/cold-start.ts). */
 export function createHandler(env: NodeJS.ProcessEnv = process.env): RenewWorkerHandler {
-  return makeHandler(buildRenewWorkerDeps(env));
+  return withSecrets(env, 'renew-worker', (resolved) => makeHandler(buildRenewWorkerDeps(resolved)));
 }
 
 let coldStart: RenewWorkerHandler | undefined;
 
-export const handler: RenewWorkerHandler = (event, context) => {
+// Each invocation's context.credentials sign its calls: the role's keys change while an instance lives (D10).
+export const handler: RenewWorkerHandler = withInvocationCredentials((event, context) => {
   coldStart ??= createHandler(process.env);
   return coldStart(event, context);
-};
+});

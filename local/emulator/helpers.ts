@@ -9,7 +9,7 @@ import type { ClientCertificateRecord, PrivateCa } from './cas/pca.js';
 import type { CustomIdentifierRepeats } from './cas/assumed.js';
 import { issueTestClientCertificate, type TestClientCertificate, type TestClientOptions } from './cas/test-clients.js';
 import type { DataPlane } from './nlb/data-plane.js';
-import type { Job, Listener, ListenerSettings, ServerGroup } from './nlb/model.js';
+import type { Job, Listener, ListenerSettings, SecurityPolicy, ServerGroup } from './nlb/model.js';
 import type { NlbState } from './nlb/state.js';
 import { SEED_TLS_POLICY } from './seed.js';
 
@@ -28,6 +28,8 @@ export interface NlbHelpers {
   getListener(listenerId: string): Listener | undefined;
   listeners(): Listener[];
   getServerGroup(serverGroupId: string): ServerGroup | undefined;
+  /** Custom `tls-...` policies (the seed makes one). */
+  securityPolicies(): SecurityPolicy[];
   serverGroups(): ServerGroup[];
   getJob(jobId: string): Job | undefined;
   /** Configuration jobs (of one listener), oldest first. */
@@ -86,6 +88,7 @@ export function createNlbHelpers(deps: {
     getListener: (id) => copy(nlb.getListener(id)),
     listeners: () => copy(nlb.listeners()),
     getServerGroup: (id) => copy(nlb.getServerGroup(id)),
+    securityPolicies: () => copy(nlb.securityPolicies()),
     serverGroups: () => copy(nlb.serverGroups()),
     getJob: (id) => copy(nlb.getJob(id)),
     jobs: (id) => copy(nlb.jobs(id)).sort((a, b) => a.createdAt - b.createdAt),

@@ -18,6 +18,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { FaultInjector } from './faults.js';
 import { startBackend, type Backend } from './nlb/backends.js';
 import { nlbProduct } from './nlb/actions.js';
+import { createCaIdMapper, type CaIdForm } from './nlb/ca-ids.js';
 import { DataPlane } from './nlb/data-plane.js';
 import {
   createCasHelpers,
@@ -26,11 +27,13 @@ import {
   type EmulatedListener,
   type NlbHelpers,
 } from './helpers.js';
-import type { ClientTokenUse, Job, Listener, LoadBalancer, ServerGroup } from './nlb/model.js';
+import type { ClientTokenUse, Job, Listener, LoadBalancer, SecurityPolicy, ServerGroup } from './nlb/model.js';
 import { NlbState } from './nlb/state.js';
 import { startOssServer, type OssServer } from './oss/server.js';
 import { JsonlCollection } from './persistence.js';
 import { startRpcServer } from './rpc/server.js';
+import { strictFromEnv } from './contracts/enforce.js';
+import { kmsProduct, type StoredSecret } from './kms/secrets.js';
 import { SEED_HOST, seedTopology } from './seed.js';
 import type { AccessKeyRecord } from './signature.js';
 
@@ -55,6 +58,14 @@ export interface EmulatorOptions {
   dataPlane?: boolean;
   region?: string;
   bucket?: string;
+  /** Refuse requests and answers that break contracts/ (default: true unless EMULATOR_STRICT_CONTRACTS=false). */
+  strictContracts?: boolean;
+  /**
+   * Fidelity switches for what the docs leave open (docs/cloud-fidelity.md): the id a listener reports for its CA
+   * (`pca`, default, or NLB's own form), the CAS site in `CertIdentifier` (`cn-hangzhou`, the China site, default;
+   * `ap-southeast-1`, the International site), how ListListeners reports listener ids (`bare`, default, or `port`).
+   */
+  fidelity?: { caIdForm?: CaIdForm; casSite?: string; listListenersIdForm?: 'bare' | 'port' };
   /** Key algorithm of the PCA root and sub-CA made on first start, in CAS's names (default RSA_2048). */
   caKeyAlgorithm?: CasAlgorithm;
   log?: Logger;
@@ -156,7 +167,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       clientCertificates,
       keyAlgorithm: options.caKeyAlgorithm,
     });
-    const certStore = new CertificateStore(collection<UserCertificate>('cas/user-certificates.jsonl'), region);
+    const certStore = new CertificateStore(
+      collection<UserCertificate>('cas/user-certificates.jsonl'),
+      region,
+      options.fidelity?.casSite,
+    );
+    const caIds = createCaIdMapper(options.fidelity?.caIdForm ?? 'pca', region, () =>
+      pca.caCertificates().map((c) => c.identifier),
+    );
     const nlb = new NlbState(
       {
         loadBalancers: collection<LoadBalancer>('nlb/load-balancers.jsonl'),
@@ -164,6 +182,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         listeners: collection<Listener>('nlb/listeners.jsonl'),
         jobs: collection<Job>('nlb/jobs.jsonl'),
         clientTokens: collection<ClientTokenUse>('nlb/client-tokens.jsonl'),
+        securityPolicies: collection<SecurityPolicy>('nlb/security-policies.jsonl'),
       },
       region,
       options.jobDelayMs ?? 300,
@@ -178,7 +197,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       .slice(0, 2);
     const localPorts = new Map(seededOrder.map((l, i) => [l.ListenerId, options.ports?.listeners?.[i] ?? 0]));
 
+    const strictContracts = options.strictContracts ?? strictFromEnv();
     const rpc = await startRpcServer({
+      strictContracts,
       faults,
       lookupKey: (id) => keysById.get(id),
       port: options.ports?.rpc,
@@ -186,10 +207,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       products: [
         pcaProduct(pca),
         certStoreProduct(certStore),
-        nlbProduct(nlb, {
-          hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined,
-          hasCaCertificate: (id) => pca.getCa(id) !== undefined,
-        }),
+        nlbProduct(
+          nlb,
+          { hasServerCertificate: (id) => certStore.getByIdentifier(id) !== undefined, caIds },
+          { listListenersIdForm: options.fidelity?.listListenersIdForm },
+        ),
+        kmsProduct(collection<StoredSecret>('kms/secrets.jsonl')),
       ],
     });
     closers.push(() => rpc.close());
@@ -200,9 +223,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       buckets: [bucket],
       port: options.ports?.oss,
       region,
+      strictContracts,
+      log,
     });
     closers.push(() => oss.close());
-    const fc = await startFcServer({ faults, credentials: accessKeys, port: options.ports?.fc });
+    const fc = await startFcServer({ faults, credentials: accessKeys, port: options.ports?.fc, strictContracts, log });
     closers.push(() => fc.close());
 
     // One live HTTP backend per ECS server named in any server group.
@@ -222,7 +247,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state: nlb,
       log,
       serverCertificate: (id) => certStore.getByIdentifier(id),
-      caChain: (id) => (pca.getCa(id) ? pca.caChainPems(id) : undefined),
+      caMaterial: (reportedId) => {
+        const pcaId = caIds.toPca(reportedId);
+        return pcaId ? pca.caMaterial(pcaId) : undefined;
+      },
       backendAddress: (serverId) => backends.get(serverId),
       localPort: (listenerId) => localPorts.get(listenerId) ?? 0,
     });

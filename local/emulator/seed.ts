@@ -3,6 +3,7 @@
  * is TCP with client-IP preservation off, two backends ECS01 and ECS02, and a www.example.com server certificate
  * signed by the PCA root (the manual signs it with root.key) uploaded to the certificate store. Mutual auth starts
  * off. A second TCPSSL listener breaks the seed's rule (its group preserves client IPs) for reconciliation tests.
+ * One custom TLS policy (`tls-...`, TLS 1.2 with ECDHE AES-GCM) exists for declarations that name a custom policy.
  */
 import { generateKeyPair, signServerCertificate } from '../../shared/pki/index.js';
 import type { CertificateStore } from './cas/cert-store.js';
@@ -55,6 +56,11 @@ export async function seedTopology(options: SeedOptions): Promise<Listener[] | u
   if (nlb.loadBalancers().length > 0) return undefined;
   const certificateId = await issueSeedServerCertificate(options.pca, options.certStore);
   const lb = nlb.createLoadBalancer('nlb-tcpssl-mutual-auth');
+  nlb.createSecurityPolicy({
+    SecurityPolicyName: 'tls12-ecdhe-aes-gcm',
+    TlsVersions: ['TLSv1.2'],
+    Ciphers: ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384'],
+  });
   const servers = backendServers();
   const tcpGroup = nlb.createServerGroup({
     ServerGroupName: 'sgp-tcp-ecs',

@@ -9,6 +9,7 @@ import { KEY_ALGORITHM_VALUES, OPERATIONS } from '../../shared/auth/policy.js';
 import type { DevSecrets } from './dev-secrets.js';
 import { sha256Hex } from './dev-secrets.js';
 import type { FunctionSpec } from './function-host.js';
+import { LOCAL_SECRET_NAMES } from './kms-seed.js';
 
 /** `loadSYaml` leaves `<NAME>` where `${env('NAME')}` had no value; locally such a value is simply not set. */
 const UNRESOLVED = /<[A-Z][A-Z0-9_]*>/;
@@ -50,7 +51,8 @@ export const DEV_TENANT = 'dev';
 
 /**
  * API_TOKENS for the local dev token: tenant `dev`, any common name and SAN, every key algorithm and operation
- * cert-api knows (taken from its own schema, so the two cannot drift). Only the token's SHA-256 is in the env.
+ * cert-api knows (taken from its own schema, so the two cannot drift), and renewal by possession for the tenant's
+ * certificates. Only the token's SHA-256 is in the env.
  */
 export function devApiTokens(devToken: string): string {
   const tokens = ApiTokensSchema.parse([
@@ -64,18 +66,33 @@ export function devApiTokens(devToken: string): string {
         keyAlgorithms: [...KEY_ALGORITHM_VALUES],
         maxValidityDays: 3650,
         operations: [...OPERATIONS],
+        // Local devices renew with their certificate alone (docs/cli.md).
+        renewByPossession: true,
       },
     },
   ]);
   return JSON.stringify(tokens);
 }
 
-/** Secrets and settings that only make sense locally. */
-export function localDevEnv(secrets: DevSecrets, facts: EmulatorFacts): Record<string, string> {
+/** The values the local stack puts into the emulator's KMS (local/runner/kms-seed.ts). */
+export function localSecretValues(secrets: DevSecrets): Record<keyof typeof LOCAL_SECRET_NAMES, string> {
   return {
-    STATE_KEY: secrets.stateKey,
     API_TOKENS: devApiTokens(secrets.devToken),
-    WEBHOOK_SIGNING_SECRET: secrets.webhookSigningSecret,
+    STATE_KEY: secrets.stateKey,
+    WEBHOOK_MASTER_KEY: secrets.webhookMasterKey,
+  };
+}
+
+/**
+ * Settings that only make sense locally. Secrets are given by NAME, as s.yaml gives them in the cloud: the
+ * functions read them from the emulator's KMS Secrets Manager, where the stack put them at start.
+ */
+export function localDevEnv(_secrets: DevSecrets, facts: EmulatorFacts): Record<string, string> {
+  return {
+    KMS_ENDPOINT: facts.rpcUrl,
+    API_TOKENS_SECRET_NAME: LOCAL_SECRET_NAMES.API_TOKENS,
+    STATE_KEY_SECRET_NAME: LOCAL_SECRET_NAMES.STATE_KEY,
+    WEBHOOK_MASTER_KEY_SECRET_NAME: LOCAL_SECRET_NAMES.WEBHOOK_MASTER_KEY,
     PCA_PARENT_IDENTIFIER: facts.subCaIdentifier,
     // Listeners trust the PCA root; clients send their sub-CA (docs/reconcile.md).
     RECONCILE_DEFAULT_CA: facts.rootIdentifier,
@@ -106,7 +123,7 @@ export function buildFunctionEnv(input: {
     FC_REGION: props.region,
     FC_ACCOUNT_ID: input.accountId,
   };
-  return {
+  const env: Record<string, string> = {
     ...declared,
     ...fcRuntime,
     ...input.emulator,
@@ -114,4 +131,11 @@ export function buildFunctionEnv(input: {
     ...(input.file ?? {}),
     ...(input.overrides ?? {}),
   };
+  // A secret given by value in functions.env (API_TOKENS=...) wins over the same secret given by name (read from the
+  // emulated KMS), unless the file names it too.
+  for (const name of Object.keys(input.file ?? {})) {
+    const byName = `${name}_SECRET_NAME`;
+    if (env[byName] !== undefined && input.file?.[byName] === undefined) delete env[byName];
+  }
+  return env;
 }

@@ -1,18 +1,21 @@
 /**
  * `.local/stack.json`: written by `npm start`, read by `npm run invoke`, `npm run reconcile` and the quickstart to
- * find a running stack. It holds the dev token and the emulator's keys, so it is owner-only.
+ * find a running stack. It holds the dev token, the dev tenant's webhook secret and the emulator's keys, so it is
+ * owner-only (0600 in a 0700 directory, repaired if it was looser), and `npm start` never prints what it holds.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackInfo } from '../stack.js';
+import { ensurePrivateDir, writePrivateFile } from './private-files.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.local');
 
 export function writeStackFiles(dataDir: string, info: StackInfo): void {
-  writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
-  writeFileSync(join(dataDir, 'root.crt'), info.ca.rootCertificatePem);
+  ensurePrivateDir(dataDir);
+  writePrivateFile(join(dataDir, 'stack.json'), JSON.stringify(info, null, 2) + '\n');
+  writePrivateFile(join(dataDir, 'root.crt'), info.ca.rootCertificatePem);
 }
 
 export function readStackFile(dataDir: string = DEFAULT_DATA_DIR): StackInfo | undefined {

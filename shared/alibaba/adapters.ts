@@ -43,6 +43,7 @@ export function createAlibabaAdapters(
       region: alibaba.region,
       local: alibaba.oss.local,
       timeoutMs: config.ossTimeoutMs,
+      stsLinkMaxSeconds: alibaba.signedLinkMaxSeconds,
     }),
     ca: createCasPcaClient(casEndpoint, alibaba.credentials),
     casEndpoint,

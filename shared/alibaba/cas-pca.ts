@@ -24,7 +24,8 @@ import type {
 } from '../domain/ports.js';
 import { AppError, UpstreamError } from '../errors/index.js';
 import { inspectCertificate, splitPemCertificates } from '../pki/index.js';
-import { createRpcCaller, RpcError, type AlibabaCredentials, type RpcCaller, type RpcEndpoint } from './rpc.js';
+import type { CredentialInput } from './credentials.js';
+import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint } from './rpc.js';
 
 export const CAS_PCA_VERSION = '2020-06-30';
 
@@ -340,6 +341,6 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
 }
 
 /** The adapter with its own signed caller, as the functions build it from config. */
-export function createCasPcaClient(endpoint: RpcEndpoint, credentials: AlibabaCredentials): CertificateAuthority {
+export function createCasPcaClient(endpoint: RpcEndpoint, credentials: CredentialInput): CertificateAuthority {
   return createCasCertificateAuthority(createRpcCaller(CAS_PCA_VERSION, endpoint, credentials));
 }

@@ -1,29 +1,28 @@
 /**
- * The AsyncInvoker port on FC 3.0: `InvokeFunction` with `x-fc-invocation-type: Async` through the published
- * `@alicloud/fc20230330` client. FC answers 202 once the event is queued and retries failed runs itself
- * (`asyncInvokeConfig`), so the SDK's own retries stay off. Failures become `RpcError` with FC's code and status.
+ * The AsyncInvoker port on FC 3.0: `InvokeFunction` (ROA: `POST /2023-03-30/functions/{name}/invocations`) with
+ * `x-fc-invocation-type: Async`, signed by the same generic `@alicloud/openapi-client` as every other call (no FC
+ * SDK package: contracts/fc-2023-03-30/InvokeFunction.json is what it sends). FC answers 202 once the event is
+ * queued and retries failed runs itself (`asyncInvokeConfig`), so no retries here. Failures become `RpcError` with
+ * FC's code and status.
  */
 import { Readable } from 'node:stream';
-import * as FcNs from '@alicloud/fc20230330';
-import { cjsModule } from './cjs.js';
-import { RpcError, type AlibabaCredentials, type RpcEndpoint } from './rpc.js';
+import * as OpenApiNs from '@alicloud/openapi-client';
 import type { AsyncInvoker } from '../domain/ports.js';
+import { cjsModule } from './cjs.js';
+import { toCredentialSource, type CredentialInput } from './credentials.js';
+import { NO_RETRY, RpcError, signingCredential, withDeadline, type RpcEndpoint } from './rpc.js';
 
-const fc = cjsModule<typeof import('@alicloud/fc20230330')>(FcNs);
-const FcClient = fc.default;
-const { InvokeFunctionRequest, InvokeFunctionHeaders } = fc;
+const openApi = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
+const { Config, OpenApiRequest, Params } = openApi;
+const OpenApi = openApi.default;
 
-type FcClientInstance = InstanceType<typeof FcClient>;
-// The client's Config and RuntimeOptions classes live in its own dependencies (@alicloud/openapi-core,
-// @darabonba/typescript); it only reads their fields, so plain objects of the same shape are passed.
-type FcConfig = ConstructorParameters<typeof FcClient>[0];
-type FcRuntime = Parameters<FcClientInstance['invokeFunctionWithOptions']>[3];
+export const FC_API_VERSION = '2023-03-30';
 
 export interface FcInvokerConfig {
   /** `<accountId>.<region>.fc.aliyuncs.com` (https), or `127.0.0.1:PORT` with protocol `http` for the emulator. */
   endpoint: Pick<RpcEndpoint, 'endpoint' | 'protocol'> &
     Partial<Pick<RpcEndpoint, 'readTimeoutMs' | 'connectTimeoutMs'>>;
-  credentials: AlibabaCredentials;
+  credentials: CredentialInput;
   region: string;
   accountId: string;
 }
@@ -34,18 +33,12 @@ function toRpcError(err: unknown): RpcError {
     statusCode?: number;
     message?: string;
     name?: string;
-    requestId?: string;
-    data?: { Code?: string; Message?: string; RequestId?: string };
+    data?: { Code?: string; Message?: string; RequestId?: string; statusCode?: number };
   };
-  if (e.statusCode) {
+  const status = e.statusCode ?? e.data?.statusCode;
+  if (status) {
     const code = e.data?.Code ?? e.code ?? 'Unknown';
-    return new RpcError(
-      code,
-      e.data?.Message ?? e.message ?? code,
-      e.statusCode,
-      e.data?.RequestId ?? e.requestId,
-      err,
-    );
+    return new RpcError(code, e.data?.Message ?? e.message ?? code, status, e.data?.RequestId, err);
   }
   const text = `${e.name ?? ''} ${e.code ?? ''} ${e.message ?? ''}`;
   return new RpcError(
@@ -58,32 +51,43 @@ function toRpcError(err: unknown): RpcError {
 }
 
 export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
-  const client = new FcClient({
-    accessKeyId: config.credentials.accessKeyId,
-    accessKeySecret: config.credentials.accessKeySecret,
-    securityToken: config.credentials.securityToken,
-    endpoint: config.endpoint.endpoint,
-    protocol: config.endpoint.protocol ?? 'https',
-    regionId: config.region,
-    readTimeout: config.endpoint.readTimeoutMs ?? 10_000,
-    connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
-  } as unknown as FcConfig);
-  const runtime = {
-    autoretry: false,
-    readTimeout: config.endpoint.readTimeoutMs ?? 10_000,
-    connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
-  } as unknown as FcRuntime;
+  const readTimeout = config.endpoint.readTimeoutMs ?? 10_000;
+  const client = new OpenApi(
+    new Config({
+      credential: signingCredential(toCredentialSource(config.credentials)) as unknown as InstanceType<
+        typeof Config
+      >['credential'],
+      endpoint: config.endpoint.endpoint,
+      protocol: config.endpoint.protocol ?? 'https',
+      regionId: config.region,
+      readTimeout,
+      connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
+    }),
+  );
 
   return {
     async invokeAsync(functionName, payload) {
       const body = Buffer.from(JSON.stringify(payload) ?? 'null', 'utf8');
+      const params = new Params({
+        action: 'InvokeFunction',
+        version: FC_API_VERSION,
+        protocol: 'HTTPS',
+        pathname: `/${FC_API_VERSION}/functions/${encodeURIComponent(functionName)}/invocations`,
+        method: 'POST',
+        authType: 'AK',
+        style: 'ROA',
+        reqBodyType: 'json',
+        bodyType: 'binary',
+      });
+      const request = new OpenApiRequest({
+        headers: { 'x-fc-invocation-type': 'Async' },
+        stream: Readable.from([body]),
+      });
       try {
-        const res = await client.invokeFunctionWithOptions(
-          functionName,
-          new InvokeFunctionRequest({ body: Readable.from([body]) }),
-          new InvokeFunctionHeaders({ xFcInvocationType: 'Async' }),
-          runtime,
-        );
+        const res = (await withDeadline(client.callApi(params, request, NO_RETRY), readTimeout, 'InvokeFunction')) as {
+          statusCode?: number;
+          body?: Readable;
+        };
         res.body?.resume(); // an async answer has no body; drain it so the connection is reused
         if (res.statusCode !== 202)
           throw new RpcError(

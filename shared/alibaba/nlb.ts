@@ -1,29 +1,30 @@
 /**
  * The ListenerGateway port over NLB 2022-04-30 (no published SDK: signed RPC through createRpcCaller).
  * NLB endpoints are regional, so one caller per region. Errors keep NLB's code (`RpcError.code`) for the retry policy.
+ * Parameters as contracts/nlb-2022-04-30 has them: no RegionId on GetJobStatus, at most 20 ids per List call.
  */
 import type {
   JobStatus,
   ListenerAttributes,
+  ListenerCertificates,
   ListenerGateway,
   ListenerUpdate,
   ServerGroupAttributes,
 } from '../domain/listeners/ports.js';
-import {
-  createRpcCaller,
-  RpcError,
-  type AlibabaCredentials,
-  type RpcCaller,
-  type RpcEndpoint,
-  type RpcParams,
-} from './rpc.js';
+import { listenerBaseId } from '../domain/listeners/listener-id.js';
+import type { CredentialInput } from './credentials.js';
+import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint, type RpcParams } from './rpc.js';
 
 export const NLB_API_VERSION = '2022-04-30';
 /** ListListeners / ListServerGroups accept at most 100 results per page. */
 const PAGE_SIZE = 100;
+/** "You can specify up to 20" ListenerIds / ServerGroupIds per call (ListListeners, ListServerGroups models). */
+const MAX_IDS_PER_CALL = 20;
+/** ListListenerCertificates' MaxResults is 1 to 50. */
+const CERTIFICATES_PAGE_SIZE = 50;
 
 export interface NlbGatewayConfig {
-  credentials: AlibabaCredentials;
+  credentials: CredentialInput;
   /** The endpoint of a region: `nlb.<region>.aliyuncs.com`, or the emulator for every region. */
   endpointFor: (region: string) => RpcEndpoint;
   /** Tests and the emulator inject their caller; default: createRpcCaller. */
@@ -89,22 +90,31 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
         : createRpcCaller(NLB_API_VERSION, endpoint, config.credentials);
       callers.set(region, caller);
     }
-    return caller<T>(action, { RegionId: region, ...params });
+    // D15: GetJobStatus has no RegionId (contracts/nlb-2022-04-30/GetJobStatus.json); its endpoint is regional.
+    return caller<T>(action, action === 'GetJobStatus' ? params : { RegionId: region, ...params });
   };
 
-  /** Every page of a listing filtered by ids. */
-  async function listAll<T>(region: string, action: string, idParam: string, ids: string[], key: string): Promise<T[]> {
+  /** Every page of a listing: `params` plus paging. */
+  async function pages<T>(region: string, action: string, params: RpcParams, key: string, size = PAGE_SIZE) {
     const out: T[] = [];
     let nextToken: string | undefined;
     do {
       const page = await call<Record<string, unknown>>(region, action, {
-        [idParam]: ids,
-        MaxResults: PAGE_SIZE,
+        ...params,
+        MaxResults: size,
         NextToken: nextToken,
       });
       out.push(...((page[key] as T[] | undefined) ?? []));
       nextToken = typeof page.NextToken === 'string' && page.NextToken ? page.NextToken : undefined;
     } while (nextToken);
+    return out;
+  }
+
+  /** Every page of a listing filtered by ids, 20 ids per call. */
+  async function listAll<T>(region: string, action: string, idParam: string, ids: string[], key: string): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += MAX_IDS_PER_CALL)
+      out.push(...(await pages<T>(region, action, { [idParam]: ids.slice(i, i + MAX_IDS_PER_CALL) }, key)));
     return out;
   }
 
@@ -116,7 +126,7 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
     async getListeners(region, listenerIds) {
       if (listenerIds.length === 0) return new Map();
       const raw = await listAll<RawListener>(region, 'ListListeners', 'ListenerIds', listenerIds, 'Listeners');
-      return new Map(raw.map((l) => [l.ListenerId, toListener(l, region)]));
+      return new Map(raw.map((l) => [listenerBaseId(l.ListenerId), toListener(l, region)]));
     },
 
     async getServerGroups(region, serverGroupIds) {
@@ -163,6 +173,22 @@ export function createNlbListenerGateway(config: NlbGatewayConfig): ListenerGate
       });
       if (!res.JobId) throw new RpcError('MissingJobId', 'UpdateListenerAttribute answered without a JobId');
       return { jobId: res.JobId };
+    },
+
+    async getListenerCertificates(region, listenerId): Promise<ListenerCertificates> {
+      const items = await pages<{ CertificateId?: string; CertificateType?: string; IsDefault?: boolean }>(
+        region,
+        'ListListenerCertificates',
+        { ListenerId: listenerId },
+        'Certificates',
+        CERTIFICATES_PAGE_SIZE,
+      );
+      const ids = (type: string) =>
+        items
+          .filter((c) => c.CertificateType === type && c.CertificateId)
+          .sort((a, b) => Number(b.IsDefault === true) - Number(a.IsDefault === true))
+          .map((c) => c.CertificateId!);
+      return { caCertificateIds: ids('Ca'), serverCertificateIds: ids('Server') };
     },
 
     async getJobStatus(region, jobId): Promise<JobStatus> {

@@ -5,13 +5,16 @@
  */
 import OSS from 'ali-oss';
 import { ObjectExistsError, type ObjectListing, type ObjectStore } from '../domain/ports.js';
-import type { AlibabaCredentials } from './rpc.js';
+import { toCredentialSource, type CredentialInput } from './credentials.js';
 
 export interface OssStoreConfig {
   /** `https://oss-cn-hangzhou.aliyuncs.com`, or `http://localhost:PORT` for the emulator. */
   endpoint: string;
   bucket: string;
-  credentials: AlibabaCredentials;
+  /** Asked before every operation: a long-lived client signs with the current invocation's keys (D10). */
+  credentials: CredentialInput;
+  /** Links signed with STS keys are refused beyond this (a link dies with its token); default: the OSS maximum. */
+  stsLinkMaxSeconds?: number;
   /** `cn-hangzhou` (an `oss-` prefix is accepted); V4 signatures are scoped to it. */
   region: string;
   /** Path-style addressing (`/bucket/key`), needed for a `localhost` endpoint. Defaults to true for localhost. */
@@ -80,16 +83,13 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
   // ali-oss refuses to presign for an IP endpoint and moves the bucket into the Host header there; the emulator
   // listens on 127.0.0.1, which `localhost` names, so a loopback IP is addressed by that name instead.
   const endpoint = local ? config.endpoint.replace('//127.0.0.1', '//localhost') : config.endpoint;
-  const options: OSS.Options & { sldEnable: boolean; retryMax: number } = {
+  const source = toCredentialSource(config.credentials);
+  const base: OSS.Options & { sldEnable: boolean; retryMax: number } = {
     endpoint,
     bucket: config.bucket,
     region: `oss-${config.region.replace(/^oss-/, '')}`,
-    accessKeyId: config.credentials.accessKeyId,
-    accessKeySecret: config.credentials.accessKeySecret,
-    stsToken: config.credentials.securityToken,
-    // ali-oss warns on stdout about a token without a refresh interval; the function's credentials are replaced
-    // by FC itself, so setting the interval (only used with a refresh callback) just silences that warning.
-    ...(config.credentials.securityToken ? { refreshSTSTokenInterval: 300_000 } : {}),
+    accessKeyId: '',
+    accessKeySecret: '',
     secure: endpoint.startsWith('https://'),
     sldEnable: local,
     cname: false,
@@ -97,7 +97,25 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
     timeout: config.timeoutMs ?? 10_000,
     retryMax: 0,
   };
-  const client = new OSS(options);
+  // One ali-oss client per key pair: when FC hands an invocation new keys, the next call builds a client with them.
+  let cached: { fingerprint: string; client: OSS; sts: boolean } | undefined;
+  const current = () => {
+    const c = source.current();
+    const fingerprint = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+    if (cached?.fingerprint !== fingerprint) {
+      const client = new OSS({
+        ...base,
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        stsToken: c.securityToken,
+        // ali-oss warns on stdout about a token without a refresh interval; keys are replaced per invocation
+        // (above), so setting the interval (only used with a refresh callback) just silences that warning.
+        ...(c.securityToken ? { refreshSTSTokenInterval: 300_000 } : {}),
+      } as OSS.Options);
+      cached = { fingerprint, client, sts: Boolean(c.securityToken) };
+    }
+    return cached;
+  };
 
   return {
     async put(key, body, putOptions = {}) {
@@ -109,7 +127,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       };
       try {
         // A string body would be taken for a file path by ali-oss: always hand it bytes.
-        await client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
+        await current().client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
       } catch (err) {
         if (putOptions.ifAbsent && isCode(err, 'FileAlreadyExists')) throw new ObjectExistsError(key);
         throw toStoreError(err);
@@ -118,7 +136,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async get(key) {
       try {
-        const result = await client.get(key);
+        const result = await current().client.get(key);
         return Buffer.isBuffer(result.content) ? result.content : Buffer.from(result.content ?? '');
       } catch (err) {
         if (isCode(err, 'NoSuchKey')) return null;
@@ -128,7 +146,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async exists(key) {
       try {
-        await client.head(key);
+        await current().client.head(key);
         return true;
       } catch (err) {
         if (isCode(err, 'NoSuchKey')) return false;
@@ -138,7 +156,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async delete(key) {
       try {
-        await client.delete(key);
+        await current().client.delete(key);
       } catch (err) {
         throw toStoreError(err);
       }
@@ -152,7 +170,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       if (listOptions.startAfter) query['start-after'] = listOptions.startAfter;
       if (listOptions.continuationToken) query['continuation-token'] = listOptions.continuationToken;
       try {
-        const result = await client.listV2(query, {});
+        const result = await current().client.listV2(query, {});
         return {
           keys: (result.objects ?? []).map((o) => o.name),
           commonPrefixes: result.prefixes ?? [],
@@ -170,6 +188,11 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
         throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_LINK_SECONDS}`);
       }
       if (!SAFE_FILENAME.test(filename)) throw new RangeError('filename must be a plain file name ([A-Za-z0-9._-])');
+      const { client, sts } = current();
+      // A link signed with STS keys dies with the token that signed it: never promise one longer (D10).
+      const stsMax = config.stsLinkMaxSeconds ?? MAX_LINK_SECONDS;
+      if (sts && expiresInSeconds > stsMax)
+        throw new RangeError(`links signed with STS keys may be valid for at most ${stsMax} s`);
       return client.signatureUrlV4(
         'GET',
         expiresInSeconds,

@@ -4,13 +4,18 @@
  * `Name.1=a&Name.2=b`. Errors come back as `RpcError` with the provider's code, HTTP status and request id.
  */
 import * as OpenApiNs from '@alicloud/openapi-client';
-import * as UtilNs from '@alicloud/tea-util';
 import { cjsModule } from './cjs.js';
+import { toCredentialSource, type CredentialInput, type CredentialSource } from './credentials.js';
 
 const openApi = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
 const { Config, OpenApiRequest, Params } = openApi;
 const OpenApi = openApi.default;
-const { RuntimeOptions } = cjsModule<typeof import('@alicloud/tea-util')>(UtilNs);
+
+/**
+ * The runtime options of a call: no SDK retries (our callers decide). openapi-client only reads these fields, so a
+ * plain object serves and the `@alicloud/tea-util` package (which pulls moment and ws into the bundle) is not needed.
+ */
+export const NO_RETRY = { autoretry: false } as unknown as Parameters<InstanceType<typeof OpenApi>['callApi']>[2];
 
 export interface AlibabaCredentials {
   accessKeyId: string;
@@ -69,7 +74,7 @@ function toRpcError(err: unknown): RpcError {
 }
 
 /**
- * A hard deadline around one SDK call. httpx (under the Tea SDKs: openapi-client, cas20200407) keeps its read timer
+ * A hard deadline around one SDK call. httpx (under the Tea SDKs and openapi-client) keeps its read timer
  * on the socket, where the previous response's cleanup can clear the next request's timer on a reused keep-alive
  * socket (measured against the emulator: a 400 ms timeout let a 1.5 s answer through), so a slow answer could hold
  * the caller until the function's own timeout. Past the deadline the call fails with `RequestTimeout`, which the
@@ -83,12 +88,31 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
-export function createRpcCaller(version: string, endpoint: RpcEndpoint, credentials: AlibabaCredentials): RpcCaller {
+/**
+ * What openapi-client asks before signing each request (its Credential interface): the source's keys at that
+ * moment, so a long-lived client signs with the current invocation's keys (D10).
+ */
+export function signingCredential(source: CredentialSource) {
+  return {
+    getCredential: async () => {
+      const c = source.current();
+      return {
+        accessKeyId: c.accessKeyId,
+        accessKeySecret: c.accessKeySecret,
+        securityToken: c.securityToken ?? '',
+        type: c.securityToken ? 'sts' : 'access_key',
+        providerName: '',
+      };
+    },
+  };
+}
+
+export function createRpcCaller(version: string, endpoint: RpcEndpoint, credentials: CredentialInput): RpcCaller {
   const client = new OpenApi(
     new Config({
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      securityToken: credentials.securityToken,
+      credential: signingCredential(toCredentialSource(credentials)) as unknown as InstanceType<
+        typeof Config
+      >['credential'],
       endpoint: endpoint.endpoint,
       protocol: endpoint.protocol ?? 'https',
       regionId: endpoint.regionId,
@@ -117,11 +141,7 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
     });
     // The SDK's read timeout is not enough on a reused socket (see withDeadline): every call also gets our deadline.
     try {
-      const res = await withDeadline(
-        client.callApi(p, new OpenApiRequest({ body }), new RuntimeOptions({ autoretry: false })),
-        deadlineMs,
-        action,
-      );
+      const res = await withDeadline(client.callApi(p, new OpenApiRequest({ body }), NO_RETRY), deadlineMs, action);
       return res.body as T;
     } catch (err) {
       throw err instanceof RpcError ? err : toRpcError(err);

@@ -12,7 +12,12 @@ export type AuditAction =
   | 'certificate.list'
   | 'certificate.links'
   | 'certificate.renew'
-  | 'certificate.revoke';
+  | 'certificate.revoke'
+  | 'webhook-secret.read'
+  | 'webhook-secret.rotate'
+  // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/possession.ts
+  | 'certificate.renew_by_possession'
+  | 'certificate.status_by_possession';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -11,7 +11,7 @@ import {
   matchesIpPattern,
   matchesUriPattern,
 } from './name-patterns.js';
-import type { AccessPolicy, Operation } from './policy.js';
+import type { AccessPolicy, Operation, SubjectAttributeType } from './policy.js';
 import type { Principal } from './principal.js';
 
 export type PolicyRule =
@@ -23,7 +23,8 @@ export type PolicyRule =
   | 'sanPatterns.email'
   | 'sanPatterns.ip'
   | 'keyAlgorithms'
-  | 'maxValidityDays';
+  | 'maxValidityDays'
+  | 'subjectAttributes';
 
 export interface PolicyViolation {
   rule: PolicyRule;
@@ -36,6 +37,8 @@ export interface CertificateRequestFacts {
   sans: SubjectAltNames;
   keyAlgorithm: KeyAlgorithm;
   validityDays: number;
+  /** CSR subject attributes besides CN (CSR mode). */
+  subjectAttributes?: ReadonlyArray<{ type: SubjectAttributeType; value: string }>;
 }
 
 export function checkOperation(policy: AccessPolicy, operation: Operation): PolicyViolation | undefined {
@@ -50,27 +53,68 @@ const SAN_RULES = [
   { type: 'ip', rule: 'sanPatterns.ip', label: 'IP', matcher: matchesIpPattern },
 ] as const;
 
-export function checkCertificateRequest(
+/** Only the names: the check applied to every operation on an existing certificate (see principal.canSee). */
+export function checkNames(
   policy: AccessPolicy,
-  facts: CertificateRequestFacts,
+  names: { commonName: string; sans: SubjectAltNames },
 ): PolicyViolation | undefined {
-  if (!policy.allowWildcardNames && [facts.commonName, ...facts.sans.dns].some((name) => name.includes('*'))) {
+  if (!policy.allowWildcardNames && [names.commonName, ...names.sans.dns].some((name) => name.includes('*'))) {
     return { rule: 'wildcardNames', message: "The token's policy does not allow wildcard names." };
   }
-  if (!matchesAny(facts.commonName, policy.commonNamePatterns, matchesDnsPattern)) {
+  if (!matchesAny(names.commonName, policy.commonNamePatterns, matchesDnsPattern)) {
     return {
       rule: 'commonNamePatterns',
-      message: `The token's policy does not allow the common name '${facts.commonName}'.`,
+      message: `The token's policy does not allow the common name '${names.commonName}'.`,
     };
   }
   for (const { type, rule, label, matcher } of SAN_RULES) {
     const patterns = policy.sanPatterns[type];
-    for (const value of facts.sans[type]) {
+    for (const value of names.sans[type]) {
       if (patterns.length === 0) return { rule, message: `The token's policy does not allow ${label} SANs.` };
       if (!matchesAny(value, patterns, matcher))
         return { rule, message: `The token's policy does not allow the ${label} SAN '${value}'.` };
     }
   }
+  return undefined;
+}
+
+export function namesAllowed(policy: AccessPolicy, names: { commonName: string; sans: SubjectAltNames }): boolean {
+  return checkNames(policy, names) === undefined;
+}
+
+/** `*` in an attribute pattern stands for any run of characters; matching is exact and case-sensitive otherwise. */
+function matchesAttribute(value: string, pattern: string): boolean {
+  if (pattern === '*') return true;
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('.+');
+  return new RegExp(`^${source}$`, 'u').test(value);
+}
+
+export function checkSubjectAttributes(
+  policy: AccessPolicy,
+  attributes: ReadonlyArray<{ type: SubjectAttributeType; value: string }>,
+): PolicyViolation | undefined {
+  for (const { type, value } of attributes) {
+    const patterns = policy.subjectAttributes?.[type] ?? [];
+    if (!patterns.some((p) => matchesAttribute(value, p)))
+      return {
+        rule: 'subjectAttributes',
+        message: `The token's policy does not allow the subject attribute ${type}='${value}' in a CSR.`,
+      };
+  }
+  return undefined;
+}
+
+export function checkCertificateRequest(
+  policy: AccessPolicy,
+  facts: CertificateRequestFacts,
+): PolicyViolation | undefined {
+  const names = checkNames(policy, facts);
+  if (names) return names;
+  const subject = checkSubjectAttributes(policy, facts.subjectAttributes ?? []);
+  if (subject) return subject;
   if (!policy.keyAlgorithms.includes(facts.keyAlgorithm)) {
     return { rule: 'keyAlgorithms', message: `The token's policy does not allow ${facts.keyAlgorithm} keys.` };
   }

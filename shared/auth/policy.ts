@@ -16,7 +16,11 @@ export const KEY_ALGORITHM_VALUES = [
 ] as const satisfies readonly KeyAlgorithm[];
 export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHM_VALUES);
 
-export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke'] as const;
+/**
+ * `read` covers get and list; `webhooks` reads and rotates the TENANT's webhook signing secret (a tenant-wide
+ * power: whoever holds it can sign events for every certificate of the tenant, so it is granted explicitly).
+ */
+export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke', 'webhooks'] as const;
 export const OperationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof OperationSchema>;
 
@@ -33,6 +37,23 @@ export const SanPatternsSchema = z.strictObject({
   ip: z.array(PatternSchema).max(100).default([]),
 });
 
+/** Subject attributes besides CN a CSR may carry, by type, as globs over the value (case-sensitive). */
+export const SUBJECT_ATTRIBUTE_TYPES = ['C', 'ST', 'L', 'O', 'OU'] as const;
+export type SubjectAttributeType = (typeof SUBJECT_ATTRIBUTE_TYPES)[number];
+const AttributePatternSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{C}]+$/u, 'no control characters');
+const attributePatterns = () => z.array(AttributePatternSchema).max(100).optional();
+export const SubjectAttributesSchema = z.strictObject({
+  C: attributePatterns(),
+  ST: attributePatterns(),
+  L: attributePatterns(),
+  O: attributePatterns(),
+  OU: attributePatterns(),
+});
+
 export const AccessPolicySchema = z.strictObject({
   commonNamePatterns: z.array(PatternSchema).min(1).max(100),
   sanPatterns: SanPatternsSchema.default({ dns: [], uri: [], email: [], ip: [] }),
@@ -41,5 +62,9 @@ export const AccessPolicySchema = z.strictObject({
   operations: z.array(OperationSchema).min(1),
   /** Names containing `*` (wildcard certificates) are refused unless this is set. */
   allowWildcardNames: z.boolean().default(false),
+  /** CSR subject attributes other than CN: none unless listed here (e.g. `{"O": ["Acme Devices"]}`). */
+  subjectAttributes: SubjectAttributesSchema.optional(),
+  /** Certificates of this token's tenant may renew themselves by proof of possession (no token): docs/api.md. */
+  renewByPossession: z.boolean().optional(),
 });
 export type AccessPolicy = z.infer<typeof AccessPolicySchema>;

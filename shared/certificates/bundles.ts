@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { BundleObjects, IssuanceMode, P12Profile } from '../domain/client-certificate.js';
 import { ObjectExistsError, type ObjectStore } from '../domain/ports.js';
-import { buildPemBundleZip, buildPkcs12 } from '../pki/index.js';
+import { buildPemBundleZip, buildPkcs12, P12_PROFILES, type P12PasswordOrigin } from '../pki/index.js';
 import { bundleObjectKeys } from './ids.js';
 import type { Download, Downloads } from './view.js';
 
@@ -19,6 +19,8 @@ export interface BundleInput {
   /** server-key mode only */
   privateKey?: KeyObject;
   p12Password?: string;
+  /** Generated passwords keep the fast work factor; a caller's own gets keytool's (P12_PROFILES). */
+  passwordOrigin?: P12PasswordOrigin;
   p12Profile: P12Profile;
   exampleUrl?: string;
 }
@@ -41,6 +43,7 @@ export async function storeBundles(store: ObjectStore, input: BundleInput): Prom
           certificatePem: input.certificatePem,
           chainPems: input.chainPems,
           password,
+          passwordOrigin: input.passwordOrigin,
           profile: input.p12Profile,
           friendlyName: input.commonName,
         }),
@@ -53,6 +56,9 @@ export async function storeBundles(store: ObjectStore, input: BundleInput): Prom
           certificatePem: input.certificatePem,
           chainPems: input.chainPems,
           privateKey,
+          // The zip's client.key is encrypted with the .p12 password: no stored object holds a key in the clear.
+          password,
+          keyIterations: P12_PROFILES.modern.iterations[input.passwordOrigin ?? 'chosen'],
           commonName: input.commonName,
           exampleUrl: input.exampleUrl,
         }),

@@ -109,7 +109,7 @@ export function createServiceContext(input: {
     async visibleRecord(principal, id) {
       assertCertificateId(id);
       const record = await readRecord(store, id);
-      if (!record || !canSee(principal, record.tenant)) throw new NotFoundError();
+      if (!record || !canSee(principal, record)) throw new NotFoundError();
       return record;
     },
   };

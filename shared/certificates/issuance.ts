@@ -182,6 +182,7 @@ async function commit(
     notBefore: window.notBefore,
     notAfter: window.notAfter,
     issuingCaPem: issuingCa.pem,
+    csrPem: pending.csrPem,
   });
 
   const bundle = await storeBundles(ctx.store, {
@@ -193,6 +194,7 @@ async function commit(
     chainPems: issued.chainPems,
     privateKey: keys.privateKey,
     p12Password: keys.secrets?.p12Password,
+    passwordOrigin: keys.secrets?.passwordGenerated ? 'generated' : 'chosen',
     p12Profile: pending.p12Profile,
     exampleUrl: ctx.config.bundleExampleUrl,
   });

@@ -57,12 +57,19 @@ async function checkIssueRequest(
   if (request.p12Password !== undefined) checkGivenPassword(request.p12Password);
   const mode = request.csr !== undefined ? 'csr' : 'server-key';
   checkBundleInputs({ mode, commonName: request.commonName, p12Password: request.p12Password });
-  const csr = request.csr !== undefined ? await parseCallerCsr(request.csr, request.commonName) : undefined;
+  const csr =
+    request.csr !== undefined ? await parseCallerCsr(request.csr, { commonName: request.commonName, sans }) : undefined;
   const issuingCa = await ctx.issuingCa.facts();
   const keyAlgorithm: KeyAlgorithm = csr
     ? csr.keyAlgorithm
     : (request.keyAlgorithm ?? defaultKeyAlgorithm(issuingCa.keyFamily));
-  checkPolicy(principal, { commonName: request.commonName, sans, keyAlgorithm, validityDays });
+  checkPolicy(principal, {
+    commonName: request.commonName,
+    sans,
+    keyAlgorithm,
+    validityDays,
+    subjectAttributes: csr?.subjectAttributes,
+  });
   checkKeyFamily(keyAlgorithm, issuingCa.keyFamily);
   if (ctx.now().getTime() + validityDays * DAY_MS > issuingCa.notAfter.getTime()) {
     throw new ValidationError(

@@ -81,7 +81,7 @@ export async function listCertificates(
       startAfter = page.keys[i];
       scanned += 1;
       const record = records[i];
-      if (!record || !canSee(principal, record.tenant) || !matchesFilter(record, query, now)) continue;
+      if (!record || !canSee(principal, record) || !matchesFilter(record, query, now)) continue;
       items.push(toView(record, now));
       if (items.length >= limit) {
         const more = i < page.keys.length - 1 || Boolean(page.nextContinuationToken);

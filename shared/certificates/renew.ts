@@ -14,6 +14,7 @@ import type { ServiceContext } from './context.js';
 import { pendingKey } from './ids.js';
 import { completePending, openPending } from './issuance.js';
 import type { PendingIssuance } from './pending.js';
+import type { ParsedCsr } from '../pki/index.js';
 import { checkKeyFamily } from './preflight.js';
 import { checkGivenPassword, checkPolicy, parseCallerCsr } from './request-checks.js';
 import { csrModeFieldMessage } from './schemas.js';
@@ -64,6 +65,7 @@ export async function renewCertificate(
   if (inFlight) return finishPending(ctx, inFlight);
 
   let csrPem: string | undefined;
+  let subjectAttributes: ParsedCsr['subjectAttributes'] | undefined;
   let keyAlgorithm = record.keyAlgorithm;
   if (record.mode === 'csr') {
     // Refused as on issue (not silently ignored): a CSR-mode bundle holds no key, so no password applies.
@@ -75,8 +77,9 @@ export async function renewCertificate(
     const given = options.csrPem ?? (options.trigger === 'api' ? undefined : record.csrPem);
     if (!given)
       throw new ValidationError('CSR_REQUIRED', 'This certificate was issued for a CSR: send a new csr to renew it.');
-    const csr = await parseCallerCsr(given, record.commonName);
+    const csr = await parseCallerCsr(given, { commonName: record.commonName, sans: record.sans });
     csrPem = csr.pem;
+    subjectAttributes = csr.subjectAttributes;
     keyAlgorithm = csr.keyAlgorithm;
   } else {
     if (options.csrPem !== undefined)
@@ -87,7 +90,13 @@ export async function renewCertificate(
     if (options.p12Password !== undefined) checkGivenPassword(options.p12Password);
   }
   const validityDays = Math.min(record.validityDays, ctx.config.maxValidityDays);
-  checkPolicy(principal, { commonName: record.commonName, sans: record.sans, keyAlgorithm, validityDays });
+  checkPolicy(principal, {
+    commonName: record.commonName,
+    sans: record.sans,
+    keyAlgorithm,
+    validityDays,
+    subjectAttributes,
+  });
   const issuingCa = await ctx.issuingCa.facts();
   checkKeyFamily(keyAlgorithm, issuingCa.keyFamily);
 

@@ -2,11 +2,12 @@
  * Checks of a request that need config or the caller's policy, each refusing one thing with its own code.
  * They run before anything is written or sent to the CA, so a refusal issues nothing.
  */
-import { checkCertificateRequest, forbidden } from '../auth/decisions.js';
+import { checkCertificateRequest, forbidden, type CertificateRequestFacts } from '../auth/decisions.js';
 import type { Principal } from '../auth/principal.js';
-import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
+import type { SubjectAltNames } from '../domain/client-certificate.js';
 import { ValidationError } from '../errors/index.js';
-import { checkP12Password, parseCsr, PkiError, type ParsedCsr } from '../pki/index.js';
+import { checkChosenP12Password, parseCsr, type ParsedCsr } from '../pki/index.js';
+import { sameSans } from './verification.js';
 
 export function checkValidity(validityDays: number, maxValidityDays: number): void {
   if (validityDays > maxValidityDays) {
@@ -16,15 +17,9 @@ export function checkValidity(validityDays: number, maxValidityDays: number): vo
   }
 }
 
-/** A caller's .p12 password: the PKI rules (12-128 printable ASCII) plus a floor on variety. */
+/** A caller's .p12 password: 12-128 printable ASCII, some variety, not a common password (shared/pki). */
 export function checkGivenPassword(password: string): void {
-  checkP12Password(password);
-  // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
-  if (new Set(password).size < 6)
-    throw new PkiError(
-      'P12_PASSWORD_INVALID',
-      'The .p12 password is too predictable: use at least 6 different characters.',
-    );
+  checkChosenP12Password(password);
 }
 
 /** CAS takes one SAN type per certificate (SanType + comma-separated SanValue). */
@@ -39,20 +34,30 @@ export function checkSanTypes(sans: SubjectAltNames): void {
   }
 }
 
-/** The caller's CSR, parsed and checked (proof of possession, key strength) and naming `commonName`. */
-export async function parseCallerCsr(csrPem: string, commonName: string): Promise<ParsedCsr> {
+/**
+ * The caller's CSR, parsed and checked (proof of possession, key strength), naming `commonName`, and carrying no
+ * SANs other than the request's: SANs in a CSR that the request does not name are refused, never silently dropped
+ * (the certificate gets the request's `sans`; a caller who put others in the CSR expected them).
+ */
+export async function parseCallerCsr(
+  csrPem: string,
+  expected: { commonName: string; sans: SubjectAltNames },
+): Promise<ParsedCsr> {
   const csr = await parseCsr(csrPem);
   // CAS takes the subject from the CSR, so the CSR must name what the request (and the policy check) named.
-  if (csr.commonName !== commonName)
+  if (csr.commonName !== expected.commonName)
     throw new ValidationError('CSR_NAME_MISMATCH', "The CSR's common name differs from commonName.");
+  const csrHasSans = Object.values(csr.sans).some((values) => values.length > 0);
+  if (csrHasSans && !sameSans(csr.sans, expected.sans))
+    throw new ValidationError(
+      'CSR_SAN_MISMATCH',
+      "The CSR's subject alternative names differ from the request's sans: send the same names in both.",
+    );
   return csr;
 }
 
 /** 403 when a token principal's policy refuses; system principals have no name policy. */
-export function checkPolicy(
-  principal: Principal,
-  facts: { commonName: string; sans: SubjectAltNames; keyAlgorithm: KeyAlgorithm; validityDays: number },
-): void {
+export function checkPolicy(principal: Principal, facts: CertificateRequestFacts): void {
   if (principal.kind !== 'token') return;
   const violation = checkCertificateRequest(principal.policy, facts);
   if (violation) throw forbidden(violation);

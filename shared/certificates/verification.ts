@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import type { SubjectAltNames } from '../domain/client-certificate.js';
 import { AppError } from '../errors/index.js';
 import { chainsTo, inspectCertificate, keyMatchesCertificate, type CertificateInfo } from '../pki/index.js';
+import { issuedSubjectProblem } from '../pki/subject-check.js';
 
 /** Clock skew we tolerate between us and the CA on notBefore / notAfter. */
 const SKEW_MS = 5 * 60_000;
@@ -57,6 +58,8 @@ export interface IssuedCertificateExpectation {
   notBefore: Date;
   notAfter: Date;
   issuingCaPem: string;
+  /** The CSR sent to the CA: the whole issued subject is checked against it (shared/pki/subject-check.ts). */
+  csrPem?: string;
 }
 
 export function verifyIssuedCertificate(expected: IssuedCertificateExpectation): CertificateInfo {
@@ -69,6 +72,8 @@ export function verifyIssuedCertificate(expected: IssuedCertificateExpectation):
   if (!keyMatchesCertificate(expected.publicKey, expected.certificatePem))
     throw new IssuedCertificateRejectedError('publicKey');
   if (info.commonName !== expected.commonName) throw new IssuedCertificateRejectedError('commonName');
+  const subjectProblem = expected.csrPem && issuedSubjectProblem({ ...expected, csrPem: expected.csrPem });
+  if (subjectProblem) throw new IssuedCertificateRejectedError('subject');
   if (!sameSans(info.sans, expected.sans)) throw new IssuedCertificateRejectedError('subjectAltNames');
   if (info.isCa || !info.extendedKeyUsage.includes('clientAuth'))
     throw new IssuedCertificateRejectedError('extendedKeyUsage');

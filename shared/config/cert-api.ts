@@ -18,11 +18,23 @@
  * | `IDEMPOTENCY_TTL_HOURS` | how long an `Idempotency-Key`'s answer is kept, then deleted by the sweep; default 24 |
  * | `CA_ANSWER_SETTLE_SECONDS` | after a CAS call ended without an answer, how long nothing is searched or called again for that issuance (CAS may still be issuing); default 15 |
  * | `BUNDLE_EXAMPLE_URL` | optional `https://host:port/` written into the README of the PEM zip |
+ * | `WEBHOOK_MASTER_KEY` | base64 of 32+ bytes, the same as renew-worker's: tenants read and rotate their webhook secret through the API (a secret); without it those endpoints answer 503 |
+ * | `RATE_LIMIT_PER_MINUTE` | requests per minute per token and instance unless the token names its own `limits`; default 120 |
+ * | `ISSUANCE_QUOTA_PER_DAY` | certificates a token may issue or renew through the API per UTC day (all instances) unless its `limits` say otherwise; default 1000 |
+ * | secrets from KMS | `API_TOKENS_SECRET_NAME`, `STATE_KEY_SECRET_NAME`, `WEBHOOK_MASTER_KEY_SECRET_NAME` instead of the values (shared/secrets/cold-start.ts) |
  */
 import { z } from 'zod';
 import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
+import {
+  boolFromEnv,
+  configError,
+  intFromEnv,
+  parseEnv,
+  requiredString,
+  stateKeyFromEnv,
+  webhookMasterKeyFromEnv,
+} from './env.js';
 
 const EnvSchema = z.object({
   PCA_PARENT_IDENTIFIER: requiredString('PCA_PARENT_IDENTIFIER names the sub-CA that signs client certificates'),
@@ -37,6 +49,9 @@ const EnvSchema = z.object({
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   IDEMPOTENCY_TTL_HOURS: intFromEnv(24, 1, 720),
   CA_ANSWER_SETTLE_SECONDS: intFromEnv(15, 0, 600),
+  WEBHOOK_MASTER_KEY: webhookMasterKeyFromEnv().optional(),
+  RATE_LIMIT_PER_MINUTE: intFromEnv(120, 1, 100_000),
+  ISSUANCE_QUOTA_PER_DAY: intFromEnv(1000, 0, 1_000_000),
   BUNDLE_EXAMPLE_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -58,6 +73,9 @@ export interface CertApiConfig {
   idempotencyTtlSeconds: number;
   caAnswerSettleMs: number;
   bundleExampleUrl?: string;
+  webhookMasterKey?: Buffer;
+  rateLimitPerMinute: number;
+  issuanceQuotaPerDay: number;
 }
 
 function fail(message: string): never {
@@ -85,8 +103,9 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     parentIdentifier: e.PCA_PARENT_IDENTIFIER,
     tokens: tokens.data,
     stateKey: Buffer.from(e.STATE_KEY, 'base64'),
-    linkDefaultSeconds: e.LINK_DEFAULT_SECONDS,
-    linkMaxSeconds: e.LINK_MAX_SECONDS,
+    // A link never outlives the STS keys that sign it (STS_LINK_MAX_SECONDS, shared/config/alibaba.ts).
+    linkDefaultSeconds: Math.min(e.LINK_DEFAULT_SECONDS, alibaba.signedLinkMaxSeconds),
+    linkMaxSeconds: Math.min(e.LINK_MAX_SECONDS, alibaba.signedLinkMaxSeconds),
     defaultValidityDays: e.DEFAULT_VALIDITY_DAYS,
     maxValidityDays: e.MAX_VALIDITY_DAYS,
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
@@ -95,5 +114,8 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_HOURS * 3600,
     caAnswerSettleMs: e.CA_ANSWER_SETTLE_SECONDS * 1000,
     bundleExampleUrl: e.BUNDLE_EXAMPLE_URL,
+    webhookMasterKey: e.WEBHOOK_MASTER_KEY ? Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64') : undefined,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    issuanceQuotaPerDay: e.ISSUANCE_QUOTA_PER_DAY,
   };
 }

@@ -48,3 +48,10 @@ export const stateKeyFromEnv = (requiredMessage: string) =>
     (v) => Buffer.from(v, 'base64').length === 32,
     'STATE_KEY must be base64 of exactly 32 bytes',
   );
+
+/** WEBHOOK_MASTER_KEY: base64 of at least 32 random bytes; tenants' webhook secrets are derived from it. */
+export const webhookMasterKeyFromEnv = () =>
+  requiredString('WEBHOOK_MASTER_KEY is required (base64 of 32 random bytes)').refine(
+    (v) => Buffer.from(v, 'base64').length >= 32,
+    'WEBHOOK_MASTER_KEY must be base64 of at least 32 bytes',
+  );

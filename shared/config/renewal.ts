@@ -23,8 +23,7 @@
  * | `RENEW_THROTTLE_WAIT_SECONDS` | worker | how long one renewal keeps retrying (jittered, within the invocation) while CAS throttles or a connection resets, before it counts as a failure; default 60 |
  * | `RENEW_LINK_SECONDS` | worker | lifetime of the download links in `certificate.renewed` events; default 86400, at most 604800 |
  * | `EXPIRING_NOTICE_DAYS` | worker | comma list of days before expiry for `certificate.expiring`; default `30,7,1` |
- * | `WEBHOOK_SIGNING_SECRET` | worker | HMAC secret for webhooks of tenants without their own (a secret) |
- * | `WEBHOOK_TENANT_SECRETS` | worker | JSON `{"<tenant>": "<secret>"}`: per-tenant signing secrets (a secret) |
+ * | `WEBHOOK_MASTER_KEY` | worker | base64 of 32+ random bytes; each tenant's webhook signing secret is derived from it (shared/notify/tenant-secrets.ts); the same value as cert-api's (a secret) |
  * | `WEBHOOK_TIMEOUT_MS` | worker | per-attempt timeout of a webhook call; default 5000 |
  * | `WEBHOOK_MAX_ATTEMPTS` | worker | attempts per webhook event; default 3 |
  * | `ALLOW_LOOPBACK_WEBHOOKS` | worker | `true` allows `http://127.0.0.1`/`localhost` webhooks (local runs only); default false |
@@ -33,7 +32,15 @@
  */
 import { z } from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
-import { boolFromEnv, configError, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
+import {
+  boolFromEnv,
+  configError,
+  intFromEnv,
+  parseEnv,
+  requiredString,
+  stateKeyFromEnv,
+  webhookMasterKeyFromEnv,
+} from './env.js';
 import type { BackoffPolicy } from '../domain/renewal/backoff.js';
 
 const SchedulerEnvSchema = z.object({
@@ -70,12 +77,7 @@ const WorkerEnvSchema = z.object({
     .transform((v) =>
       v ? [...new Set(v.split(',').map(Number))].filter((n) => n > 0).sort((a, b) => b - a) : [30, 7, 1],
     ),
-  WEBHOOK_SIGNING_SECRET: z
-    .string()
-    .min(16, 'WEBHOOK_SIGNING_SECRET must be at least 16 characters')
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  WEBHOOK_TENANT_SECRETS: z.string().optional(),
+  WEBHOOK_MASTER_KEY: webhookMasterKeyFromEnv(),
   WEBHOOK_TIMEOUT_MS: intFromEnv(5000, 100, 30_000),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
@@ -83,11 +85,6 @@ const WorkerEnvSchema = z.object({
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
 });
-
-const TenantSecretsSchema = z.record(
-  z.string().min(1).max(64),
-  z.string().min(16, 'each tenant secret must be at least 16 characters'),
-);
 
 export interface RenewSchedulerConfig {
   alibaba: AlibabaConfig;
@@ -117,8 +114,8 @@ export interface RenewWorkerConfig {
   linkSeconds: number;
   expiringNoticeDays: number[];
   webhook: {
-    globalSecret?: string;
-    tenantSecrets: Record<string, string>;
+    /** Derives every tenant's signing secret (shared/notify/tenant-secrets.ts). */
+    masterKey: Buffer;
     timeoutMs: number;
     maxAttempts: number;
     allowLoopback: boolean;
@@ -152,19 +149,6 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
   const e = parseEnv(WorkerEnvSchema, env, 'renew-worker');
   if (e.RENEW_BACKOFF_BASE_SECONDS > e.RENEW_BACKOFF_MAX_SECONDS)
     configError('renew-worker', 'RENEW_BACKOFF_BASE_SECONDS must not exceed RENEW_BACKOFF_MAX_SECONDS');
-  let tenantSecrets: Record<string, string> = {};
-  if (e.WEBHOOK_TENANT_SECRETS) {
-    let json: unknown;
-    try {
-      json = JSON.parse(e.WEBHOOK_TENANT_SECRETS);
-    } catch {
-      configError('renew-worker', 'WEBHOOK_TENANT_SECRETS is not valid JSON');
-    }
-    const secrets = TenantSecretsSchema.safeParse(json);
-    if (!secrets.success)
-      configError('renew-worker', `WEBHOOK_TENANT_SECRETS: ${secrets.error.issues.map((i) => i.message).join('; ')}`);
-    tenantSecrets = secrets.data;
-  }
   return {
     alibaba,
     parentIdentifier: e.PCA_PARENT_IDENTIFIER,
@@ -178,11 +162,11 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
       jitterRatio: 0.2,
     },
     throttleWaitMs: e.RENEW_THROTTLE_WAIT_SECONDS * 1000,
-    linkSeconds: e.RENEW_LINK_SECONDS,
+    // A link never outlives the STS keys that sign it (STS_LINK_MAX_SECONDS, shared/config/alibaba.ts).
+    linkSeconds: Math.min(e.RENEW_LINK_SECONDS, alibaba.signedLinkMaxSeconds),
     expiringNoticeDays: e.EXPIRING_NOTICE_DAYS,
     webhook: {
-      globalSecret: e.WEBHOOK_SIGNING_SECRET,
-      tenantSecrets,
+      masterKey: Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64'),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       allowLoopback: e.ALLOW_LOOPBACK_WEBHOOKS,

@@ -99,7 +99,11 @@ export function httpErrors(options: { log: Logger }): MiddlewareObj<HttpRequest,
       const status = isAppError(err) ? err.status : 500;
       const headers: Record<string, string> = {};
       if (status === 401) headers['www-authenticate'] = 'Bearer';
-      if (isAppError(err) && err.retryable) headers['retry-after'] = '1';
+      if (isAppError(err) && err.retryable) {
+        // A 429 names its own wait (rate limit, daily quota); other retryable errors: a second.
+        const wait = Number(err.details?.retryAfterSeconds);
+        headers['retry-after'] = Number.isInteger(wait) && wait > 0 ? String(wait) : '1';
+      }
       if (status >= 500) {
         options.log.error('request failed', {
           ...errorFields(err),

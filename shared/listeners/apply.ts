@@ -2,16 +2,18 @@
  * Applies one listener plan: a dry run, then the real update with its ClientToken, then waits (bounded) for the
  * job to succeed and the listener to be Running with the desired fields. One update per listener per run: when
  * the job does not finish in time, the run ends with a clear failure instead of sending a second update.
+ * After the job, the ids the listener reports for the CA and server certificate we sent are read back
+ * (ListListenerCertificates) and kept: NLB may name them in a form of its own (D5), never assumed equal.
  */
 import type { ListenerMtls } from '../domain/listeners/desired-state.js';
-import { diffListener, type ListenerPlan } from '../domain/listeners/diff.js';
+import { diffListener, type ExpectedIds, type ListenerPlan } from '../domain/listeners/diff.js';
 import type { ListenerAttributes, ListenerGateway } from '../domain/listeners/ports.js';
 import { errorCode, pollDelaysMs, withRetries, type PollPolicy, type RetryContext } from './retry.js';
 
-export type ApplyStage = 'dry-run' | 'update' | 'job' | 'listener-status';
+export type ApplyStage = 'dry-run' | 'update' | 'job' | 'listener-status' | 'listener-certificates';
 
 export type ApplyOutcome =
-  | { ok: true; jobId: string; listener: ListenerAttributes }
+  | { ok: true; jobId: string; listener: ListenerAttributes; reported: Record<string, string> }
   | { ok: false; stage: ApplyStage; code: string; message: string; jobId?: string };
 
 export interface ApplyContext {
@@ -34,6 +36,7 @@ export async function applyPlan(
   desired: ListenerMtls,
   plan: ListenerPlan,
   clientToken: string,
+  expected: ExpectedIds,
 ): Promise<ApplyOutcome> {
   // Defence in depth: the diff emits caEnabled=false only for an explicit `mutualAuth: off`; refuse anything else.
   if (plan.update.caEnabled === false && desired.mutualAuth !== false) {
@@ -88,6 +91,21 @@ export async function applyPlan(
     };
   }
 
+  // What the listener calls the CA and server certificate we sent: read, not assumed.
+  const reported = { ...expected.reported };
+  if (plan.update.caCertificateIds || plan.update.certificateIds) {
+    try {
+      const held = await withRetries(() => gateway.getListenerCertificates(region, listenerId), ctx.retry);
+      const [sentCa] = plan.update.caCertificateIds ?? [];
+      if (sentCa && held.caCertificateIds.length === 1) reported[sentCa] = held.caCertificateIds[0];
+      const [sentServer] = plan.update.certificateIds ?? [];
+      if (sentServer && held.serverCertificateIds[0]) reported[sentServer] = held.serverCertificateIds[0];
+    } catch (err) {
+      return failure('listener-certificates', err, jobId);
+    }
+  }
+  for (const [sent, seen] of Object.entries(reported)) if (sent === seen) delete reported[sent];
+
   // The job is done; the listener must be Running with our fields. Usually the first look shows it.
   const remaining = [0, ...delays.slice(step)];
   for (const delay of remaining) {
@@ -99,7 +117,7 @@ export async function applyPlan(
       return failure('listener-status', err, jobId);
     }
     if (listener.status !== 'Running') continue;
-    const left = diffListener(desired, listener);
+    const left = diffListener(desired, listener, { ...expected, reported });
     if (left.changes.length) {
       return {
         ok: false,
@@ -109,7 +127,7 @@ export async function applyPlan(
         jobId,
       };
     }
-    return { ok: true, jobId, listener };
+    return { ok: true, jobId, listener, reported };
   }
   return {
     ok: false,

@@ -25,7 +25,8 @@ import type {
   TlsProber,
 } from '../domain/listeners/ports.js';
 import { checkSeedRules, Rules, type GatheredListener } from '../domain/listeners/rules.js';
-import { diffListener } from '../domain/listeners/diff.js';
+import { diffListener, type ExpectedIds } from '../domain/listeners/diff.js';
+import { listenerBaseId, sameListener } from '../domain/listeners/listener-id.js';
 import { desiredStateHash, listenerClientToken } from '../domain/listeners/client-token.js';
 import { findLockedOutClients, type ChainsTo } from '../domain/listeners/ca-rotation.js';
 import { applyPlan } from './apply.js';
@@ -99,7 +100,8 @@ export async function reconcileListeners(
     random: deps.random,
     onRetry: ({ attempt, code, delayMs }) => log.debug('retrying NLB/CAS call', { attempt, code, durationMs: delayMs }),
   };
-  const selected = options.listenerId ? desired.filter((d) => d.listenerId === options.listenerId) : desired;
+  const only = options.listenerId;
+  const selected = only ? desired.filter((d) => sameListener(d.listenerId, only)) : desired;
   if (options.listenerId && selected.length === 0) {
     throw new ValidationError(
       'LISTENER_NOT_DECLARED',
@@ -117,7 +119,7 @@ export async function reconcileListeners(
   // The CA and server-certificate reads do not depend on the listeners: start them alongside the NLB reads.
   for (const d of selected) {
     if (d.mutualAuth) getCa(d.caCertificateId!).catch(() => undefined);
-    getServerCertificate(d.serverCertificateId).catch(() => undefined);
+    getServerCertificate(d.serverCertId).catch(() => undefined);
   }
   const [gathered, applied] = await Promise.all([
     gatherListeners(deps, selected, retry),
@@ -152,7 +154,7 @@ export async function reconcileListeners(
     let serverCertificate: ServerCertificateFacts | undefined;
     try {
       if (d.mutualAuth) ca = await getCa(d.caCertificateId!);
-      serverCertificate = await getServerCertificate(d.serverCertificateId);
+      serverCertificate = await getServerCertificate(d.serverCertId);
     } catch (err) {
       return done({
         outcome: 'failed',
@@ -167,16 +169,25 @@ export async function reconcileListeners(
       now: deps.clock.now(),
       caExpiryWindowDays: config.caExpiryWindowDays,
     });
-    const plan = g.listener ? diffListener(d, g.listener) : undefined;
+    const previous = applied?.[d.listenerId];
+    // The server certificate as NLB takes it: CAS's CertIdentifier, read from CAS (D6), never built by hand.
+    const expected: ExpectedIds | undefined = serverCertificate && {
+      serverCertificateId: serverCertificate.certIdentifier,
+      ...(previous?.reportedIds ? { reported: previous.reportedIds } : {}),
+    };
+    const plan = g.listener && expected ? diffListener(d, g.listener, expected) : undefined;
     if (violations.length) {
       return done({ outcome: 'blocked', rule: violations[0].rule, violations, plan: plan?.changes ?? [] });
     }
     const hash = desiredStateHash(d);
-    const drift = plan!.changes.length > 0 && applied?.[d.listenerId]?.desiredHash === hash;
+    const drift = plan!.changes.length > 0 && previous?.desiredHash === hash;
 
     if (plan!.caReplacement && !options.forceCaChange) {
+      // The current CA as we sent it, when NLB reports it in a form of its own.
+      const from = plan!.caReplacement.from;
+      const currentCaId = Object.entries(previous?.reportedIds ?? {}).find(([, seen]) => seen === from)?.[0] ?? from;
       try {
-        const [clients, currentCa] = await Promise.all([activeClients('all'), getCa(plan!.caReplacement.from)]);
+        const [clients, currentCa] = await Promise.all([activeClients('all'), getCa(currentCaId)]);
         const finding = findLockedOutClients(clients, currentCa?.certificatePem, ca!.certificatePem, deps.chainsTo);
         if (finding.lockedOut.length) {
           const shown = finding.lockedOut.slice(0, 10).join(', ');
@@ -216,6 +227,7 @@ export async function reconcileListeners(
         d,
         plan!,
         token,
+        expected!,
       );
       if (!outcome.ok) {
         return done({
@@ -229,9 +241,18 @@ export async function reconcileListeners(
         });
       }
       jobId = outcome.jobId;
-      appliedUpdates[d.listenerId] = { desiredHash: hash, confirmedAt: deps.clock.now().toISOString(), jobId };
-    } else if (applied && applied[d.listenerId]?.desiredHash !== hash) {
-      appliedUpdates[d.listenerId] = { desiredHash: hash, confirmedAt: deps.clock.now().toISOString() };
+      appliedUpdates[d.listenerId] = {
+        desiredHash: hash,
+        confirmedAt: deps.clock.now().toISOString(),
+        jobId,
+        ...(Object.keys(outcome.reported).length ? { reportedIds: outcome.reported } : {}),
+      };
+    } else if (applied && previous?.desiredHash !== hash) {
+      appliedUpdates[d.listenerId] = {
+        desiredHash: hash,
+        confirmedAt: deps.clock.now().toISOString(),
+        ...(previous?.reportedIds ? { reportedIds: previous.reportedIds } : {}),
+      };
     }
 
     const changed = plan!.changes.length > 0;
@@ -309,9 +330,10 @@ async function gatherListeners(
     const listeners = new Map<string, ListenerAttributes>();
     await mapWithConcurrency(chunk(ids, deps.config.readBatchSize), deps.config.concurrency, async (batch) => {
       try {
+        // Keyed by base id: ListListeners may report `lsn-abc` for a declared `lsn-abc@443` (D7).
         const found = await withRetries(() => deps.gateway.getListeners(region, batch), retry);
         for (const id of batch) {
-          const l = found.get(id);
+          const l = found.get(listenerBaseId(id));
           if (l) listeners.set(id, l);
         }
       } catch (err) {

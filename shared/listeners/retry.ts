@@ -3,6 +3,7 @@
  * sleep are injected so tests decide time). Only transient codes are retried; a mutating call is safe to retry
  * because it carries a ClientToken.
  */
+import { jitteredBackoffMs } from '../domain/jitter.js';
 
 /** Codes NLB (and its gateway) answer for conditions that pass: throttling, a lock held by another change, a busy system,
  *  a listener still configuring. Network-level failures are included: the ClientToken makes a resent update harmless. */
@@ -42,10 +43,9 @@ export function isRetryable(err: unknown): boolean {
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
-/** Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^(attempt-1))]. `attempt` counts from 1. */
+/** Exponential backoff with full jitter: a delay in [0, min(max, base * 2^(attempt-1))]. `attempt` counts from 1. */
 export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
+  return jitteredBackoffMs(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitterRatio: 1 }, random);
 }
 
 /** Should a call that failed on try `attempt` (from 1) be tried again, and after how long? */

@@ -1,47 +1,45 @@
 /**
- * Webhook signatures: `X-Autopilot-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>` with the Unix
- * timestamp in `X-Autopilot-Timestamp`. Signing the timestamp with the body lets a receiver refuse replays; several
- * `v1=` values (comma separated) let a receiver accept an old and a new secret during a rotation.
+ * Webhook signatures in the Standard Webhooks format (https://www.standardwebhooks.com/, spec v1), so receivers
+ * can verify with a maintained library (the `standardwebhooks` npm package and its ports to other languages):
+ *
+ *   webhook-id: <event id>          webhook-timestamp: <Unix seconds>
+ *   webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")> [v1,<...> ...]
+ *
+ * A secret is `whsec_` + base64 of the key bytes. During a rotation an event carries one `v1,` signature per valid
+ * secret (space separated), so a receiver holding either the old or the new secret accepts it.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
-export const SIGNATURE_HEADER = 'x-autopilot-signature';
-export const TIMESTAMP_HEADER = 'x-autopilot-timestamp';
-export const EVENT_ID_HEADER = 'x-autopilot-event-id';
-export const EVENT_TYPE_HEADER = 'x-autopilot-event-type';
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** The key bytes of a `whsec_...` secret. */
+export function webhookSecretKey(secret: string): Buffer {
+  if (!secret.startsWith(WEBHOOK_SECRET_PREFIX)) throw new Error('a webhook secret starts with whsec_');
+  const key = Buffer.from(secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64');
+  if (key.length < 24) throw new Error('a webhook secret holds at least 24 bytes');
+  return key;
 }
 
-export type VerifyResult =
-  | { ok: true }
-  | { ok: false; reason: 'missing-headers' | 'bad-timestamp' | 'timestamp-out-of-tolerance' | 'signature-mismatch' };
+/** `v1,<base64>` for one secret. */
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const mac = createHmac('sha256', webhookSecretKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return `v1,${mac}`;
+}
 
-/** For receivers (and our tests): checks one of the `v1=` values against each secret, in constant time. */
-export function verifyWebhookSignature(input: {
-  body: string;
-  timestampHeader: string | undefined;
-  signatureHeader: string | undefined;
-  secrets: string[];
-  nowSeconds: number;
-  toleranceSeconds?: number;
-}): VerifyResult {
-  if (!input.timestampHeader || !input.signatureHeader) return { ok: false, reason: 'missing-headers' };
-  if (!/^\d{1,12}$/.test(input.timestampHeader)) return { ok: false, reason: 'bad-timestamp' };
-  const timestamp = Number(input.timestampHeader);
-  if (Math.abs(input.nowSeconds - timestamp) > (input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) {
-    return { ok: false, reason: 'timestamp-out-of-tolerance' };
-  }
-  const offered = input.signatureHeader
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => /^v1=[0-9a-f]{64}$/.test(s))
-    .map((s) => Buffer.from(s.slice(3), 'hex'));
-  for (const secret of input.secrets) {
-    const expected = Buffer.from(signWebhook(secret, timestamp, input.body).slice(3), 'hex');
-    if (offered.some((o) => timingSafeEqual(o, expected))) return { ok: true };
-  }
-  return { ok: false, reason: 'signature-mismatch' };
+/** The three headers of one delivery attempt, signed with every secret given (newest first). */
+export function webhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Record<string, string> {
+  if (secrets.length === 0) throw new Error('no webhook secret');
+  return {
+    [WEBHOOK_ID_HEADER]: id,
+    [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+    [WEBHOOK_SIGNATURE_HEADER]: secrets.map((s) => signWebhook(s, id, timestamp, body)).join(' '),
+  };
 }

@@ -15,6 +15,7 @@ import {
   checkSubjectAltNames,
   commonNamesOf,
   emptySans,
+  OID_COMMON_NAME,
   parseGeneralNames,
   type ParsedName,
 } from './names.js';
@@ -27,10 +28,22 @@ const verifySignature = promisify(verifyCallback);
 export const DEFAULT_CSR_MAX_BYTES = 64 * 1024;
 const OID_SUBJECT_ALT_NAME = '2.5.29.17';
 
+/** Subject attribute types a CSR may carry besides CN: the ones CAS's issuing actions name (Country ... OU). */
+export const CSR_SUBJECT_ATTRIBUTES = {
+  '2.5.4.6': 'C',
+  '2.5.4.8': 'ST',
+  '2.5.4.7': 'L',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+} as const;
+export type CsrSubjectAttributeType = (typeof CSR_SUBJECT_ATTRIBUTES)[keyof typeof CSR_SUBJECT_ATTRIBUTES];
+
 export interface ParsedCsr {
   /** the request re-encoded as canonical PEM */
   pem: string;
   commonName: string;
+  /** Subject attributes other than CN, in order (only C, ST, L, O, OU are accepted; a token's policy decides). */
+  subjectAttributes: Array<{ type: CsrSubjectAttributeType; value: string }>;
   sans: SubjectAltNames;
   publicKey: KeyObject;
   keyAlgorithm: KeyAlgorithm;
@@ -124,7 +137,10 @@ async function checkProofOfPossession(structure: ParsedCsrStructure, publicKey: 
   if (!valid) throw new PkiError('CSR_BAD_SIGNATURE', "The CSR's signature does not verify with its public key.");
 }
 
-function checkSubject(subject: ParsedName): string {
+function checkSubject(subject: ParsedName): {
+  commonName: string;
+  subjectAttributes: ParsedCsr['subjectAttributes'];
+} {
   if (subject.some((rdn) => rdn.length > 1))
     throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has a multi-valued RDN (joined with +).');
   for (const attribute of subject.flat()) {
@@ -138,7 +154,22 @@ function checkSubject(subject: ParsedName): string {
     throw new PkiError('CSR_MULTIPLE_CN', `The CSR subject has ${commonNames.length} CNs; exactly one is required.`);
   if (commonNames.length === 0) throw new PkiError('CSR_SUBJECT_INVALID', 'The CSR subject has no CN.');
   checkCommonName(commonNames[0], 'CSR_SUBJECT_INVALID');
-  return commonNames[0];
+  // Anything else (emailAddress, DC, UID, serialNumber, title, ...) would be certified unchecked: refused.
+  const subjectAttributes: ParsedCsr['subjectAttributes'] = [];
+  for (const attribute of subject.flat()) {
+    if (attribute.oid === OID_COMMON_NAME) continue;
+    const type = CSR_SUBJECT_ATTRIBUTES[attribute.oid as keyof typeof CSR_SUBJECT_ATTRIBUTES];
+    if (!type)
+      throw new PkiError(
+        'CSR_SUBJECT_INVALID',
+        `The CSR subject has an attribute (${attribute.oid}) that is not certified: only CN, C, ST, L, O and OU.`,
+        { details: { oid: attribute.oid } },
+      );
+    if ([...attribute.value!].length > 64)
+      throw new PkiError('CSR_SUBJECT_INVALID', `The CSR subject's ${type} is longer than 64 characters.`);
+    subjectAttributes.push({ type, value: attribute.value! });
+  }
+  return { commonName: commonNames[0], subjectAttributes };
 }
 
 function checkSans(structure: ParsedCsrStructure): SubjectAltNames {
@@ -178,7 +209,7 @@ export async function parseCsr(pem: string, options: { maxBytes?: number } = {})
   }
   const { publicKey, keyAlgorithm } = checkKey(structure.spki);
   await checkProofOfPossession(structure, publicKey);
-  const commonName = checkSubject(structure.subject);
+  const { commonName, subjectAttributes } = checkSubject(structure.subject);
   const sans = checkSans(structure);
-  return { pem: derToPem('CERTIFICATE REQUEST', der), commonName, sans, publicKey, keyAlgorithm };
+  return { pem: derToPem('CERTIFICATE REQUEST', der), commonName, subjectAttributes, sans, publicKey, keyAlgorithm };
 }

@@ -16,10 +16,12 @@ export {
   type CaMaterial,
   type LeafInput,
 } from './certificates.js';
-export { buildPkcs12, checkFriendlyName, P12_PROFILES } from './pkcs12.js';
+export { buildPkcs12, checkFriendlyName, P12_PROFILES, type P12PasswordOrigin } from './pkcs12.js';
+export { encryptedPkcs8Pem } from './pbes2.js';
 export {
   generateP12Password,
   checkP12Password,
+  checkChosenP12Password,
   P12_PASSWORD_MIN_LENGTH,
   P12_PASSWORD_MAX_LENGTH,
 } from './p12-password.js';

@@ -47,16 +47,26 @@ function sanProblem(kind: keyof SubjectAltNames, value: string): boolean {
       const at = value.lastIndexOf('@');
       return value.length > 254 || at <= 0 || !EMAIL_LOCAL.test(value.slice(0, at)) || !dnsNameOk(value.slice(at + 1));
     }
-    case 'uri': {
-      if (value.length > 2048) return true;
-      try {
-        return !/^[a-z][a-z0-9+.-]*:/i.test(value) || new URL(value).protocol.length < 2;
-      } catch {
-        return true;
-      }
-    }
+    case 'uri':
+      return uriProblem(value);
     case 'ip':
       return isIP(value) === 0;
+  }
+}
+
+/**
+ * A URI SAN is an IA5String, and a receiver matches it as a path: only RFC 3986's ASCII characters, every `%` a
+ * valid escape, and no encoded `/`, `\\` or `.` nor `.`/`..` segments that a receiver could resolve elsewhere.
+ */
+function uriProblem(value: string): boolean {
+  if (value.length > 2048 || !/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(value)) return true;
+  if (/%(?![0-9a-f]{2})/i.test(value) || /%(2f|5c|2e)/i.test(value)) return true;
+  const m = value.match(/^[a-z][a-z0-9+.-]*:(?:\/\/[^/?#]*)?(.*)$/is);
+  if (!m || m[1].split(/[/?#]/).some((segment) => segment === '.' || segment === '..')) return true;
+  try {
+    return new URL(value).protocol.length < 2;
+  } catch {
+    return true;
   }
 }
 

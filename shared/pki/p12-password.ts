@@ -1,5 +1,6 @@
 /** .p12 passwords: generated ones carry 144 random bits; given ones are 12..128 printable ASCII characters. */
 import { randomBytes } from 'node:crypto';
+import { COMMON_PASSWORDS } from './common-passwords.js';
 import { PkiError } from './errors.js';
 
 export const P12_PASSWORD_MIN_LENGTH = 12;
@@ -31,4 +32,25 @@ export function checkP12Password(password: string): void {
   if (!/^[\x20-\x7e]+$/.test(password)) {
     throw new PkiError('P12_PASSWORD_INVALID', 'The .p12 password may only contain printable ASCII characters.');
   }
+}
+
+const COMMON = new Set(COMMON_PASSWORDS);
+
+/**
+ * A password the caller chose (not one we generated): the rules above, some variety, and not a common password
+ * (the list in ./common-passwords.ts, compared case-insensitively). Each refusal has its own code; none echoes it.
+ */
+export function checkChosenP12Password(password: string): void {
+  checkP12Password(password);
+  // Long enough is not enough: a password of a few repeated characters falls to the first guesses.
+  if (new Set(password).size < 6)
+    throw new PkiError(
+      'P12_PASSWORD_INVALID',
+      'The .p12 password is too predictable: use at least 6 different characters.',
+    );
+  if (COMMON.has(password.toLowerCase()))
+    throw new PkiError(
+      'P12_PASSWORD_TOO_COMMON',
+      'The .p12 password is in a list of common passwords: choose another, or let the service generate one.',
+    );
 }

@@ -3,24 +3,15 @@
  * cert bags (leaf + chain), friendlyName and localKeyId on the key and the leaf, and an HMAC over the whole.
  * node-forge's key bags are RSA-only and its MAC is SHA-1 only, hence our own assembly on native crypto.
  */
-import {
-  createCipheriv,
-  createHash,
-  createHmac,
-  pbkdf2 as pbkdf2Callback,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
-import { promisify } from 'node:util';
+import { createCipheriv, createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import type { P12Profile } from '../domain/client-certificate.js';
 import { bmpString, explicit, implicitPrimitive, integer, nullValue, octetString, oid, sequence, set } from './der.js';
 import { PkiError } from './errors.js';
 import { keyMatchesCertificate } from './inspect.js';
+import { encryptPbes2, type PasswordEncrypted } from './pbes2.js';
 import { pemBlocks } from './pem.js';
 import { pkcs12Kdf, type Pkcs12KdfHash } from './pkcs12-kdf.js';
 import { checkP12Password } from './p12-password.js';
-
-const pbkdf2 = promisify(pbkdf2Callback);
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -30,59 +21,46 @@ const OID = {
   x509Certificate: '1.2.840.113549.1.9.22.1',
   friendlyName: '1.2.840.113549.1.9.20',
   localKeyId: '1.2.840.113549.1.9.21',
-  pbes2: '1.2.840.113549.1.5.13',
-  pbkdf2: '1.2.840.113549.1.5.12',
-  hmacWithSha256: '1.2.840.113549.2.9',
-  aes256Cbc: '2.16.840.1.101.3.4.1.42',
   pbeWithSha1And3DesCbc: '1.2.840.113549.1.12.1.3',
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
 } as const;
 
-/** The profiles as data: what encrypts the bags, what the MAC hashes with, and how hard each is to brute-force. */
+/** Who chose the password: us (144 random bits) or the caller (possibly far weaker). */
+export type P12PasswordOrigin = 'generated' | 'chosen';
+
+/**
+ * The profiles as data: what encrypts the bags, what the MAC hashes with, and how hard each is to brute-force.
+ * Iterations only slow down guessing a weak password: a caller's own password gets Java keytool's default
+ * (10,000, `keystore.pkcs12.*IterationCount`); a generated one (144 random bits, beyond any guessing) keeps
+ * OpenSSL 3's 2,048 so issuance stays fast.
+ */
 export const P12_PROFILES: Record<
   P12Profile,
   {
     bagEncryption: 'pbes2-aes-256-cbc' | 'pbe-sha1-3des';
     macHash: Pkcs12KdfHash;
-    iterations: number;
+    iterations: Record<P12PasswordOrigin, number>;
     saltBytes: number;
   }
 > = {
   // OpenSSL 3's own defaults: opens without -legacy in OpenSSL 3, Java 11.0.12+/17 keytool, curl, Windows 10 1709+.
-  modern: { bagEncryption: 'pbes2-aes-256-cbc', macHash: 'sha256', iterations: 2048, saltBytes: 16 },
+  modern: {
+    bagEncryption: 'pbes2-aes-256-cbc',
+    macHash: 'sha256',
+    iterations: { generated: 2048, chosen: 10_000 },
+    saltBytes: 16,
+  },
   // What `openssl pkcs12 -export -legacy` would make but with 3DES for the certificates too (no RC2-40): old Windows/macOS/Android.
-  compat: { bagEncryption: 'pbe-sha1-3des', macHash: 'sha1', iterations: 2048, saltBytes: 8 },
+  compat: {
+    bagEncryption: 'pbe-sha1-3des',
+    macHash: 'sha1',
+    iterations: { generated: 2048, chosen: 10_000 },
+    saltBytes: 8,
+  },
 };
 
-interface Encrypted {
-  algorithmIdentifier: Buffer;
-  ciphertext: Buffer;
-}
-
-async function encryptPbes2(
-  plaintext: Buffer,
-  password: string,
-  iterations: number,
-  saltBytes: number,
-): Promise<Encrypted> {
-  const salt = randomBytes(saltBytes);
-  const iv = randomBytes(16);
-  const key = await pbkdf2(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
-  const cipher = createCipheriv('aes-256-cbc', key, iv);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const algorithmIdentifier = sequence(
-    oid(OID.pbes2),
-    sequence(
-      sequence(
-        oid(OID.pbkdf2),
-        sequence(octetString(salt), integer(iterations), sequence(oid(OID.hmacWithSha256), nullValue())),
-      ),
-      sequence(oid(OID.aes256Cbc), octetString(iv)),
-    ),
-  );
-  return { algorithmIdentifier, ciphertext };
-}
+type Encrypted = PasswordEncrypted;
 
 async function encrypt3Des(
   plaintext: Buffer,
@@ -101,11 +79,11 @@ async function encrypt3Des(
   };
 }
 
-function encryptFor(profile: P12Profile, plaintext: Buffer, password: string): Promise<Encrypted> {
+function encryptFor(profile: P12Profile, plaintext: Buffer, password: string, iterations: number): Promise<Encrypted> {
   const p = P12_PROFILES[profile];
   return p.bagEncryption === 'pbes2-aes-256-cbc'
-    ? encryptPbes2(plaintext, password, p.iterations, p.saltBytes)
-    : encrypt3Des(plaintext, password, p.iterations, p.saltBytes);
+    ? encryptPbes2(plaintext, password, iterations, p.saltBytes)
+    : encrypt3Des(plaintext, password, iterations, p.saltBytes);
 }
 
 /** Shown by importers (keytool's alias, the Windows/macOS certificate list): printable, 1..64 characters (UTF-16 code
@@ -161,6 +139,8 @@ export async function buildPkcs12(input: {
   certificatePem: string;
   chainPems: string[];
   password: string;
+  /** Decides the iteration count (see P12_PROFILES); a password of unknown origin counts as chosen. */
+  passwordOrigin?: P12PasswordOrigin;
   profile: P12Profile;
   friendlyName: string;
 }): Promise<Buffer> {
@@ -172,6 +152,7 @@ export async function buildPkcs12(input: {
       `The PKCS#12 profile must be one of: ${Object.keys(P12_PROFILES).join(', ')}.`,
     );
   checkFriendlyName(input.friendlyName);
+  const iterations = profile.iterations[input.passwordOrigin ?? 'chosen'];
   const leaf = certificateDer(input.certificatePem, 'certificate');
   if (!keyMatchesCertificate(input.privateKey, input.certificatePem)) {
     throw new PkiError('CERTIFICATE_MALFORMED', 'The private key does not match the certificate.');
@@ -192,8 +173,8 @@ export async function buildPkcs12(input: {
   const certificates = sequence(certBag(leaf, bagAttributes), ...chain.map((der) => certBag(der)));
   const pkcs8 = input.privateKey.export({ type: 'pkcs8', format: 'der' });
   const [certificatesEncrypted, keyEncrypted] = await Promise.all([
-    encryptFor(input.profile, certificates, input.password),
-    encryptFor(input.profile, pkcs8, input.password),
+    encryptFor(input.profile, certificates, input.password, iterations),
+    encryptFor(input.profile, pkcs8, input.password, iterations),
   ]);
   const encryptedPrivateKeyInfo = sequence(keyEncrypted.algorithmIdentifier, octetString(keyEncrypted.ciphertext));
   const keyContents = sequence(sequence(oid(OID.keyBag), explicit(0, encryptedPrivateKeyInfo), bagAttributes));
@@ -207,14 +188,14 @@ export async function buildPkcs12(input: {
     password: input.password,
     salt: macSalt,
     purpose: 3,
-    iterations: profile.iterations,
+    iterations,
     length: macKeyLength,
   });
   const mac = createHmac(profile.macHash, macKey).update(authenticatedSafe).digest();
   const macData = sequence(
     sequence(sequence(oid(profile.macHash === 'sha256' ? OID.sha256 : OID.sha1), nullValue()), octetString(mac)),
     octetString(macSalt),
-    integer(profile.iterations),
+    integer(iterations),
   );
   return sequence(integer(3), dataContentInfo(authenticatedSafe), macData);
 }

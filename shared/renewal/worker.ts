@@ -25,6 +25,10 @@ import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
 import { pendingRenewalKey, type RenewalWorkItem } from '../domain/renewal/sweep-plan.js';
 import { batchResultKey, type BatchResult } from '../domain/renewal/sweep-results.js';
 import { renewalIndexKey } from '../domain/renewal/schedule.js';
+import { jitteredBackoffMs, type JitteredBackoff } from '../domain/jitter.js';
+
+/** Waits while CAS throttles: 50 ms doubling, capped at 1 s, full jitter (see renewWithRetries). */
+const THROTTLE_BACKOFF: JitteredBackoff = { baseMs: 50, maxMs: 1000, jitterRatio: 1 };
 
 export interface RenewedCertificate {
   /** The new generation as the owner sees it. */
@@ -190,7 +194,7 @@ class Review {
         // Full jitter, capped at 1 s: throttled workers spread out instead of hitting the CA's limit together, and
         // none sleeps long while the CA has room again (a rejected call costs the CA little). A time budget rather
         // than a count: with many workers sharing one quota, an unlucky one may need many short tries.
-        const waitMs = Math.round(random() * Math.min(1000, 50 * 2 ** Math.min(attempt, 10)));
+        const waitMs = jitteredBackoffMs(attempt + 1, THROTTLE_BACKOFF, random);
         waitedMs += Math.max(waitMs, 1);
         await sleep(waitMs);
       }

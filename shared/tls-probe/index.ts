@@ -65,7 +65,17 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       socket.destroy();
       resolve({ ...partial, ...result, clientCertificateSent, durationMs: Date.now() - started });
     };
+    const answered = () => {
+      const bytes = Buffer.concat(chunks);
+      const cap = request.readAnswerBytes;
+      return {
+        outcome: 'answered' as const,
+        firstBytes: printable(bytes),
+        ...(cap ? { answer: bytes.subarray(0, cap).toString('utf8') } : {}),
+      };
+    };
     const deadline = setTimeout(() => {
+      if (chunks.length) return finish(answered());
       finish(
         handshakeDone && chunks.length === 0 && request.request === 'none'
           ? { outcome: 'accepted' }
@@ -104,14 +114,19 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
         graceTimer = setTimeout(() => finish({ outcome: 'accepted' }), Math.min(ALERT_GRACE_MS, request.timeoutMs));
       }
     });
+    let received = 0;
     socket.on('data', (data: Buffer) => {
       chunks.push(data);
-      finish({ outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) });
+      received += data.length;
+      // Without readAnswerBytes the first bytes are the verdict; with it, read on until the server closes.
+      if (!request.readAnswerBytes || received >= request.readAnswerBytes) finish(answered());
     });
     socket.once('timeout', () =>
       finish({ outcome: 'error', errorCode: 'ETIMEDOUT', errorMessage: `socket idle for ${request.timeoutMs} ms` }),
     );
     socket.once('error', (err: NodeJS.ErrnoException) => {
+      // An answer was already coming in: a reset at its end does not undo it.
+      if (request.readAnswerBytes && chunks.length) return finish(answered());
       // Reached the port and then lost the connection inside the handshake, or got an alert: the TLS layer said no.
       const refused = isTlsRefusal(err) || (tcpConnected && chunks.length === 0 && err.code === 'ECONNRESET');
       finish({
@@ -121,7 +136,7 @@ export function probeTls(request: ProbeRequest): Promise<ProbeResult> {
       });
     });
     socket.once('close', () => {
-      if (chunks.length) finish({ outcome: 'answered', firstBytes: printable(Buffer.concat(chunks)) });
+      if (chunks.length) finish(answered());
       // A server that checks the client certificate after a TLS 1.3 handshake may hang up without an alert (Node does).
       else if (handshakeDone)
         finish({

@@ -1,4 +1,4 @@
-/** CAS 2020-04-07 actions over the certificate store, with the response fields of `@alicloud/cas20200407`. */
+/** CAS 2020-04-07 actions over the certificate store, with the request and response fields of contracts/cas-2020-04-07. */
 import { X509Certificate } from 'node:crypto';
 import { ApiError } from '../rpc/api-error.js';
 import type { RpcProduct } from '../rpc/server.js';
@@ -57,6 +57,7 @@ export function certStoreProduct(store: CertificateStore): RpcProduct {
     return c;
   };
   return {
+    product: 'cas',
     version: '2020-04-07',
     hostId: 'cas.aliyuncs.com',
     actions: {

@@ -1,6 +1,8 @@
 /**
- * The SSL certificate store (CAS 2020-04-07): uploaded server certificates with their keys. NLB listeners
- * refer to them as `<CertId>-<region>`; the data plane serves them.
+ * The SSL certificate store (CAS 2020-04-07): uploaded server certificates with their keys. NLB listeners refer
+ * to them by CAS's `CertIdentifier`, `<CertId>-<site>`: `cn-hangzhou` for a China-site account whatever the
+ * region, `ap-southeast-1` for the International site (GetUserCertificateDetail model, audit D6); the data plane
+ * serves them.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { JsonlCollection } from '../persistence.js';
@@ -27,6 +29,8 @@ export class CertificateStore {
   constructor(
     private readonly certificates: JsonlCollection<UserCertificate>,
     readonly region: string,
+    /** The CAS site's region in `CertIdentifier` (default `cn-hangzhou`, the China site). */
+    readonly site = 'cn-hangzhou',
   ) {
     let max = FIRST_CERT_ID;
     for (const c of certificates.values()) max = Math.max(max, c.certId);
@@ -66,15 +70,15 @@ export class CertificateStore {
     return this.certificates.get(String(certId));
   }
 
-  /** Resolves the id NLB uses (`<CertId>-<region>`). */
+  /** Resolves the id NLB uses (`CertIdentifier`, `<CertId>-<site>`). */
   getByIdentifier(identifier: string): UserCertificate | undefined {
     const m = identifier.match(/^(\d+)-([a-z0-9-]+)$/);
-    if (!m || m[2] !== this.region) return undefined;
+    if (!m || m[2] !== this.site) return undefined;
     return this.get(Number(m[1]));
   }
 
   identifierOf(certId: number): string {
-    return `${certId}-${this.region}`;
+    return `${certId}-${this.site}`;
   }
 
   delete(certId: number): boolean {

@@ -107,7 +107,8 @@ function clientCertificateView(pca: PrivateCa, r: ClientCertificateRecord): Reco
   };
 }
 
-function caView(pca: PrivateCa, ca: CaRecord): Record<string, unknown> {
+/** DescribeCACertificate.Certificate; a DescribeCACertificateList item has no chain and no counts. */
+function caView(pca: PrivateCa, ca: CaRecord, form: 'describe' | 'list' = 'describe'): Record<string, unknown> {
   const cert = new X509Certificate(ca.certificatePem);
   const issued = pca.clientCertificateList().filter((c) => c.parentIdentifier === ca.identifier).length;
   const family = pca.caKeyFamily(ca.identifier);
@@ -130,10 +131,14 @@ function caView(pca: PrivateCa, ca: CaRecord): Record<string, unknown> {
     SignAlgorithm: family === 'ECC' ? 'SHA256WITHECDSA' : 'SHA256WITHRSA',
     Sha2: cert.fingerprint256.replace(/:/g, '').toLowerCase(),
     X509Certificate: ca.certificatePem,
-    CaCertChain: pca.caChainPems(ca.identifier).join(''),
-    CertIssuedCount: issued,
-    CertTotalCount: 100_000,
-    CertRemainingCount: 100_000 - issued,
+    ...(form === 'describe'
+      ? {
+          CaCertChain: pca.caChainPems(ca.identifier).join(''),
+          CertIssuedCount: issued,
+          CertTotalCount: 100_000,
+          CertRemainingCount: 100_000 - issued,
+        }
+      : {}),
   };
 }
 
@@ -250,6 +255,7 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
   };
   const immediately = (p: RpcParams) => p.int('Immediately', { min: 0, max: 2 }) ?? 0;
   return {
+    product: 'cas',
     version: '2020-06-30',
     hostId: 'cas.aliyuncs.com',
     actions: {
@@ -372,7 +378,9 @@ export function pcaProduct(pca: PrivateCa): RpcProduct {
         const type = p.string('CertType');
         const all = pca.caCertificates().filter((c) => !type || c.certificateType === type);
         return {
-          CertificateList: all.slice((currentPage - 1) * showSize, currentPage * showSize).map((c) => caView(pca, c)),
+          CertificateList: all
+            .slice((currentPage - 1) * showSize, currentPage * showSize)
+            .map((c) => caView(pca, c, 'list')),
           TotalCount: all.length,
           PageCount: Math.ceil(all.length / showSize),
           CurrentPage: currentPage,

@@ -1,5 +1,5 @@
 /**
- * The emulated FC 3.0 InvokeFunction API, as `@alicloud/fc20230330` calls it: `POST
+ * The emulated FC 3.0 InvokeFunction API, as contracts/fc-2023-03-30/InvokeFunction.json has it: `POST
  * /2023-03-30/functions/{name}/invocations`, ROA style, ACS3-HMAC-SHA256 signed. `x-fc-invocation-type: Async`
  * answers 202 at once and queues the run (bounded concurrency, FC-style retries, failures kept as the
  * "destination on failure"); Sync runs the function and answers with its result. Bound to 127.0.0.1 only.
@@ -9,6 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
 import { applyFault, type ErrorFault } from '../fault-effects.js';
 import type { FaultInjector } from '../faults.js';
+import { createLogger, type Logger } from '../../../shared/log/index.js';
+import { checkRoaRequest } from '../contracts/check-request.js';
+import { contractFailure } from '../contracts/enforce.js';
+import { contractFor } from '../contracts/load.js';
 import { NonceWindow, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
 import { AsyncInvocationQueue, type FailedInvocation } from './async-queue.js';
 
@@ -28,6 +32,10 @@ export interface FcServerOptions {
   port?: number;
   /** Async invocations running at once (default 4). */
   concurrency?: number;
+  /** Refuse requests that break the InvokeFunction contract (default true); false only logs them. */
+  strictContracts?: boolean;
+  /** Where non-strict contract findings are logged (default: the emulator's logger). */
+  log?: Logger;
 }
 
 export interface FcServer {
@@ -125,6 +133,15 @@ export async function startFcServer(opts: FcServerOptions): Promise<FcServer> {
       if (!(await applyFault(opts.faults.onCall('InvokeFunction'), req, faultEffects))) return;
 
       authenticate(req, rawPath, rawQuery, body);
+      const contract = contractFor('fc', '2023-03-30', 'InvokeFunction')!;
+      const query = [...new URLSearchParams(rawQuery).keys()];
+      const refusal = contractFailure(
+        contract,
+        'request',
+        checkRoaRequest(contract, { headers: req.headers, query, headerPrefix: 'x-fc-' }),
+        { strict: opts.strictContracts !== false, log: opts.log ?? createLogger({ fn: 'emulator' }) },
+      );
+      if (refusal) throw new FcError(400, 'ContractViolation', refusal);
       const qualifier = new URLSearchParams(rawQuery).get('qualifier');
       if (qualifier !== null && qualifier !== 'LATEST')
         throw new FcError(

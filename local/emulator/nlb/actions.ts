@@ -1,18 +1,46 @@
 /**
- * NLB 2022-04-30 actions with the documented error codes and HTTP statuses (UpdateListenerAttribute's table:
- * `IllegalParamSize.certificateIds`, `ResourceNotFound.Certificate` 400, `ResourceNotFound.CaCertificate` 404,
- * `IncorrectStatus.listener`, `IdempotenceSignatureMismatch`, `DryRunOperation`).
+ * NLB 2022-04-30 actions. Parameters are checked against contracts/nlb-2022-04-30 before they get here (types,
+ * valid values, at most 20 ids per List call). Error codes: UpdateListenerAttribute's documented table
+ * (`ResourceNotFound.Certificate`, `ResourceNotFound.CaCertificate`, `IncorrectStatus.listener`,
+ * `IdempotenceSignatureMismatch`, `DryRunOperation`); statuses and the codes of other refusals are ASSUMED.
+ * Listener ids: `lsn-...@<port>` as GetListenerAttribute's model shows them, either form accepted (D7);
+ * ListListeners reports them as its model's example does, without the port (ASSUMED, a switch).
  */
 import { ApiError, invalidParameter } from '../rpc/api-error.js';
 import type { RpcParams } from '../rpc/params.js';
 import type { RpcProduct } from '../rpc/server.js';
-import { type Listener, type ListenerSettings, SYSTEM_TLS_POLICIES, listenerView } from './model.js';
-import type { NlbState } from './state.js';
+import type { CaIdMapper } from './ca-ids.js';
+import {
+  type Listener,
+  type ListenerSettings,
+  type SecurityPolicy,
+  SYSTEM_TLS_POLICIES,
+  listenerView,
+} from './model.js';
+import { listenerBaseId, type NlbState } from './state.js';
 
 /** What NLB needs to know about certificates kept by CAS. */
 export interface NlbCertificateCatalog {
+  /** `CertIdentifier` of the certificate store (`<CertId>-<site>`). */
   hasServerCertificate(certificateId: string): boolean;
-  hasCaCertificate(caIdentifier: string): boolean;
+  caIds: CaIdMapper;
+}
+
+export interface NlbBehaviour {
+  /** How ListListeners reports listener ids: `bare` (its model's example, default) or `port` (`lsn-...@443`). */
+  listListenersIdForm?: 'bare' | 'port';
+}
+
+function securityPolicyView(p: SecurityPolicy): Record<string, unknown> {
+  return {
+    SecurityPolicyId: p.SecurityPolicyId,
+    SecurityPolicyName: p.SecurityPolicyName,
+    SecurityPolicyStatus: p.SecurityPolicyStatus,
+    TlsVersion: p.TlsVersions.join(','),
+    Ciphers: p.Ciphers.join(','),
+    RegionId: p.RegionId,
+    RelatedListeners: [],
+  };
 }
 
 const notFound = (status: number, code: string, id: string) =>
@@ -86,7 +114,8 @@ function readSettingsPatch(p: RpcParams): Partial<ListenerSettings> {
   return patch;
 }
 
-export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): RpcProduct {
+export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog, behaviour: NlbBehaviour = {}): RpcProduct {
+  const listedId = (id: string) => (behaviour.listListenersIdForm === 'port' ? id : listenerBaseId(id));
   const mustGetListener = (p: RpcParams): Listener => {
     const id = p.requiredString('ListenerId');
     const listener = state.getListener(id);
@@ -110,21 +139,28 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
         `The param of ${tlsOnly.find((k) => patch[k] !== undefined)} is illegal.`,
       );
     }
+    // System policies as the model lists them, or a custom `tls-...` policy that exists (D8).
     if (
       patch.SecurityPolicyId !== undefined &&
-      !(SYSTEM_TLS_POLICIES as readonly string[]).includes(patch.SecurityPolicyId)
+      !SYSTEM_TLS_POLICIES.includes(patch.SecurityPolicyId) &&
+      !state.getSecurityPolicy(patch.SecurityPolicyId)
     ) {
       throw notFound(404, 'ResourceNotFound.securitypolicy', patch.SecurityPolicyId);
     }
     for (const id of patch.CertificateIds ?? [])
       if (!catalog.hasServerCertificate(id)) throw notFound(400, 'ResourceNotFound.Certificate', id);
-    for (const id of patch.CaCertificateIds ?? []) {
-      if (!catalog.hasCaCertificate(id))
-        throw new ApiError(
-          404,
-          'ResourceNotFound.CaCertificate',
-          'The specified resource of CaCertificate is not found.',
-        );
+    // The listener keeps (and reports) the CA id in the form this emulator is set to: see ca-ids.ts.
+    if (patch.CaCertificateIds) {
+      patch.CaCertificateIds = patch.CaCertificateIds.map((id) => {
+        const onListener = catalog.caIds.onListener(id);
+        if (!onListener)
+          throw new ApiError(
+            404,
+            'ResourceNotFound.CaCertificate',
+            'The specified resource of CaCertificate is not found.',
+          );
+        return onListener;
+      });
     }
     if (patch.ServerGroupId !== undefined) {
       const group = state.getServerGroup(patch.ServerGroupId);
@@ -142,6 +178,7 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
   };
 
   return {
+    product: 'nlb',
     version: '2022-04-30',
     hostId: `nlb.${state.region}.aliyuncs.com`,
     actions: {
@@ -201,12 +238,12 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
           .listeners()
           .filter(
             (l) =>
-              (!ids || ids.includes(l.ListenerId)) &&
+              (!ids || ids.some((id) => state.getListener(id)?.ListenerId === l.ListenerId)) &&
               (!lbs || lbs.includes(l.LoadBalancerId)) &&
               (!protocol || l.ListenerProtocol === protocol),
           )
           .sort((a, b) => a.ListenerId.localeCompare(b.ListenerId))
-          .map(listenerView);
+          .map((l) => ({ ...listenerView(l), ListenerId: listedId(l.ListenerId) }));
         return listing('Listeners', all, p);
       },
 
@@ -219,6 +256,17 @@ export function nlbProduct(state: NlbState, catalog: NlbCertificateCatalog): Rpc
           .sort((a, b) => a.ServerGroupId.localeCompare(b.ServerGroupId))
           .map(({ Servers, ...g }) => ({ ...g, ServerCount: Servers.length }));
         return listing('ServerGroups', all, p);
+      },
+
+      ListSecurityPolicy: (p) => {
+        const ids = p.list('SecurityPolicyIds');
+        const names = p.list('SecurityPolicyNames');
+        const all = state
+          .securityPolicies()
+          .filter((x) => (!ids || ids.includes(x.SecurityPolicyId)) && (!names || names.includes(x.SecurityPolicyName)))
+          .sort((a, b) => a.SecurityPolicyId.localeCompare(b.SecurityPolicyId))
+          .map(securityPolicyView);
+        return listing('SecurityPolicies', all, p);
       },
 
       ListServerGroupServers: (p) => {

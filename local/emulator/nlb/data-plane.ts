@@ -1,12 +1,12 @@
 /**
  * The NLB data plane: every TCPSSL listener with a data plane listens on a local port, terminates TLS with its
- * server certificate from the certificate store and, with `CaEnabled`, demands a client certificate from its CA.
+ * server certificate from the certificate store and, with `CaEnabled`, demands a client certificate from its CA;
+ * a client without one, or with a chain to another CA, is refused in the handshake with a TLS alert.
  * Decrypted bytes go round-robin to the server group's backends over plain TCP.
  *
  * A plain TCP server owns the port and hands each connection to the listener's current TLS server, so a
  * finished job swaps the TLS settings without closing the port or the connections already open.
  */
-import { X509Certificate } from 'node:crypto';
 import {
   connect,
   createServer as createTcpServer,
@@ -14,22 +14,20 @@ import {
   type Server as TcpServer,
   type Socket,
 } from 'node:net';
-import {
-  createServer as createTlsServer,
-  type SecureVersion,
-  type Server as TlsServer,
-  type TLSSocket,
-} from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { createSecureContext, TLSSocket, type SecureContext, type SecureVersion } from 'node:tls';
 import type { Logger } from '../../../shared/log/index.js';
-import type { Listener } from './model.js';
+import type { CaMaterial } from '../../../shared/pki/index.js';
+import type { Listener, SecurityPolicy } from './model.js';
 import type { NlbState } from './state.js';
+import { selfAnchoredCa } from './trust-anchor.js';
 
 export interface DataPlaneDeps {
   state: NlbState;
   /** Server certificate (leaf first, then chain) and key for a listener's CertificateIds entry. */
   serverCertificate(certificateId: string): { certPem: string; keyPem: string } | undefined;
-  /** The CA certificate for a CaCertificateIds entry, followed by its issuers up to the root. */
-  caChain(caIdentifier: string): string[] | undefined;
+  /** The CA (certificate and key) behind an id a listener reports in CaCertificateIds; undefined: unknown. */
+  caMaterial(reportedCaId: string): CaMaterial | undefined;
   /** Where the backend with this ServerId answers. */
   backendAddress(serverId: string): { host: string; port: number } | undefined;
   /** The local port a listener should listen on (0 = any free port). */
@@ -43,8 +41,11 @@ interface TlsPolicy {
   ciphers?: string;
 }
 
-/** The system TLS policies; `_strict` keeps forward-secret AEAD suites only. */
-const POLICIES: Record<string, TlsPolicy> = {
+/**
+ * What the system TLS policies (names: contracts/nlb-2022-04-30/_vocabulary.json) allow, as the emulator serves
+ * them; `_strict` keeps forward-secret AEAD suites only. The exact suites are ASSUMED (NLB's policy pages).
+ */
+export const SYSTEM_POLICY_SETTINGS: Record<string, TlsPolicy> = {
   tls_cipher_policy_1_0: { minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_1: { minVersion: 'TLSv1.1', maxVersion: 'TLSv1.2', ciphers: 'DEFAULT:@SECLEVEL=0' },
   tls_cipher_policy_1_2: { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' },
@@ -60,25 +61,70 @@ const POLICIES: Record<string, TlsPolicy> = {
   },
 };
 
+const TLS_VERSION: Record<string, SecureVersion> = {
+  'TLSv1.0': 'TLSv1',
+  'TLSv1.1': 'TLSv1.1',
+  'TLSv1.2': 'TLSv1.2',
+  'TLSv1.3': 'TLSv1.3',
+};
+
+/** A custom `tls-...` policy: its TLS versions and (OpenSSL-named) ciphers. */
+function customPolicy(p: SecurityPolicy): TlsPolicy {
+  const order = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as SecureVersion[];
+  const versions = p.TlsVersions.map((v) => TLS_VERSION[v]).filter(Boolean);
+  const sorted = order.filter((v) => versions.includes(v));
+  return {
+    minVersion: sorted[0] ?? 'TLSv1.2',
+    maxVersion: sorted[sorted.length - 1] ?? 'TLSv1.2',
+    ...(p.Ciphers.length ? { ciphers: p.Ciphers.join(':') } : {}),
+  };
+}
+
+/** How a listener terminates TLS right now: its context and, with mutual TLS, the one CA it trusts. */
+interface Termination {
+  listenerId: string;
+  context: SecureContext;
+  anchor?: X509Certificate;
+}
+
 interface Port {
   tcp: TcpServer;
-  tls: TlsServer | null;
+  tls: Termination | null;
   sockets: Set<Socket>;
   nextBackend: number;
 }
 
-/** Whether the verified peer chain passes through `ca` (needed when the listener trusts a sub-CA, not the root). */
-function chainPassesThrough(socket: TLSSocket, ca: X509Certificate): boolean {
+/**
+ * A client whose certificate is missing gets OpenSSL's own fatal alert in the handshake. One whose chain does not
+ * verify can only be refused after the handshake in Node 20: it gets a TLS close_notify alert and the connection
+ * ends before any byte reaches a backend, instead of a bare TCP close (docs/local-emulator.md).
+ */
+/** The peer's chain (leaf, then what it sent) leads to `anchor`, each link signed and within its validity. */
+function chainsToAnchor(socket: TLSSocket, anchor: X509Certificate): boolean {
+  const now = Date.now();
+  const valid = (c: X509Certificate) => Date.parse(c.validFrom) <= now && now <= Date.parse(c.validTo);
+  const sent: X509Certificate[] = [];
   const seen = new Set<string>();
   let cert = socket.getPeerCertificate(true);
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    const x = new X509Certificate(cert.raw);
-    if (x.fingerprint256 === ca.fingerprint256) return true;
-    if (x.checkIssued(ca) && x.verify(ca.publicKey)) return true;
+    sent.push(new X509Certificate(cert.raw));
     cert = cert.issuerCertificate;
   }
+  let current = sent[0];
+  for (let hops = 0; current && hops < 8; hops += 1) {
+    if (!valid(current)) return false;
+    if (current.checkIssued(anchor) && current.verify(anchor.publicKey)) return valid(anchor);
+    const issuer = sent.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!issuer || !issuer.ca) return false;
+    current = issuer;
+  }
   return false;
+}
+
+function refuse(socket: TLSSocket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 export class DataPlane {
@@ -132,8 +178,12 @@ export class DataPlane {
     }
     const current = this.deps.state.getListener(listenerId);
     if (!current) return;
+    const ca =
+      current.CaEnabled && current.CaCertificateIds[0] ? this.deps.caMaterial(current.CaCertificateIds[0]) : undefined;
+    const anchor = ca ? await selfAnchoredCa(ca) : undefined;
     // While Configuring the old settings keep serving; the job's end emits the event that lands here.
-    port.tls = this.buildTls(current, port);
+    const latest = this.deps.state.getListener(listenerId);
+    if (latest) port.tls = this.buildTls(latest, ca && anchor);
   }
 
   private async open(listener: Listener): Promise<Port> {
@@ -146,7 +196,7 @@ export class DataPlane {
         socket.destroy();
         return;
       }
-      port.tls.emit('connection', socket);
+      this.terminate(socket, port.tls, port);
     });
     await new Promise<void>((resolve, reject) => {
       port.tcp.once('error', reject);
@@ -155,7 +205,13 @@ export class DataPlane {
     return port;
   }
 
-  private buildTls(listener: Listener, port: Port): TlsServer | null {
+  private policy(id: string): TlsPolicy {
+    const custom = this.deps.state.getSecurityPolicy(id);
+    return custom ? customPolicy(custom) : (SYSTEM_POLICY_SETTINGS[id] ?? SYSTEM_POLICY_SETTINGS.tls_cipher_policy_1_2);
+  }
+
+  /** `anchor`: the trusted CA as a self-signed certificate (see trust-anchor.ts); undefined when mutual TLS is off. */
+  private buildTls(listener: Listener, anchor: string | undefined): Termination | null {
     const server = listener.CertificateIds[0] ? this.deps.serverCertificate(listener.CertificateIds[0]) : undefined;
     if (!server) {
       this.deps.log.warn('listener has no usable server certificate; refusing connections', {
@@ -163,36 +219,43 @@ export class DataPlane {
       });
       return null;
     }
-    const policy = POLICIES[listener.SecurityPolicyId] ?? POLICIES.tls_cipher_policy_1_2;
-    const caChain =
-      listener.CaEnabled && listener.CaCertificateIds[0] ? this.deps.caChain(listener.CaCertificateIds[0]) : undefined;
-    if (listener.CaEnabled && !caChain) {
+    const policy = this.policy(listener.SecurityPolicyId);
+    if (listener.CaEnabled && !anchor) {
       this.deps.log.warn('listener CA is unknown; refusing connections', { listenerId: listener.ListenerId });
       return null;
     }
-    // OpenSSL in Node 20 only anchors at a self-signed root, so the whole chain is trusted and a sub-CA is checked after the handshake.
-    const trustedCa = caChain ? new X509Certificate(caChain[0]) : undefined;
-    const caIsRoot = caChain?.length === 1;
-    const tls = createTlsServer({
+    const context = createSecureContext({
       key: server.keyPem,
       cert: server.certPem,
       minVersion: policy.minVersion,
       maxVersion: policy.maxVersion,
       ...(policy.ciphers ? { ciphers: policy.ciphers } : {}),
-      requestCert: Boolean(caChain),
-      rejectUnauthorized: Boolean(caChain),
-      ...(caChain ? { ca: caChain } : {}),
+      ...(anchor ? { ca: [anchor] } : {}),
     });
-    tls.on('tlsClientError', () => undefined);
-    tls.on('secureConnection', (socket: TLSSocket) => {
-      socket.on('error', () => socket.destroy());
-      if (trustedCa && !caIsRoot && !chainPassesThrough(socket, trustedCa)) {
-        socket.destroy();
+    return { listenerId: listener.ListenerId, context, ...(anchor ? { anchor: new X509Certificate(anchor) } : {}) };
+  }
+
+  /**
+   * One TLS connection. With mutual TLS, OpenSSL refuses a client without a certificate in the handshake (fatal
+   * alert); the chain is then checked against the one trusted CA here, because Node's OpenSSL verify callback
+   * always continues: a chain that does not lead to it is refused with close_notify, before any byte is forwarded.
+   */
+  private terminate(socket: Socket, tls: Termination, port: Port): void {
+    const mutual = Boolean(tls.anchor);
+    const secure = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: tls.context,
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
+    });
+    secure.on('error', () => secure.destroy());
+    secure.once('secure', () => {
+      if (tls.anchor && !chainsToAnchor(secure, tls.anchor)) {
+        refuse(secure);
         return;
       }
-      this.forward(listener.ListenerId, socket, port);
+      this.forward(tls.listenerId, secure, port);
     });
-    return tls;
   }
 
   private forward(listenerId: string, socket: TLSSocket, port: Port): void {

@@ -1,4 +1,6 @@
 /** NLB 2022-04-30 resources as the API shows them (field names as in the responses), plus what the emulator keeps aside. */
+import { vocabulary } from '../contracts/load.js';
+
 export type ListenerProtocol = 'TCP' | 'UDP' | 'TCPSSL';
 export type ListenerStatus =
   'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted';
@@ -87,8 +89,18 @@ export interface ClientTokenUse {
   at: number;
 }
 
-// One list of NLB's system TLS policies, shared with the desired-state schema.
-export { SYSTEM_TLS_POLICIES } from '../../../shared/domain/listeners/desired-state.js';
+/** A custom TLS policy (CreateSecurityPolicy): ids are `tls-...` (contracts/nlb-2022-04-30/_vocabulary.json). */
+export interface SecurityPolicy {
+  SecurityPolicyId: string;
+  SecurityPolicyName: string;
+  SecurityPolicyStatus: 'Available';
+  TlsVersions: string[];
+  Ciphers: string[];
+  RegionId: string;
+}
+
+/** NLB's system TLS policies, as the published model lists them (never the project's own list). */
+export const SYSTEM_TLS_POLICIES: readonly string[] = vocabulary('nlb', '2022-04-30').systemTlsPolicies.values;
 
 /** The API view of a listener: the emulator's own fields removed. */
 export function listenerView(l: Listener): Record<string, unknown> {

@@ -6,7 +6,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { JsonlCollection } from '../persistence.js';
-import type { ClientTokenUse, Job, Listener, ListenerSettings, LoadBalancer, ServerGroup } from './model.js';
+import type {
+  ClientTokenUse,
+  Job,
+  Listener,
+  ListenerSettings,
+  LoadBalancer,
+  SecurityPolicy,
+  ServerGroup,
+} from './model.js';
 
 export interface NlbCollections {
   loadBalancers: JsonlCollection<LoadBalancer>;
@@ -14,6 +22,13 @@ export interface NlbCollections {
   listeners: JsonlCollection<Listener>;
   jobs: JsonlCollection<Job>;
   clientTokens: JsonlCollection<ClientTokenUse>;
+  securityPolicies: JsonlCollection<SecurityPolicy>;
+}
+
+/** `lsn-abc@443` -> `lsn-abc`: the models show listener ids with and without the port suffix (D7). */
+export function listenerBaseId(listenerId: string): string {
+  const at = listenerId.indexOf('@');
+  return at < 0 ? listenerId : listenerId.slice(0, at);
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -31,12 +46,15 @@ export class NlbState {
   private readonly changes = new EventEmitter<{ listener: [listenerId: string] }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly jobDelays = new Map<string, number>();
+  /** Base id (`lsn-abc`) -> the id the listener was created with (`lsn-abc@443`). */
+  private readonly byBaseId = new Map<string, string>();
 
   constructor(
     private readonly store: NlbCollections,
     readonly region: string,
     private jobDelayMs: number,
   ) {
+    for (const l of store.listeners.values()) this.byBaseId.set(listenerBaseId(l.ListenerId), l.ListenerId);
     // Jobs that were in flight when the emulator stopped finish now (or when their time comes), hung ones too.
     for (const job of store.jobs.values())
       if (job.Status === 'processing') this.schedule({ ...job, finishAt: job.finishAt ?? Date.now() });
@@ -52,8 +70,13 @@ export class NlbState {
 
   // ---- reads
 
+  /** By either form of the id: `lsn-abc@443` or `lsn-abc` (a port suffix that does not match finds nothing). */
   getListener(listenerId: string): Listener | undefined {
-    return this.store.listeners.get(listenerId);
+    const exact = this.store.listeners.get(listenerId);
+    if (exact) return exact;
+    const full = this.byBaseId.get(listenerBaseId(listenerId));
+    if (!full || (listenerId.includes('@') && full !== listenerId)) return undefined;
+    return this.store.listeners.get(full);
   }
 
   listeners(): Listener[] {
@@ -81,7 +104,8 @@ export class NlbState {
   }
 
   jobs(listenerId?: string): Job[] {
-    return [...this.store.jobs.values()].filter((j) => !listenerId || j.ListenerId === listenerId);
+    const id = listenerId && (this.getListener(listenerId)?.ListenerId ?? listenerId);
+    return [...this.store.jobs.values()].filter((j) => !id || j.ListenerId === id);
   }
 
   // ---- creation (seeding and test helpers)
@@ -129,7 +153,8 @@ export class NlbState {
     dataPlane: boolean;
   }): Listener {
     const listener: Listener = {
-      ListenerId: resourceId('lsn'),
+      // As GetListenerAttribute's model shows it: `lsn-...@<port>` (D7).
+      ListenerId: `${resourceId('lsn')}@${input.port}`,
       LoadBalancerId: input.loadBalancerId,
       ListenerProtocol: input.protocol,
       ListenerPort: input.port,
@@ -150,6 +175,7 @@ export class NlbState {
       emulator: { dataPlane: input.dataPlane },
     };
     this.store.listeners.put(listener.ListenerId, listener);
+    this.byBaseId.set(listenerBaseId(listener.ListenerId), listener.ListenerId);
     const group = this.store.serverGroups.get(listener.ServerGroupId);
     if (group && !group.RelatedLoadBalancerIds.includes(input.loadBalancerId)) {
       group.RelatedLoadBalancerIds.push(input.loadBalancerId);
@@ -157,6 +183,25 @@ export class NlbState {
     }
     this.changes.emit('listener', listener.ListenerId);
     return listener;
+  }
+
+  createSecurityPolicy(input: Pick<SecurityPolicy, 'SecurityPolicyName' | 'TlsVersions' | 'Ciphers'>): SecurityPolicy {
+    const policy: SecurityPolicy = {
+      SecurityPolicyId: resourceId('tls', 18),
+      SecurityPolicyStatus: 'Available',
+      RegionId: this.region,
+      ...input,
+    };
+    this.store.securityPolicies.put(policy.SecurityPolicyId, policy);
+    return policy;
+  }
+
+  getSecurityPolicy(id: string): SecurityPolicy | undefined {
+    return this.store.securityPolicies.get(id);
+  }
+
+  securityPolicies(): SecurityPolicy[] {
+    return [...this.store.securityPolicies.values()];
   }
 
   // ---- changes
@@ -168,8 +213,8 @@ export class NlbState {
   ): Listener {
     const listener = this.mustGetListener(listenerId);
     const next = { ...listener, ...patch };
-    this.store.listeners.put(listenerId, next);
-    this.changes.emit('listener', listenerId);
+    this.store.listeners.put(listener.ListenerId, next);
+    this.changes.emit('listener', listener.ListenerId);
     return next;
   }
 
@@ -186,18 +231,18 @@ export class NlbState {
   /** Starts a configuration job: the listener goes `Configuring` and takes `patch` when the job finishes. */
   startUpdateJob(listenerId: string, patch: Partial<ListenerSettings>): Job {
     const listener = this.mustGetListener(listenerId);
-    const delay = this.jobDelays.get(listenerId) ?? this.jobDelayMs;
+    const delay = this.jobDelays.get(listener.ListenerId) ?? this.jobDelayMs;
     const now = Date.now();
     const job: Job = {
       JobId: randomUUID(),
-      ListenerId: listenerId,
+      ListenerId: listener.ListenerId,
       Status: 'processing',
       patch,
       createdAt: now,
       finishAt: Number.isFinite(delay) ? now + delay : null,
     };
     this.store.jobs.put(job.JobId, job);
-    this.store.listeners.put(listenerId, { ...listener, ListenerStatus: 'Configuring' });
+    this.store.listeners.put(listener.ListenerId, { ...listener, ListenerStatus: 'Configuring' });
     this.schedule(job);
     return job;
   }
@@ -213,13 +258,14 @@ export class NlbState {
   /** Jobs of this listener (or of every listener for `*`) take `ms`; `Infinity` makes them hang until `finishJobs`. */
   setJobDelay(listenerId: string | '*', ms: number): void {
     if (listenerId === '*') this.jobDelayMs = ms;
-    else this.jobDelays.set(listenerId, ms);
+    else this.jobDelays.set(this.getListener(listenerId)?.ListenerId ?? listenerId, ms);
   }
 
   /** Finishes every job in flight now (or only this listener's). */
   finishJobs(listenerId?: string): void {
+    const id = listenerId && (this.getListener(listenerId)?.ListenerId ?? listenerId);
     for (const job of [...this.store.jobs.values()]) {
-      if (job.Status === 'processing' && (!listenerId || job.ListenerId === listenerId)) this.finish(job.JobId);
+      if (job.Status === 'processing' && (!id || job.ListenerId === id)) this.finish(job.JobId);
     }
   }
 
@@ -230,7 +276,7 @@ export class NlbState {
   }
 
   private mustGetListener(listenerId: string): Listener {
-    const listener = this.store.listeners.get(listenerId);
+    const listener = this.getListener(listenerId);
     if (!listener) throw new Error(`no listener ${listenerId}`);
     return listener;
   }

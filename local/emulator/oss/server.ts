@@ -10,6 +10,10 @@ import path from 'node:path';
 import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
 import { applyFault, type ErrorFault } from '../fault-effects.js';
 import type { FaultInjector } from '../faults.js';
+import { createLogger, type Logger } from '../../../shared/log/index.js';
+import { checkOssRequest, checkXmlAgainst, rootContent } from '../contracts/check-oss.js';
+import { contractFailure } from '../contracts/enforce.js';
+import { contractFor } from '../contracts/load.js';
 import { authenticate, type OssCredential, type QueryParam } from './auth.js';
 import { BucketStore, type ObjectMeta, type PutAttributes } from './bucket-store.js';
 import { OssError, OssErrors } from './errors.js';
@@ -37,6 +41,10 @@ export interface OssServerOptions {
   port?: number;
   /** When set, V4 signatures must be scoped to this region (e.g. `cn-hangzhou`). */
   region?: string;
+  /** Refuse requests and answers that break the OSS contracts (default true); false only logs them. */
+  strictContracts?: boolean;
+  /** Where non-strict contract findings are logged (default: the emulator's logger). */
+  log?: Logger;
 }
 
 export interface OssServer {
@@ -100,6 +108,15 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
         { method, bucket: target.bucket, key: target.key, query: target.query, headers: req.headers },
         { credentials, now: Date.now(), region: opts.region },
       );
+      const contract = contractFor('oss', '2019-05-17', action)!;
+      const enforce = { strict: opts.strictContracts !== false, log: opts.log ?? createLogger({ fn: 'emulator' }) };
+      const refusal = contractFailure(
+        contract,
+        'request',
+        checkOssRequest(contract, { headers: req.headers, query: target.query }),
+        enforce,
+      );
+      if (refusal) throw new OssError(400, 'ContractViolation', refusal);
       const answer = OPERATIONS[action]({
         store,
         key: target.key,
@@ -108,6 +125,11 @@ export async function startOssServer(opts: OssServerOptions): Promise<OssServer>
         body,
         ownerId,
       });
+      if (action === 'ListObjectsV2' && contract.response.body) {
+        const xml = rootContent(String(answer.body ?? ''));
+        const problem = contractFailure(contract, 'response', checkXmlAgainst(contract.response.body, xml), enforce);
+        if (problem) throw new OssError(500, 'ContractViolation.Response', problem);
+      }
       send(res, method, answer);
     } catch (err) {
       sendError(res, method, err, requestId, hostId);

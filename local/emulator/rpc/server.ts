@@ -1,7 +1,10 @@
 /**
  * One HTTP endpoint for every emulated RPC product (CAS 2020-06-30, CAS 2020-04-07, NLB 2022-04-30), routed on
  * `x-acs-version` and `x-acs-action` like Alibaba's gateway. Order per call: fault injection (so tests can count
- * and break any call), ACS3 signature, nonce replay, then the product's handler.
+ * and break any call), ACS3 signature, nonce replay, the contract check of the parameters (contracts/, from the
+ * published SDK models), the product's handler, then the contract check of the answer. In strict mode (the
+ * default, and always in tests) a parameter the action lacks is refused with `ContractViolation` and an answer
+ * that strays from the response model becomes a 500, both recorded for the test harness.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,7 +13,12 @@ import type { Logger } from '../../../shared/log/index.js';
 import { closeServer, keepIdleConnections, listen, PendingDelays, readBody } from '../../http-server.js';
 import type { Fault, FaultInjector } from '../faults.js';
 import { NonceWindow, parseRawQuery, verifyAcs3Signature, type AccessKeyRecord } from '../signature.js';
-import { ApiError, missingParameter } from './api-error.js';
+import { checkRpcRequest } from '../contracts/check-request.js';
+import { checkValue } from '../contracts/check-response.js';
+import { contractFailure } from '../contracts/enforce.js';
+import { contractFor, type Contract } from '../contracts/load.js';
+import { recordViolations, type ContractViolation } from '../contracts/violations.js';
+import { ApiError, invalidParameter, missingParameter } from './api-error.js';
 import { RpcParams } from './params.js';
 
 export interface RpcContext {
@@ -26,6 +34,8 @@ export type RpcHandler = (
 ) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 export interface RpcProduct {
+  /** The product code of the contracts (`nlb`, `cas`): contracts/<product>-<version>/<Action>.json. */
+  product: string;
   version: string;
   /** What the real service puts in `HostId`, e.g. `cas.aliyuncs.com`. */
   hostId: string;
@@ -38,6 +48,8 @@ export interface RpcServerOptions {
   products: RpcProduct[];
   port?: number;
   log: Logger;
+  /** Refuse requests and answers that break the contracts (default true); false only logs them. */
+  strictContracts?: boolean;
 }
 
 export interface RpcServer {
@@ -70,6 +82,19 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   let closed = false;
 
   const errorBody = (hostId: string, err: ApiError) => ({ HostId: hostId, Code: err.code, Message: err.message });
+  const strict = options.strictContracts !== false;
+
+  /** Records what broke the contract; strict: throws the refusal, with `code`, naming the contract file. */
+  const breach = (
+    contract: Contract,
+    kind: ContractViolation['kind'],
+    details: string[],
+    status: number,
+    code: string,
+  ) => {
+    const message = contractFailure(contract, kind, details, { strict, log: options.log });
+    if (message) throw new ApiError(status, code, message);
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID().toUpperCase();
@@ -151,12 +176,31 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         values[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
     }
     try {
+      const contract = contractFor(product.product, version, action);
+      if (!contract) {
+        recordViolations([
+          { api: `${product.product}/${version}/${action}`, kind: 'no-contract', detail: 'no contract file' },
+        ]);
+        throw new ApiError(
+          500,
+          'ContractViolation',
+          `The emulator serves ${action} without a contract (npm run contracts).`,
+        );
+      }
+      const findings = checkRpcRequest(contract, values);
+      if (findings.violations.length) breach(contract, 'request', findings.violations, 400, 'ContractViolation');
+      if (findings.missing) throw missingParameter(findings.missing);
+      if (findings.invalid) throw invalidParameter(findings.invalid.name, findings.invalid.why);
       const result = await handler(new RpcParams(values), {
         requestId,
         accessKeyId: verdict.accessKeyId,
         action,
         version,
       });
+      const problems = contract.response.body
+        ? checkValue(contract.response.body, { RequestId: requestId, ...result })
+        : [];
+      if (problems.length) breach(contract, 'response', problems, 500, 'ContractViolation.Response');
       send(res, 200, requestId, result);
     } catch (err) {
       if (err instanceof ApiError) {

@@ -6,8 +6,13 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../../errors/index.js';
+import { LISTENER_ID_PATTERN, listenerBaseId } from './listener-id.js';
 
-/** NLB's system TLS policies; custom policies are `spy-...` ids. */
+/**
+ * NLB's system TLS policies, as CreateListener.SecurityPolicyId's model lists them; custom policies are `tls-...`
+ * ids (CreateSecurityPolicy's answer). Source: contracts/nlb-2022-04-30/_vocabulary.json (a unit test keeps this
+ * list equal to it).
+ */
 export const SYSTEM_TLS_POLICIES = [
   'tls_cipher_policy_1_0',
   'tls_cipher_policy_1_1',
@@ -49,16 +54,20 @@ export const ListenerDeclarationSchema = z
     /** Free text shown in plans. */
     name: z.string().max(100).optional(),
     region: RegionSchema,
-    listenerId: z.string().regex(/^lsn-[A-Za-z0-9-]{1,64}$/, 'an NLB listener id (lsn-...)'),
+    listenerId: z.string().regex(LISTENER_ID_PATTERN, 'an NLB listener id (lsn-... or lsn-...@port)'),
     mutualAuth: MutualAuthSchema,
     /** The CA the listener trusts: a PCA identifier, or `default` (the deployment's configured CA). Required when mutual auth is on. */
     ca: CaRefSchema.optional(),
     serverCertificate: z.strictObject({
-      /** What `UploadUserCertificate` returned. */
+      /** What `UploadUserCertificate` returned; the listener gets CAS's CertIdentifier for it, read from CAS. */
       certId: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]).transform(String),
-      region: RegionSchema,
+      /** No longer used: kept only to name the fix in the error (see superRefine). */
+      region: z.unknown().optional(),
     }),
-    securityPolicy: z.union([z.enum(SYSTEM_TLS_POLICIES), z.string().regex(/^spy-[A-Za-z0-9]{1,64}$/)]),
+    securityPolicy: z.union([
+      z.enum(SYSTEM_TLS_POLICIES),
+      z.string().regex(/^tls-[A-Za-z0-9]{1,64}$/, 'a system policy (tls_cipher_policy_...) or a custom tls-... id'),
+    ]),
     probe: ProbeSchema,
   })
   .superRefine((l, ctx) => {
@@ -66,6 +75,13 @@ export const ListenerDeclarationSchema = z
       ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca is required when mutualAuth is on' });
     if (!l.mutualAuth && l.ca)
       ctx.addIssue({ code: 'custom', path: ['ca'], message: 'ca applies only when mutualAuth is on; remove it' });
+    if (l.serverCertificate.region !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serverCertificate', 'region'],
+        message:
+          "is no longer used: the listener takes CAS's CertIdentifier (<CertId>-<CAS site>, not the listener's region), which reconcile reads from CAS; remove it",
+      });
   });
 
 export const DesiredStateSchema = z
@@ -74,15 +90,17 @@ export const DesiredStateSchema = z
     listeners: z.array(ListenerDeclarationSchema).min(1).max(2000),
   })
   .superRefine((s, ctx) => {
+    // lsn-abc and lsn-abc@443 are the same listener.
     const seen = new Set<string>();
     s.listeners.forEach((l, i) => {
-      if (seen.has(l.listenerId))
+      const base = listenerBaseId(l.listenerId);
+      if (seen.has(base))
         ctx.addIssue({
           code: 'custom',
           path: ['listeners', i, 'listenerId'],
           message: `${l.listenerId} is declared twice`,
         });
-      seen.add(l.listenerId);
+      seen.add(base);
     });
   });
 
@@ -95,16 +113,12 @@ export interface ListenerMtls {
   region: string;
   listenerId: string;
   mutualAuth: boolean;
-  /** PCA identifier; present exactly when mutual auth is on. */
+  /** PCA identifier of the CA to trust (what UpdateListenerAttribute is sent); present exactly when mutual auth is on. */
   caCertificateId?: string;
-  /** `<CertId>-<region>`, the form NLB's `CertificateIds` takes. */
-  serverCertificateId: string;
+  /** The certificate store's CertId; NLB takes CAS's `CertIdentifier` for it, read from CAS at run time (D6). */
+  serverCertId: string;
   securityPolicyId: string;
   probe: { host: string; port: number; sni: string; address: string; request: 'http' | 'none' };
-}
-
-export function serverCertificateId(certId: string, region: string): string {
-  return `${certId}-${region}`;
 }
 
 /** Parses YAML (or JSON, which is YAML) and validates it; errors name the path of each bad field. */
@@ -129,7 +143,7 @@ export function parseDesiredState(text: string): DesiredStateDocument {
   return parsed.data;
 }
 
-/** Replaces `ca: default` with the configured CA and builds the NLB ids. */
+/** Replaces `ca: default` with the configured CA. */
 export function resolveDesiredState(
   doc: DesiredStateDocument,
   options: { defaultCaIdentifier?: string },
@@ -155,7 +169,7 @@ export function resolveDesiredState(
       listenerId: l.listenerId,
       mutualAuth: l.mutualAuth,
       ...(caCertificateId ? { caCertificateId } : {}),
-      serverCertificateId: serverCertificateId(l.serverCertificate.certId, l.serverCertificate.region),
+      serverCertId: l.serverCertificate.certId,
       securityPolicyId: l.securityPolicy,
       probe: {
         host: l.probe.host,

@@ -14,6 +14,19 @@ export interface FieldChange {
   to: FieldValue;
 }
 
+/** The ids the desired state means on this listener, as NLB takes and reports them. */
+export interface ExpectedIds {
+  /** CAS's CertIdentifier of the declared server certificate: what CertificateIds is sent. */
+  serverCertificateId: string;
+  /** What NLB reported for ids we sent before (AppliedRecord.reportedIds). */
+  reported?: Record<string, string>;
+}
+
+/** Does an id the listener reports stand for `sent`: the same id, or what NLB reported for it after we sent it. */
+export function reportedAs(sent: string, actual: string, reported: Record<string, string> | undefined): boolean {
+  return actual === sent || reported?.[sent] === actual;
+}
+
 export interface ListenerPlan {
   listenerId: string;
   changes: FieldChange[];
@@ -27,14 +40,15 @@ export interface ListenerPlan {
 
 const single = (ids: string[]): string | null => (ids.length === 0 ? null : ids.join(','));
 
-export function diffListener(desired: ListenerMtls, actual: ListenerAttributes): ListenerPlan {
+export function diffListener(desired: ListenerMtls, actual: ListenerAttributes, expected: ExpectedIds): ListenerPlan {
   const changes: FieldChange[] = [];
   const update: ListenerUpdate = {};
   let caReplacement: ListenerPlan['caReplacement'];
 
   if (desired.mutualAuth) {
     const ca = desired.caCertificateId!;
-    const caMatches = actual.caCertificateIds.length === 1 && actual.caCertificateIds[0] === ca;
+    const caMatches =
+      actual.caCertificateIds.length === 1 && reportedAs(ca, actual.caCertificateIds[0], expected.reported);
     if (!actual.caEnabled) {
       changes.push({ field: 'caEnabled', from: false, to: true });
       update.caEnabled = true;
@@ -52,15 +66,12 @@ export function diffListener(desired: ListenerMtls, actual: ListenerAttributes):
     update.caEnabled = false;
   }
 
+  const serverCertificateId = expected.serverCertificateId;
   const serverCertMatches =
-    actual.certificateIds.length >= 1 && actual.certificateIds[0] === desired.serverCertificateId;
+    actual.certificateIds.length >= 1 && reportedAs(serverCertificateId, actual.certificateIds[0], expected.reported);
   if (!serverCertMatches) {
-    changes.push({
-      field: 'serverCertificateId',
-      from: single(actual.certificateIds),
-      to: desired.serverCertificateId,
-    });
-    update.certificateIds = [desired.serverCertificateId];
+    changes.push({ field: 'serverCertificateId', from: single(actual.certificateIds), to: serverCertificateId });
+    update.certificateIds = [serverCertificateId];
   }
 
   if (actual.securityPolicyId !== desired.securityPolicyId) {
@@ -84,7 +95,7 @@ export function desiredFingerprintInput(desired: ListenerMtls): string {
     desired.region,
     desired.mutualAuth,
     desired.caCertificateId ?? null,
-    desired.serverCertificateId,
+    desired.serverCertId,
     desired.securityPolicyId,
   ]);
 }

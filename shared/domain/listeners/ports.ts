@@ -42,7 +42,7 @@ export type JobStatus = 'Succeeded' | 'Processing' | 'Failed';
 export interface ListenerGateway {
   /** One read per listener (GetListenerAttribute). */
   getListener(region: string, listenerId: string): Promise<ListenerAttributes>;
-  /** Batched reads (ListListeners by id); ids not found are absent from the map. */
+  /** Batched reads (ListListeners by id), keyed by base id (`lsn-abc`, whichever form NLB reports); ids not found are absent. */
   getListeners(region: string, listenerIds: string[]): Promise<Map<string, ListenerAttributes>>;
   /** Batched reads (ListServerGroups by id). */
   getServerGroups(region: string, serverGroupIds: string[]): Promise<Map<string, ServerGroupAttributes>>;
@@ -56,12 +56,20 @@ export interface ListenerGateway {
     clientToken: string,
   ): Promise<{ jobId: string }>;
   getJobStatus(region: string, jobId: string): Promise<JobStatus>;
+  /** What the listener reports it holds (ListListenerCertificates): CA ids, and server certificate ids default first. */
+  getListenerCertificates(region: string, listenerId: string): Promise<ListenerCertificates>;
+}
+
+export interface ListenerCertificates {
+  caCertificateIds: string[];
+  serverCertificateIds: string[];
 }
 
 /** A server certificate in the CAS certificate store (2020-04-07), public facts only: never its key. */
 export interface ServerCertificateFacts {
-  /** `<CertId>-<region>` */
-  serverCertificateId: string;
+  certId: string;
+  /** CAS's `CertIdentifier` (`<CertId>-<site>`, e.g. `123-cn-hangzhou`): the id a listener's CertificateIds take. */
+  certIdentifier: string;
   commonName: string;
   dnsNames: string[];
   notBefore: Date;
@@ -71,8 +79,8 @@ export interface ServerCertificateFacts {
 }
 
 export interface ServerCertificateSource {
-  /** Resolves `undefined` when the store has no such certificate. */
-  getServerCertificate(serverCertificateId: string): Promise<ServerCertificateFacts | undefined>;
+  /** By CertId (what UploadUserCertificate returned); `undefined` when the store has no such certificate. */
+  getServerCertificate(certId: string): Promise<ServerCertificateFacts | undefined>;
 }
 
 /** The CA facts the seed rules need (from `CertificateAuthority.getCaCertificate`). */
@@ -102,6 +110,8 @@ export interface ProbeRequest {
   timeoutMs: number;
   /** Check the server's chain against this CA too (reported, not enforced: verification pins the declared certificate). */
   trustedCaPem?: string;
+  /** Read the whole answer (until the server closes, at most this many bytes) into `answer`, not just its first bytes. */
+  readAnswerBytes?: number;
 }
 
 /** What one TLS handshake to a listener showed. */
@@ -127,6 +137,8 @@ export interface ProbeResult {
   serverAuthorizationError?: string;
   /** The answer's first bytes (printable, capped), e.g. `HTTP/1.1 200 OK`. */
   firstBytes?: string;
+  /** Only with `readAnswerBytes`: the answer as text (UTF-8), capped. */
+  answer?: string;
   durationMs: number;
 }
 
@@ -167,6 +179,11 @@ export interface AppliedRecord {
   /** ISO time the listener was last seen matching `desiredHash` (after our change or as found). */
   confirmedAt: string;
   jobId?: string;
+  /**
+   * The id NLB reported for each id we sent (a PCA identifier, a CertIdentifier), read after our update
+   * (ListListenerCertificates): NLB may report a CA in a form of its own (D5), so equality is never assumed.
+   */
+  reportedIds?: Record<string, string>;
 }
 
 /** One small document for all listeners: one read per run, one write when something changed. */

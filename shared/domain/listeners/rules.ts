@@ -101,17 +101,17 @@ const serverCertificateValid: Check = (d, g, p) => {
   if (!c)
     return {
       rule: Rules.serverCertificateValid,
-      message: `server certificate ${d.serverCertificateId} was not found in the certificate store`,
+      message: `server certificate ${d.serverCertId} was not found in the certificate store`,
     };
   if (p.now < c.notBefore)
     return {
       rule: Rules.serverCertificateValid,
-      message: `server certificate ${c.serverCertificateId} is not valid before ${c.notBefore.toISOString()}`,
+      message: `server certificate ${c.certIdentifier} is not valid before ${c.notBefore.toISOString()}`,
     };
   if (p.now >= c.notAfter)
     return {
       rule: Rules.serverCertificateValid,
-      message: `server certificate ${c.serverCertificateId} expired ${c.notAfter.toISOString()}`,
+      message: `server certificate ${c.certIdentifier} expired ${c.notAfter.toISOString()}`,
     };
   return undefined;
 };
@@ -122,7 +122,7 @@ const serverCertificateCoversHost: Check = (d, g) => {
   const names = c.dnsNames.length ? c.dnsNames.join(', ') : c.commonName;
   return {
     rule: Rules.serverCertificateCoversProbeHost,
-    message: `server certificate ${c.serverCertificateId} names ${names}, not ${d.probe.host}`,
+    message: `server certificate ${c.certIdentifier} names ${names}, not ${d.probe.host}`,
   };
 };
 

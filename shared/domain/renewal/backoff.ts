@@ -4,6 +4,7 @@
  * our defaults are shorter because a certificate here may live only days.
  */
 import type { RenewalState } from '../client-certificate.js';
+import { jitteredBackoffMs } from '../jitter.js';
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -16,9 +17,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 5 * 60_000, maxMs: 8 * 3
 
 /** `failures` counts this failure too (1 after the first). `random` returns [0, 1) and is injected for tests. */
 export function retryDelayMs(failures: number, policy: BackoffPolicy, random: () => number): number {
-  const exponent = Math.max(0, Math.min(failures - 1, 40));
-  const delay = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
-  return Math.round(delay * (1 - policy.jitterRatio * random()));
+  return jitteredBackoffMs(failures, policy, random);
 }
 
 export interface RenewalFailure {

@@ -5,6 +5,7 @@
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 let stack: LocalStack;
 let tmp: TempDir;
@@ -13,7 +14,7 @@ const logs: string[] = [];
 const passwords: string[] = [];
 
 beforeAll(async () => {
-  previousSink = setLogSink((line) => logs.push(line));
+  previousSink = setLogSink(alsoKeptForFailure((line) => logs.push(line)));
   stack = await startLocalStack({ functions: ['cert-api'], emulatorOptions: { jobDelayMs: 50 } });
   tmp = makeTempDir();
 });

@@ -5,15 +5,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import * as CasNs from '@alicloud/cas20200407';
-import * as OpenApiNs from '@alicloud/openapi-client';
-import { cjsModule } from '../../../shared/alibaba/cjs.js';
+import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
+import { parseEndpoint } from '../../../shared/config/alibaba.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
+import { keepForFailure } from '../../support/failure-log.js';
 
-const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
-const { Config } = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
 const root = process.cwd();
 
 function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -23,6 +22,7 @@ function reconcileCli(dataDir: string, args: string[]): Promise<{ code: number; 
       ['local/reconcile.ts', ...args],
       { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 90_000 },
       (error, stdout, stderr) => {
+        keepForFailure(stderr);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
       },
     );
@@ -33,8 +33,10 @@ describe('the seed, end to end through npm run reconcile', () => {
   let stack: LocalStack;
   let tmp: TempDir;
   let dataDir: string;
+  let previousSink: LogSink;
 
   beforeAll(async () => {
+    previousSink = setLogSink(() => undefined); // the in-process functions' JSON logs: not the test's output
     tmp = makeTempDir();
     dataDir = join(tmp.dir, 'stack');
     stack = await startLocalStack({ dataDir, writeStackFile: true, functions: ['cert-api', 'reconcile-listeners'] });
@@ -42,6 +44,7 @@ describe('the seed, end to end through npm run reconcile', () => {
   afterAll(async () => {
     await stack?.close();
     tmp?.cleanup();
+    setLogSink(previousSink);
   });
 
   it('plans and applies mutual auth, curl reaches ECS01 and ECS02 only with a client certificate from the CA, and a second run changes nothing', async () => {
@@ -91,23 +94,18 @@ describe('the seed, end to end through npm run reconcile', () => {
       { cwd },
     );
     expect(signed.code).toBe(0);
-    const client = new cas.default(
-      new Config({
-        accessKeyId: stack.stackInfo.emulator.accessKeyId,
-        accessKeySecret: stack.stackInfo.emulator.accessKeySecret,
-        endpoint: stack.stackInfo.emulator.rpcEndpoint,
-        protocol: 'http',
-        regionId: 'cn-hangzhou',
-      }) as never,
+    // The manual uploads server.crt and server.key to the certificate store (CAS 2020-04-07 UploadUserCertificate).
+    const casStore = createRpcCaller(
+      '2020-04-07',
+      parseEndpoint(`http://${stack.stackInfo.emulator.rpcEndpoint}`, 'cn-hangzhou'),
+      { accessKeyId: stack.stackInfo.emulator.accessKeyId, accessKeySecret: stack.stackInfo.emulator.accessKeySecret },
     );
-    const uploaded = await client.uploadUserCertificate(
-      new cas.UploadUserCertificateRequest({
-        name: 'www.example.com',
-        cert: readFileSync(tmp.path('server.crt'), 'utf8'),
-        key: readFileSync(tmp.path('server.key'), 'utf8'),
-      }),
-    );
-    const certId = uploaded.body!.certId!;
+    const uploaded = await casStore<{ CertId: number }>('UploadUserCertificate', {
+      Name: 'www.example.com',
+      Cert: readFileSync(tmp.path('server.crt'), 'utf8'),
+      Key: readFileSync(tmp.path('server.key'), 'utf8'),
+    });
+    const certId = uploaded.CertId;
 
     // Steps 1, 3: a client certificate through the certificate API, its .p12 through the signed link.
     const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
@@ -137,7 +135,7 @@ describe('the seed, end to end through npm run reconcile', () => {
     });
     const desired = tmp.write(
       'listeners.yaml',
-      `version: 1\nlisteners:\n  - name: seed\n    region: cn-hangzhou\n    listenerId: ${listener.listenerId}\n    mutualAuth: on\n    ca: default\n    serverCertificate: { certId: ${certId}, region: cn-hangzhou }\n    securityPolicy: tls_cipher_policy_1_2\n    probe: { host: www.example.com, port: 443 }\n`,
+      `version: 1\nlisteners:\n  - name: seed\n    region: cn-hangzhou\n    listenerId: ${listener.listenerId}\n    mutualAuth: on\n    ca: default\n    serverCertificate: { certId: ${certId} }\n    securityPolicy: tls_cipher_policy_1_2\n    probe: { host: www.example.com, port: 443 }\n`,
     );
 
     // Act: plan, then apply.

@@ -48,7 +48,8 @@ describe('renewal on the local stack', () => {
       functions: ['cert-api', 'renew-scheduler', 'renew-worker'],
       emulatorOptions: { dataPlane: false, caKeyAlgorithm: 'ECC_256' },
     });
-    receiver = await startWebhookReceiver(stack.functionEnv['renew-worker'].WEBHOOK_SIGNING_SECRET);
+    // The dev tenant's own signing secret, as stack.json gives it to a user (devWebhookSecret).
+    receiver = await startWebhookReceiver(stack.stackInfo.devWebhookSecret);
   }, 60_000);
   afterAll(async () => {
     await receiver?.close();

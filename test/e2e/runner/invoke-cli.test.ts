@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setLogSink } from '../../../shared/log/index.js';
 import { startLocalStack } from '../../../local/stack.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
+import { alsoKeptForFailure, keepForFailure } from '../../support/failure-log.js';
 
 const root = process.cwd();
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -17,6 +18,7 @@ function invokeCli(args: string[], dataDir: string): Promise<{ code: number | nu
       ['local/invoke.ts', ...args],
       { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 60_000 },
       (error, stdout, stderr) => {
+        keepForFailure(stderr);
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
       },
     );
@@ -50,7 +52,7 @@ describe('npm run invoke', () => {
 
   it('renews through renew-scheduler -> renew-worker (FC async) with no stack running', async () => {
     // Prepare: a certificate in the data dir, issued by a stack that is then stopped (as after Ctrl-C)
-    const previousSink = setLogSink(() => undefined);
+    const previousSink = setLogSink(alsoKeptForFailure(() => undefined));
     const stack = await startLocalStack({
       dataDir: tmp.dir,
       functions: ['cert-api'],

@@ -145,7 +145,7 @@ describe('local runner (fixture functions)', () => {
     });
   });
 
-  it('runs FC async invocations sent with @alicloud/fc20230330 to the emulator', async () => {
+  it('runs FC async invocations sent by the AsyncInvoker (signed InvokeFunction) to the emulator', async () => {
     // Prepare
     const creds = stack.stackInfo.emulator;
     const invoker = createFcAsyncInvoker({

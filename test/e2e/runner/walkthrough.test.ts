@@ -2,8 +2,7 @@
 // the .p12 downloaded through its signed link with curl, opened with openssl (no -legacy), and the extracted
 // client.crt/client.key used with curl against the emulated NLB listener once mutual TLS is on.
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
-import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
-import { parseEndpoint } from '../../../shared/config/alibaba.js';
+import { enableListenerMtls } from '../../helpers/listener-mtls.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 
 describe('quickstart walkthrough on the local stack', () => {
@@ -47,19 +46,7 @@ describe('quickstart walkthrough on the local stack', () => {
     const rootCrt = tmp.write('root.crt', stack.stackInfo.ca.rootCertificatePem);
 
     // Act 3: turn mutual TLS on for the seeded listener through the emulated NLB API, trusting the PCA root
-    const listener = stack.stackInfo.listeners[0];
-    const nlb = createRpcCaller(
-      '2022-04-30',
-      parseEndpoint(stack.emulator.rpcUrl, stack.emulator.region),
-      stack.emulator.credentials,
-    );
-    await nlb('UpdateListenerAttribute', {
-      RegionId: stack.emulator.region,
-      ListenerId: listener.listenerId,
-      CaEnabled: true,
-      CaCertificateIds: [stack.stackInfo.ca.rootIdentifier],
-    });
-    await stack.emulator.nlb.whenRunning(listener.listenerId);
+    const listener = await enableListenerMtls(stack);
 
     // Assess: with the client certificate both backends answer; without one the handshake is refused
     const url = `https://${listener.host}:${listener.port}/`;

@@ -9,6 +9,7 @@ import { hashToken } from '../../../shared/auth/tokens.js';
 import { setLogSink } from '../../../shared/log/index.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../local/emulator/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 export const DEVICE_POLICY: AccessPolicy = {
   commonNamePatterns: ['*.devices.example.com'],
@@ -57,7 +58,7 @@ export async function startCertApiHarness(
   options: { policy?: Partial<AccessPolicy>; env?: Record<string, string>; emulator?: EmulatorOptions } = {},
 ): Promise<CertApiHarness> {
   const logs: string[] = [];
-  const previousSink = setLogSink((line) => logs.push(line));
+  const previousSink = setLogSink(alsoKeptForFailure((line) => logs.push(line)));
   const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'ECC_256', ...options.emulator });
   const tokens = { acme: randomBytes(24).toString('base64url'), other: randomBytes(24).toString('base64url') };
   const env: Record<string, string> = {

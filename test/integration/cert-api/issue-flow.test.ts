@@ -122,7 +122,15 @@ it('gives a PEM zip whose files curl uses, and a listener refuses a client witho
   await download(issued.json.downloads.pem.url, 'bundle.zip');
   // act
   const unzipped = await unzip(['-o', tmp.path('bundle.zip'), '-d', tmp.path('pem')]);
-  const withCert = await mtlsGet(['--cert', tmp.path('pem/client.crt'), '--key', tmp.path('pem/client.key')]);
+  // client.key is encrypted with the bundle's password (the one the .p12 has): curl takes it with --pass.
+  const withCert = await mtlsGet([
+    '--cert',
+    tmp.path('pem/client.crt'),
+    '--key',
+    tmp.path('pem/client.key'),
+    '--pass',
+    issued.json.p12Password,
+  ]);
   const without = await mtlsGet([]);
   // assess
   expect(unzipped.code).toBe(0);

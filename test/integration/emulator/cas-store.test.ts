@@ -1,47 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as CasNs from '@alicloud/cas20200407';
-import * as OpenApiNs from '@alicloud/openapi-client';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
-import { cjsModule } from '../../../shared/alibaba/cjs.js';
+import type { RpcCaller } from '../../../shared/alibaba/rpc.js';
 import { makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import { NLB_VERSION, rpcClient, rpcFailure } from './rpc-support.js';
 
-const cas = cjsModule<typeof import('@alicloud/cas20200407')>(CasNs);
-const { Config } = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
-
-type CasClient = InstanceType<typeof cas.default>;
-
-function casClient(emulator: Emulator, secret = emulator.credentials.accessKeySecret): CasClient {
-  const config = new Config({
-    accessKeyId: emulator.credentials.accessKeyId,
-    accessKeySecret: secret,
-    endpoint: emulator.rpcEndpoint,
-    protocol: 'http',
-    regionId: emulator.region,
-  });
-  return new cas.default(config as unknown as ConstructorParameters<typeof cas.default>[0]);
-}
+const CAS_STORE_VERSION = '2020-04-07';
 
 async function failure(call: Promise<unknown>): Promise<{ code?: string; statusCode?: number }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = err as { code?: string; statusCode?: number; data?: { Code?: string } };
-    return { code: e.data?.Code ?? e.code, statusCode: e.statusCode };
-  }
-  throw new Error('expected the call to fail');
+  const e = await rpcFailure(call);
+  return { code: e.code, statusCode: e.statusCode };
 }
 
-describe('emulated CAS 2020-04-07 certificate store through @alicloud/cas20200407', () => {
+interface Detail {
+  Id: number;
+  Name: string;
+  Common: string;
+  Sans: string;
+  CertIdentifier: string;
+  Expired: boolean;
+  Algorithm: string;
+  Cert?: string;
+  Key?: string;
+  NotBefore: number;
+  NotAfter: number;
+  Sha2: string;
+}
+
+describe('emulated CAS 2020-04-07 certificate store through the signed RPC caller', () => {
   let emulator: Emulator;
-  let client: CasClient;
+  let client: RpcCaller;
   let tmp: TempDir;
   let serverCrt: string;
   let serverKey: string;
 
   beforeAll(async () => {
     emulator = await startEmulator({ dataPlane: false });
-    client = casClient(emulator);
+    client = rpcClient(emulator, CAS_STORE_VERSION);
     tmp = makeTempDir();
     // The manual's step 2: a server certificate made with openssl and signed with the root's key.
     tmp.write('root.crt', emulator.ca.rootCertificatePem);
@@ -86,51 +80,57 @@ describe('emulated CAS 2020-04-07 certificate store through @alicloud/cas2020040
   });
 
   it('UploadUserCertificate stores the certificate; GetUserCertificateDetail describes it; DeleteUserCertificate removes it', async () => {
-    const uploaded = await client.uploadUserCertificate(
-      new cas.UploadUserCertificateRequest({ name: 'seed-server', cert: serverCrt, key: serverKey }),
-    );
-    const certId = uploaded.body!.certId!;
-    const detail = (await client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId }))).body!;
-    const filtered = (
-      await client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId, certFilter: true }))
-    ).body!;
+    const uploaded = await client<{ CertId: number }>('UploadUserCertificate', {
+      Name: 'seed-server',
+      Cert: serverCrt,
+      Key: serverKey,
+    });
+    const certId = uploaded.CertId;
+    const detail = await client<Detail>('GetUserCertificateDetail', { CertId: certId });
+    const filtered = await client<Detail>('GetUserCertificateDetail', { CertId: certId, CertFilter: true });
     const fingerprint = await openssl(['x509', '-in', tmp.path('server.crt'), '-noout', '-fingerprint', '-sha256']);
 
-    await client.deleteUserCertificate(new cas.DeleteUserCertificateRequest({ certId }));
-    const gone = await failure(client.getUserCertificateDetail(new cas.GetUserCertificateDetailRequest({ certId })));
+    await client('DeleteUserCertificate', { CertId: certId });
+    const gone = await failure(client('GetUserCertificateDetail', { CertId: certId }));
 
     expect(typeof certId).toBe('number');
     expect(detail).toMatchObject({
-      id: certId,
-      name: 'seed-server',
-      common: 'www.example.com',
-      sans: 'www.example.com',
-      certIdentifier: `${certId}-cn-hangzhou`,
-      expired: false,
-      algorithm: 'RSA',
+      Id: certId,
+      Name: 'seed-server',
+      Common: 'www.example.com',
+      Sans: 'www.example.com',
+      CertIdentifier: `${certId}-cn-hangzhou`,
+      Expired: false,
+      Algorithm: 'RSA',
     });
-    expect(detail.cert).toContain('BEGIN CERTIFICATE');
-    expect(detail.key).toBe(serverKey);
-    expect(detail.notAfter! - detail.notBefore!).toBeGreaterThan(3649 * 86400_000);
-    expect(detail.sha2).toBe(fingerprint.stdout.split('=')[1].trim().replace(/:/g, ''));
-    expect(filtered.cert).toBeUndefined();
-    expect(filtered.key).toBeUndefined();
+    expect(detail.Cert).toContain('BEGIN CERTIFICATE');
+    expect(detail.Key).toBe(serverKey);
+    expect(detail.NotAfter - detail.NotBefore).toBeGreaterThan(3649 * 86400_000);
+    expect(detail.Sha2).toBe(fingerprint.stdout.split('=')[1].trim().replace(/:/g, ''));
+    expect(filtered.Cert).toBeUndefined();
+    expect(filtered.Key).toBeUndefined();
     expect(gone).toEqual({ code: 'NotFound.Certificate', statusCode: 404 });
   });
 
-  it('NLB accepts an uploaded certificate by its <CertId>-<region> id, and no longer once it is deleted', async () => {
+  it('NLB accepts an uploaded certificate by its CertIdentifier, and no longer once it is deleted', async () => {
     const nlb = rpcClient(emulator, NLB_VERSION);
-    const uploaded = await client.uploadUserCertificate(
-      new cas.UploadUserCertificateRequest({ name: 'for-nlb', cert: serverCrt, key: serverKey }),
-    );
+    const uploaded = await client<{ CertId: number }>('UploadUserCertificate', {
+      Name: 'for-nlb',
+      Cert: serverCrt,
+      Key: serverKey,
+    });
+    const { CertIdentifier } = await client<Detail>('GetUserCertificateDetail', {
+      CertId: uploaded.CertId,
+      CertFilter: true,
+    });
     const update = {
       ListenerId: emulator.listeners[0].listenerId,
-      CertificateIds: [`${uploaded.body!.certId}-${emulator.region}`],
+      CertificateIds: [CertIdentifier],
       DryRun: true,
     };
 
     const accepted = await rpcFailure(nlb('UpdateListenerAttribute', update));
-    await client.deleteUserCertificate(new cas.DeleteUserCertificateRequest({ certId: uploaded.body!.certId }));
+    await client('DeleteUserCertificate', { CertId: uploaded.CertId });
     const refused = await rpcFailure(nlb('UpdateListenerAttribute', update));
 
     expect(accepted.code).toBe('DryRunOperation');
@@ -147,19 +147,17 @@ describe('emulated CAS 2020-04-07 certificate store through @alicloud/cas2020040
     ],
   ])('UploadUserCertificate refuses %s', async (_name, input, code) => {
     const before = emulator.cas.userCertificates().length;
-    const err = await failure(
-      client.uploadUserCertificate(new cas.UploadUserCertificateRequest({ name: 'bad', ...input() })),
-    );
+    const { cert, key } = input();
+    const err = await failure(client('UploadUserCertificate', { Name: 'bad', Cert: cert, Key: key }));
     expect(err).toEqual({ code, statusCode: 400 });
     expect(emulator.cas.userCertificates().length).toBe(before);
   });
 
-  it('the published client signs its query-string requests: a wrong secret answers SignatureDoesNotMatch', async () => {
-    const err = await failure(
-      casClient(emulator, 'not-the-secret').getUserCertificateDetail(
-        new cas.GetUserCertificateDetailRequest({ certId: 1 }),
-      ),
-    );
+  it('a wrong secret answers SignatureDoesNotMatch', async () => {
+    const wrong = rpcClient(emulator, CAS_STORE_VERSION, {
+      credentials: { ...emulator.credentials, accessKeySecret: 'not-the-secret' },
+    });
+    const err = await failure(wrong('GetUserCertificateDetail', { CertId: 1 }));
     expect(err).toEqual({ code: 'SignatureDoesNotMatch', statusCode: 400 });
   });
 });

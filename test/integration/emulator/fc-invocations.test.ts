@@ -1,17 +1,17 @@
-// The emulated FC 3.0 InvokeFunction API through the published @alicloud/fc20230330 client and our AsyncInvoker:
+// The emulated FC 3.0 InvokeFunction API through the generic signed client (as contracts/fc-2023-03-30 has it) and our AsyncInvoker:
 // async invocations are accepted with 202 and run in the background with bounded concurrency and FC-style
 // retries; sync ones answer with the function's result; signatures, unknown functions and faults as FC answers.
 import { Readable } from 'node:stream';
-import * as FcNs from '@alicloud/fc20230330';
+import * as OpenApiNs from '@alicloud/openapi-client';
 import { FaultInjector, Faults } from '../../../local/emulator/faults.js';
 import { startFcServer, type FcServer } from '../../../local/emulator/fc/server.js';
 import { cjsModule } from '../../../shared/alibaba/cjs.js';
 import { createFcAsyncInvoker } from '../../../shared/alibaba/fc-invoker.js';
-import { RpcError } from '../../../shared/alibaba/rpc.js';
+import { NO_RETRY, RpcError } from '../../../shared/alibaba/rpc.js';
 import { signAcs3 } from '../../../local/emulator/signature.js';
 import { createHash, randomUUID } from 'node:crypto';
 
-const fc = cjsModule<typeof import('@alicloud/fc20230330')>(FcNs);
+const openApi = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
 const credentials = { accessKeyId: 'LTAI5tFc', accessKeySecret: 'fc-secret' };
 
 let server: FcServer;
@@ -35,25 +35,36 @@ function invoker(secret = credentials.accessKeySecret, readTimeoutMs = 2000) {
   });
 }
 
-/** The SDK client itself, for what the AsyncInvoker port hides (status codes, headers, sync answers). */
-function sdkClient() {
-  return new fc.default({
-    ...credentials,
-    endpoint: server.endpoint.replace('http://', ''),
-    protocol: 'http',
-    regionId: 'cn-hangzhou',
-  } as never);
-}
-
+/** A signed InvokeFunction of our own, for what the AsyncInvoker port hides (status codes, headers, sync answers). */
 async function sdkInvoke(functionName: string, payload: string, invocationType: 'Sync' | 'Async') {
-  const res = await sdkClient().invokeFunctionWithOptions(
-    functionName,
-    new fc.InvokeFunctionRequest({ body: Readable.from([Buffer.from(payload)]) }),
-    new fc.InvokeFunctionHeaders({ xFcInvocationType: invocationType }),
-    {} as never,
+  const client = new openApi.default(
+    new openApi.Config({
+      ...credentials,
+      endpoint: server.endpoint.replace('http://', ''),
+      protocol: 'http',
+      regionId: 'cn-hangzhou',
+    }),
   );
+  const res = (await client.callApi(
+    new openApi.Params({
+      action: 'InvokeFunction',
+      version: '2023-03-30',
+      protocol: 'HTTPS',
+      pathname: `/2023-03-30/functions/${encodeURIComponent(functionName)}/invocations`,
+      method: 'POST',
+      authType: 'AK',
+      style: 'ROA',
+      reqBodyType: 'json',
+      bodyType: 'binary',
+    }),
+    new openApi.OpenApiRequest({
+      headers: { 'x-fc-invocation-type': invocationType },
+      stream: Readable.from([Buffer.from(payload)]),
+    }),
+    NO_RETRY,
+  )) as { statusCode: number; headers?: Record<string, string>; body: AsyncIterable<Buffer> };
   const chunks: Buffer[] = [];
-  for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of res.body) chunks.push(chunk);
   return { statusCode: res.statusCode, headers: res.headers ?? {}, body: Buffer.concat(chunks).toString() };
 }
 

@@ -8,6 +8,7 @@ import { FaultInjector, Faults } from '../../../local/emulator/faults.js';
 import { startOssServer, type OssServer } from '../../../local/emulator/oss/server.js';
 import { ObjectStoreError, createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
 import type { ObjectStore } from '../../../shared/domain/ports.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const BUCKET = 'nma-faults';
 const credentials = { accessKeyId: 'LTAI5tFaults', accessKeySecret: 'faults-secret' };
@@ -91,7 +92,7 @@ describe('timeouts and dropped connections', () => {
     faults.failNext('PutObject', 1, Faults.delay(800));
     // act
     const err = await store.put('records/slow.json', '{"slow":true}').catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await eventually(() => oss.getObjectMeta(BUCKET, 'records/slow.json') !== undefined, 'the delayed write lands');
     // assess
     expect(err).toMatchObject({ name: 'ObjectStoreError', code: 'RequestTimeout', status: undefined });
     expect(oss.getObjectMeta(BUCKET, 'records/slow.json')).toMatchObject({ size: 13 });

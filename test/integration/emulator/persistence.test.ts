@@ -83,7 +83,7 @@ describe('emulator state in its data dir', () => {
     expect(config.cas).toEqual({ endpoint: emulator.rpcEndpoint, protocol: 'http', regionId: 'cn-hangzhou' });
     expect(config.nlb.endpoint).toBe(emulator.rpcEndpoint);
     expect(config.oss).toMatchObject({ endpoint: emulator.ossEndpoint, bucket: emulator.bucket, local: true });
-    expect(config.credentials.accessKeyId).toBe(emulator.credentials.accessKeyId);
+    expect(config.credentials.current().accessKeyId).toBe(emulator.credentials.accessKeyId);
     expect(() => readFileSync(join(dir, 'credentials.json'))).toThrow();
   });
 

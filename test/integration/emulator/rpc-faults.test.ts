@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Faults, startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { buildCsr, generateKeyPair } from '../../../shared/pki/index.js';
 import { NLB_VERSION, PCA_VERSION, rpcClient, rpcFailure } from './rpc-support.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('fault injection on the emulated RPC endpoint', () => {
   let emulator: Emulator;
@@ -92,7 +93,10 @@ describe('fault injection on the emulated RPC endpoint', () => {
     const timedOut = await rpcFailure(
       rpcClient(emulator, PCA_VERSION, { readTimeoutMs: 100 })('CreateClientCertificateWithCsr', params),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(
+      () => emulator.cas.listClientCertificates().length > issuedBefore,
+      'the delayed original issues its certificate',
+    );
     const retry = await rpcClient(emulator, PCA_VERSION)<{ Identifier: string }>(
       'CreateClientCertificateWithCsr',
       params,

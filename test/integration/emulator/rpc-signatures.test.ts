@@ -102,7 +102,12 @@ describe('ACS3-HMAC-SHA256 signatures on the emulated RPC endpoint', () => {
 
   it('a parameter changed on the way answers 400 SignatureDoesNotMatch', async () => {
     const err = await rpcFailure(
-      callVia((r) => ({ ...r, body: Buffer.from(r.body.toString().replace(listenerId, otherListenerId)) })),
+      callVia((r) => ({
+        ...r,
+        body: Buffer.from(
+          r.body.toString().replace(encodeURIComponent(listenerId), encodeURIComponent(otherListenerId)),
+        ),
+      })),
     );
     expect([err.code, err.statusCode]).toEqual(['SignatureDoesNotMatch', 400]);
   });

@@ -30,6 +30,8 @@ afterAll(async () => {
   temp?.cleanup();
 });
 
+/** The bundle password that also encrypts the zip's client.key. */
+const PEM_PASSWORD = 'Bundle-Password-4711';
 const CURL_BASE = ['--silent', '--show-error', '--max-time', '20'];
 
 describe('curl --cert bundle.p12:PASS --cert-type P12', () => {
@@ -82,10 +84,11 @@ describe('the PEM zip with curl and openssl s_client', () => {
     const client = await issueTestClient(hierarchy, { keyAlgorithm: 'EC_P256', commonName });
     const zip = temp.write(
       'bundle.zip',
-      buildPemBundleZip({
+      await buildPemBundleZip({
         certificatePem: client.certificatePem,
         chainPems: client.chainPems,
         privateKey: client.keyPair.privateKey,
+        password: PEM_PASSWORD,
         commonName,
       }),
     );
@@ -94,10 +97,21 @@ describe('the PEM zip with curl and openssl s_client', () => {
     expect(unzipped.code).toBe(0);
   });
 
-  it('curl --cert client.crt --key client.key --cacert ca.crt completes an mTLS request', async () => {
+  it('curl --cert client.crt --key client.key --pass PASS --cacert ca.crt completes an mTLS request', async () => {
     // act
     const result = await curl(
-      [...CURL_BASE, '--cert', 'client.crt', '--key', 'client.key', '--cacert', 'ca.crt', server.url],
+      [
+        ...CURL_BASE,
+        '--cert',
+        'client.crt',
+        '--key',
+        'client.key',
+        '--pass',
+        PEM_PASSWORD,
+        '--cacert',
+        'ca.crt',
+        server.url,
+      ],
       { cwd: dir },
     );
     // assess
@@ -106,7 +120,7 @@ describe('the PEM zip with curl and openssl s_client', () => {
     expect(server.requests.at(-1)).toMatchObject({ authorized: true, commonName });
   });
 
-  it('openssl s_client -cert client.crt -key client.key -CAfile ca.crt verifies both sides and gets the body', async () => {
+  it('openssl s_client -cert client.crt -key client.key -pass -CAfile ca.crt verifies both sides and gets the body', async () => {
     // act
     const result = await openssl(
       [
@@ -119,6 +133,8 @@ describe('the PEM zip with curl and openssl s_client', () => {
         'client.crt',
         '-key',
         'client.key',
+        '-pass',
+        `pass:${PEM_PASSWORD}`,
         '-CAfile',
         'ca.crt',
         '-verify_return_error',

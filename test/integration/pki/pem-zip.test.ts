@@ -12,6 +12,7 @@ import { makeTempDir, openssl, unzip, type TempDir } from '../../helpers/tools.j
 let temp: TempDir;
 let hierarchy: TestHierarchy;
 let client: IssuedClient;
+const PASSWORD = 'Zip-Bundle-Password-1';
 
 beforeAll(async () => {
   temp = makeTempDir();
@@ -27,10 +28,11 @@ describe('buildPemBundleZip (server-key mode)', () => {
   beforeAll(async () => {
     const zip = temp.write(
       'bundle.zip',
-      buildPemBundleZip({
+      await buildPemBundleZip({
         certificatePem: client.certificatePem,
         chainPems: client.chainPems,
         privateKey: client.keyPair.privateKey,
+        password: PASSWORD,
         commonName: 'zip-client',
         exampleUrl: 'https://www.example.com/',
       }),
@@ -55,9 +57,17 @@ describe('buildPemBundleZip (server-key mode)', () => {
     expect(verified.stdout.trim()).toBe('client.crt: OK');
   });
 
-  it('client.key is an unencrypted PKCS#8 key for client.crt, readable by its owner only', async () => {
-    expect(readFileSync(`${dir}/client.key`, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
-    const fromKey = await openssl(['pkey', '-in', 'client.key', '-pubout'], { cwd: dir });
+  it('client.key is PKCS#8 encrypted with the bundle password (PBES2, AES-256), readable by its owner only', async () => {
+    expect(readFileSync(`${dir}/client.key`, 'utf8')).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    const parsed = await openssl(['asn1parse', '-in', 'client.key'], { cwd: dir });
+    expect(parsed.stdout).toContain('PBES2');
+    expect(parsed.stdout).toContain('aes-256-cbc');
+    expect(
+      (await openssl(['pkey', '-in', 'client.key', '-passin', 'pass:wrong-password-1'], { cwd: dir })).code,
+    ).not.toBe(0);
+    const fromKey = await openssl(['pkey', '-in', 'client.key', '-passin', `pass:${PASSWORD}`, '-pubout'], {
+      cwd: dir,
+    });
     const fromCert = await openssl(['x509', '-in', 'client.crt', '-noout', '-pubkey'], { cwd: dir });
     expect(fromKey.code).toBe(0);
     expect(fromKey.stdout).toBe(fromCert.stdout);
@@ -66,9 +76,11 @@ describe('buildPemBundleZip (server-key mode)', () => {
 
   it('README.txt gives the exact curl and openssl commands for the example host', () => {
     const readme = readFileSync(`${dir}/README.txt`, 'utf8');
-    expect(readme).toContain('curl --cert client.crt --key client.key --cacert ca.crt https://www.example.com/');
     expect(readme).toContain(
-      'openssl s_client -connect www.example.com:443 -cert client.crt -key client.key -CAfile ca.crt',
+      'curl --cert client.crt --key client.key --pass "$PASS" --cacert ca.crt https://www.example.com/',
+    );
+    expect(readme).toContain(
+      'openssl s_client -connect www.example.com:443 -cert client.crt -key client.key -pass pass:"$PASS" -CAfile ca.crt',
     );
   });
 });
@@ -78,7 +90,7 @@ describe('buildPemBundleZip (CSR mode)', () => {
     // prepare
     const zip = temp.write(
       'csr.zip',
-      buildPemBundleZip({
+      await buildPemBundleZip({
         certificatePem: client.certificatePem,
         chainPems: client.chainPems,
         commonName: 'zip-client',

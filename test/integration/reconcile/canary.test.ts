@@ -20,6 +20,7 @@ import { createLogger } from '../../../shared/log/index.js';
 import type { ObjectStore } from '../../../shared/domain/ports.js';
 import type { CanaryProvider } from '../../../shared/domain/listeners/ports.js';
 import { systemSleep } from '../../../shared/domain/ports.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const DAY = 86_400_000;
 
@@ -145,7 +146,7 @@ describe('the canary client certificate', () => {
     emulator.faults.failNext('CreateClientCertificateWithCsr', 1, Faults.delay(800));
 
     await expect(crashing.current()).rejects.toBeDefined();
-    await new Promise((r) => setTimeout(r, 900)); // the CA finishes the request the caller abandoned
+    await eventually(() => issued() > before, 'the CA finishes the request the caller abandoned');
     const issuedByCrash = issued() - before;
     const recovered = await crashing.current();
 

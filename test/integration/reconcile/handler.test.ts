@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createHandler } from '../../../functions/reconcile-listeners/index.js';
 import { createLogger, setLogSink, type LogSink } from '../../../shared/log/index.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 describe('reconcile-listeners handler', () => {
   let emulator: Emulator;
@@ -18,7 +19,7 @@ describe('reconcile-listeners handler', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ caKeyAlgorithm: 'ECC_256', log: createLogger({}, 'error') });
     dir = mkdtempSync(join(tmpdir(), 'nma-'));
-    previousSink = setLogSink((line) => lines.push(line));
+    previousSink = setLogSink(alsoKeptForFailure((line) => lines.push(line)));
   });
   afterAll(async () => {
     setLogSink(previousSink);
@@ -35,7 +36,7 @@ describe('reconcile-listeners handler', () => {
       [seed, ruleBreaker]
         .map(
           (l, i) =>
-            `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId}, region: cn-hangzhou }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`,
+            `${i === 0 ? 'version: 1\nlisteners:\n' : ''}  - { region: cn-hangzhou, listenerId: ${l.listenerId}, mutualAuth: on, ca: default, serverCertificate: { certId: ${certId} }, securityPolicy: tls_cipher_policy_1_2, probe: { host: www.example.com, port: ${l.port}, address: 127.0.0.1 } }`,
         )
         .join('\n') + '\n',
     );

@@ -21,14 +21,15 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** A declaration for an emulated listener; `serverCertificateId` is what the listener reports (`<CertId>-<site>`). */
 export function declaration(listenerId: string, serverCertificateId: string, patch: Record<string, unknown> = {}) {
-  const [certId, ...region] = serverCertificateId.split('-');
+  const [certId] = serverCertificateId.split('-');
   return {
-    region: region.join('-'),
+    region: 'cn-hangzhou',
     listenerId,
     mutualAuth: true,
     ca: 'default',
-    serverCertificate: { certId, region: region.join('-') },
+    serverCertificate: { certId },
     securityPolicy: 'tls_cipher_policy_1_2' as const,
     probe: { host: 'www.example.com', port: 443, request: 'http' as const },
     ...patch,

@@ -32,12 +32,16 @@ import type { SweepDeps } from '../../../shared/renewal/sweep.js';
 import type { WorkerDeps } from '../../../shared/renewal/worker.js';
 import { createFcAsyncInvoker } from '../../../shared/alibaba/fc-invoker.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
+import { deriveWebhookSecret } from '../../../shared/notify/tenant-secrets.js';
 import { makeHandler as makeSchedulerHandler } from '../../../functions/renew-scheduler/index.js';
 import { makeHandler as makeWorkerHandler } from '../../../functions/renew-worker/index.js';
 import { assembleWorkerDeps } from '../../../functions/renew-worker/deps.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 export const WORKER_FUNCTION = 'nlb-mtls-renew-worker';
-export const WEBHOOK_SECRET = 'whsec-renewal-tests-0123456789';
+/** The renewal tests' master key; tenant `acme`'s webhook secret (version 1) is derived from it. */
+export const WEBHOOK_MASTER_KEY = Buffer.alloc(32, 0x5a).toString('base64');
+export const WEBHOOK_SECRET = deriveWebhookSecret(Buffer.from(WEBHOOK_MASTER_KEY, 'base64'), 'acme', 1);
 const DAY = 86_400_000;
 
 export interface RigOptions {
@@ -90,12 +94,12 @@ function fleetId(n: number): string {
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
   const logs: any[] = [];
-  const restore = setLogSink((line) => logs.push(JSON.parse(line)));
+  const restore = setLogSink(alsoKeptForFailure((line) => logs.push(JSON.parse(line))));
   const env = {
     ...emulator.env(),
     PCA_PARENT_IDENTIFIER: emulator.ca.subCaIdentifier,
     STATE_KEY: randomBytes(32).toString('base64'),
-    WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+    WEBHOOK_MASTER_KEY,
     ALLOW_LOOPBACK_WEBHOOKS: 'true',
     WEBHOOK_TIMEOUT_MS: '2000',
     WEBHOOK_MAX_ATTEMPTS: '2',

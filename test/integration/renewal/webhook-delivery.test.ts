@@ -3,8 +3,9 @@
 import { createWebhookSender, renewedEvent, type WebhookSenderOptions } from '../../../shared/notify/index.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
-const SECRET = 'whsec-receiver-secret-0001';
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const PASSWORD = 'p12-Password-Never-Logged-42';
 
 const event = renewedEvent(
@@ -37,7 +38,7 @@ describe('webhook delivery to a local receiver', () => {
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver(SECRET);
-    restore = setLogSink((line) => logs.push(line));
+    restore = setLogSink(alsoKeptForFailure((line) => logs.push(line)));
   });
   afterAll(async () => {
     setLogSink(restore);
@@ -50,7 +51,7 @@ describe('webhook delivery to a local receiver', () => {
 
   const sender = (patch: Partial<WebhookSenderOptions> = {}) =>
     createWebhookSender({
-      secretFor: () => SECRET,
+      secretsFor: async () => [SECRET],
       allowLoopback: true,
       timeoutMs: 2000,
       maxAttempts: 3,
@@ -69,15 +70,16 @@ describe('webhook delivery to a local receiver', () => {
     expect(receiver.received).toHaveLength(1);
     const [got] = receiver.received;
     expect(got.verification).toEqual({ ok: true });
-    expect(got.headers['x-autopilot-event-id']).toBe(event.id);
-    expect(got.headers['x-autopilot-event-type']).toBe('certificate.renewed');
+    expect(got.headers['webhook-id']).toBe(event.id);
+    expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(got.headers['content-type']).toBe('application/json');
     expect(got.event.data.p12Password).toBe(PASSWORD);
   });
 
   it('the receiver detects a wrong secret, and the sender does not retry a 401', async () => {
-    const result = await sender({ secretFor: () => 'not-the-receivers-secret' }).send(receiver.url, 'acme', event);
-    expect(receiver.received.map((r) => r.verification)).toEqual([{ ok: false, reason: 'signature-mismatch' }]);
+    const other = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const result = await sender({ secretsFor: async () => [other] }).send(receiver.url, 'acme', event);
+    expect(receiver.received.map((r) => r.verification.ok)).toEqual([false]);
     expect(result).toEqual({ delivered: false, attempts: 1, statusCode: 401, error: 'HTTP_401' });
   });
 
@@ -86,7 +88,7 @@ describe('webhook delivery to a local receiver', () => {
     const result = await sender().send(receiver.url, 'acme', event);
     expect(result).toEqual({ delivered: true, attempts: 3, statusCode: 200 });
     expect(receiver.received.every((r) => r.verification.ok)).toBe(true);
-    expect(new Set(receiver.received.map((r) => r.headers['x-autopilot-event-id'])).size).toBe(1);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
   it('gives up on a receiver that never answers, within its timeouts', async () => {
@@ -104,7 +106,7 @@ describe('webhook delivery to a local receiver', () => {
 
   it('refuses plain http to a non-loopback host and unsigned sends, without a request', async () => {
     const insecure = await sender().send('http://hooks.example.com/x', 'acme', event);
-    const unsigned = await sender({ secretFor: () => undefined }).send(receiver.url, 'acme', event);
+    const unsigned = await sender({ secretsFor: async () => [] }).send(receiver.url, 'acme', event);
     const notAllowed = await sender({ allowLoopback: false }).send(receiver.url, 'acme', event);
     expect([insecure.error, unsigned.error, notAllowed.error]).toEqual([
       'WEBHOOK_URL_INSECURE',

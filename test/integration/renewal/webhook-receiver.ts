@@ -1,7 +1,10 @@
-// A local webhook receiver for tests: verifies each request's signature with its own secret, as a user's would.
+// A local webhook receiver for tests: verifies each request with the `standardwebhooks` package and the tenant's
+// secret, as a user's receiver would (docs/renewal.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature, type VerifyResult } from '../../../shared/notify/signature.js';
+import { Webhook } from 'standardwebhooks';
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 export interface ReceivedWebhook {
   headers: IncomingMessage['headers'];
@@ -18,6 +21,23 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
+export function verifyWithStandardWebhooks(
+  secret: string,
+  body: string,
+  headers: IncomingMessage['headers'],
+): VerifyResult {
+  try {
+    new Webhook(secret).verify(body, {
+      'webhook-id': String(headers['webhook-id'] ?? ''),
+      'webhook-timestamp': String(headers['webhook-timestamp'] ?? ''),
+      'webhook-signature': String(headers['webhook-signature'] ?? ''),
+    });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+}
+
 export async function startWebhookReceiver(secret: string, path = '/hooks/certificates'): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const script: Array<number | 'hang'> = [];
@@ -26,13 +46,7 @@ export async function startWebhookReceiver(secret: string, path = '/hooks/certif
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const verification = verifyWebhookSignature({
-        body,
-        timestampHeader: req.headers['x-autopilot-timestamp'] as string | undefined,
-        signatureHeader: req.headers['x-autopilot-signature'] as string | undefined,
-        secrets: [secret],
-        nowSeconds: Math.floor(Date.now() / 1000),
-      });
+      const verification = verifyWithStandardWebhooks(secret, body, req.headers);
       let event: unknown;
       try {
         event = JSON.parse(body);

@@ -1,7 +1,7 @@
 /**
- * In-memory stand-ins for the ports, for unit tests of the service's logic (the emulator covers the wire).
- * The CA really signs (shared/pki) and, like CAS, issues a new certificate on every create call; the store keeps create-only
- * semantics and can fail a chosen call, so crash/retry paths are exercised for real.
+ * In-memory stand-ins for the CA and the clock, for unit tests of the service's logic (the emulator covers the wire).
+ * The CA really signs (shared/pki) and, like CAS, issues a new certificate on every create call. The object store fake
+ * is the shared one (test/helpers/memory-object-store.ts), re-exported here for the service tests.
  */
 import {
   createCertificateAuthority,
@@ -9,104 +9,18 @@ import {
   signClientCertificate,
   type CaMaterial,
 } from '../../../shared/pki/index.js';
-import {
-  ObjectExistsError,
-  type CaCertificate,
-  type CaClientCertificate,
-  type CertificateAuthority,
-  type ClientCertificateListQuery,
-  type ClientCertificatePage,
-  type IssuedCertificate,
-  type IssueWithCsrRequest,
-  type ObjectListing,
-  type ObjectStore,
+import type {
+  CaCertificate,
+  CaClientCertificate,
+  CertificateAuthority,
+  ClientCertificateListQuery,
+  ClientCertificatePage,
+  IssuedCertificate,
+  IssueWithCsrRequest,
 } from '../../../shared/domain/ports.js';
 import { inspectCertificate } from '../../../shared/pki/index.js';
 
-export type StoreOperation = 'put' | 'get' | 'exists' | 'delete' | 'list' | 'signedGetUrl';
-
-export class StoreFault extends Error {
-  readonly code = 'InternalError';
-  readonly status = 500;
-  constructor(op: string, key: string) {
-    super(`injected failure on ${op} ${key}`);
-  }
-}
-
-export class MemoryObjectStore implements ObjectStore {
-  readonly objects = new Map<string, Buffer>();
-  readonly calls: Record<StoreOperation, number> = { put: 0, get: 0, exists: 0, delete: 0, list: 0, signedGetUrl: 0 };
-  private failures: Array<{ op: StoreOperation; skip: number; match?: (key: string) => boolean }> = [];
-
-  /** The call after `skip` matching calls of `op` fails once (an OSS 500). */
-  failOnce(op: StoreOperation, skip = 0, match?: (key: string) => boolean): void {
-    this.failures.push({ op, skip, match });
-  }
-
-  private check(op: StoreOperation, key: string): void {
-    this.calls[op] += 1;
-    const index = this.failures.findIndex((f) => f.op === op && (!f.match || f.match(key)));
-    if (index < 0) return;
-    const failure = this.failures[index];
-    if (failure.skip > 0) {
-      failure.skip -= 1;
-      return;
-    }
-    this.failures.splice(index, 1);
-    throw new StoreFault(op, key);
-  }
-
-  async put(
-    key: string,
-    body: Buffer | string,
-    options: { contentType?: string; ifAbsent?: boolean } = {},
-  ): Promise<void> {
-    this.check('put', key);
-    if (options.ifAbsent && this.objects.has(key)) throw new ObjectExistsError(key);
-    this.objects.set(key, Buffer.from(body));
-  }
-
-  async get(key: string): Promise<Buffer | null> {
-    this.check('get', key);
-    return this.objects.get(key) ?? null;
-  }
-
-  async exists(key: string): Promise<boolean> {
-    this.check('exists', key);
-    return this.objects.has(key);
-  }
-
-  async delete(key: string): Promise<void> {
-    this.check('delete', key);
-    this.objects.delete(key);
-  }
-
-  async list(options: { prefix: string; startAfter?: string; maxKeys?: number }): Promise<ObjectListing> {
-    this.check('list', options.prefix);
-    const keys = [...this.objects.keys()]
-      .filter((k) => k.startsWith(options.prefix) && (!options.startAfter || k > options.startAfter))
-      .sort();
-    const max = options.maxKeys ?? 1000;
-    return {
-      keys: keys.slice(0, max),
-      commonPrefixes: [],
-      nextContinuationToken: keys.length > max ? 'more' : undefined,
-    };
-  }
-
-  async signedGetUrl(key: string, options: { expiresInSeconds: number; filename: string }): Promise<string> {
-    this.check('signedGetUrl', key);
-    return `https://bucket.example.com/${key}?x-oss-expires=${options.expiresInSeconds}&x-oss-signature=c2VjcmV0c2lnbmF0dXJl&filename=${options.filename}`;
-  }
-
-  keys(prefix = ''): string[] {
-    return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
-  }
-
-  json<T>(key: string): T {
-    return JSON.parse(this.objects.get(key)!.toString('utf8')) as T;
-  }
-}
+export { MemoryObjectStore, StoreFault, type StoreOperation } from '../../helpers/memory-object-store.js';
 
 export interface FakeCertificate extends IssuedCertificate {
   customIdentifier: string;

@@ -26,6 +26,7 @@ it('documents exactly the routes the function serves', () => {
   const routes = certApiRoutes({
     service: {} as never,
     authenticator: createTokenAuthenticator([]) as never,
+    possession: {} as never,
     log: createLogger(),
     clock: new ManualClock(),
   });

@@ -5,12 +5,14 @@ import { diffListener } from '../../../shared/domain/listeners/diff.js';
 import type { ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
 import type { ListenerAttributes } from '../../../shared/domain/listeners/ports.js';
 
+const ids = { serverCertificateId: '100-cn-hangzhou' };
+
 const desired: ListenerMtls = {
   region: 'cn-hangzhou',
   listenerId: 'lsn-1',
   mutualAuth: true,
   caCertificateId: 'ca-root',
-  serverCertificateId: '100-cn-hangzhou',
+  serverCertId: '100',
   securityPolicyId: 'tls_cipher_policy_1_2',
   probe: { host: 'www.example.com', port: 443, sni: 'www.example.com', address: 'www.example.com', request: 'http' },
 };
@@ -27,11 +29,11 @@ const actual: ListenerAttributes = {
 };
 
 describe('listenerClientToken', () => {
-  const plan = diffListener(desired, actual);
+  const plan = diffListener(desired, actual, ids);
   const token = listenerClientToken(desired, plan, 'run-1');
 
   it('is the same for a retry in the same run (no second job)', () => {
-    expect(listenerClientToken({ ...desired }, diffListener(desired, { ...actual }), 'run-1')).toBe(token);
+    expect(listenerClientToken({ ...desired }, diffListener(desired, { ...actual }, ids), 'run-1')).toBe(token);
     expect(token).toMatch(/^[A-Za-z0-9-]{1,64}$/);
   });
 
@@ -45,7 +47,7 @@ describe('listenerClientToken', () => {
       () =>
         listenerClientToken(
           { ...desired, caCertificateId: 'ca-2' },
-          diffListener({ ...desired, caCertificateId: 'ca-2' }, actual),
+          diffListener({ ...desired, caCertificateId: 'ca-2' }, actual, ids),
           'run-1',
         ),
     ],
@@ -55,7 +57,7 @@ describe('listenerClientToken', () => {
       () =>
         listenerClientToken(
           desired,
-          diffListener(desired, { ...actual, securityPolicyId: 'tls_cipher_policy_1_0' }),
+          diffListener(desired, { ...actual, securityPolicyId: 'tls_cipher_policy_1_0' }, ids),
           'run-1',
         ),
     ],

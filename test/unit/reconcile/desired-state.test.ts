@@ -7,7 +7,7 @@ const listener = (overrides: Record<string, string> = {}) => {
     listenerId: 'lsn-abc123',
     mutualAuth: 'on',
     ca: 'default',
-    serverCertificate: '{ certId: 12345, region: cn-hangzhou }',
+    serverCertificate: '{ certId: 12345 }',
     securityPolicy: 'tls_cipher_policy_1_2',
     probe: '{ host: www.example.com, port: 443 }',
     ...overrides,
@@ -29,7 +29,7 @@ function thrown(act: () => unknown): Error & { code?: string } {
 const doc = (...listeners: string[]) => `version: 1\nlisteners:\n${listeners.join('\n')}\n`;
 
 describe('desired state', () => {
-  it('resolves a declaration to the ids NLB uses, with the default CA from config', () => {
+  it('resolves a declaration with the default CA from config; the server certificate stays a CertId (CAS names it for NLB)', () => {
     const parsed = parseDesiredState(doc(listener({ name: 'www' })));
 
     const [resolved] = resolveDesiredState(parsed, { defaultCaIdentifier: 'ca-root-1' });
@@ -40,7 +40,7 @@ describe('desired state', () => {
       listenerId: 'lsn-abc123',
       mutualAuth: true,
       caCertificateId: 'ca-root-1',
-      serverCertificateId: '12345-cn-hangzhou',
+      serverCertId: '12345',
       securityPolicyId: 'tls_cipher_policy_1_2',
       probe: {
         host: 'www.example.com',
@@ -115,6 +115,21 @@ describe('desired state', () => {
     ],
     ['a bad listener id', doc(listener({ listenerId: 'abc' })), /listeners\.0\.listenerId: an NLB listener id/],
     [
+      'one listener declared in both id forms',
+      doc(listener(), listener({ listenerId: 'lsn-abc123@443' })),
+      /listeners\.1\.listenerId: lsn-abc123@443 is declared twice/,
+    ],
+    [
+      'a custom policy id in a form NLB does not use (spy-)',
+      doc(listener({ securityPolicy: 'spy-abc' })),
+      /listeners\.0\.securityPolicy/,
+    ],
+    [
+      'the old serverCertificate.region (the id is CAS CertIdentifier now)',
+      doc(listener({ serverCertificate: '{ certId: 12345, region: cn-hangzhou }' })),
+      /listeners\.0\.serverCertificate\.region: is no longer used/,
+    ],
+    [
       'an unknown probe key',
       doc(listener({ probe: '{ host: www.example.com, port: 443, hots: x }' })),
       /listeners\.0\.probe: Unrecognized key/,
@@ -128,6 +143,18 @@ describe('desired state', () => {
 
     expect(error).toMatchObject({ code: 'DESIRED_STATE_INVALID', status: 400 });
     expect(error.message).toMatch(message);
+  });
+
+  it.each([
+    ['a listener id with its port, as GetListenerAttribute reports it', { listenerId: 'lsn-bp1bpn0kn908w4nbw@443' }],
+    ['a custom TLS policy (tls-...)', { securityPolicy: 'tls-bp14bb1e7dll4f0' }],
+  ])('accepts %s', (_name, overrides) => {
+    const [resolved] = resolveDesiredState(parseDesiredState(doc(listener(overrides))), { defaultCaIdentifier: 'x' });
+
+    expect(resolved).toMatchObject({
+      ...('listenerId' in overrides ? { listenerId: overrides.listenerId } : {}),
+      ...('securityPolicy' in overrides ? { securityPolicyId: overrides.securityPolicy } : {}),
+    });
   });
 
   it("refuses 'default' when no default CA is configured", () => {

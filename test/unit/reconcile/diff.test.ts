@@ -4,12 +4,14 @@ import { diffListener } from '../../../shared/domain/listeners/diff.js';
 import type { ListenerMtls } from '../../../shared/domain/listeners/desired-state.js';
 import type { ListenerAttributes } from '../../../shared/domain/listeners/ports.js';
 
+const ids = { serverCertificateId: '100-cn-hangzhou' };
+
 const desired: ListenerMtls = {
   region: 'cn-hangzhou',
   listenerId: 'lsn-1',
   mutualAuth: true,
   caCertificateId: 'ca-root',
-  serverCertificateId: '100-cn-hangzhou',
+  serverCertId: '100',
   securityPolicyId: 'tls_cipher_policy_1_2',
   probe: { host: 'www.example.com', port: 443, sni: 'www.example.com', address: 'www.example.com', request: 'http' },
 };
@@ -78,23 +80,25 @@ describe('diffListener', () => {
     ['declared off and on', off, {}, [{ field: 'caEnabled', from: true, to: false }], { caEnabled: false }],
     ['declared off and off, whatever CA is set', off, { caEnabled: false, caCertificateIds: ['ca-other'] }, [], {}],
   ])('%s', (_name, want, actualPatch, changes, update) => {
-    const plan = diffListener(want, { ...inSync, ...actualPatch });
+    const plan = diffListener(want, { ...inSync, ...actualPatch }, ids);
 
     expect(plan.changes).toEqual(changes);
     expect(plan.update).toEqual(update);
   });
 
   it('marks a CA replacement for the lock-out check, not a first CA', () => {
-    expect(diffListener(desired, { ...inSync, caCertificateIds: ['ca-old'] }).caReplacement).toEqual({
+    expect(diffListener(desired, { ...inSync, caCertificateIds: ['ca-old'] }, ids).caReplacement).toEqual({
       from: 'ca-old',
       to: 'ca-root',
     });
-    expect(diffListener(desired, { ...inSync, caEnabled: false, caCertificateIds: [] }).caReplacement).toBeUndefined();
+    expect(
+      diffListener(desired, { ...inSync, caEnabled: false, caCertificateIds: [] }, ids).caReplacement,
+    ).toBeUndefined();
   });
 
   it('turns mutual auth off only for an explicit mutualAuth: off', () => {
-    expect(diffListener(off, inSync).disablesMutualAuth).toBe(true);
-    expect(diffListener(desired, inSync).disablesMutualAuth).toBe(false);
-    expect(diffListener(desired, { ...inSync, caEnabled: false }).disablesMutualAuth).toBe(false);
+    expect(diffListener(off, inSync, ids).disablesMutualAuth).toBe(true);
+    expect(diffListener(desired, inSync, ids).disablesMutualAuth).toBe(false);
+    expect(diffListener(desired, { ...inSync, caEnabled: false }, ids).disablesMutualAuth).toBe(false);
   });
 });

@@ -80,6 +80,12 @@ export class FakeNlb implements ListenerGateway {
     l.status = 'Configuring';
     return { jobId };
   }
+  async getListenerCertificates(_region: string, id: string) {
+    this.enter('ListListenerCertificates', id);
+    const l = this.listeners.get(id);
+    if (!l) throw err('ResourceNotFound.listener');
+    return { caCertificateIds: [...l.caCertificateIds], serverCertificateIds: [...l.certificateIds] };
+  }
   async getJobStatus(_region: string, jobId: string) {
     this.enter('GetJobStatus');
     const job = this.jobs.get(jobId)!;
@@ -166,8 +172,9 @@ export function makeDeps(nlb: FakeNlb, overrides: Partial<ReconcileDeps> = {}) {
           : undefined,
     },
     serverCertificates: {
-      getServerCertificate: async (id) => ({
-        serverCertificateId: id,
+      getServerCertificate: async (certId) => ({
+        certId,
+        certIdentifier: `${certId}-cn-hangzhou`,
         commonName: 'www.example.com',
         dnsNames: ['www.example.com'],
         notBefore: new Date('2025-01-01T00:00:00Z'),

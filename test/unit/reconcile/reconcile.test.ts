@@ -10,7 +10,7 @@ const declare = (listenerId: string, port: number, patch: Partial<ListenerMtls> 
   listenerId,
   mutualAuth: true,
   caCertificateId: 'ca-root',
-  serverCertificateId: '100-cn-hangzhou',
+  serverCertId: '100',
   securityPolicyId: 'tls_cipher_policy_1_2',
   probe: { host: 'www.example.com', port, sni: 'www.example.com', address: '127.0.0.1', request: 'http' },
   ...patch,

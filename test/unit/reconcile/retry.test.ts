@@ -43,15 +43,15 @@ describe('retry policy', () => {
   });
 
   it.each([
-    [1, 99],
-    [2, 199],
-    [3, 399],
-    [4, 799],
-    [5, 999],
-    [9, 999],
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [4, 800],
+    [5, 1000],
+    [9, 1000],
   ])('attempt %i waits at most %i ms (full jitter, capped)', (attempt, max) => {
-    expect(backoffDelayMs(attempt, policy, top)).toBe(max);
-    expect(backoffDelayMs(attempt, policy, () => 0)).toBe(0);
+    expect(backoffDelayMs(attempt, policy, () => 0)).toBe(max);
+    expect(backoffDelayMs(attempt, policy, top)).toBe(0);
   });
 
   it('withRetries retries transient errors and then succeeds, sleeping the backoff', async () => {

@@ -11,7 +11,7 @@ const desired: ListenerMtls = {
   listenerId: 'lsn-1',
   mutualAuth: true,
   caCertificateId: 'ca-root',
-  serverCertificateId: '100-cn-hangzhou',
+  serverCertId: '100',
   securityPolicyId: 'tls_cipher_policy_1_2',
   probe: { host: 'www.example.com', port: 443, sni: 'www.example.com', address: 'www.example.com', request: 'http' },
 };
@@ -32,7 +32,8 @@ const healthy = (): GatheredListener => ({
   serverGroup: { serverGroupId: 'sgp-1', protocol: 'TCP', preserveClientIpEnabled: false },
   ca: { identifier: 'ca-root', certificatePem: 'PEM', status: 'ISSUE', notAfter: days(365) },
   serverCertificate: {
-    serverCertificateId: '100-cn-hangzhou',
+    certId: '100',
+    certIdentifier: '100-cn-hangzhou',
     commonName: 'www.example.com',
     dnsNames: ['www.example.com'],
     notBefore: days(-10),
@@ -87,7 +88,7 @@ describe('seed rules', () => {
       'the server certificate is missing',
       (g) => delete g.serverCertificate,
       Rules.serverCertificateValid,
-      /100-cn-hangzhou was not found/,
+      /server certificate 100 was not found/,
     ],
     [
       'the server certificate has expired',

@@ -6,7 +6,13 @@ const alibaba = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk-secret-value',
   OSS_BUCKET: 'nma-bucket',
 };
-const worker = { ...alibaba, PCA_PARENT_IDENTIFIER: 'sub-ca-1', STATE_KEY: Buffer.alloc(32, 7).toString('base64') };
+const MASTER = Buffer.alloc(32, 9).toString('base64');
+const worker = {
+  ...alibaba,
+  PCA_PARENT_IDENTIFIER: 'sub-ca-1',
+  STATE_KEY: Buffer.alloc(32, 7).toString('base64'),
+  WEBHOOK_MASTER_KEY: MASTER,
+};
 
 describe('renewal config', () => {
   it('has working defaults', () => {
@@ -22,7 +28,7 @@ describe('renewal config', () => {
       backoff: { baseMs: 300_000, maxMs: 28_800_000, jitterRatio: 0.2 },
       expiringNoticeDays: [30, 7, 1],
       linkSeconds: 86_400,
-      webhook: { globalSecret: undefined, tenantSecrets: {}, timeoutMs: 5000, maxAttempts: 3, allowLoopback: false },
+      webhook: { masterKey: Buffer.alloc(32, 9), timeoutMs: 5000, maxAttempts: 3, allowLoopback: false },
     });
   });
 
@@ -31,16 +37,12 @@ describe('renewal config', () => {
       ...worker,
       RENEW_CSR_KEY_REUSE: 'false',
       EXPIRING_NOTICE_DAYS: '1,14,3',
-      WEBHOOK_SIGNING_SECRET: 'global-secret-0123456789',
-      WEBHOOK_TENANT_SECRETS: '{"acme":"acme-secret-0123456789"}',
       ALLOW_LOOPBACK_WEBHOOKS: 'true',
     });
     expect(c).toMatchObject({
       csrKeyReuse: false,
       expiringNoticeDays: [14, 3, 1],
       webhook: {
-        globalSecret: 'global-secret-0123456789',
-        tenantSecrets: { acme: 'acme-secret-0123456789' },
         allowLoopback: true,
       },
     });
@@ -56,16 +58,16 @@ describe('renewal config', () => {
     ['a bad integer', { RENEW_CONCURRENCY: '0' }, /RENEW_CONCURRENCY: must be an integer from 1 to 32/],
     ['base above max', { RENEW_BACKOFF_BASE_SECONDS: '7200', RENEW_BACKOFF_MAX_SECONDS: '3600' }, /must not exceed/],
     ['bad notice days', { EXPIRING_NOTICE_DAYS: '30;7' }, /EXPIRING_NOTICE_DAYS/],
-    ['tenant secrets not JSON', { WEBHOOK_TENANT_SECRETS: '{acme' }, /WEBHOOK_TENANT_SECRETS is not valid JSON/],
-    ['a short tenant secret', { WEBHOOK_TENANT_SECRETS: '{"acme":"short"}' }, /at least 16 characters/],
+    ['no webhook master key', { WEBHOOK_MASTER_KEY: '' }, /WEBHOOK_MASTER_KEY/],
+    ['a short webhook master key', { WEBHOOK_MASTER_KEY: 'c2hvcnQ=' }, /at least 32 bytes/],
     ['a boolean that is not one', { RENEW_CSR_KEY_REUSE: 'no' }, /RENEW_CSR_KEY_REUSE/],
   ])('refuses %s', (_name, patch, message) => {
     expect(() => loadRenewWorkerConfig({ ...worker, ...patch })).toThrow(message);
   });
 
   it('never puts a secret value in the error', () => {
-    expect(() => loadRenewWorkerConfig({ ...worker, WEBHOOK_TENANT_SECRETS: '{"acme":"tiny-secret"}' })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('tiny-secret') }),
+    expect(() => loadRenewWorkerConfig({ ...worker, WEBHOOK_MASTER_KEY: 'dGlueS1zZWNyZXQ=' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('dGlueS1zZWNyZXQ=') }),
     );
   });
 

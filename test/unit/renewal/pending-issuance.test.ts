@@ -12,7 +12,7 @@ import {
 import { UpstreamError } from '../../../shared/errors/index.js';
 import { createLogger } from '../../../shared/log/index.js';
 import { summarize, type WebhookEvent } from '../../../shared/notify/index.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 import { at, makeRecord } from './records.js';
 
 const MIN = 60_000;
@@ -25,7 +25,7 @@ const pendingKey = `pending/${record.id}/g1.json`;
 class FinishingService implements CertificateRenewer {
   finished: Array<{ id: string; generation: number }> = [];
   failure: unknown;
-  constructor(private readonly store: MemoryStore) {}
+  constructor(private readonly store: MemoryObjectStore) {}
   async renew(): Promise<RenewedCertificate> {
     throw new Error('a first issuance is finished, never renewed');
   }
@@ -50,7 +50,7 @@ interface Situation {
 }
 
 function setup(input: Situation) {
-  const store = new MemoryStore();
+  const store = new MemoryObjectStore();
   if (input.recordExists) store.objects.set(recordKey, Buffer.from(JSON.stringify(record)));
   if (input.pendingBody !== undefined) store.objects.set(pendingKey, Buffer.from(input.pendingBody));
   else if (input.pendingAgeMs !== undefined) {
@@ -72,7 +72,7 @@ function setup(input: Situation) {
   const deps: WorkerDeps = {
     store,
     records: {
-      get: async (id) => store.json<ClientCertificate>(`records/${id}.json`),
+      get: async (id) => store.maybeJson<ClientCertificate>(`records/${id}.json`),
       put: async (r) => store.put(`records/${r.id}.json`, JSON.stringify(r)),
     },
     renewer: service,

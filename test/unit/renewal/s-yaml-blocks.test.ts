@@ -1,4 +1,5 @@
 // The renewal resources in s.yaml: what FC must be told, beyond schema validity (test/unit/deploy checks that).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { loadSYaml } from '../../../local/s-yaml.js';
@@ -12,7 +13,7 @@ const scheduler = doc.resources['renew-scheduler'].props;
 const worker = doc.resources['renew-worker'].props;
 
 describe('s.yaml renewal resources', () => {
-  it('renew-scheduler runs on a timer (6-field cron) and on renew.requested events', () => {
+  it('renew-scheduler runs on a timer (6-field cron) and on renew.requested events from the custom bus', () => {
     const timer = scheduler.triggers!.find((t) => t.triggerType === 'timer')!;
     expect(timer.triggerConfig).toMatchObject({ enable: true });
     const cron = String(timer.triggerConfig.cronExpression);
@@ -22,12 +23,17 @@ describe('s.yaml renewal resources', () => {
       .toDate();
     expect(next.getTime() - Date.parse('2030-01-01T00:00:00Z')).toBeLessThanOrEqual(3_600_000);
 
-    const bridge = scheduler.triggers!.find((t) => t.triggerType === 'eventbridge')!;
-    expect(JSON.parse(String(bridge.triggerConfig.eventRuleFilterPattern))).toEqual({ type: ['renew.requested'] });
-    expect(bridge.triggerConfig).toMatchObject({
-      triggerEnable: true,
-      eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } },
-    });
+    // renew.requested arrives through the custom bus's rule (deploy/event-bus.json), not an FC trigger on the
+    // default bus, which carries only Alibaba Cloud service events.
+    expect(scheduler.triggers!.some((t) => t.triggerType === 'eventbridge')).toBe(false);
+    const bus = JSON.parse(readFileSync(join(process.cwd(), 'deploy', 'event-bus.json'), 'utf8'));
+    expect(bus.rules).toContainEqual(
+      expect.objectContaining({
+        filterPattern: { type: ['renew.requested'] },
+        functionName: scheduler.functionName,
+        invocationType: 'Async',
+      }),
+    );
   });
 
   it('renew-scheduler invokes the worker by the name s.yaml deploys it under', () => {
@@ -50,9 +56,10 @@ describe('s.yaml renewal resources', () => {
     expect(worker.triggers ?? []).toEqual([]); // reached only by async invocation
   });
 
-  it('secrets are referenced from the deployer environment, never written in the file', () => {
+  it('secrets are named (read from KMS by the function), never written in the file nor in its environment', () => {
     const raw = loadSYaml(join(process.cwd(), 's.yaml'), {}).resources['renew-worker'].props.environmentVariables!;
-    expect(raw.STATE_KEY).toBe('<STATE_KEY>');
-    expect(raw.WEBHOOK_SIGNING_SECRET).toBe('<WEBHOOK_SIGNING_SECRET>');
+    expect(raw.STATE_KEY).toBeUndefined();
+    expect(raw.STATE_KEY_SECRET_NAME).toBe('nlb-mtls/state-key');
+    expect(raw.WEBHOOK_MASTER_KEY_SECRET_NAME).toBe('nlb-mtls/webhook-master-key');
   });
 });

@@ -4,14 +4,15 @@ import { runSweep, dispatchRequested, type SweepDeps, type WorkerPayload } from 
 import { renewalIndexKey } from '../../../shared/domain/renewal/schedule.js';
 import { batchResultKey, type BatchResult } from '../../../shared/domain/renewal/sweep-results.js';
 import { createLogger, setLogSink } from '../../../shared/log/index.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
+import { alsoKeptForFailure } from '../../support/failure-log.js';
 
 const now = new Date('2030-06-01T00:00:00Z');
 const id = (n: number) => `cc-${String(n).padStart(20, '0')}`;
 const minutes = (m: number) => new Date(now.getTime() + m * 60_000);
 
 function setup(options: { due: number; notDue: number; failInvocations?: number }) {
-  const store = new MemoryStore();
+  const store = new MemoryObjectStore();
   for (let i = 0; i < options.due; i += 1)
     store.objects.set(renewalIndexKey(minutes(-1 - (i % 500)), id(i)), Buffer.alloc(0));
   for (let i = 0; i < options.notDue; i += 1)
@@ -50,7 +51,7 @@ describe('runSweep', () => {
   let restore: (l: string) => void;
   beforeEach(() => {
     logs = [];
-    restore = setLogSink((line) => logs.push(JSON.parse(line)));
+    restore = setLogSink(alsoKeptForFailure((line) => logs.push(JSON.parse(line))));
   });
   afterEach(() => setLogSink(restore));
 
@@ -66,7 +67,7 @@ describe('runSweep', () => {
     expect(new Set(invocations.map((i) => i.fn))).toEqual(new Set(['renew-worker']));
     expect(report).toMatchObject({ due: 60, batches: 3, dispatched: 60, undispatched: 0, indexPages: 1 });
     // Index pages + one pending listing + one results listing + one expiry listing: no record is read.
-    expect(store.calls).toEqual({ list: 4 });
+    expect(store.calls).toEqual({ put: 0, get: 0, exists: 0, delete: 0, list: 4, signedGetUrl: 0 });
     expect(logs.find((l) => l.msg === 'renewal sweep dispatched')).toMatchObject({ due: 60, batches: 3, count: 60 });
   });
 
@@ -75,7 +76,7 @@ describe('runSweep', () => {
     const report = await runSweep(deps, 'schedule');
     expect(report.indexPages).toBe(3);
     expect(invocations.reduce((n, i) => n + i.payload.items.length, 0)).toBe(2100);
-    expect(store.calls.get ?? 0).toBe(0);
+    expect(store.calls.get).toBe(0);
   });
 
   it('includes pending renewals, and a failed invocation leaves its items for the next sweep', async () => {

@@ -16,7 +16,7 @@ import { batchResultKey } from '../../../shared/domain/renewal/sweep-results.js'
 import { AppError, UpstreamError } from '../../../shared/errors/index.js';
 import { createLogger } from '../../../shared/log/index.js';
 import { summarize, type WebhookEvent } from '../../../shared/notify/index.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 import { makeRecord, at, DAY, type RecordOverrides } from './records.js';
 
 const MIN = 60_000;
@@ -27,7 +27,7 @@ class FakeService implements CertificateRenewer {
   failures: unknown[] = [];
   revocationsFinished: string[] = [];
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MemoryObjectStore,
     private readonly now: () => Date,
   ) {}
 
@@ -104,7 +104,7 @@ class FakeService implements CertificateRenewer {
 
 function setup(overrides: RecordOverrides, options: { day: number; csrKeyReuse?: boolean } = { day: 60 }) {
   let now = at(options.day);
-  const store = new MemoryStore();
+  const store = new MemoryObjectStore();
   const record = makeRecord({ notify: { webhookUrl: 'https://hooks.example.com/x' }, ...overrides });
   store.objects.set(recordKey(record.id), Buffer.from(JSON.stringify(record)));
   const indexKey = renewalIndexKeyFor(record, at(0)) ?? renewalIndexKey(at(60), record.id);
@@ -115,7 +115,7 @@ function setup(overrides: RecordOverrides, options: { day: number; csrKeyReuse?:
   const deps: WorkerDeps = {
     store,
     records: {
-      get: async (id) => store.json<ClientCertificate>(recordKey(id)),
+      get: async (id) => store.maybeJson<ClientCertificate>(recordKey(id)),
       put: async (r) => store.put(recordKey(r.id), JSON.stringify(r)),
     },
     renewer: service,
@@ -235,7 +235,7 @@ describe('renew-worker review', () => {
 
   it('records a failure once throttling outlasts the wait budget', async () => {
     const t = setup({ renewal: { expiringNotified: [30] } }, { day: 61 });
-    t.deps.random = () => 0.999; // the longest jittered waits: the 2 s budget is spent after a handful of tries
+    t.deps.random = () => 0; // the longest jittered waits: the 2 s budget is spent after a handful of tries
     const throttled = () =>
       new UpstreamError('CA_UNAVAILABLE', 'slow down', Object.assign(new Error('Throttling'), { code: 'Throttling' }));
     t.service.failures.push(...Array.from({ length: 50 }, throttled));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTokenAuthenticator, ApiTokensSchema } from '../../../shared/auth/tokens.js';
 import { OPERATIONS } from '../../../shared/auth/policy.js';
-import { devApiTokens, emulatorEnv, localDevEnv } from '../../../local/runner/local-env.js';
+import { devApiTokens, emulatorEnv, localDevEnv, localSecretValues } from '../../../local/runner/local-env.js';
 import { generateDevSecrets, loadOrCreateDevSecrets } from '../../../local/runner/dev-secrets.js';
 
 const facts = {
@@ -55,10 +55,14 @@ describe('local env', () => {
     });
   });
 
-  it('adds the dev secrets, the sub-CA and loopback webhooks', () => {
-    const env = localDevEnv(generateDevSecrets(), facts);
-    expect(Buffer.from(env.STATE_KEY, 'base64')).toHaveLength(32);
+  it('names the dev secrets (kept in the emulated KMS), adds the sub-CA and loopback webhooks', () => {
+    const secrets = generateDevSecrets();
+    const env = localDevEnv(secrets, facts);
+    expect(Buffer.from(localSecretValues(secrets).STATE_KEY, 'base64')).toHaveLength(32);
+    expect(JSON.stringify(env)).not.toContain(secrets.stateKey);
     expect(env).toMatchObject({
+      KMS_ENDPOINT: 'http://127.0.0.1:8701',
+      STATE_KEY_SECRET_NAME: 'nlb-mtls/state-key',
       PCA_PARENT_IDENTIFIER: 'sub-ca-1',
       RECONCILE_DEFAULT_CA: 'root-ca-1',
       ALLOW_LOOPBACK_WEBHOOKS: 'true',
@@ -83,7 +87,7 @@ describe('loadOrCreateDevSecrets', () => {
   it('refuses a damaged file instead of silently replacing the keys', () => {
     writeFileSync(
       join(dir, 'secrets.json'),
-      JSON.stringify({ stateKey: 'short', devToken: 'x', webhookSigningSecret: 'y' }),
+      JSON.stringify({ stateKey: 'short', devToken: 'x', webhookMasterKey: 'y' }),
     );
     expect(() => loadOrCreateDevSecrets(dir)).toThrow(/delete it/);
   });

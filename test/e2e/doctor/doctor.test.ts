@@ -1,0 +1,108 @@
+// Prepare: the local stack as `npm start` runs it (stack.json in its data dir) with one issued certificate.
+// Act: `npm run doctor -- --record DIR` as a user runs it. Assess: one line per assumption and no failure, and
+// every recorded answer keeps its contract (request parameters and response model), with no secret in it.
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkRpcRequest } from '../../../local/emulator/contracts/check-request.js';
+import { checkValue } from '../../../local/emulator/contracts/check-response.js';
+import { contractFor } from '../../../local/emulator/contracts/load.js';
+import { redact } from '../../../local/doctor/record.js';
+import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
+import { makeTempDir, type TempDir } from '../../helpers/tools.js';
+
+const root = process.cwd();
+
+function doctor(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'local/doctor.ts'), ...args],
+      { cwd: root, env: { ...process.env, LOCAL_DATA_DIR: dataDir }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** `{A: [x, y], B: 1}` -> `{'A.1': 'x', 'A.2': 'y', B: '1'}`, as the signed caller sends them. */
+function flatten(params: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params))
+    if (Array.isArray(v)) v.forEach((item, i) => (out[`${k}.${i + 1}`] = String(item)));
+    else out[k] = String(v);
+  return out;
+}
+
+describe('npm run doctor against the local stack', () => {
+  let stack: LocalStack;
+  let tmp: TempDir;
+  let previousSink: LogSink;
+
+  beforeAll(async () => {
+    previousSink = setLogSink(() => undefined); // the in-process functions' JSON logs: not the test's output
+    tmp = makeTempDir();
+    stack = await startLocalStack({ dataDir: tmp.path('stack'), writeStackFile: true, functions: ['cert-api'] });
+    const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ commonName: 'doctor-1.example.com', keyAlgorithm: 'RSA_2048' }),
+    });
+    expect(res.status).toBe(201);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    tmp?.cleanup();
+    setLogSink(previousSink);
+  });
+
+  it('passes, one line per assumption, and records answers that keep their contracts', async () => {
+    const dir = tmp.path('record');
+
+    const run = await doctor(tmp.path('stack'), ['--record', dir]);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^PASS {2}ca\.sub-ca: /m);
+    expect(run.stdout).toMatch(/^PASS {2}ca\.sub-ca\.algorithm: sub-CA key: RSA/m);
+    expect(run.stdout).toMatch(/server certificate id: listener: \d+-cn-hangzhou; CAS CertIdentifier: \d+-cn-hangzhou/);
+    expect(run.stdout).toMatch(/^PASS {2}oss\.bucket private: /m);
+    expect(run.stdout).toMatch(/^PASS {2}oss\.bucket encrypted: .*AES256/m);
+    expect(run.stdout).toMatch(/^PASS {2}listener lsn-\S+@443 may update: .*DryRunOperation/m);
+    expect(run.stdout).toMatch(/^doctor: \d+ passed, \d+ warnings, 0 failed/m);
+
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    const problems: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const call = JSON.parse(text) as {
+        product: string;
+        version: string;
+        action: string;
+        request: Record<string, unknown>;
+        response: unknown;
+      };
+      const contract = contractFor(call.product, call.version, call.action);
+      if (!contract) {
+        problems.push(`${file}: no contract`);
+        continue;
+      }
+      const request = checkRpcRequest(contract, flatten(call.request));
+      problems.push(...request.violations.map((v) => `${file}: ${v}`));
+      problems.push(...checkValue(contract.response.body!, call.response).map((p) => `${file}: ${p}`));
+      expect(text).not.toMatch(/PRIVATE KEY|\b\d{16}\b/);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('removes secrets and account ids from what it records', () => {
+    expect(
+      redact({
+        Key: '-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY-----',
+        Owner: 'acs:ram::1234567890123456:role/x',
+        Token: 'tok',
+        Name: 'n',
+      }),
+    ).toEqual({ Key: '<redacted>', Owner: 'acs:ram::<account-id>:role/x', Token: '<redacted>', Name: 'n' });
+  });
+});
