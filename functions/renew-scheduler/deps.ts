@@ -2,7 +2,7 @@
  * Builds renew-scheduler's dependencies from its env, once per cold start: OSS, FC, and CAS for the CA inventory
  * scan only (list, describe, revoke orphans: deploy/ram-policies/renew-scheduler.json).
  */
-import { createCasPcaClient } from '../../shared/alibaba/cas-pca.js';
+import { createCasInventoryClient } from '../../shared/alibaba/cas-pca-reads.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
 import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
 import { systemClock, systemSleep } from '../../shared/domain/ports.js';
@@ -25,7 +25,7 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const log = createLogger({ fn: 'renew-scheduler' });
   // The CA inventory scan (shared/renewal/inventory.ts) lists, describes and revokes under the sub-CA: the only CAS
   // calls the scheduler makes (deploy/ram-policies/renew-scheduler.json).
-  const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials);
+  const ca = createCasInventoryClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials);
   return {
     store,
     invoker: createFcAsyncInvoker({

@@ -111,6 +111,12 @@ export interface CertificateAuthority {
   listClientCertificates(query: ClientCertificateListQuery): Promise<ClientCertificatePage>;
 }
 
+/** The reading and revoking half of the CA: what the inventory scan needs (it never issues). */
+export type CaInventory = Pick<
+  CertificateAuthority,
+  'status' | 'getCaCertificate' | 'describeClientCertificate' | 'listClientCertificates' | 'revoke'
+>;
+
 export class ObjectExistsError extends Error {
   constructor(readonly key: string) {
     super(`object already exists: ${key}`);

@@ -11,12 +11,11 @@
  */
 import { createAuditLog } from '../auth/audit.js';
 import { systemPrincipal } from '../auth/principal.js';
-import { guardedCa } from '../certificates/authority.js';
 import { caIndexKey, isCertificateId, pendingKey, PENDING_PREFIX, RECORDS_PREFIX } from '../certificates/ids.js';
 import { parseCustomIdentifier, type PendingIssuance } from '../certificates/pending.js';
 import { readRecord } from '../certificates/records.js';
 import { getJson, guardedStore, putJson } from '../certificates/storage.js';
-import type { CaClientCertificate, CertificateAuthority, Clock, ObjectStore } from '../domain/ports.js';
+import type { CaClientCertificate, CaInventory, Clock, ObjectStore } from '../domain/ports.js';
 import {
   nextPass,
   orphanDue,
@@ -44,7 +43,8 @@ export interface InventoryConfig {
 
 export interface InventoryDeps {
   store: ObjectStore;
-  ca: CertificateAuthority;
+  /** Only the reading and revoking half: the scan never issues. */
+  ca: CaInventory;
   clock: Clock;
   log: Logger;
   config: InventoryConfig;
@@ -72,7 +72,7 @@ const DEFAULT_BACKFILL_PER_RUN = 2000;
 
 export async function runInventoryScan(deps: InventoryDeps): Promise<InventoryReport> {
   const store = guardedStore(deps.store);
-  const ca = guardedCa(deps.ca);
+  const ca = deps.ca; // the adapter maps CAS failures to coded errors
   const now = deps.clock.now();
   const stored = await getJson<InventoryState>(store, INVENTORY_STATE_KEY);
   let state = resumeInventoryState(stored, deps.config.parentIdentifier, now);
@@ -138,7 +138,7 @@ async function backfill(
 /** Pages through what CAS changed since the pass's start; unknown certificates become candidates. */
 async function scan(
   store: ObjectStore,
-  ca: CertificateAuthority,
+  ca: CaInventory,
   state: InventoryState,
   deps: InventoryDeps,
   report: InventoryReport,
@@ -185,7 +185,7 @@ async function ownershipFromIndex(store: ObjectStore, item: CaClientCertificate)
 /** Each candidate: known by now, gone, someone else's, still protected, or an orphan to revoke. */
 async function settleCandidates(
   store: ObjectStore,
-  ca: CertificateAuthority,
+  ca: CaInventory,
   state: InventoryState,
   deps: InventoryDeps,
   report: InventoryReport,

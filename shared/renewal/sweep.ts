@@ -3,7 +3,7 @@
  * the plan out to renew-worker in batches by async invocation. Items left in the index are simply found again by the
  * next sweep, so a failed dispatch loses nothing.
  */
-import type { AsyncInvoker, CertificateAuthority, Clock, ObjectStore, Sleep } from '../domain/ports.js';
+import type { AsyncInvoker, CaInventory, Clock, ObjectStore, Sleep } from '../domain/ports.js';
 import { deleteExpired } from './expiry.js';
 import { runInventoryScan, type InventoryConfig, type InventoryReport } from './inventory.js';
 import { errorFields, type Logger } from '../log/index.js';
@@ -37,8 +37,8 @@ export interface SweepConfig {
 export interface SweepDeps {
   store: ObjectStore;
   invoker: AsyncInvoker;
-  /** For the inventory scan. */
-  ca?: CertificateAuthority;
+  /** For the inventory scan: it lists, describes and revokes, never issues. */
+  ca?: CaInventory;
   clock: Clock;
   log: Logger;
   config: SweepConfig;

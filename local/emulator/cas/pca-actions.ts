@@ -126,7 +126,8 @@ function caView(pca: PrivateCa, ca: CaRecord, form: 'describe' | 'list' = 'descr
     AfterDate: notAfter,
     Years: Math.round((notAfter - notBefore) / (365 * DAY_MS)),
     Algorithm: family,
-    FullAlgorithm: pca.caAlgorithm(ca.identifier),
+    // DescribeCACertificate has FullAlgorithm; a DescribeCACertificateList item does not (models).
+    ...(form === 'describe' ? { FullAlgorithm: pca.caAlgorithm(ca.identifier) } : {}),
     KeySize: Number(pca.caAlgorithm(ca.identifier).split('_')[1]) || 0,
     SignAlgorithm: family === 'ECC' ? 'SHA256WITHECDSA' : 'SHA256WITHRSA',
     Sha2: cert.fingerprint256.replace(/:/g, '').toLowerCase(),

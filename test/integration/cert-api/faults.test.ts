@@ -117,8 +117,9 @@ it('an OSS timeout is a retryable 503 too', async () => {
 });
 
 it("a keyed issuance under a slow OSS answers a retryable 503 before FC's function timeout", async () => {
-  // prepare: a 4 s function (the request must answer within 1 s: 3 s are kept for answering) and an OSS write that
-  // takes longer than that
+  // prepare: a 4 s function (the request must answer within 1 s: 3 s are kept for answering) and an OSS write of the
+  // service that takes longer than that (the first write, the token's quota slot, goes through)
+  api.emulator.faults.failNext('PutObject', 1, Faults.delay(0));
   api.emulator.faults.failNext('PutObject', 1, Faults.delay(3000));
   const started = Date.now();
   // act
