@@ -26,7 +26,7 @@
  * | `ALLOW_LOOPBACK_WEBHOOKS` | worker | `true` allows `http://127.0.0.1`/`localhost` webhooks (local runs only); default false |
  * | `CAS_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | both | call timeouts; default 10000 |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import {
   boolFromEnv,
