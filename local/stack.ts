@@ -110,7 +110,8 @@ export interface LocalStack {
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function factsOf(emulator: Emulator): EmulatorFacts {
+/** What the functions need to know about the emulator (their env): also used by the bundle tests. */
+export function factsOf(emulator: Emulator): EmulatorFacts {
   return {
     region: emulator.region,
     rpcUrl: emulator.rpcUrl,
