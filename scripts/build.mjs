@@ -2,7 +2,7 @@
 // entry dist/<name>/index.mjs holds what every invocation needs, and what only some paths need (the OSS client,
 // the OpenAPI client, @peculiar/x509, PKCS#12 and zip building) is in dist/<name>/chunks/, loaded on first use
 // by the `import()` in the source. Cold-start figures: `npm run bench -- coldstart` (README, Benchmarks).
-//   node scripts/build.mjs [--outdir DIR] [--only name,name] [--analyze]
+//   node scripts/build.mjs [--out-dir DIR] [--analyze] [function ...]
 // --analyze prints, per function, what each package adds to the bundle (esbuild analyzeMetafile).
 import { analyzeMetafile, build } from 'esbuild';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -78,13 +78,18 @@ export async function buildFunctions({ outdir = join(root, 'dist'), only = funct
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: { outdir: { type: 'string' }, only: { type: 'string' }, analyze: { type: 'boolean', default: false } },
+  const { values, positionals } = parseArgs({
+    options: { 'out-dir': { type: 'string' }, analyze: { type: 'boolean', default: false } },
+    allowPositionals: true,
   });
-  const outdir = values.outdir ? resolve(values.outdir) : join(root, 'dist');
-  // The default dist/ is rebuilt from nothing (`npm run build` then adds dist/cli); another --outdir keeps the rest.
-  if (!values.outdir) rmSync(outdir, { recursive: true, force: true });
-  const results = await buildFunctions({ outdir, only: values.only ? values.only.split(',') : functionNames() });
+  const outdir = values['out-dir'] ? resolve(values['out-dir']) : join(root, 'dist');
+  // The default dist/ is rebuilt from nothing (`npm run build` then adds dist/cli); another --out-dir keeps the rest.
+  if (!values['out-dir']) rmSync(outdir, { recursive: true, force: true });
+  const results = await buildFunctions({
+    outdir,
+    only: positionals.length > 0 ? positionals : functionNames(),
+    quiet: Boolean(values['out-dir']) && !values.analyze,
+  });
   if (values.analyze) {
     for (const { name, metafile } of results) console.log(`\n${name}:${await analyzeMetafile(metafile)}`);
   }
