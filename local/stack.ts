@@ -28,6 +28,7 @@ import {
   type EmulatorFacts,
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
+import { ensureSeedDesiredState } from './runner/desired-state-file.js';
 import { busRulesFor, readEventBus } from './runner/event-bus.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
@@ -58,6 +59,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Extra env per function, keyed by resource name or function name. */
   functionEnv?: Record<string, Record<string, string>>;
+  /**
+   * The desired state reconcile-listeners reads (npm start: the file `npm run reconcile` reads too), written from
+   * the seeded listeners when absent; default: what s.yaml says (the example shipped with the function).
+   */
+  desiredStateFile?: string;
   /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
   writeStackFile?: boolean;
   /** Function logs (context.logger) and the runner's access log; default: dropped. */
@@ -183,6 +189,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
     await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
+    const desiredState: Record<string, string> = {};
+    if (options.desiredStateFile) {
+      const listenerPorts = new Map(emulator.listeners.map((l) => [l.listenerId, l.port]));
+      if (await ensureSeedDesiredState(options.desiredStateFile, emuEnv, listenerPorts))
+        log(
+          JSON.stringify({
+            level: 'info',
+            msg: 'desired state written from the seeded listeners',
+            path: options.desiredStateFile,
+          }),
+        );
+      desiredState.DESIRED_STATE_FILE = options.desiredStateFile;
+    }
     const creds = emulator.credentials;
     const runtime = {
       region: emulator.region,
@@ -204,6 +223,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         emulator: emuEnv,
         local: localEnv,
         overrides: {
+          // Only to the functions that read it (s.yaml declares it): reconcile-listeners.
+          ...('DESIRED_STATE_FILE' in (p.props.environmentVariables ?? {}) ? desiredState : {}),
           ...options.env,
           ...options.functionEnv?.[p.resourceName],
           ...options.functionEnv?.[p.props.functionName],

@@ -3,33 +3,17 @@
  * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
  * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
  * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
- * the timer triggers off; LOCAL_DATA_DIR moves `.local/`.
+ * the timer triggers off; LOCAL_DATA_DIR moves `.local/`; LOG_FORMAT=json|pretty (default: pretty on a terminal).
  * `.local/` holds secrets (dev token, webhook secret, emulator keys, CA keys, every bundle): it is 0700 with 0600
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
 import { relative } from 'node:path';
+import { localPorts } from './ports.js';
+import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { restrictTree } from './runner/private-files.js';
+import { localDesiredStateFile } from './runner/desired-state-file.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
-
-function port(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (got ${raw})`);
-  return n;
-}
-
-function portList(name: string, fallback: number[]): number[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return raw.split(',').map((p, i) => {
-    const n = Number(p.trim());
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new Error(`${name} must be comma-separated port numbers (item ${i + 1}: ${p})`);
-    return n;
-  });
-}
 
 function tryIt(stack: LocalStack, dataDir: string): string {
   const dir = relative(process.cwd(), dataDir) || '.';
@@ -77,23 +61,20 @@ function printableStackInfo(info: LocalStack['stackInfo']): Record<string, unkno
 
 async function main(): Promise<void> {
   const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+  // Readable log lines on a terminal, JSON lines when piped (LOG_FORMAT=json|pretty decides otherwise).
+  const logs = logFormatOptions(process.env, Boolean(process.stdout.isTTY));
   // Everything this process creates is owner-only; what an earlier version left readable is repaired now.
   process.umask(0o077);
   restrictTree(dataDir);
   const stack = await startLocalStack({
     dataDir,
     sYamlPath: `${PROJECT_ROOT}/s.yaml`,
-    ports: {
-      api: port('LOCAL_API_PORT', 9000),
-      control: port('LOCAL_CONTROL_PORT', 9100),
-      rpc: port('LOCAL_RPC_PORT', 8701),
-      oss: port('LOCAL_OSS_PORT', 8702),
-      fc: port('LOCAL_FC_PORT', 8703),
-      listeners: portList('LOCAL_LISTENER_PORTS', [8443, 8444]),
-    },
+    ports: localPorts(),
     timers: process.env.LOCAL_TIMERS !== 'false',
     writeStackFile: true,
-    log: (line) => process.stdout.write(line + '\n'),
+    // One desired state for this stack's reconcile-listeners and `npm run reconcile` (local/runner/desired-state-file.ts).
+    desiredStateFile: localDesiredStateFile(dataDir),
+    log: (line) => process.stdout.write(formatLogLine(line, logs) + '\n'),
   });
   console.log(JSON.stringify(printableStackInfo(stack.stackInfo), null, 2));
   console.log(tryIt(stack, dataDir));
