@@ -7,7 +7,7 @@
  * `.local/` holds secrets (dev token, webhook secret, emulator keys, CA keys, every bundle): it is 0700 with 0600
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { localPorts } from './ports.js';
 import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
@@ -27,22 +27,22 @@ function tryIt(stack: LocalStack, dataDir: string): string {
     `  emulator      rpc ${stack.stackInfo.emulator.rpcEndpoint}  oss ${stack.stackInfo.emulator.ossEndpoint}  fc ${stack.stackInfo.emulator.fcEndpoint}`,
     ...stack.stackInfo.listeners.map((x) => `  NLB listener  ${x.listenerId}  ${x.host}:${x.port} (TLS on 127.0.0.1)`),
     '',
-    'Try it (full walkthrough: docs/quickstart.md):',
-    `  TOKEN=$(node -p "require('./${dir}/stack.json').devToken")`,
-    `  curl -s -X POST ${stack.apiUrl}/v1/certificates -H "Authorization: Bearer $TOKEN" \\`,
+    'Try it in a second terminal (full walkthrough: docs/quickstart.md); the files stay in ' + dir + '/:',
+    `  cd ${dir} && TOKEN=$(node -p "require('./stack.json').devToken") && API=$(node -p "require('./stack.json').apiUrl")`,
+    `  curl -s -X POST "$API/v1/certificates" -H "Authorization: Bearer $TOKEN" \\`,
     `       -H 'Content-Type: application/json' -d '{"commonName":"device-1.example.com"}' > cert.json`,
     `  curl -s -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
     `  openssl pkcs12 -in client.p12 -info -noout -passin pass:"$(node -p "require('./cert.json').p12Password")"`,
     ...(l
       ? [
-          `  # after turning mutual TLS on for ${l.listenerId} (see docs/quickstart.md):`,
-          `  curl --cert-type P12 --cert client.p12:"$(node -p "require('./cert.json').p12Password")" --cacert ${dir}/root.crt \\`,
+          `  npm run reconcile -- --apply    # mutual TLS on for ${l.listenerId}, proven by a handshake`,
+          `  curl --cert-type P12 --cert client.p12:"$(node -p "require('./cert.json').p12Password")" --cacert root.crt \\`,
           `       --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
         ]
       : []),
     '',
     'Webhooks: events for tenant dev are signed with stack.json devWebhookSecret (Standard Webhooks); a receiver:',
-    `  WEBHOOK_SECRET="$(node -p "require('./${dir}/stack.json').devWebhookSecret")" node docs/examples/webhook-receiver.mjs`,
+    `  WEBHOOK_SECRET="$(node -p "require('./stack.json').devWebhookSecret")" node ${relative(dataDir, join(PROJECT_ROOT, 'docs/examples/webhook-receiver.mjs'))}   # in ${dir}/`,
     '',
     'Ctrl-C stops it; state stays in ' + dir + '/ for the next start.',
   ].join('\n');
