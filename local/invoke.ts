@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
+import { localDesiredStateFile } from './runner/desired-state-file.js';
 
 const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--event-json JSON] [--timer [trigger]] [--cloudevent file.json|-]
   <function>      s.yaml resource name (cert-api) or function name (nlb-mtls-cert-api)
@@ -108,6 +109,8 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
   const stack = await startLocalStack({
     dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
     sYamlPath,
+    // The desired state npm start and npm run reconcile use (local/runner/desired-state-file.ts).
+    desiredStateFile: localDesiredStateFile(process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR),
     log: (line) => process.stderr.write(line + '\n'),
   });
   try {
