@@ -156,7 +156,7 @@ try {
   for (const r of [header, ...rows]) console.log(r.map((cell, c) => cell.padEnd(widths[c])).join(' | '));
   console.log(`\nload average at end: ${loads()}`);
   console.log(`overall: ${allPass ? 'PASS' : 'FAIL'} (target: each import at most ${TARGET * 100}% of the baseline's)`);
-  if (values.keep) console.log(`builds kept in ${work}`);
+  if (values.keep) console.log(`builds kept in ${work} (then: git worktree remove --force ${join(work, 'baseline')})`);
   process.exitCode = allPass ? 0 : 1;
 } finally {
   if (!values.keep) {
