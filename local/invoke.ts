@@ -13,6 +13,7 @@ import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
 import { functionEnvFilePath } from './runner/function-env-file.js';
+import { localDesiredStateFile } from './runner/desired-state-file.js';
 
 const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--event-json JSON] [--timer [trigger]] [--cloudevent file.json|-]
   <function>      s.yaml resource name (cert-api) or function name (nlb-mtls-cert-api)
@@ -111,6 +112,8 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
     dataDir,
     sYamlPath,
     functionEnvFile: functionEnvFilePath(dataDir),
+    // The desired state npm start and npm run reconcile use (local/runner/desired-state-file.ts).
+    desiredStateFile: localDesiredStateFile(dataDir),
     log: (line) => process.stderr.write(line + '\n'),
   });
   try {

@@ -29,6 +29,7 @@ import {
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
 import { readFunctionEnvFile } from './runner/function-env-file.js';
+import { ensureSeedDesiredState } from './runner/desired-state-file.js';
 import { busRulesFor, readEventBus } from './runner/event-bus.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
@@ -61,6 +62,11 @@ export interface LocalStackOptions {
   functionEnv?: Record<string, Record<string, string>>;
   /** A dotenv file whose values win over s.yaml's for every function (`npm start`: `.local/functions.env`). */
   functionEnvFile?: string;
+  /**
+   * The desired state reconcile-listeners reads (npm start: the file `npm run reconcile` reads too), written from
+   * the seeded listeners when absent; default: what s.yaml says (the example shipped with the function).
+   */
+  desiredStateFile?: string;
   /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
   writeStackFile?: boolean;
   /** Function logs (context.logger) and the runner's access log; default: dropped. */
@@ -113,7 +119,8 @@ export interface LocalStack {
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function factsOf(emulator: Emulator): EmulatorFacts {
+/** What the functions need to know about the emulator (their env): also used by the bundle tests. */
+export function factsOf(emulator: Emulator): EmulatorFacts {
   return {
     region: emulator.region,
     rpcUrl: emulator.rpcUrl,
@@ -197,6 +204,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           names: Object.keys(fileEnv),
         }),
       );
+    const desiredState: Record<string, string> = {};
+    if (options.desiredStateFile) {
+      const listenerPorts = new Map(emulator.listeners.map((l) => [l.listenerId, l.port]));
+      if (await ensureSeedDesiredState(options.desiredStateFile, emuEnv, listenerPorts))
+        log(
+          JSON.stringify({
+            level: 'info',
+            msg: 'desired state written from the seeded listeners',
+            path: options.desiredStateFile,
+          }),
+        );
+      desiredState.DESIRED_STATE_FILE = options.desiredStateFile;
+    }
     const creds = emulator.credentials;
     const runtime = {
       region: emulator.region,
@@ -219,6 +239,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         local: localEnv,
         file: fileEnv,
         overrides: {
+          // Only to the functions that read it (s.yaml declares it): reconcile-listeners.
+          ...('DESIRED_STATE_FILE' in (p.props.environmentVariables ?? {}) ? desiredState : {}),
           ...options.env,
           ...options.functionEnv?.[p.resourceName],
           ...options.functionEnv?.[p.props.functionName],

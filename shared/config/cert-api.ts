@@ -23,7 +23,7 @@
  * | `ISSUANCE_QUOTA_PER_DAY` | certificates a token may issue or renew through the API per UTC day (all instances) unless its `limits` say otherwise; default 1000 |
  * | secrets from KMS | `API_TOKENS_SECRET_NAME`, `STATE_KEY_SECRET_NAME`, `WEBHOOK_MASTER_KEY_SECRET_NAME` instead of the values (shared/secrets/cold-start.ts) |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import {

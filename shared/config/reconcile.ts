@@ -18,7 +18,7 @@
  * | `CANARY_VALIDITY_DAYS` | lifetime of the canary client certificate; renewed at 2/3 of it; default 30 |
  * | `CAS_TIMEOUT_MS`, `NLB_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | read timeouts of the API calls; default 10000 |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import { intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 

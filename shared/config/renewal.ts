@@ -30,7 +30,7 @@
  * | `CA_ANSWER_SETTLE_SECONDS` | worker | as for cert-api: after a CAS call without an answer, wait this long before searching or calling again; default 15 |
  * | `CAS_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | both | call timeouts; default 10000 |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import {
   boolFromEnv,
