@@ -60,7 +60,7 @@ function instrument(gateway: ListenerGateway) {
   return { instrumented, stats };
 }
 
-const emulator = await startEmulator({ jobDelayMs, caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
+const emulator = await startEmulator({ jobDelayMs, caKeyAlgorithm: 'ECC_256', log: createLogger({}, 'error') });
 try {
   const root = emulator.ca.rootIdentifier;
   const listeners = await emulator.nlb.addListeners(total, {

@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { scrub, setLogSink } from '../shared/log/index.js';
 import { loadSYaml } from './s-yaml.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT, findRunningStack } from './runner/stack-file.js';
+import { functionEnvFilePath } from './runner/function-env-file.js';
+import { localDesiredStateFile } from './runner/desired-state-file.js';
 
 const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--event-json JSON] [--timer [trigger]] [--cloudevent file.json|-]
   <function>      s.yaml resource name (cert-api) or function name (nlb-mtls-cert-api)
@@ -103,11 +105,15 @@ async function inProcess(fn: string, request: Request): Promise<boolean> {
   // stdout carries only the result (pipe it to jq); the functions' and emulator's JSON logs go to stderr.
   setLogSink((line) => process.stderr.write(line + '\n'));
   // Every function, not only `fn`: each one must be registered with the emulator's FC server to be invocable async.
+  const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
   // Loaded here, not at the top: the help, a typo and the path through a running stack need none of it (~1 s).
   const { startLocalStack } = await import('./stack.js');
   const stack = await startLocalStack({
-    dataDir: process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR,
+    dataDir,
     sYamlPath,
+    functionEnvFile: functionEnvFilePath(dataDir),
+    // The desired state npm start and npm run reconcile use (local/runner/desired-state-file.ts).
+    desiredStateFile: localDesiredStateFile(dataDir),
     log: (line) => process.stderr.write(line + '\n'),
   });
   try {

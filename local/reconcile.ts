@@ -1,14 +1,14 @@
 /**
  * `npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify]
- *                        [--json] [--cloud]`
+ *                        [--json] [--cloud] [--fail-on-blocked]`
  * Runs reconcile-listeners' own code from a terminal and prints the plan the way `terraform plan` does.
  * Default target: the local emulator (a running `npm start`, found through .local/stack.json, or else the
  * `.local/` state started just for this run). `--cloud`: Alibaba Cloud with the credentials and settings in the
- * environment (shared/config/reconcile.ts). Exit code 1 when a listener failed, 0 otherwise (blocked included).
+ * environment (shared/config/reconcile.ts). Exit code 1 when a listener failed, 3 when one is blocked and
+ * --fail-on-blocked was given (CI), 0 otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import type { ListenerMtls } from '../shared/domain/listeners/desired-state.js';
@@ -17,19 +17,29 @@ import { reconcileListeners } from '../shared/listeners/reconcile.js';
 import { renderReport } from '../shared/domain/listeners/render.js';
 import { createLogger, setLogSink, type LogLevel } from '../shared/log/index.js';
 import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-listeners/deps.js';
+import { ensureSeedDesiredState, localDesiredStateFile } from './runner/desired-state-file.js';
 import { DEFAULT_DATA_DIR } from './runner/stack-file.js';
-import { localTarget, writeSeedDesiredState, type Target } from './reconcile-target.js';
+import { localTarget, type Target } from './reconcile-target.js';
 
-const USAGE = `usage: npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify] [--json] [--cloud]
+const USAGE = `usage: npm run reconcile -- (--plan | --apply) [--listener lsn-...] [--desired FILE] [--force-ca-change] [--no-verify] [--json] [--cloud] [--fail-on-blocked]
   --plan             show what would change; change nothing
   --apply            change what differs (dry run first), wait for NLB, then verify with TLS handshakes
   --listener ID      only this declared listener
-  --desired FILE     the desired state (default: .local/listeners.yaml locally, written from the seeded
-                     listeners on first use; DESIRED_STATE_FILE or config/listeners.yaml with --cloud)
+  --desired FILE     the desired state (default locally: DESIRED_STATE_FILE, else .local/listeners.yaml, written
+                     from the seeded listeners on first use and read by npm start's reconcile-listeners too;
+                     with --cloud: DESIRED_STATE_FILE or config/listeners.yaml)
   --force-ca-change  replace a CA even when active client certificates would be locked out
   --no-verify        skip the handshakes after apply
   --json             print the JSON report instead of the plan text
-  --cloud            Alibaba Cloud with credentials from the environment instead of the local emulator`;
+  --cloud            Alibaba Cloud with credentials from the environment instead of the local emulator
+  --fail-on-blocked  exit 3 when a declared listener is blocked by a rule (for CI: plan, then fail the build)
+exit codes: 0 done (blocked listeners included, unless --fail-on-blocked), 1 a listener failed or the run could
+not start, 2 usage, 3 a listener is blocked and --fail-on-blocked was given`;
+
+/** A path the user typed, from the directory they ran `npm run` in (npm itself runs us in the project root). */
+function fromInvocationDir(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -43,6 +53,7 @@ function parse(argv: string[]) {
       'no-verify': { type: 'boolean' },
       json: { type: 'boolean' },
       cloud: { type: 'boolean' },
+      'fail-on-blocked': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +62,12 @@ function parse(argv: string[]) {
     process.exit(values.help ? 0 : 2);
   }
   return values;
+}
+
+/** 1 when a listener failed; 3 when one is blocked and the caller asked to fail on that (CI); else 0. */
+function exitCodeOf(summary: { failed: number; blocked: number }, failOnBlocked: boolean): number {
+  if (summary.failed > 0) return 1;
+  return failOnBlocked && summary.blocked > 0 ? 3 : 0;
 }
 
 async function main(): Promise<void> {
@@ -68,15 +85,15 @@ async function main(): Promise<void> {
       const config = loadReconcileConfig(process.env);
       runtime = buildReconcileRuntime(config, {
         log,
-        desired: readDesiredState(args.desired ?? config.desiredStateFile),
+        desired: readDesiredState(args.desired ? fromInvocationDir(args.desired) : config.desiredStateFile),
       });
       desired = await runtime.desired();
     } else {
       const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
       target = await localTarget(dataDir);
-      const file = args.desired ?? join(dataDir, 'listeners.yaml');
-      if (!args.desired && !existsSync(file)) {
-        await writeSeedDesiredState(file, target.env, target.localPorts);
+      // The same file npm start's reconcile-listeners reads (local/runner/desired-state-file.ts).
+      const file = args.desired ? fromInvocationDir(args.desired) : localDesiredStateFile(dataDir);
+      if (!args.desired && (await ensureSeedDesiredState(file, target.env, target.localPorts))) {
         console.error(
           `wrote ${relative(process.cwd(), file)} from the seeded listeners; edit it to declare what you want`,
         );
@@ -100,7 +117,7 @@ async function main(): Promise<void> {
       ...(args['no-verify'] ? { verify: false } : {}),
     });
     console.log(args.json ? JSON.stringify(report, null, 2) : renderReport(report));
-    process.exitCode = report.summary.failed > 0 ? 1 : 0;
+    process.exitCode = exitCodeOf(report.summary, Boolean(args['fail-on-blocked']));
   } finally {
     await target?.close();
   }

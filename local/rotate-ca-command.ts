@@ -7,6 +7,7 @@
  * values or as *_SECRET_NAME, read from KMS). Exit code 0 when the stage did what it said, 1 when it refused or
  * failed (nothing half-done: the stage can be run again), 2 for a usage error.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import { createRpcCaller } from '../shared/alibaba/rpc.js';
@@ -27,14 +28,8 @@ import { SECRET_VARIABLES, secretSourceFromEnv } from '../shared/secrets/cold-st
 import { resolveSecretEnv } from '../shared/secrets/secret-source.js';
 import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-listeners/deps.js';
 import { DEFAULT_DATA_DIR } from './runner/stack-file.js';
-import {
-  defaultDesiredFile,
-  describeFile,
-  localTarget,
-  probeLocally,
-  writeSeedDesiredState,
-  type Target,
-} from './reconcile-target.js';
+import { describeFile, localTarget, probeLocally, type Target } from './reconcile-target.js';
+import { ensureSeedDesiredState, localDesiredStateFile } from './runner/desired-state-file.js';
 
 const COMMANDS = ['plan', 'prepare', 'gate', 'switch', 'finish', 'rollback', 'create-ca'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -100,6 +95,11 @@ function parse(argv: string[], io: RotateCaIo) {
   // A threshold that is not a number is refused like one outside 0-100: by the plan's own check.
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold.replace(/%$/, ''));
   return { command, values, threshold };
+}
+
+/** A path the user typed, from the directory they ran `npm run` in (npm itself runs us in the project root). */
+function fromInvocationDir(path: string, env: NodeJS.ProcessEnv): string {
+  return isAbsolute(path) ? path : resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
 async function cloudEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
@@ -199,7 +199,9 @@ export async function rotateCa(argv: string[], io: RotateCaIo): Promise<number> 
       const config = loadReconcileConfig(await cloudEnv(io.env));
       deps = buildReconcileRuntime(config, {
         log,
-        desired: readDesiredState(args.values.desired ?? config.desiredStateFile),
+        desired: readDesiredState(
+          args.values.desired ? fromInvocationDir(args.values.desired, io.env) : config.desiredStateFile,
+        ),
       }).rotation;
     } else {
       const dataDir = io.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
@@ -208,9 +210,11 @@ export async function rotateCa(argv: string[], io: RotateCaIo): Promise<number> 
         print(await createCa(target.env));
         return 0;
       }
-      const { file, missing } = defaultDesiredFile(dataDir, args.values.desired);
-      if (missing) {
-        await writeSeedDesiredState(file, target.env, target.localPorts);
+      // The same file npm start's reconcile-listeners and `npm run reconcile` read.
+      const file = args.values.desired
+        ? fromInvocationDir(args.values.desired, io.env)
+        : localDesiredStateFile(dataDir, io.env);
+      if (!args.values.desired && (await ensureSeedDesiredState(file, target.env, target.localPorts))) {
         io.stderr(`wrote ${describeFile(file)} from the seeded listeners; edit it to declare what you want\n`);
       }
       io.stderr(`target: ${target.describe}; desired state: ${describeFile(file)}\n`);

@@ -28,6 +28,8 @@ import {
   type EmulatorFacts,
 } from './runner/local-env.js';
 import { readTriggers, type TimerTrigger } from './runner/triggers.js';
+import { readFunctionEnvFile } from './runner/function-env-file.js';
+import { ensureSeedDesiredState } from './runner/desired-state-file.js';
 import { busRulesFor, readEventBus } from './runner/event-bus.js';
 import { startHttpTriggerServer, type HttpTriggerServer } from './runner/http-trigger-server.js';
 import { startControlServer } from './runner/control-server.js';
@@ -63,6 +65,13 @@ export interface LocalStackOptions {
    * means (RECONCILE_DEFAULT_CA); default: the seeded ones. After a CA rotation's switch: the new sub-CA.
    */
   issuingSubCa?: string;
+  /** A dotenv file whose values win over s.yaml's for every function (`npm start`: `.local/functions.env`). */
+  functionEnvFile?: string;
+  /**
+   * The desired state reconcile-listeners reads (npm start: the file `npm run reconcile` reads too), written from
+   * the seeded listeners when absent; default: what s.yaml says (the example shipped with the function).
+   */
+  desiredStateFile?: string;
   /** Write stack.json and root.crt into dataDir (npm start does, so other commands can find the stack). */
   writeStackFile?: boolean;
   /** Function logs (context.logger) and the runner's access log; default: dropped. */
@@ -133,7 +142,11 @@ function issuingCaOf(
   return { subCaIdentifier: ca.identifier, rootIdentifier: ca.parentIdentifier };
 }
 
-function factsOf(emulator: Emulator, issuing: { subCaIdentifier: string; rootIdentifier: string }): EmulatorFacts {
+/** What the functions need to know about the emulator (their env): also used by the bundle tests. */
+export function factsOf(
+  emulator: Emulator,
+  issuing: { subCaIdentifier: string; rootIdentifier: string } = issuingCaOf(emulator, undefined),
+): EmulatorFacts {
   return {
     region: emulator.region,
     rpcUrl: emulator.rpcUrl,
@@ -188,6 +201,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }));
 
   const emulator = await startEmulator({
+    // CAS certifies only keys of the sub-CA's family: an EC PCA matches the EC_P256 keys every walkthrough uses.
+    caKeyAlgorithm: 'ECC_256',
     ...options.emulatorOptions,
     dataDir: join(dataDir, 'emulator'),
     ports: {
@@ -205,6 +220,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const emuEnv = { ...emulatorEnv(facts), ...emulator.env() };
     await seedKmsSecrets(emulator.rpcUrl, emulator.region, emulator.credentials, localSecretValues(secrets));
     const localEnv = localDevEnv(secrets, facts);
+    const fileEnv = options.functionEnvFile ? readFunctionEnvFile(options.functionEnvFile) : {};
+    if (options.functionEnvFile && Object.keys(fileEnv).length > 0)
+      log(
+        JSON.stringify({
+          level: 'info',
+          msg: 'function env overrides',
+          file: options.functionEnvFile,
+          names: Object.keys(fileEnv),
+        }),
+      );
+    const desiredState: Record<string, string> = {};
+    if (options.desiredStateFile) {
+      const listenerPorts = new Map(emulator.listeners.map((l) => [l.listenerId, l.port]));
+      if (await ensureSeedDesiredState(options.desiredStateFile, emuEnv, listenerPorts))
+        log(
+          JSON.stringify({
+            level: 'info',
+            msg: 'desired state written from the seeded listeners',
+            path: options.desiredStateFile,
+          }),
+        );
+      desiredState.DESIRED_STATE_FILE = options.desiredStateFile;
+    }
     const creds = emulator.credentials;
     const runtime = {
       region: emulator.region,
@@ -225,7 +263,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         accountId: LOCAL_ACCOUNT_ID,
         emulator: emuEnv,
         local: localEnv,
+        file: fileEnv,
         overrides: {
+          // Only to the functions that read it (s.yaml declares it): reconcile-listeners.
+          ...('DESIRED_STATE_FILE' in (p.props.environmentVariables ?? {}) ? desiredState : {}),
           ...options.env,
           ...options.functionEnv?.[p.resourceName],
           ...options.functionEnv?.[p.props.functionName],
@@ -284,6 +325,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invoke: registry.invoke,
         publish: registry.publishEvent,
         fireTimer: registry.fireTimer,
+        faults: emulator.faults,
       },
     });
     cleanups.push(() => control.close());

@@ -3,34 +3,21 @@
  * their cron. Writes `.local/stack.json` and `.local/root.crt`, prints how to try it, runs until Ctrl-C.
  * Ports: LOCAL_API_PORT (9000), LOCAL_CONTROL_PORT (9100), LOCAL_RPC_PORT (8701), LOCAL_OSS_PORT (8702),
  * LOCAL_FC_PORT (8703), LOCAL_LISTENER_PORTS (8443,8444: the emulated NLB listeners); LOCAL_TIMERS=false turns
- * the timer triggers off; LOCAL_DATA_DIR moves `.local/`; PCA_PARENT_IDENTIFIER makes the functions issue from another
- * sub-CA of the emulator (after a CA rotation's switch, docs/rotation.md).
+ * the timer triggers off; LOCAL_DATA_DIR moves `.local/`; LOG_FORMAT=json|pretty (default: pretty on a terminal).
+ * Function variables are overridden from `.local/functions.env` (LOCAL_FUNCTION_ENV_FILE moves it;
+ * docs/local-emulator.md); PCA_PARENT_IDENTIFIER makes the functions issue from another sub-CA of the emulator
+ * (after a CA rotation's switch, docs/rotation.md).
  * `.local/` holds secrets (dev token, webhook secret, emulator keys, CA keys, every bundle): it is 0700 with 0600
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { localPorts } from './ports.js';
+import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { restrictTree } from './runner/private-files.js';
+import { localDesiredStateFile } from './runner/desired-state-file.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
-
-function port(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (got ${raw})`);
-  return n;
-}
-
-function portList(name: string, fallback: number[]): number[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return raw.split(',').map((p, i) => {
-    const n = Number(p.trim());
-    if (!Number.isInteger(n) || n < 0 || n > 65535)
-      throw new Error(`${name} must be comma-separated port numbers (item ${i + 1}: ${p})`);
-    return n;
-  });
-}
+import { functionEnvFilePath } from './runner/function-env-file.js';
 
 function tryIt(stack: LocalStack, dataDir: string): string {
   const dir = relative(process.cwd(), dataDir) || '.';
@@ -40,26 +27,26 @@ function tryIt(stack: LocalStack, dataDir: string): string {
     `Local stack is up. Details: ${dir}/stack.json (dev token, dev webhook secret, endpoints, CA), root CA: ${dir}/root.crt`,
     `  Secrets are not printed: they are in ${dir}/stack.json and ${dir}/secrets.json (owner-only files).`,
     `  cert-api      ${stack.apiUrl}`,
-    `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>)`,
+    `  control       ${stack.controlUrl}   (POST /functions/<fn>/invoke, /events, /timers/<fn>, /faults; GET /calls)`,
     `  emulator      rpc ${stack.stackInfo.emulator.rpcEndpoint}  oss ${stack.stackInfo.emulator.ossEndpoint}  fc ${stack.stackInfo.emulator.fcEndpoint}`,
     ...stack.stackInfo.listeners.map((x) => `  NLB listener  ${x.listenerId}  ${x.host}:${x.port} (TLS on 127.0.0.1)`),
     '',
-    'Try it (full walkthrough: docs/quickstart.md):',
-    `  TOKEN=$(node -p "require('./${dir}/stack.json').devToken")`,
-    `  curl -s -X POST ${stack.apiUrl}/v1/certificates -H "Authorization: Bearer $TOKEN" \\`,
+    'Try it in a second terminal (full walkthrough: docs/quickstart.md); the files stay in ' + dir + '/:',
+    `  cd ${dir} && TOKEN=$(node -p "require('./stack.json').devToken") && API=$(node -p "require('./stack.json').apiUrl")`,
+    `  curl -s -X POST "$API/v1/certificates" -H "Authorization: Bearer $TOKEN" \\`,
     `       -H 'Content-Type: application/json' -d '{"commonName":"device-1.example.com"}' > cert.json`,
     `  curl -s -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
     `  openssl pkcs12 -in client.p12 -info -noout -passin pass:"$(node -p "require('./cert.json').p12Password")"`,
     ...(l
       ? [
-          `  # after turning mutual TLS on for ${l.listenerId} (see docs/quickstart.md):`,
-          `  curl --cert-type P12 --cert client.p12:"$(node -p "require('./cert.json').p12Password")" --cacert ${dir}/root.crt \\`,
+          `  npm run reconcile -- --apply    # mutual TLS on for ${l.listenerId}, proven by a handshake`,
+          `  curl --cert-type P12 --cert client.p12:"$(node -p "require('./cert.json').p12Password")" --cacert root.crt \\`,
           `       --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
         ]
       : []),
     '',
     'Webhooks: events for tenant dev are signed with stack.json devWebhookSecret (Standard Webhooks); a receiver:',
-    `  WEBHOOK_SECRET="$(node -p "require('./${dir}/stack.json').devWebhookSecret")" node docs/examples/webhook-receiver.mjs`,
+    `  WEBHOOK_SECRET="$(node -p "require('./stack.json').devWebhookSecret")" node ${relative(dataDir, join(PROJECT_ROOT, 'docs/examples/webhook-receiver.mjs'))}   # in ${dir}/`,
     '',
     'Ctrl-C stops it; state stays in ' + dir + '/ for the next start.',
   ].join('\n');
@@ -78,24 +65,22 @@ function printableStackInfo(info: LocalStack['stackInfo']): Record<string, unkno
 
 async function main(): Promise<void> {
   const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
+  // Readable log lines on a terminal, JSON lines when piped (LOG_FORMAT=json|pretty decides otherwise).
+  const logs = logFormatOptions(process.env, Boolean(process.stdout.isTTY));
   // Everything this process creates is owner-only; what an earlier version left readable is repaired now.
   process.umask(0o077);
   restrictTree(dataDir);
   const stack = await startLocalStack({
     dataDir,
     sYamlPath: `${PROJECT_ROOT}/s.yaml`,
-    ports: {
-      api: port('LOCAL_API_PORT', 9000),
-      control: port('LOCAL_CONTROL_PORT', 9100),
-      rpc: port('LOCAL_RPC_PORT', 8701),
-      oss: port('LOCAL_OSS_PORT', 8702),
-      fc: port('LOCAL_FC_PORT', 8703),
-      listeners: portList('LOCAL_LISTENER_PORTS', [8443, 8444]),
-    },
+    ports: localPorts(),
     timers: process.env.LOCAL_TIMERS !== 'false',
     ...(process.env.PCA_PARENT_IDENTIFIER ? { issuingSubCa: process.env.PCA_PARENT_IDENTIFIER } : {}),
     writeStackFile: true,
-    log: (line) => process.stdout.write(line + '\n'),
+    functionEnvFile: functionEnvFilePath(dataDir),
+    // One desired state for this stack's reconcile-listeners and `npm run reconcile` (local/runner/desired-state-file.ts).
+    desiredStateFile: localDesiredStateFile(dataDir),
+    log: (line) => process.stdout.write(formatLogLine(line, logs) + '\n'),
   });
   console.log(JSON.stringify(printableStackInfo(stack.stackInfo), null, 2));
   console.log(tryIt(stack, dataDir));

@@ -5,7 +5,7 @@ import { createRateLimiter } from '../../shared/auth/rate-limit.js';
 import { createRefreshingTokenAuthenticator, createTokenAuthenticator } from '../../shared/auth/tokens.js';
 import { issuingCaOf } from '../../shared/certificates/authority.js';
 import { createPossessionOperations } from '../../shared/certificates/possession.js';
-import { createCertificateService } from '../../shared/certificates/service.js';
+import { createCertificateService, timingFor } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
 import { errorFields } from '../../shared/log/index.js';
@@ -14,6 +14,7 @@ import type { SecretSource } from '../../shared/secrets/secret-source.js';
 import type { CertApiDeps } from './routes.js';
 import { createSuccessorPickup } from '../../shared/rotation/pickup.js';
 import { createStateCipher } from '../../shared/certificates/sealing.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 /** `secrets`: the KMS-backed source when API_TOKENS comes from a secret (it is then re-read every 30 s). */
 export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
@@ -21,6 +22,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
   const adapters = createAlibabaAdapters('cert-api', config);
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,
@@ -30,7 +32,9 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       maxValidityDays: config.maxValidityDays,
       allowLoopbackWebhooks: config.allowLoopbackWebhooks,
       bundleExampleUrl: config.bundleExampleUrl,
+      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     },
+    timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
   });
   // OSS failures of the quota and secret objects become retryable 503s, as for the certificates themselves.
   const store = guardedStore(adapters.store);
@@ -62,6 +66,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
     authenticator,
     possession,
     log: adapters.log,
+    clock: adapters.clock,
     rateLimiter: createRateLimiter({ defaultRequestsPerMinute: config.rateLimitPerMinute, clock: adapters.clock }),
     quota: createIssuanceQuota({
       store,

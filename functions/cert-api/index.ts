@@ -4,6 +4,7 @@
  */
 import middy from '@middy/core';
 import { createRouter, httpErrors, httpEvent, type HttpResponse } from '../../shared/http/index.js';
+import { requestDeadline } from './deadline.js';
 import { withSecrets } from '../../shared/secrets/cold-start.js';
 import { buildCertApiDeps } from './deps.js';
 import { certApiAuthenticate, certApiRoutes, type CertApiDeps } from './routes.js';
@@ -17,6 +18,7 @@ export function makeHandler(deps: CertApiDeps): CertApiHandler {
   // No jsonBody(): the router authenticates before it reads the body (401 whatever the body holds).
   const handler = middy(createRouter(certApiRoutes(deps), { authenticate: certApiAuthenticate(deps) }))
     .use(httpEvent())
+    .use(requestDeadline(deps.clock))
     .use(httpErrors({ log: deps.log }));
   return (event, context) => handler(event as never, (context ?? {}) as never) as Promise<HttpResponse>;
 }

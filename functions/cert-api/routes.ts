@@ -21,6 +21,7 @@ import { RateLimitedError, type RateLimiter } from '../../shared/auth/rate-limit
 import type { WebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
+import type { Clock } from '../../shared/domain/ports.js';
 import { possessionRoutes } from './possession-routes.js';
 import { successorRoutes } from './successor-routes.js';
 import type { SuccessorPickup } from '../../shared/rotation/pickup.js';
@@ -31,6 +32,8 @@ export interface CertApiDeps {
   /** Renewal and status by proof of possession (no token). */
   possession: PossessionOperations;
   log: Logger;
+  /** The clock request deadlines are measured with (the service's). */
+  clock: Clock;
   /** Per-token request rate (per instance); none = unlimited (unit tests). */
   rateLimiter?: RateLimiter;
   /** Per-token daily issuance quota (global); none = unlimited (unit tests). */
@@ -41,7 +44,8 @@ export interface CertApiDeps {
   successors?: SuccessorPickup;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** Visible ASCII without a comma: FC joins repeated headers with commas, so a comma means two keys. */
+const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
 /**
  * The router's `authenticate` hook: runs once a route matched and before its body is read or validated, so a
@@ -90,7 +94,11 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
     // Only reachable through createRouter(routes, { authenticate: certApiAuthenticate(deps) }); never trust a gap.
     if (!caller) throw new UnauthorizedError();
     const log = deps.log.child({ requestId: request.requestId });
-    return { principal: caller as TokenPrincipal, service: deps.service.withLogger(log) };
+    const service = deps.service.withLogger(log);
+    return {
+      principal: caller as TokenPrincipal,
+      service: request.deadline ? service.withDeadline(request.deadline) : service,
+    };
   };
 
   /** Runs `work` (which may issue a certificate) inside the token's daily quota; a 4xx gives the slot back. */
@@ -112,10 +120,16 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
   const idempotencyKeyOf = (request: HttpRequest): string | undefined => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return undefined;
+    // Two headers arrive joined ("a,b" from FC, "a, b" locally): never merged into one key.
+    if (key.includes(','))
+      throw new ValidationError(
+        'IDEMPOTENCY_KEY_REPEATED',
+        'Send one Idempotency-Key header (a key cannot contain a comma).',
+      );
     if (!IDEMPOTENCY_KEY.test(key))
       throw new ValidationError(
         'IDEMPOTENCY_KEY_INVALID',
-        'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        'Idempotency-Key must be 1 to 255 visible ASCII characters (no comma).',
       );
     return key;
   };

@@ -34,6 +34,7 @@ import { createServerCertificateNotifier } from './server-certificate-notifier.j
 import { buildRotationDeps } from './rotation-deps.js';
 import { createRotationSource } from '../../shared/rotation/source.js';
 import type { RotationDeps } from '../../shared/rotation/context.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 export interface ReconcileRuntime {
   /** The desired state with `ca: default` resolved (once per instance; a failed resolution is retried next run). */
@@ -104,6 +105,7 @@ export function buildReconcileRuntime(
   const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, casEndpoint, alibaba.credentials));
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,

@@ -4,7 +4,7 @@
  * trigger, so a re-delivered event reuses its ClientTokens and starts no second NLB job.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CloudEventSchema, cloudEventData, decodeFcEvent, TimerEventSchema } from '../../shared/events/index.js';
 import { ValidationError } from '../../shared/errors/index.js';
 import type { RunOptions } from '../../shared/listeners/reconcile.js';

@@ -40,6 +40,7 @@ export function buildRotationDeps(input: {
     if (!service) {
       service = createCertificateService({
         ...adapters,
+        sleep: input.sleep,
         config: {
           parentIdentifier,
           stateKey: config.stateKey,

@@ -1,10 +1,11 @@
 /**
- * Builds renew-scheduler's dependencies from its env, once per cold start. Only OSS and FC: the scheduler never
- * calls CAS, so it builds no CAS client (and its RAM role, deploy/ram-policies/renew-scheduler.json, has no CAS).
+ * Builds renew-scheduler's dependencies from its env, once per cold start: OSS, FC, and CAS for the CA inventory
+ * scan only (list, describe, revoke orphans: deploy/ram-policies/renew-scheduler.json).
  */
+import { createCasInventoryClient } from '../../shared/alibaba/cas-pca-reads.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
 import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
-import { systemClock } from '../../shared/domain/ports.js';
+import { systemClock, systemSleep } from '../../shared/domain/ports.js';
 import { createLogger } from '../../shared/log/index.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
 import type { SweepDeps } from '../../shared/renewal/sweep.js';
@@ -22,6 +23,9 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   });
   const clock = systemClock;
   const log = createLogger({ fn: 'renew-scheduler' });
+  // The CA inventory scan (shared/renewal/inventory.ts) lists, describes and revokes under the sub-CA: the only CAS
+  // calls the scheduler makes (deploy/ram-policies/renew-scheduler.json).
+  const ca = createCasInventoryClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials);
   return {
     store,
     invoker: createFcAsyncInvoker({
@@ -30,14 +34,27 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
       region: alibaba.region,
       accountId: alibaba.fc.accountId,
     }),
+    ca,
     clock,
+    sleep: systemSleep,
     log,
     config: {
       workerFunctionName: config.workerFunctionName,
       batchSize: config.batchSize,
       maxItemsPerSweep: config.maxItemsPerSweep,
+      maxPendingPerSweep: config.maxPendingPerSweep,
       invokeConcurrency: config.invokeConcurrency,
       summaryOverdueMs: config.summaryOverdueMs,
+      // The inventory scan needs the sub-CA; without PCA_PARENT_IDENTIFIER it stays off (and says so in the docs).
+      ...(config.parentIdentifier
+        ? {
+            inventory: {
+              parentIdentifier: config.parentIdentifier,
+              orphanGraceMs: config.orphanGraceMs,
+              maxPages: config.inventoryMaxPages,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -4,16 +4,18 @@ import { systemPrincipal } from '../../shared/auth/principal.js';
 import { readRecord, writeRecord } from '../../shared/certificates/records.js';
 import {
   createCertificateService,
+  timingFor,
   type CertificateService,
   type RenewResult,
 } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
-import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
+import type { Clock, ObjectStore, Sleep } from '../../shared/domain/ports.js';
 import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/renewal/worker.js';
 import type { Logger } from '../../shared/log/index.js';
 import { createWebhookSecrets, createWebhookSender, type DownloadLink } from '../../shared/notify/index.js';
 import type { RenewWorkerConfig } from '../../shared/config/renewal.js';
+import { systemSleep } from '../../shared/domain/ports.js';
 
 function toRenewed(result: RenewResult): RenewedCertificate {
   return {
@@ -44,6 +46,9 @@ export function serviceRenewer(service: CertificateService): CertificateRenewer 
       const result = await service.finishPending(principal, id, generation);
       return result ? toRenewed(result) : undefined;
     },
+    finishRevocation: async (id) => {
+      await service.finishRevocation(principal, id);
+    },
   };
 }
 
@@ -53,6 +58,7 @@ export function assembleWorkerDeps(input: {
   store: ObjectStore;
   service: CertificateService;
   clock: Clock;
+  sleep?: Sleep;
   log: Logger;
 }): WorkerDeps {
   const { config, clock, log } = input;
@@ -72,6 +78,7 @@ export function assembleWorkerDeps(input: {
       log,
     }),
     clock,
+    sleep: input.sleep ?? systemSleep,
     log,
     config: {
       concurrency: config.concurrency,
@@ -88,6 +95,7 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
   const adapters = createAlibabaAdapters('renew-worker', config);
   const service = createCertificateService({
     ...adapters,
+    sleep: systemSleep,
     config: {
       parentIdentifier: config.parentIdentifier,
       stateKey: config.stateKey,
@@ -97,6 +105,8 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
       maxValidityDays: config.maxValidityDays,
       allowLoopbackWebhooks: config.webhook.allowLoopback,
     },
+    // A worker never waits long for a twin: the item is simply tried again by the next sweep.
+    timing: { ...timingFor(config.casTimeoutMs, config.caAnswerSettleMs), twinWaitMs: 1_000 },
   });
   return assembleWorkerDeps({ ...adapters, config, service });
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CertificateStore, UserCertificate } from './cas/cert-store.js';
 import type { ClientCertificateRecord, PrivateCa } from './cas/pca.js';
+import type { CustomIdentifierRepeats } from './cas/assumed.js';
 import { issueTestClientCertificate, type TestClientCertificate, type TestClientOptions } from './cas/test-clients.js';
 import type { DataPlane } from './nlb/data-plane.js';
 import type { Job, Listener, ListenerSettings, SecurityPolicy, ServerGroup } from './nlb/model.js';
@@ -63,6 +64,10 @@ export interface CasHelpers {
   /** Uploads to the certificate store without an API call; returns the NLB certificate id `<CertId>-<region>`. */
   uploadServerCertificate(input: { name: string; certPem: string; keyPem: string }): string;
   userCertificates(): Array<Omit<UserCertificate, 'keyPem'>>;
+  /** The ASSUMED answers of the private CA where CAS documents none (local/emulator/cas/assumed.ts), switched. */
+  behave(options: { customIdentifierRepeats?: CustomIdentifierRepeats; listCertFiltersByParent?: boolean }): void;
+  /** Another sub-CA under the root, for certificates that are not this project's. Returns its identifier. */
+  addSubordinateCa(commonName: string): Promise<string>;
 }
 
 const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
@@ -151,5 +156,10 @@ export function createCasHelpers(pca: PrivateCa, certStore: CertificateStore): C
     issueTestClient: (options) => issueTestClientCertificate(pca, options),
     uploadServerCertificate: (input) => certStore.identifierOf(certStore.upload(input).certId),
     userCertificates: () => certStore.list().map(({ keyPem: _key, ...rest }) => rest),
+    behave: (options) => {
+      if (options.customIdentifierRepeats) pca.customIdentifierRepeats = options.customIdentifierRepeats;
+      if (options.listCertFiltersByParent !== undefined) pca.listCertFiltersByParent = options.listCertFiltersByParent;
+    },
+    addSubordinateCa: async (commonName) => (await pca.addSubordinateCa(commonName)).identifier,
   };
 }

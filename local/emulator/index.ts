@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyAlgorithm } from '../../shared/domain/client-certificate.js';
 import { createLogger, type Logger } from '../../shared/log/index.js';
 import { CertificateStore, type UserCertificate } from './cas/cert-store.js';
 import { certStoreProduct } from './cas/cert-store-actions.js';
-import { PrivateCa, type ClientCertificateRecord } from './cas/pca.js';
+import { PrivateCa, type CasAlgorithm, type ClientCertificateRecord } from './cas/pca.js';
 import { pcaProduct } from './cas/pca-actions.js';
 import { pcaServerActions, type ServerCertificateRecord } from './cas/pca-server-actions.js';
 import { createLifecycleCasHelpers, pcaHierarchyActions, type LifecycleCasHelpers } from './cas/hierarchy.js';
@@ -69,8 +68,8 @@ export interface EmulatorOptions {
    * `ap-southeast-1`, the International site), how ListListeners reports listener ids (`bare`, default, or `port`).
    */
   fidelity?: { caIdForm?: CaIdForm; casSite?: string; listListenersIdForm?: 'bare' | 'port' };
-  /** Key algorithm of the PCA root and sub-CA made on first start (default RSA_2048). */
-  caKeyAlgorithm?: KeyAlgorithm;
+  /** Key algorithm of the PCA root and sub-CA made on first start, in CAS's names (default RSA_2048). */
+  caKeyAlgorithm?: CasAlgorithm;
   log?: Logger;
 }
 

@@ -1,23 +1,20 @@
 /**
- * The emulator alone, without the functions: `npx tsx local/emulator/main.ts [dataDir]`. Fixed default ports
- * (RPC 8701, OSS 8702, FC 8703, listeners 8443/8444; override with EMULATOR_*_PORT), data kept in
- * `.local/emulator` by default. Prints the env that points this project's code at it, then runs until Ctrl-C.
+ * The emulator alone, without the functions: `npx tsx local/emulator/main.ts [dataDir]`. The same port variables
+ * as `npm start` (LOCAL_RPC_PORT 8701, LOCAL_OSS_PORT 8702, LOCAL_FC_PORT 8703, LOCAL_LISTENER_PORTS 8443,8444;
+ * local/ports.ts), data kept in `.local/emulator` by default. Prints the env that points this project's code at
+ * it, then runs until Ctrl-C.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { localPorts } from '../ports.js';
 import { startEmulator } from './index.js';
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const { rpc, oss, fc, listeners } = localPorts();
 const dataDir = resolve(process.argv[2] ?? '.local/emulator');
 
 const emulator = await startEmulator({
   dataDir,
-  ports: {
-    rpc: port('EMULATOR_RPC_PORT', 8701),
-    oss: port('EMULATOR_OSS_PORT', 8702),
-    fc: port('EMULATOR_FC_PORT', 8703),
-    listeners: [port('EMULATOR_LISTENER_PORT', 8443), port('EMULATOR_LISTENER2_PORT', 8444)],
-  },
+  ports: { rpc, oss, fc, listeners },
 });
 const rootFile = join(dataDir, 'root.crt');
 writeFileSync(rootFile, emulator.ca.rootCertificatePem);

@@ -3,7 +3,7 @@
  * (`aliyunaccountid`, `aliyunregionid`, ...), and the subset of event-pattern matching the triggers in s.yaml use.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CloudEventInputSchema = z.looseObject({
   id: z.string().min(1).optional(),

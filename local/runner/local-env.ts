@@ -1,7 +1,8 @@
 /**
  * The env a function gets locally, layered like FC does it in the cloud:
  * s.yaml `environmentVariables` < what FC itself sets (FC_*, the role's ALIBABA_CLOUD_* keys) < the emulator's
- * endpoints < locally generated secrets and dev settings < explicit overrides (tests).
+ * endpoints < locally generated secrets and dev settings < the user's `.local/functions.env` < explicit overrides
+ * (tests).
  */
 import { ApiTokensSchema } from '../../shared/auth/tokens.js';
 import { KEY_ALGORITHM_VALUES, OPERATIONS } from '../../shared/auth/policy.js';
@@ -105,6 +106,8 @@ export function buildFunctionEnv(input: {
   accountId: string;
   emulator: Record<string, string>;
   local: Record<string, string>;
+  /** `.local/functions.env` (./function-env-file.ts). */
+  file?: Record<string, string>;
   overrides?: Record<string, string>;
 }): Record<string, string> {
   const declared = Object.fromEntries(
@@ -120,5 +123,19 @@ export function buildFunctionEnv(input: {
     FC_REGION: props.region,
     FC_ACCOUNT_ID: input.accountId,
   };
-  return { ...declared, ...fcRuntime, ...input.emulator, ...input.local, ...(input.overrides ?? {}) };
+  const env: Record<string, string> = {
+    ...declared,
+    ...fcRuntime,
+    ...input.emulator,
+    ...input.local,
+    ...(input.file ?? {}),
+    ...(input.overrides ?? {}),
+  };
+  // A secret given by value in functions.env (API_TOKENS=...) wins over the same secret given by name (read from the
+  // emulated KMS), unless the file names it too.
+  for (const name of Object.keys(input.file ?? {})) {
+    const byName = `${name}_SECRET_NAME`;
+    if (env[byName] !== undefined && input.file?.[byName] === undefined) delete env[byName];
+  }
+  return env;
 }

@@ -1,47 +1,53 @@
 /**
- * The CertificateAuthority port over the CAS private CA (API 2020-06-30), called through the signed RPC caller.
- * Throttling, 5xx and network failures become a retryable 503 (`CA_UNAVAILABLE`); anything else the CA refuses
- * becomes `CA_REJECTED` with the CA's code in the logs. Serial numbers are read from the certificate itself.
+ * The CertificateAuthority port over the CAS private CA (API 2020-06-30), called through the signed RPC caller: the
+ * issuing call here, the reading and revoking half in ./cas-pca-reads.ts. Throttling, 5xx and network failures
+ * become a retryable 503 (`CA_UNAVAILABLE`); anything else the CA refuses becomes `CA_REJECTED` with the CA's code in
+ * the logs. Serial numbers are read from the certificate itself.
+ *
+ * Parameter and field names are those of the published models: alibabacloud-go/cas-20200630 at
+ * cbbe1e07ac62eb6e4bd16a557e1522d86f931886 (2026-08-18), `client/create_client_certificate_with_csr_request_model.go`
+ * and `..._response_body_model.go`; the same models in aliyun/alibabacloud-typescript-sdk
+ * `cas-20200630/src/models/*`. What the models leave open is listed in docs/api.md ("What depends on undocumented CAS
+ * behaviour"), and the emulator's answers to them, ASSUMED, in local/emulator/cas/assumed.ts; no code path depends
+ * on a guessed answer.
  */
-import type { SubjectAltNames } from '../domain/client-certificate.js';
-import type { CaCertificate, CertificateAuthority, IssuedCertificate, IssueWithCsrRequest } from '../domain/ports.js';
-import { AppError, UpstreamError } from '../errors/index.js';
+import type { KeyAlgorithm, SubjectAltNames } from '../domain/client-certificate.js';
+import type { CertificateAuthority, IssuedCertificate, IssueWithCsrRequest } from '../domain/ports.js';
+import { AppError } from '../errors/index.js';
 import { inspectCertificate, splitPemCertificates } from '../pki/index.js';
+import { CAS_PCA_VERSION, CaRejectedError, chainOf, createCasReads } from './cas-pca-reads.js';
 import type { CredentialInput } from './credentials.js';
-import { createRpcCaller, RpcError, type RpcCaller, type RpcEndpoint } from './rpc.js';
+import { createRpcCaller, type RpcCaller, type RpcEndpoint } from './rpc.js';
 
-export const CAS_PCA_VERSION = '2020-06-30';
+export {
+  CAS_PCA_VERSION,
+  CaRejectedError,
+  CaUnavailableError,
+  isRetryableRpcError,
+  listCertAfterDate,
+  mapCaError,
+} from './cas-pca-reads.js';
 
-/** CAS SanType values. */
+/** The same API version as the reading half (the RAM-policy test reads which product a file calls from it). */
+const API_VERSION = CAS_PCA_VERSION satisfies '2020-06-30';
+
+/** CAS SanType values (the model's SanType: 1 rfc822Name, 2 dNSName, 6 uniformResourceIdentifier, 7 iPAddress). */
 const SAN_TYPE: Record<keyof SubjectAltNames, number> = { email: 1, dns: 2, uri: 6, ip: 7 };
 
-const RETRYABLE_CODES =
-  /^(Throttling(\..*)?|ServiceUnavailable|InternalError|SystemBusy|RequestTimeout|NetworkError|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_.*|ServiceUnavailableTemporary|OperationConflict|Conflict\.Lock)$/;
-const ALREADY_REVOKED = /already.?revoked|revoked.?already|Certificate\.Revoked|IncorrectStatus/i;
+/**
+ * CAS's `Algorithm` names (`<algorithm>_<key length>`: RSA_1024, RSA_2048, RSA_4096, ECC_256, ECC_384, ECC_512,
+ * SM2_256) for the key types this project makes or accepts. RSA 3072 has no CAS name: `Algorithm` is then left out
+ * and the CA reads the key from the CSR.
+ */
+export const CAS_ALGORITHM: Partial<Record<KeyAlgorithm, string>> = {
+  RSA_2048: 'RSA_2048',
+  RSA_4096: 'RSA_4096',
+  EC_P256: 'ECC_256',
+  EC_P384: 'ECC_384',
+};
 
-export class CaUnavailableError extends UpstreamError {
-  constructor(cause: unknown) {
-    super('CA_UNAVAILABLE', 'The certificate authority is busy or unavailable; retry the same request.', cause);
-  }
-}
-
-export class CaRejectedError extends AppError {
-  constructor(caCode: string, cause: unknown) {
-    super('CA_REJECTED', 502, 'The certificate authority refused the request.', { cause, details: { caCode } });
-  }
-}
-
-export function isRetryableRpcError(err: unknown): boolean {
-  if (!(err instanceof RpcError)) return true; // not an answer from the CA at all: a transport failure
-  if (err.statusCode === undefined || err.statusCode >= 500 || err.statusCode === 429) return true;
-  return RETRYABLE_CODES.test(err.code);
-}
-
-export function mapCaError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  if (isRetryableRpcError(err)) return new CaUnavailableError(err);
-  return new CaRejectedError((err as RpcError).code, err);
-}
+/** `Immediately`: 0 (the default) returns no certificate, 1 the certificate, 2 the certificate and its chain. */
+const IMMEDIATELY_WITH_CHAIN = 2;
 
 /** The one SAN type CAS accepts per certificate, as SanType + comma-separated SanValue. */
 export function sanParameters(sans: SubjectAltNames): { SanType?: number; SanValue?: string } {
@@ -53,11 +59,6 @@ export function sanParameters(sans: SubjectAltNames): { SanType?: number; SanVal
   return { SanType: SAN_TYPE[type], SanValue: sans[type].join(',') };
 }
 
-function chainOf(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === 'string' ? splitPemCertificates(v) : []));
-  return typeof value === 'string' ? splitPemCertificates(value) : [];
-}
-
 interface CreateWithCsrResponse {
   Identifier?: string;
   SerialNumber?: string;
@@ -65,84 +66,41 @@ interface CreateWithCsrResponse {
   CertificateChain?: string | string[];
 }
 
-interface DescribeCaResponse {
-  Certificate?: {
-    Identifier?: string;
-    X509Certificate?: string;
-    CaCertChain?: string | string[];
-    Status?: string;
-    CertificateType?: string;
-    AfterDate?: number | string;
-  };
-}
-
-interface StatusResponse {
-  CertificateStatus?: Array<{ SerialNumber?: string; Status?: string }>;
-}
-
 export function createCasCertificateAuthority(call: RpcCaller): CertificateAuthority {
-  const guarded = async <T>(action: string, params: Parameters<RpcCaller>[1]): Promise<T> => {
-    try {
-      return await call<T>(action, params);
-    } catch (err) {
-      throw mapCaError(err);
-    }
-  };
+  const { guarded, issuingChain, ...reads } = createCasReads(call);
   return {
+    ...reads,
     async issueWithCsr(request: IssueWithCsrRequest): Promise<IssuedCertificate> {
+      const algorithm = CAS_ALGORITHM[request.keyAlgorithm];
       const body = await guarded<CreateWithCsrResponse>('CreateClientCertificateWithCsr', {
         ParentIdentifier: request.parentIdentifier,
         Csr: request.csrPem,
+        // Determined by the CSR when one is sent (model); sent as well so a request names what it asks for.
         CommonName: request.commonName,
         ...sanParameters(request.sans),
+        ...(algorithm ? { Algorithm: algorithm } : {}),
         BeforeTime: Math.floor(request.notBefore.getTime() / 1000),
         AfterTime: Math.floor(request.notAfter.getTime() / 1000),
-        // D1: without Immediately CAS issues but answers no certificate; 2 = the certificate and its chain.
-        Immediately: 2,
-        // D2: this action has no ClientToken (contracts/cas-2020-06-30); CustomIdentifier is its "unique key".
-        CustomIdentifier: request.clientToken,
+        Immediately: IMMEDIATELY_WITH_CHAIN,
+        CustomIdentifier: request.customIdentifier,
       });
-      if (!body.Identifier || !body.X509Certificate) throw new CaRejectedError('IncompleteAnswer', undefined);
-      const certificatePem = splitPemCertificates(body.X509Certificate)[0];
+      if (!body.Identifier) throw new CaRejectedError('IncompleteAnswer', undefined);
+      let certificatePem = body.X509Certificate ? splitPemCertificates(body.X509Certificate)[0] : undefined;
+      let chainPems = chainOf(body.CertificateChain);
+      if (!certificatePem) {
+        // Issued, but the answer holds no certificate (as with Immediately 0): read it rather than lose it.
+        const described = await reads.describeClientCertificate(body.Identifier);
+        certificatePem = described?.certificatePem;
+        chainPems = chainPems.length > 0 ? chainPems : (described?.chainPems ?? []);
+      }
       if (!certificatePem) throw new CaRejectedError('MalformedCertificate', undefined);
+      if (chainPems[0]?.trim() === certificatePem.trim()) chainPems = chainPems.slice(1);
+      if (chainPems.length === 0) chainPems = await issuingChain(request.parentIdentifier);
       return {
         identifier: body.Identifier,
         serialNumber: inspectCertificate(certificatePem).serialNumber,
         certificatePem,
-        chainPems: chainOf(body.CertificateChain),
-      };
-    },
-
-    async revoke(identifier: string): Promise<void> {
-      try {
-        await call('CreateRevokeClientCertificate', { Identifier: identifier });
-      } catch (err) {
-        // Revoking twice is a success for us: a retried revoke must not fail on its own earlier success.
-        if (err instanceof RpcError && !isRetryableRpcError(err) && ALREADY_REVOKED.test(`${err.code} ${err.message}`))
-          return;
-        throw mapCaError(err);
-      }
-    },
-
-    async status(identifier: string): Promise<'good' | 'revoked' | 'unknown'> {
-      const body = await guarded<StatusResponse>('DescribeClientCertificateStatus', { Identifier: identifier });
-      const status = body.CertificateStatus?.[0]?.Status;
-      return status === 'good' || status === 'revoked' ? status : 'unknown';
-    },
-
-    async getCaCertificate(identifier: string): Promise<CaCertificate> {
-      const body = await guarded<DescribeCaResponse>('DescribeCACertificate', { Identifier: identifier });
-      const c = body.Certificate;
-      const certificatePem = c?.X509Certificate ? splitPemCertificates(c.X509Certificate)[0] : undefined;
-      if (!c || !certificatePem) throw new CaRejectedError('MalformedCaCertificate', undefined);
-      return {
-        identifier: c.Identifier ?? identifier,
-        certificatePem,
-        chainPems: chainOf(c.CaCertChain),
-        status: c.Status ?? 'unknown',
-        type: c.CertificateType ?? 'unknown',
-        notAfter:
-          c.AfterDate !== undefined ? new Date(Number(c.AfterDate)) : inspectCertificate(certificatePem).notAfter,
+        chainPems,
       };
     },
   };
@@ -150,5 +108,5 @@ export function createCasCertificateAuthority(call: RpcCaller): CertificateAutho
 
 /** The adapter with its own signed caller, as the functions build it from config. */
 export function createCasPcaClient(endpoint: RpcEndpoint, credentials: CredentialInput): CertificateAuthority {
-  return createCasCertificateAuthority(createRpcCaller(CAS_PCA_VERSION, endpoint, credentials));
+  return createCasCertificateAuthority(createRpcCaller(API_VERSION, endpoint, credentials));
 }

@@ -6,15 +6,9 @@
  * FC's code and status.
  */
 import { Readable } from 'node:stream';
-import * as OpenApiNs from '@alicloud/openapi-client';
 import type { AsyncInvoker } from '../domain/ports.js';
-import { cjsModule } from './cjs.js';
-import { toCredentialSource, type CredentialInput } from './credentials.js';
-import { NO_RETRY, RpcError, signingCredential, withDeadline, type RpcEndpoint } from './rpc.js';
-
-const openApi = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
-const { Config, OpenApiRequest, Params } = openApi;
-const OpenApi = openApi.default;
+import type { CredentialInput } from './credentials.js';
+import { lazyOpenApiClient, NO_RETRY, RpcError, withDeadline, type RpcEndpoint } from './rpc.js';
 
 export const FC_API_VERSION = '2023-03-30';
 
@@ -52,23 +46,20 @@ function toRpcError(err: unknown): RpcError {
 
 export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
   const readTimeout = config.endpoint.readTimeoutMs ?? 10_000;
-  const client = new OpenApi(
-    new Config({
-      credential: signingCredential(toCredentialSource(config.credentials)) as unknown as InstanceType<
-        typeof Config
-      >['credential'],
-      endpoint: config.endpoint.endpoint,
-      protocol: config.endpoint.protocol ?? 'https',
-      regionId: config.region,
-      readTimeout,
-      connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
-    }),
-  );
+  // The OpenAPI client is loaded on the first invocation (a sweep with nothing due never needs it).
+  const openApiClient = lazyOpenApiClient(config.credentials, {
+    endpoint: config.endpoint.endpoint,
+    protocol: config.endpoint.protocol ?? 'https',
+    regionId: config.region,
+    readTimeout,
+    connectTimeout: config.endpoint.connectTimeoutMs ?? 5_000,
+  });
 
   return {
     async invokeAsync(functionName, payload) {
       const body = Buffer.from(JSON.stringify(payload) ?? 'null', 'utf8');
-      const params = new Params({
+      const { api, client } = await openApiClient();
+      const params = new api.Params({
         action: 'InvokeFunction',
         version: FC_API_VERSION,
         protocol: 'HTTPS',
@@ -79,7 +70,7 @@ export function createFcAsyncInvoker(config: FcInvokerConfig): AsyncInvoker {
         reqBodyType: 'json',
         bodyType: 'binary',
       });
-      const request = new OpenApiRequest({
+      const request = new api.OpenApiRequest({
         headers: { 'x-fc-invocation-type': 'Async' },
         stream: Readable.from([body]),
       });

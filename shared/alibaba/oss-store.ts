@@ -3,8 +3,9 @@
  * and encrypted at rest (AES256); create-only writes use `x-oss-forbid-overwrite`. ali-oss never retries here:
  * failures reach the caller as `ObjectStoreError` with OSS's code and HTTP status, and the caller decides.
  */
-import OSS from 'ali-oss';
+import type OSS from 'ali-oss';
 import { ObjectExistsError, type ObjectListing, type ObjectStore } from '../domain/ports.js';
+import { cjsDefault } from './cjs.js';
 import { toCredentialSource, type CredentialInput } from './credentials.js';
 
 export interface OssStoreConfig {
@@ -34,6 +35,17 @@ export class ObjectStoreError extends Error {
     super(message, { cause });
     this.name = 'ObjectStoreError';
   }
+}
+
+let ossModule: Promise<typeof OSS> | undefined;
+
+/**
+ * ali-oss (with urllib, xml2js, iconv-lite, lodash) is the largest part of a function; it is loaded by the first
+ * OSS operation, not at cold start, so a path that never touches the bucket (a health check) does not pay for it.
+ */
+function loadOss(): Promise<typeof OSS> {
+  ossModule ??= import('ali-oss').then((ns) => cjsDefault<typeof OSS>(ns));
+  return ossModule;
 }
 
 /** OSS accepts presigned V4 links valid for 1 s to 7 days. */
@@ -99,11 +111,12 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
   };
   // One ali-oss client per key pair: when FC hands an invocation new keys, the next call builds a client with them.
   let cached: { fingerprint: string; client: OSS; sts: boolean } | undefined;
-  const current = () => {
+  const current = async () => {
+    const OssClient = await loadOss();
     const c = source.current();
     const fingerprint = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
     if (cached?.fingerprint !== fingerprint) {
-      const client = new OSS({
+      const client = new OssClient({
         ...base,
         accessKeyId: c.accessKeyId,
         accessKeySecret: c.accessKeySecret,
@@ -127,7 +140,9 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       };
       try {
         // A string body would be taken for a file path by ali-oss: always hand it bytes.
-        await current().client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
+        await (
+          await current()
+        ).client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
       } catch (err) {
         if (putOptions.ifAbsent && isCode(err, 'FileAlreadyExists')) throw new ObjectExistsError(key);
         throw toStoreError(err);
@@ -136,7 +151,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async get(key) {
       try {
-        const result = await current().client.get(key);
+        const result = await (await current()).client.get(key);
         return Buffer.isBuffer(result.content) ? result.content : Buffer.from(result.content ?? '');
       } catch (err) {
         if (isCode(err, 'NoSuchKey')) return null;
@@ -146,7 +161,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async exists(key) {
       try {
-        await current().client.head(key);
+        await (await current()).client.head(key);
         return true;
       } catch (err) {
         if (isCode(err, 'NoSuchKey')) return false;
@@ -156,7 +171,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
 
     async delete(key) {
       try {
-        await current().client.delete(key);
+        await (await current()).client.delete(key);
       } catch (err) {
         throw toStoreError(err);
       }
@@ -170,7 +185,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       if (listOptions.startAfter) query['start-after'] = listOptions.startAfter;
       if (listOptions.continuationToken) query['continuation-token'] = listOptions.continuationToken;
       try {
-        const result = await current().client.listV2(query, {});
+        const result = await (await current()).client.listV2(query, {});
         return {
           keys: (result.objects ?? []).map((o) => o.name),
           commonPrefixes: result.prefixes ?? [],
@@ -188,7 +203,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
         throw new RangeError(`expiresInSeconds must be an integer from 1 to ${MAX_LINK_SECONDS}`);
       }
       if (!SAFE_FILENAME.test(filename)) throw new RangeError('filename must be a plain file name ([A-Za-z0-9._-])');
-      const { client, sts } = current();
+      const { client, sts } = await current();
       // A link signed with STS keys dies with the token that signed it: never promise one longer (D10).
       const stsMax = config.stsLinkMaxSeconds ?? MAX_LINK_SECONDS;
       if (sts && expiresInSeconds > stsMax)

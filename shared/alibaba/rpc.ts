@@ -3,19 +3,58 @@
  * `@alicloud/openapi-client` `callApi` with ACS3-HMAC-SHA256, parameters sent as form data so arrays become
  * `Name.1=a&Name.2=b`. Errors come back as `RpcError` with the provider's code, HTTP status and request id.
  */
-import * as OpenApiNs from '@alicloud/openapi-client';
 import { cjsModule } from './cjs.js';
 import { toCredentialSource, type CredentialInput, type CredentialSource } from './credentials.js';
 
-const openApi = cjsModule<typeof import('@alicloud/openapi-client')>(OpenApiNs);
-const { Config, OpenApiRequest, Params } = openApi;
-const OpenApi = openApi.default;
+// The module as cjsModule returns it: named exports plus `.default`, the client class.
+type OpenApiModule = typeof import('@alicloud/openapi-client');
+type OpenApiClient = InstanceType<OpenApiModule['default']>;
+
+let openApiModule: Promise<OpenApiModule> | undefined;
+
+/**
+ * `@alicloud/openapi-client`, loaded on the first call rather than at cold start: it is a fifth of a function's
+ * code, and paths that call no Alibaba API (health checks, an empty sweep, reads from OSS) never need it.
+ */
+export function loadOpenApi(): Promise<OpenApiModule> {
+  openApiModule ??= import('@alicloud/openapi-client').then((ns) => cjsModule<OpenApiModule>(ns));
+  return openApiModule;
+}
 
 /**
  * The runtime options of a call: no SDK retries (our callers decide). openapi-client only reads these fields, so a
  * plain object serves and the `@alicloud/tea-util` package (which pulls moment and ws into the bundle) is not needed.
  */
-export const NO_RETRY = { autoretry: false } as unknown as Parameters<InstanceType<typeof OpenApi>['callApi']>[2];
+export const NO_RETRY = { autoretry: false } as unknown as Parameters<OpenApiClient['callApi']>[2];
+
+/** Where one OpenAPI client sends its calls (openapi-client's Config fields, without the credential). */
+export interface OpenApiTarget {
+  endpoint: string;
+  protocol: 'https' | 'http';
+  regionId?: string;
+  readTimeout: number;
+  connectTimeout: number;
+}
+
+/**
+ * An OpenAPI client for one endpoint, built on first use (see loadOpenApi). It signs with `credentials` as they
+ * are at each call (signingCredential): never with keys copied into the Config.
+ */
+export function lazyOpenApiClient(
+  credentials: CredentialInput,
+  target: OpenApiTarget,
+): () => Promise<{ api: OpenApiModule; client: OpenApiClient }> {
+  const credential = signingCredential(toCredentialSource(credentials));
+  let built: Promise<{ api: OpenApiModule; client: OpenApiClient }> | undefined;
+  return () =>
+    (built ??= loadOpenApi().then((api) => {
+      const config = new api.Config({
+        ...target,
+        credential: credential as unknown as InstanceType<OpenApiModule['Config']>['credential'],
+      });
+      return { api, client: new api.default(config) };
+    }));
+}
 
 export interface AlibabaCredentials {
   accessKeyId: string;
@@ -108,18 +147,13 @@ export function signingCredential(source: CredentialSource) {
 }
 
 export function createRpcCaller(version: string, endpoint: RpcEndpoint, credentials: CredentialInput): RpcCaller {
-  const client = new OpenApi(
-    new Config({
-      credential: signingCredential(toCredentialSource(credentials)) as unknown as InstanceType<
-        typeof Config
-      >['credential'],
-      endpoint: endpoint.endpoint,
-      protocol: endpoint.protocol ?? 'https',
-      regionId: endpoint.regionId,
-      readTimeout: endpoint.readTimeoutMs ?? 10_000,
-      connectTimeout: endpoint.connectTimeoutMs ?? 5_000,
-    }),
-  );
+  const openApiClient = lazyOpenApiClient(credentials, {
+    endpoint: endpoint.endpoint,
+    protocol: endpoint.protocol ?? 'https',
+    regionId: endpoint.regionId,
+    readTimeout: endpoint.readTimeoutMs ?? 10_000,
+    connectTimeout: endpoint.connectTimeoutMs ?? 5_000,
+  });
   const deadlineMs = endpoint.readTimeoutMs ?? 10_000;
   return async <T>(action: string, params: RpcParams): Promise<T> => {
     const body: Record<string, string | number | boolean> = {};
@@ -128,7 +162,8 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
       if (Array.isArray(v)) v.forEach((item, i) => (body[`${k}.${i + 1}`] = item));
       else body[k] = v;
     }
-    const p = new Params({
+    const { api, client } = await openApiClient();
+    const p = new api.Params({
       action,
       version,
       protocol: 'HTTPS',
@@ -141,7 +176,7 @@ export function createRpcCaller(version: string, endpoint: RpcEndpoint, credenti
     });
     // The SDK's read timeout is not enough on a reused socket (see withDeadline): every call also gets our deadline.
     try {
-      const res = await withDeadline(client.callApi(p, new OpenApiRequest({ body }), NO_RETRY), deadlineMs, action);
+      const res = await withDeadline(client.callApi(p, new api.OpenApiRequest({ body }), NO_RETRY), deadlineMs, action);
       return res.body as T;
     } catch (err) {
       throw err instanceof RpcError ? err : toRpcError(err);

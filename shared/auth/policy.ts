@@ -4,7 +4,7 @@
  * e-mail local part), `**` for any run of characters, and a pattern that is exactly `*` allows everything.
  * IP patterns are addresses or CIDR blocks (`10.0.0.0/8`, `2001:db8::/32`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyAlgorithm } from '../domain/client-certificate.js';
 
 export const KEY_ALGORITHM_VALUES = [

@@ -6,7 +6,7 @@
  * most every TOKEN_REFRESH_SECONDS, so a revocation holds on every instance within a minute, with no redeploy.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, UnauthorizedError } from '../errors/index.js';
 import { systemClock, type Clock } from '../domain/ports.js';
 import { AccessPolicySchema } from './policy.js';

@@ -1,5 +1,5 @@
 /** The CA port as the service uses it: failures become retryable 503s, and the issuing sub-CA is fetched once. */
-import type { CertificateAuthority } from '../domain/ports.js';
+import { nothingIssued, type CertificateAuthority, type KeyFamily } from '../domain/ports.js';
 import { UpstreamError, isAppError } from '../errors/index.js';
 import { inspectCertificate } from '../pki/index.js';
 
@@ -15,27 +15,42 @@ function unavailable(cause: unknown): UpstreamError {
 export function guardedCa(ca: CertificateAuthority): CertificateAuthority {
   const guard = <T>(work: () => Promise<T>) =>
     work().catch((err: unknown) => {
-      throw isAppError(err) ? err : unavailable(err);
+      if (isAppError(err)) throw err;
+      // Keep the one fact issuance needs: whether CAS answered with a refusal (nothing issued).
+      throw Object.assign(unavailable(err), nothingIssued(err) ? { nothingIssued: true } : {});
     });
   return {
     issueWithCsr: (request) => guard(() => ca.issueWithCsr(request)),
     revoke: (identifier) => guard(() => ca.revoke(identifier)),
     status: (identifier) => guard(() => ca.status(identifier)),
     getCaCertificate: (identifier) => guard(() => ca.getCaCertificate(identifier)),
+    describeClientCertificate: (identifier) => guard(() => ca.describeClientCertificate(identifier)),
+    listClientCertificates: (query) => guard(() => ca.listClientCertificates(query)),
   };
 }
 
+export interface IssuingCaFacts {
+  pem: string;
+  notAfter: Date;
+  /** Client keys must be of this family (CAS's rule). */
+  keyFamily: KeyFamily;
+}
+
 export interface IssuingCa {
-  /** The sub-CA's certificate and end of validity; fetched on first use, again after a failed fetch. */
-  facts(): Promise<{ pem: string; notAfter: Date }>;
+  /** The sub-CA's certificate, end of validity and key family; fetched on first use, again after a failed fetch. */
+  facts(): Promise<IssuingCaFacts>;
 }
 
 export function issuingCaOf(ca: CertificateAuthority, parentIdentifier: string): IssuingCa {
-  let cached: Promise<{ pem: string; notAfter: Date }> | undefined;
+  let cached: Promise<IssuingCaFacts> | undefined;
   return {
     facts() {
       cached ??= ca.getCaCertificate(parentIdentifier).then(
-        (found) => ({ pem: found.certificatePem, notAfter: inspectCertificate(found.certificatePem).notAfter }),
+        (found) => ({
+          pem: found.certificatePem,
+          notAfter: inspectCertificate(found.certificatePem).notAfter,
+          keyFamily: found.keyFamily,
+        }),
         (err: unknown) => {
           cached = undefined;
           throw isAppError(err) ? err : unavailable(err);

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { BundleObjects, IssuanceMode, P12Profile } from '../domain/client-certificate.js';
 import { ObjectExistsError, type ObjectStore } from '../domain/ports.js';
-import { buildPemBundleZip, buildPkcs12, P12_PROFILES, type P12PasswordOrigin } from '../pki/index.js';
+import type { P12PasswordOrigin } from '../pki/index.js';
 import { bundleObjectKeys } from './ids.js';
 import type { Download, Downloads } from './view.js';
 
@@ -27,6 +27,8 @@ export interface BundleInput {
 
 /** Writes the generation's bundle objects (create-only) and returns their keys. */
 export async function storeBundles(store: ObjectStore, input: BundleInput): Promise<BundleObjects> {
+  // Loaded here, not at cold start: only issuance and renewal build bundles (docs/architecture.md, "Cold start").
+  const { buildPemBundleZip, buildPkcs12, P12_PROFILES } = await import('../pki/bundle-builders.js');
   const keys = bundleObjectKeys(input.id, input.generation, input.mode);
   const writes: Array<{ key: string; build: () => Promise<Buffer> | Buffer; contentType: string }> = [];
   if (input.mode === 'server-key') {

@@ -1,63 +1,44 @@
 /**
  * The crash-safe issuance pipeline shared by first issuance, renewal and the sweep that finishes pending work:
  *
- *   pending (create-only, key + password sealed) -> CA (ClientToken from id + generation) -> verify ->
- *   bundles (create-only) -> tenant index -> record -> renewal index -> [revoke / drop previous] ->
+ *   pending (create-only, key + password sealed) -> certificate (./attempts.ts: claim, call or adopt) -> verify ->
+ *   bundles (create-only) -> CA index -> tenant index -> record -> renewal index -> [revoke / drop previous] ->
  *   idempotent answer -> delete pending
  *
  * Every step after the pending object is idempotent, so a failure or crash anywhere is finished by running
- * `completePending` again on the same pending object: the CA returns the same certificate for the same token.
+ * `completePending` again on the same pending object: the certificate an earlier run got (or that CAS issued for a
+ * lost answer) is adopted, never issued twice. An error that cannot succeed on retry sets the pending object aside
+ * (./set-aside.ts): its certificate is revoked and the sweep stops trying.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import type { CertificateProfile, ClientCertificate } from '../domain/client-certificate.js';
-import type { CertificateAuthority, Clock, IssuedCertificate, ObjectStore } from '../domain/ports.js';
-import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
+import type { ClientCertificate } from '../domain/client-certificate.js';
 import { AppError, ConflictError, NotFoundError } from '../errors/index.js';
-import { errorFields, type Logger } from '../log/index.js';
 import { buildCsr, generateP12Password, parseCsr } from '../pki/index.js';
-import { generateKeyPairBounded } from './key-generation.js';
-import { bundleObjectKeys, pendingKey, recordKey, tenantIndexKey } from './ids.js';
-import { clientTokenFor, type PendingIssuance, type PendingRecordSettings, type PendingSecrets } from './pending.js';
-import { firstRecord, issuedGeneration, readRecord, renewedRecord, writeRecord } from './records.js';
-import type { StateCipher } from './sealing.js';
+import { renewalIndexKeyFor } from '../domain/renewal/review-time.js';
+import { obtainCertificate, recordAnswer, type Obtained } from './attempts.js';
 import { deleteBundles, signDownloads, storeBundles } from './bundles.js';
+import type { ServiceContext } from './context.js';
+import { completedEntry, type StoredAnswer } from './idempotency.js';
+import {
+  attemptPrefix,
+  bundleObjectKeys,
+  caIndexKey,
+  expiryIndexKey,
+  pendingKey,
+  recordKey,
+  tenantIndexKey,
+} from './ids.js';
+import { generateKeyPairBounded } from './key-generation.js';
+import type { PendingIssuance, PendingRecordSettings, PendingSecrets } from './pending.js';
+import { checkBundleInputs } from './preflight.js';
+import { firstRecord, issuedGeneration, readRecord, renewedRecord, writeRecord } from './records.js';
+import { isPermanentFailure, setAside } from './set-aside.js';
 import { createJson, getJson, putJson } from './storage.js';
-import { IssuedCertificateRejectedError, verifyIssuedCertificate } from './verification.js';
-import { toView, type ClientCertificateView, type IssueResult } from './view.js';
+import { verifyIssuedCertificate } from './verification.js';
+import { toView, type IssueResult } from './view.js';
+import type { CertificateProfile } from '../domain/client-certificate.js';
 
-export interface IssuanceConfig {
-  parentIdentifier: string;
-  linkDefaultSeconds: number;
-  bundleExampleUrl?: string;
-}
-
-export interface IssuanceContext {
-  ca: CertificateAuthority;
-  store: ObjectStore;
-  clock: Clock;
-  log: Logger;
-  cipher: StateCipher;
-  config: IssuanceConfig;
-  /** PEM of the sub-CA named by `parentIdentifier` (fetched once). */
-  issuingCaPem(): Promise<string>;
-}
-
-/** What the idempotency object keeps (sealed) so a replay gives the same answer. */
-export interface StoredAnswer {
-  view: ClientCertificateView;
-  p12Password?: string;
-}
-
-export interface IdempotencyEntry {
-  v: 1;
-  operation: 'issue';
-  requestHash: string;
-  certificateId: string;
-  createdAt: string;
-  /** Its creator failed before writing the pending object: a retry takes over at once. */
-  released?: boolean;
-  answer?: import('./sealing.js').Sealed;
-}
+export { PendingSupersededError } from './attempts.js';
 
 export interface PendingRequest extends CertificateProfile {
   kind: 'issue' | 'renew';
@@ -78,27 +59,18 @@ export interface PendingRequest extends CertificateProfile {
   notAfterCap?: Date;
 }
 
-const DAY_MS = 86_400_000;
+/** Pending objects this process has just created: nothing can have been tried for them yet (saves the reads). */
+const createdHere = new WeakSet<PendingIssuance>();
 
-/**
- * This pending object lost a race: a twin finished the same id and generation with its own key before this
- * object was created, so the CA (same ClientToken) answered with the twin's certificate. The caller answers
- * with what the twin made; the pending object is already deleted.
- */
-export class PendingSupersededError extends AppError {
-  constructor() {
-    super('IDEMPOTENT_REQUEST_IN_PROGRESS', 409, 'The same request was being processed; retry it shortly.', {
-      retryable: true,
-    });
-  }
-}
+/** How long the attempts of a finished issuance are kept (a late twin may still read them), then deleted. */
+const ATTEMPTS_KEPT_MS = 86_400_000;
 
 /**
  * The pending object for (id, generation): the existing one if any, otherwise a new one written create-only.
  * Losing the create race returns the winner's object. `undefined` means it existed and is already finished.
  */
 export async function openPending(
-  ctx: IssuanceContext,
+  ctx: ServiceContext,
   request: PendingRequest,
   options: { freshId?: boolean } = {},
 ): Promise<PendingIssuance | undefined> {
@@ -106,11 +78,10 @@ export async function openPending(
   // A freshly generated id has nothing stored under it yet: skip the read (the create-only write still guards).
   const existing = options.freshId ? undefined : await getJson<PendingIssuance>(ctx.store, key);
   if (existing) return existing;
+  checkBundleInputs({ mode: request.mode, commonName: request.commonName, p12Password: request.p12Password });
 
-  const now = ctx.clock.now();
-  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const wanted = notBefore.getTime() + request.validityDays * DAY_MS;
-  const notAfter = new Date(request.notAfterCap ? Math.min(wanted, request.notAfterCap.getTime()) : wanted);
+  const now = ctx.now();
+  const wanted = now.getTime() + request.validityDays * 86_400_000;
   let csrPem = request.csrPem;
   let secrets: PendingSecrets | undefined;
   if (request.mode === 'server-key') {
@@ -124,7 +95,7 @@ export async function openPending(
   }
   if (!csrPem) throw new Error('a csr-mode pending issuance needs the CSR');
   const pending: PendingIssuance = {
-    v: 1,
+    v: 2,
     kind: request.kind,
     id: request.id,
     generation: request.generation,
@@ -132,15 +103,15 @@ export async function openPending(
     actor: request.actor,
     trigger: request.trigger,
     createdAt: now.toISOString(),
-    clientToken: clientTokenFor(request.id, request.generation),
     commonName: request.commonName,
     sans: request.sans,
     mode: request.mode,
     keyAlgorithm: request.keyAlgorithm,
     p12Profile: request.p12Profile,
     validityDays: request.validityDays,
-    notBefore: notBefore.toISOString(),
-    notAfter: notAfter.toISOString(),
+    ...(request.notAfterCap && request.notAfterCap.getTime() < wanted
+      ? { notAfterCap: request.notAfterCap.toISOString() }
+      : {}),
     csrPem,
     ...(secrets ? { secrets: ctx.cipher.seal(secrets, key) } : {}),
     ...(request.settings ? { settings: request.settings } : {}),
@@ -149,20 +120,12 @@ export async function openPending(
       ? { revokePrevious: request.revokePrevious ?? false, previousIndexKeys: request.previousIndexKeys ?? [] }
       : {}),
   };
-  if (await createJson(ctx.store, key, pending)) return pending;
-  // Another request created it first: finish its work (same key, same token) rather than ours.
-  return getJson<PendingIssuance>(ctx.store, key);
-}
-
-async function revokeQuietly(ctx: IssuanceContext, identifier: string): Promise<void> {
-  try {
-    await ctx.ca.revoke(identifier);
-  } catch (err) {
-    ctx.log.error('could not revoke a certificate that will not be used', {
-      ...errorFields(err),
-      caIdentifier: identifier,
-    });
+  if (await createJson(ctx.store, key, pending)) {
+    createdHere.add(pending);
+    return pending;
   }
+  // Another request created it first: finish its work (same key) rather than ours.
+  return getJson<PendingIssuance>(ctx.store, key);
 }
 
 async function publicKeyOf(pending: PendingIssuance, privateKey: KeyObject | undefined): Promise<KeyObject> {
@@ -177,64 +140,50 @@ export interface Completion {
   previous?: { generation: number; serialNumber: string; revoked: boolean };
 }
 
-/** Runs (or re-runs) every step after the pending object; see the file comment. */
-/** `freshId`: the id was generated by this request, so no record can exist yet (saves a read). */
+/** Runs (or re-runs) every step after the pending object; see the file comment. `freshId`: the id was generated by
+ * this request, so no record can exist yet (saves a read). */
 export async function completePending(
-  ctx: IssuanceContext,
+  ctx: ServiceContext,
   pending: PendingIssuance,
   options: { freshId?: boolean } = {},
 ): Promise<Completion> {
-  const key = pendingKey(pending.id, pending.generation);
-  const secrets = pending.secrets ? ctx.cipher.open<PendingSecrets>(pending.secrets, key) : undefined;
-  const privateKey = secrets ? createPrivateKey(secrets.privateKeyPem) : undefined;
-  const publicKey = await publicKeyOf(pending, privateKey);
-
-  const issued: IssuedCertificate = await ctx.ca.issueWithCsr({
-    parentIdentifier: ctx.config.parentIdentifier,
-    csrPem: pending.csrPem,
-    commonName: pending.commonName,
-    sans: pending.sans,
-    notBefore: new Date(pending.notBefore),
-    notAfter: new Date(pending.notAfter),
-    clientToken: pending.clientToken,
-  });
-
-  let info;
+  let obtained: Obtained | undefined;
   try {
-    info = verifyIssuedCertificate({
-      certificatePem: issued.certificatePem,
-      publicKey,
-      commonName: pending.commonName,
-      sans: pending.sans,
-      notBefore: new Date(pending.notBefore),
-      notAfter: new Date(pending.notAfter),
-      issuingCaPem: await ctx.issuingCaPem(),
-      csrPem: pending.csrPem,
-    });
+    const key = pendingKey(pending.id, pending.generation);
+    const secrets = pending.secrets ? ctx.cipher.open<PendingSecrets>(pending.secrets, key) : undefined;
+    const privateKey = secrets ? createPrivateKey(secrets.privateKeyPem) : undefined;
+    const publicKey = await publicKeyOf(pending, privateKey);
+    // Also for objects written before these checks ran at creation: never issue what cannot be bundled.
+    checkBundleInputs({ mode: pending.mode, commonName: pending.commonName });
+    obtained = await obtainCertificate(ctx, pending, publicKey, { fresh: createdHere.has(pending) });
+    return await commit(ctx, pending, obtained, { secrets, privateKey, publicKey }, options);
   } catch (err) {
-    if (err instanceof IssuedCertificateRejectedError) {
-      // The record already hands out exactly this certificate: a twin request finished this generation with its
-      // own key (and deleted its pending object) before ours was created. A lost race, not a CA fault.
-      const inUse = (await readRecord(ctx.store, pending.id))?.current.casIdentifier === issued.identifier;
-      await ctx.store.delete(key);
-      if (inUse) {
-        ctx.log.warn('pending issuance superseded by a finished twin', {
-          certificateId: pending.id,
-          generation: pending.generation,
-        });
-        throw new PendingSupersededError();
-      }
-      // Never hand out a certificate that is not what we asked for; take it out of service and stop retrying.
-      ctx.log.error('issued certificate rejected', {
-        ...errorFields(err),
-        certificateId: pending.id,
-        generation: pending.generation,
-        caIdentifier: issued.identifier,
-      });
-      await revokeQuietly(ctx, issued.identifier);
-    }
+    if (isPermanentFailure(err)) await setAside(ctx, pending, err, obtained?.issued);
+    else if (obtained) await recordAnswer(ctx, obtained);
     throw err;
   }
+}
+
+async function commit(
+  ctx: ServiceContext,
+  pending: PendingIssuance,
+  obtained: Obtained,
+  keys: { secrets?: PendingSecrets; privateKey?: KeyObject; publicKey: KeyObject },
+  options: { freshId?: boolean },
+): Promise<Completion> {
+  const { issued, window } = obtained;
+  const key = pendingKey(pending.id, pending.generation);
+  const issuingCa = await ctx.issuingCa.facts();
+  const info = verifyIssuedCertificate({
+    certificatePem: issued.certificatePem,
+    publicKey: keys.publicKey,
+    commonName: pending.commonName,
+    sans: pending.sans,
+    notBefore: window.notBefore,
+    notAfter: window.notAfter,
+    issuingCaPem: issuingCa.pem,
+    csrPem: pending.csrPem,
+  });
 
   const bundle = await storeBundles(ctx.store, {
     id: pending.id,
@@ -243,15 +192,22 @@ export async function completePending(
     commonName: pending.commonName,
     certificatePem: issued.certificatePem,
     chainPems: issued.chainPems,
-    privateKey,
-    p12Password: secrets?.p12Password,
-    passwordOrigin: secrets?.passwordGenerated ? 'generated' : 'chosen',
+    privateKey: keys.privateKey,
+    p12Password: keys.secrets?.p12Password,
+    passwordOrigin: keys.secrets?.passwordGenerated ? 'generated' : 'chosen',
     p12Profile: pending.p12Profile,
     exampleUrl: ctx.config.bundleExampleUrl,
   });
+  // Before the record: the inventory scan must never see this certificate as nobody's.
+  await putJson(ctx.store, caIndexKey(issued.identifier), {
+    id: pending.id,
+    generation: pending.generation,
+    tenant: pending.tenant,
+  });
 
-  const now = ctx.clock.now();
-  const generation = issuedGeneration(pending, issued, info, bundle, now);
+  const now = ctx.now();
+  const capped = pending.notAfterCap !== undefined && window.notAfter.getTime() >= Date.parse(pending.notAfterCap);
+  const generation = issuedGeneration(pending, issued, info, bundle, now, capped);
   let record = options.freshId && pending.kind === 'issue' ? undefined : await readRecord(ctx.store, pending.id);
   let previous: Completion['previous'];
   if (pending.kind === 'issue') {
@@ -261,24 +217,16 @@ export async function completePending(
       // Create-only: twins finishing the same pending object at once all answer with the first one's record.
       const fresh = firstRecord(pending, generation, now);
       if (await createJson(ctx.store, recordKey(pending.id), fresh)) record = fresh;
-      else {
-        record = await readRecord(ctx.store, pending.id);
-        if (record?.current.casIdentifier !== issued.identifier)
-          throw new AppError('STATE_CONFLICT', 409, 'The certificate changed while it was being issued.');
-      }
-    } else if (record.current.generation !== pending.generation) {
-      throw new AppError('STATE_CONFLICT', 409, 'The certificate changed while it was being issued.');
+      else record = await readRecord(ctx.store, pending.id);
     }
+    if (record?.current.generation !== pending.generation || record.current.casIdentifier !== issued.identifier)
+      throw new AppError('STATE_CONFLICT', 409, 'The certificate changed while it was being issued.');
   } else {
     if (!record) throw new NotFoundError();
     if (record.current.generation === pending.generation - 1) {
-      if (record.status === 'REVOKED') {
-        // Revoked while the renewal was in flight: the new certificate must not outlive that decision.
-        await revokeQuietly(ctx, issued.identifier);
-        await deleteBundles(ctx.store, bundle);
-        await ctx.store.delete(key);
+      // Revoked (or being revoked) while the renewal was in flight: the new certificate must not outlive that.
+      if (record.status !== 'ACTIVE' && record.status !== 'EXPIRED')
         throw new ConflictError('CERTIFICATE_REVOKED', 'The certificate was revoked; it cannot be renewed.');
-      }
       record = renewedRecord(record, pending, generation, now);
       await writeRecord(ctx.store, record);
     } else if (record.current.generation !== pending.generation || record.current.casIdentifier !== issued.identifier) {
@@ -291,6 +239,15 @@ export async function completePending(
         serialNumber: replaced.serialNumber,
         revoked: Boolean(pending.revokePrevious),
       };
+  }
+  if (capped) {
+    ctx.log.warn('certificate cut short at the issuing CA', {
+      event: 'ca.expiring',
+      certificateId: pending.id,
+      generation: pending.generation,
+      caIdentifier: ctx.config.parentIdentifier,
+      notAfter: generation.notAfter,
+    });
   }
 
   const indexKey = renewalIndexKeyFor(record, now);
@@ -305,20 +262,20 @@ export async function completePending(
   }
 
   const view = toView(record, now);
-  const p12Password = secrets?.passwordGenerated ? secrets.p12Password : undefined;
+  const p12Password = keys.secrets?.passwordGenerated ? keys.secrets.p12Password : undefined;
   if (pending.idempotency) {
     const answer: StoredAnswer = { view, ...(p12Password ? { p12Password } : {}) };
-    const entry: IdempotencyEntry = {
-      v: 1,
-      operation: 'issue',
-      requestHash: pending.idempotency.requestHash,
-      certificateId: pending.id,
-      createdAt: pending.createdAt,
-      answer: ctx.cipher.seal(answer, pending.idempotency.objectKey),
-    };
-    await putJson(ctx.store, pending.idempotency.objectKey, entry);
+    await putJson(
+      ctx.store,
+      pending.idempotency.objectKey,
+      completedEntry(ctx, pending.idempotency, pending.id, pending.createdAt, answer),
+    );
   }
   await ctx.store.delete(key);
+  // The attempts stay a while (a late twin reads them instead of calling CAS), then the sweep deletes them.
+  await ctx.store
+    .put(expiryIndexKey(new Date(now.getTime() + ATTEMPTS_KEPT_MS), attemptPrefix(pending.id, pending.generation)), '')
+    .catch(() => undefined);
 
   const downloads = await signDownloads(
     ctx.store,
@@ -334,6 +291,7 @@ export async function completePending(
     serialNumber: info.serialNumber,
     notAfter: generation.notAfter,
     tenant: pending.tenant,
+    ...(obtained.adopted ? { outcome: 'adopted' } : {}),
   });
   return { record, result: { ...view, downloads, ...(p12Password ? { p12Password } : {}) }, previous };
 }

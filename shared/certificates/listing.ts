@@ -1,12 +1,14 @@
 /**
  * `GET /v1/certificates`: walks the tenant index (`index/tenant/<tenant>/<id>`, in id = creation order), reads
  * the records a page needs, and filters them. With filters a page may come back short: the scan stops after a
- * bound and `nextToken` continues from there. Tokens only move forward inside the caller's own prefix.
+ * bound and `nextToken` continues from there. Tokens only move forward inside the caller's own prefix. A record
+ * that cannot be read (corrupted JSON) is skipped and logged: one bad object never fails a tenant's whole list.
  */
 import { canSee, type Principal } from '../auth/principal.js';
 import type { ClientCertificate } from '../domain/client-certificate.js';
 import type { Clock, ObjectStore } from '../domain/ports.js';
-import { ValidationError } from '../errors/index.js';
+import { isAppError, ValidationError } from '../errors/index.js';
+import { errorFields, type Logger } from '../log/index.js';
 import { isCertificateId, tenantIndexPrefix, TENANT_INDEX_PREFIX } from './ids.js';
 import { readRecord } from './records.js';
 import type { ListQuery } from './schemas.js';
@@ -27,8 +29,10 @@ export function matchesFilter(record: ClientCertificate, query: ListQuery, now: 
     return false;
   if (!query.status) return true;
   if (query.status === 'RENEWAL_FAILING')
-    return record.status !== 'REVOKED' && (record.renewal?.failedAttempts ?? 0) > 0;
-  return viewStatus(record, now) === query.status;
+    return record.status === 'ACTIVE' && (record.renewal?.failedAttempts ?? 0) > 0;
+  const status = viewStatus(record, now);
+  // A revocation in progress is listed with the revoked ones: no renewal, no links.
+  return status === query.status || (query.status === 'REVOKED' && status === 'REVOKING');
 }
 
 export function encodeNextToken(lastKey: string): string {
@@ -51,6 +55,7 @@ export async function listCertificates(
   clock: Clock,
   principal: Principal,
   query: ListQuery,
+  log?: Logger,
 ): Promise<ListResult> {
   const prefix = principal.kind === 'token' ? tenantIndexPrefix(principal.tenant) : TENANT_INDEX_PREFIX;
   const limit = query.limit ?? DEFAULT_LIMIT;
@@ -61,9 +66,17 @@ export async function listCertificates(
   for (;;) {
     const page = await store.list({ prefix, startAfter, maxKeys: 100 });
     const ids = page.keys.map((key) => key.slice(prefix.length).split('/').pop() ?? '');
-    const records = await mapBounded(ids, READ_CONCURRENCY, (id) =>
-      isCertificateId(id) ? readRecord(store, id) : Promise.resolve(undefined),
-    );
+    const records = await mapBounded(ids, READ_CONCURRENCY, async (id) => {
+      if (!isCertificateId(id)) return undefined;
+      try {
+        return await readRecord(store, id);
+      } catch (err) {
+        // Only an unreadable object is skipped; an outage still fails the request (retryable).
+        if (!isAppError(err) || err.code !== 'STATE_UNREADABLE') throw err;
+        log?.error('unreadable record skipped in a list', { ...errorFields(err), certificateId: id });
+        return undefined;
+      }
+    });
     for (let i = 0; i < page.keys.length; i += 1) {
       startAfter = page.keys[i];
       scanned += 1;

@@ -1,11 +1,16 @@
 /**
  * An issuance or renewal in flight: `pending/<id>/g<generation>.json`, written create-only BEFORE the CA is
- * called. It pins everything the CA call depends on (CSR, validity, ClientToken) and holds the private key
- * and .p12 password sealed, so any retry (the caller's, or the renewal sweep's) finishes with the same key
- * and token and the CA answers with the same certificate instead of a second one. Deleted when done.
+ * called. It pins what the CA call depends on (CSR, validity, the cap at the CA's end) and holds the private key
+ * and .p12 password sealed, so any retry (the caller's, or the renewal sweep's) finishes with the same key.
+ *
+ * CAS has no idempotency token on CreateClientCertificateWithCsr: every call issues a new certificate. So each call
+ * is claimed first as an attempt (`attempts/<id>/g<generation>/<n>.json`, create-only) and sends a CustomIdentifier
+ * naming id, generation and attempt; before any further call, what earlier attempts may have issued is looked up and
+ * adopted (./attempts.ts). The CustomIdentifier is never repeated, so the design holds whatever CAS does with a
+ * repeated one (undocumented). Deleted when done; set aside (`set-aside/...`) when it cannot succeed.
  */
-import { createHash } from 'node:crypto';
 import type { CertificateProfile } from '../domain/client-certificate.js';
+import { CERTIFICATE_ID_PATTERN } from './ids.js';
 import type { Sealed } from './sealing.js';
 
 export interface PendingSecrets {
@@ -24,7 +29,7 @@ export interface PendingRecordSettings {
 }
 
 export interface PendingIssuance extends CertificateProfile {
-  v: 1;
+  v: 2;
   kind: 'issue' | 'renew';
   id: string;
   generation: number;
@@ -33,9 +38,8 @@ export interface PendingIssuance extends CertificateProfile {
   actor: string;
   trigger: 'api' | 'schedule' | 'event';
   createdAt: string;
-  clientToken: string;
-  notBefore: string;
-  notAfter: string;
+  /** The issuing CA's notAfter when it ends before `validityDays` would: no certificate may outlive it. */
+  notAfterCap?: string;
   /** The CSR sent to the CA: ours (server-key mode) or the caller's. */
   csrPem: string;
   /** server-key mode: sealed `PendingSecrets`, additional data = this object's key. */
@@ -50,7 +54,27 @@ export interface PendingIssuance extends CertificateProfile {
   previousIndexKeys?: string[];
 }
 
-/** Same certificate id and generation, same token: the CA then answers a retried create with the same certificate. */
-export function clientTokenFor(id: string, generation: number): string {
-  return createHash('sha256').update(`nma:${id}:g${generation}`).digest('hex').slice(0, 40);
+/** What a pending object became when it could not succeed (`set-aside/<id>/g<generation>.json`): no secrets kept. */
+export interface SetAsidePending extends Omit<PendingIssuance, 'secrets'> {
+  setAsideAt: string;
+  reason: { code: string; message: string };
+  /** CAS identifiers issued for it and revoked (or to be revoked by the inventory scan). */
+  revoked: string[];
+}
+
+/**
+ * `<id>-g<generation>-a<attempt>`: names what a certificate was issued for, so the inventory scan and a recovery can
+ * tell it apart. Only lower-case letters, digits and dashes (the model's example is hex; ASSUMED accepted).
+ */
+export function customIdentifierFor(id: string, generation: number, attempt: number): string {
+  return `${id}-g${generation}-a${attempt}`;
+}
+
+const CUSTOM_IDENTIFIER = new RegExp(`^(${CERTIFICATE_ID_PATTERN.source.slice(1, -1)})-g(\\d{1,6})-a(\\d{1,4})$`);
+
+export function parseCustomIdentifier(
+  value: string | undefined,
+): { id: string; generation: number; attempt: number } | undefined {
+  const m = value?.match(CUSTOM_IDENTIFIER);
+  return m ? { id: m[1], generation: Number(m[2]), attempt: Number(m[3]) } : undefined;
 }

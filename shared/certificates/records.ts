@@ -27,8 +27,10 @@ export function issuedGeneration(
   info: CertificateInfo,
   bundle: BundleObjects,
   now: Date,
+  cappedByCa = false,
 ): IssuedGeneration {
   return {
+    ...(cappedByCa ? { cappedByCa: true } : {}),
     generation: pending.generation,
     casIdentifier: issued.identifier,
     serialNumber: info.serialNumber,

@@ -13,7 +13,7 @@ import { spkiDer } from '../pki/keys.js';
 import type { AuditFacts, PossessionContext, Standing } from './possession-context.js';
 import { parseCallerCsr } from './request-checks.js';
 import type { RenewResult } from './view.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const RenewByPossessionRequestSchema = z.strictObject({
   /** Compact JWS signed by the current certificate's key (docs/api.md#renewal-by-proof-of-possession). */

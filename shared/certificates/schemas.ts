@@ -4,7 +4,7 @@
  * with their own error codes (common name, CSR, password) run in the service, after these.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Key types a caller may ask the service to generate (issue 4). CSRs may carry any type the policy allows. */
 export const GeneratedKeyAlgorithmSchema = z.enum(['RSA_2048', 'RSA_4096', 'EC_P256']);

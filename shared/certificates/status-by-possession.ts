@@ -7,7 +7,7 @@ import { possessionEnabledTokens } from '../auth/possession-policy.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { AuditFacts, PossessionContext } from './possession-context.js';
 import { viewStatus, type ClientCertificateView } from './view.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const StatusByPossessionRequestSchema = z.strictObject({ proof: z.string().min(1).max(16_384) });
 export type StatusByPossessionRequest = z.infer<typeof StatusByPossessionRequestSchema>;

@@ -26,7 +26,8 @@ export interface ClientCertificateView {
   mode: IssuanceMode;
   keyAlgorithm: KeyAlgorithm;
   p12Profile?: P12Profile;
-  status: 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+  /** `REVOKING`: the revocation is recorded and being confirmed with the CA (a retried revoke or the sweep ends it). */
+  status: 'ACTIVE' | 'REVOKING' | 'REVOKED' | 'EXPIRED';
   generation: number;
   serialNumber: string;
   notBefore: string;
@@ -62,7 +63,7 @@ export interface RenewResult extends IssueResult {
 }
 
 export function viewStatus(record: ClientCertificate, now: Date): ClientCertificateView['status'] {
-  if (record.status === 'REVOKED') return 'REVOKED';
+  if (record.status === 'REVOKED' || record.status === 'REVOKING') return record.status;
   if (record.status === 'EXPIRED' || Date.parse(record.current.notAfter) <= now.getTime()) return 'EXPIRED';
   return 'ACTIVE';
 }
@@ -95,7 +96,8 @@ export function toView(record: ClientCertificate, now: Date): ClientCertificateV
     },
     ...(record.notify ? { notify: record.notify } : {}),
     labels: record.labels,
-    ...(record.revokedAt ? { revokedAt: record.revokedAt, revocationReason: record.revocationReason } : {}),
+    ...(record.revokedAt ? { revokedAt: record.revokedAt } : {}),
+    ...(record.revocationReason && record.status !== 'ACTIVE' ? { revocationReason: record.revocationReason } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

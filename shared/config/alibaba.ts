@@ -4,7 +4,7 @@
  * invocation (`context.credentials`, which win: shared/alibaba/credentials.ts); locally the runner points every
  * endpoint at the emulator (`http://127.0.0.1:PORT`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionCredentials, type CredentialSource } from '../alibaba/credentials.js';
 import type { RpcEndpoint } from '../alibaba/rpc.js';
 import { intFromEnv, parseEnv, requiredString } from './env.js';

@@ -15,13 +15,15 @@
  * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` lets `notify.webhookUrl` be `http://127.0.0.1`/`localhost` (local runs only); default false |
  * | `CAS_TIMEOUT_MS` | read timeout of CAS calls; default 10000 |
  * | `OSS_TIMEOUT_MS` | timeout of OSS calls; default 10000 |
+ * | `IDEMPOTENCY_TTL_HOURS` | how long an `Idempotency-Key`'s answer is kept, then deleted by the sweep; default 24 |
+ * | `CA_ANSWER_SETTLE_SECONDS` | after a CAS call ended without an answer, how long nothing is searched or called again for that issuance (CAS may still be issuing); default 15 |
  * | `BUNDLE_EXAMPLE_URL` | optional `https://host:port/` written into the README of the PEM zip |
  * | `WEBHOOK_MASTER_KEY` | base64 of 32+ bytes, the same as renew-worker's: tenants read and rotate their webhook secret through the API (a secret); without it those endpoints answer 503 |
  * | `RATE_LIMIT_PER_MINUTE` | requests per minute per token and instance unless the token names its own `limits`; default 120 |
  * | `ISSUANCE_QUOTA_PER_DAY` | certificates a token may issue or renew through the API per UTC day (all instances) unless its `limits` say otherwise; default 1000 |
  * | secrets from KMS | `API_TOKENS_SECRET_NAME`, `STATE_KEY_SECRET_NAME`, `WEBHOOK_MASTER_KEY_SECRET_NAME` instead of the values (shared/secrets/cold-start.ts) |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiTokensSchema, type ApiToken } from '../auth/tokens.js';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import {
@@ -45,6 +47,8 @@ const EnvSchema = z.object({
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
+  IDEMPOTENCY_TTL_HOURS: intFromEnv(24, 1, 720),
+  CA_ANSWER_SETTLE_SECONDS: intFromEnv(15, 0, 600),
   WEBHOOK_MASTER_KEY: webhookMasterKeyFromEnv().optional(),
   RATE_LIMIT_PER_MINUTE: intFromEnv(120, 1, 100_000),
   ISSUANCE_QUOTA_PER_DAY: intFromEnv(1000, 0, 1_000_000),
@@ -66,6 +70,8 @@ export interface CertApiConfig {
   allowLoopbackWebhooks: boolean;
   casTimeoutMs: number;
   ossTimeoutMs: number;
+  idempotencyTtlSeconds: number;
+  caAnswerSettleMs: number;
   bundleExampleUrl?: string;
   webhookMasterKey?: Buffer;
   rateLimitPerMinute: number;
@@ -105,6 +111,8 @@ export function loadCertApiConfig(env: NodeJS.ProcessEnv = process.env): CertApi
     allowLoopbackWebhooks: e.ALLOW_LOOPBACK_WEBHOOKS,
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_HOURS * 3600,
+    caAnswerSettleMs: e.CA_ANSWER_SETTLE_SECONDS * 1000,
     bundleExampleUrl: e.BUNDLE_EXAMPLE_URL,
     webhookMasterKey: e.WEBHOOK_MASTER_KEY ? Buffer.from(e.WEBHOOK_MASTER_KEY, 'base64') : undefined,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

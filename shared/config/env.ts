@@ -3,7 +3,7 @@
  * range, booleans, required strings, the state key) and `parseEnv`, which stops the cold start with one message
  * naming each bad variable (never its value).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export function configError(what: string, message: string): never {
   throw new Error(`Invalid ${what} configuration: ${message}`);

@@ -24,7 +24,7 @@
  * | `WEBHOOK_MASTER_KEY` | signs the webhooks this function sends (SERVER_CERTIFICATE_WEBHOOK_URL, a CA rotation's successors); the same secret as cert-api's (a KMS secret in the cloud); needed with SERVER_CERTIFICATE_WEBHOOK_URL |
  * | `ALLOW_LOOPBACK_WEBHOOKS` | `true` allows an `http://127.0.0.1` webhook (local runs only); default false |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import { boolFromEnv, intFromEnv, parseEnv, requiredString, stateKeyFromEnv } from './env.js';
 

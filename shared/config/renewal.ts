@@ -8,9 +8,12 @@
  * | `RENEW_WORKER_FUNCTION` | scheduler | the worker's FC function name; default `nlb-mtls-renew-worker` |
  * | `RENEW_BATCH_SIZE` | scheduler | certificates per worker invocation; default 25 |
  * | `RENEW_MAX_PER_SWEEP` | scheduler | certificates dispatched per sweep at most (the rest wait for the next); default 5000 |
+ * | `RENEW_MAX_PENDING_PER_SWEEP` | scheduler | pending issuances/renewals finished per sweep at most, a budget apart from the due ones; default 500 |
+ * | `ORPHAN_GRACE_SECONDS` | scheduler | a CAS certificate no record knows is revoked by the inventory scan once this old; default 3600 |
+ * | `INVENTORY_MAX_PAGES` | scheduler | ListCert pages the inventory scan reads per run at most (it continues next run); default 200 |
+ * | `PCA_PARENT_IDENTIFIER` | both | the PCA sub-CA whose certificates are renewed (worker) and scanned (scheduler) |
  * | `RENEW_INVOKE_CONCURRENCY` | scheduler | async invocations in flight; default 8 |
  * | `RENEW_SUMMARY_OVERDUE_MINUTES` | scheduler | a sweep whose batches have not all reported by then is summarized as incomplete; default 120 |
- * | `PCA_PARENT_IDENTIFIER` | worker | required: the PCA sub-CA that signs client certificates (as for cert-api) |
  * | `STATE_KEY` | worker | required: base64 of 32 bytes, the same secret as cert-api's (opens pending renewals) |
  * | `MAX_VALIDITY_DAYS` | worker | caps a renewed certificate's validity, as for cert-api; default 397 |
  * | `RENEW_CONCURRENCY` | worker | renewals in flight per invocation; default 4 |
@@ -24,9 +27,10 @@
  * | `WEBHOOK_TIMEOUT_MS` | worker | per-attempt timeout of a webhook call; default 5000 |
  * | `WEBHOOK_MAX_ATTEMPTS` | worker | attempts per webhook event; default 3 |
  * | `ALLOW_LOOPBACK_WEBHOOKS` | worker | `true` allows `http://127.0.0.1`/`localhost` webhooks (local runs only); default false |
+ * | `CA_ANSWER_SETTLE_SECONDS` | worker | as for cert-api: after a CAS call without an answer, wait this long before searching or calling again; default 15 |
  * | `CAS_TIMEOUT_MS`, `OSS_TIMEOUT_MS` | both | call timeouts; default 10000 |
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadAlibabaConfig, type AlibabaConfig } from './alibaba.js';
 import {
   boolFromEnv,
@@ -46,6 +50,11 @@ const SchedulerEnvSchema = z.object({
     .default('nlb-mtls-renew-worker'),
   RENEW_BATCH_SIZE: intFromEnv(25, 1, 200),
   RENEW_MAX_PER_SWEEP: intFromEnv(5000, 1, 100_000),
+  RENEW_MAX_PENDING_PER_SWEEP: intFromEnv(500, 1, 100_000),
+  ORPHAN_GRACE_SECONDS: intFromEnv(3600, 0, 30 * 86_400),
+  INVENTORY_MAX_PAGES: intFromEnv(200, 1, 10_000),
+  PCA_PARENT_IDENTIFIER: z.string().min(1).optional(),
+  CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   RENEW_INVOKE_CONCURRENCY: intFromEnv(8, 1, 64),
   RENEW_SUMMARY_OVERDUE_MINUTES: intFromEnv(120, 1, 10_080),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
@@ -72,6 +81,7 @@ const WorkerEnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: intFromEnv(5000, 100, 30_000),
   WEBHOOK_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
   ALLOW_LOOPBACK_WEBHOOKS: boolFromEnv(false),
+  CA_ANSWER_SETTLE_SECONDS: intFromEnv(15, 0, 600),
   CAS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
   OSS_TIMEOUT_MS: intFromEnv(10_000, 100, 120_000),
 });
@@ -81,8 +91,14 @@ export interface RenewSchedulerConfig {
   workerFunctionName: string;
   batchSize: number;
   maxItemsPerSweep: number;
+  maxPendingPerSweep: number;
   invokeConcurrency: number;
   summaryOverdueMs: number;
+  /** The inventory scan runs only when the sub-CA is named. */
+  parentIdentifier?: string;
+  orphanGraceMs: number;
+  inventoryMaxPages: number;
+  casTimeoutMs: number;
   ossTimeoutMs: number;
 }
 
@@ -104,6 +120,7 @@ export interface RenewWorkerConfig {
     maxAttempts: number;
     allowLoopback: boolean;
   };
+  caAnswerSettleMs: number;
   casTimeoutMs: number;
   ossTimeoutMs: number;
 }
@@ -116,8 +133,13 @@ export function loadRenewSchedulerConfig(env: NodeJS.ProcessEnv = process.env): 
     workerFunctionName: e.RENEW_WORKER_FUNCTION,
     batchSize: e.RENEW_BATCH_SIZE,
     maxItemsPerSweep: e.RENEW_MAX_PER_SWEEP,
+    maxPendingPerSweep: e.RENEW_MAX_PENDING_PER_SWEEP,
     invokeConcurrency: e.RENEW_INVOKE_CONCURRENCY,
     summaryOverdueMs: e.RENEW_SUMMARY_OVERDUE_MINUTES * 60_000,
+    parentIdentifier: e.PCA_PARENT_IDENTIFIER,
+    orphanGraceMs: e.ORPHAN_GRACE_SECONDS * 1000,
+    inventoryMaxPages: e.INVENTORY_MAX_PAGES,
+    casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
   };
 }
@@ -149,6 +171,7 @@ export function loadRenewWorkerConfig(env: NodeJS.ProcessEnv = process.env): Ren
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       allowLoopback: e.ALLOW_LOOPBACK_WEBHOOKS,
     },
+    caAnswerSettleMs: e.CA_ANSWER_SETTLE_SECONDS * 1000,
     casTimeoutMs: e.CAS_TIMEOUT_MS,
     ossTimeoutMs: e.OSS_TIMEOUT_MS,
   };

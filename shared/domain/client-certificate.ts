@@ -5,7 +5,8 @@
 export type KeyAlgorithm = 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_P256' | 'EC_P384';
 export type P12Profile = 'modern' | 'compat';
 export type IssuanceMode = 'server-key' | 'csr';
-export type CertificateStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+/** `REVOKING`: the revocation is recorded (auto-renew off) and not yet confirmed by the CA for every generation. */
+export type CertificateStatus = 'ACTIVE' | 'REVOKING' | 'REVOKED' | 'EXPIRED';
 
 export interface SubjectAltNames {
   dns: string[];
@@ -33,6 +34,8 @@ export interface IssuedGeneration {
   fingerprintSha256: string;
   issuedAt: string;
   bundle: BundleObjects;
+  /** Cut short at the issuing CA's notAfter: renewing again cannot reach further, so it is not renewed again. */
+  cappedByCa?: boolean;
 }
 
 export interface RenewalState {
@@ -66,6 +69,8 @@ export interface ClientCertificate extends CertificateProfile {
   /** csr mode: the caller's CSR, re-submitted on renewal so the client keeps its key. */
   csrPem?: string;
   status: CertificateStatus;
+  /** When the revocation was asked for (status REVOKING, then REVOKED). */
+  revocationRequestedAt?: string;
   revokedAt?: string;
   revocationReason?: string;
   current: IssuedGeneration;

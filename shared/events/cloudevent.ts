@@ -3,7 +3,7 @@
  * allows extension attributes (EventBridge adds `aliyunaccountid`, `aliyunregionid`, `aliyuneventbusname`, ...);
  * each event type's `data` gets its own strict schema.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CloudEventSchema = z.looseObject({
   specversion: z.literal('1.0'),

@@ -2,7 +2,7 @@
  * The renewal functions' inputs: what renew-scheduler accepts (a timer tick, a `renew.requested` CloudEvent, or a
  * manual `{}`/`{"action":"sweep"}` invoke) and the batch payload it sends renew-worker by async invocation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors/index.js';
 import { CERTIFICATE_ID_PATTERN, RENEWAL_INDEX_PREFIX } from '../domain/renewal/schedule.js';
 import { CloudEventSchema, cloudEventData } from './cloudevent.js';

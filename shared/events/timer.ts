@@ -1,5 +1,5 @@
 /** The FC timer trigger's event: `{triggerTime, triggerName, payload}` (payload is the trigger's configured string). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Not strict: FC owns this envelope and may add fields; we read only these.
 export const TimerEventSchema = z.object({

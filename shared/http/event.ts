@@ -2,7 +2,7 @@
  * The FC 3.0 HTTP-trigger event, parsed once into the request shape handlers use. FC hands the event over as a
  * Buffer holding JSON; the local runner and tests may pass a string or an object: all three are accepted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ValidationError } from '../errors/index.js';
 
 /** The largest request body the API reads (issue 4): anything bigger is refused before it is decoded or parsed. */
@@ -45,6 +45,8 @@ export interface HttpRequest {
   oversized?: boolean;
   /** Set by the JSON body middleware: the parsed body, `undefined` when there was none. */
   json?: unknown;
+  /** When the answer must be on its way (FC's function timeout minus a margin); set by a handler that budgets time. */
+  deadline?: Date;
 }
 
 export interface HttpResponse {

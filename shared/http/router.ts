@@ -4,7 +4,7 @@
  * then parses and validates the inputs once, and hands the handler typed values. Param values are only decoded, never trusted: handlers
  * check them (e.g. certificate ids) before using them in a storage key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ValidationError } from '../errors/index.js';
 import type { HttpRequest, HttpResponse } from './event.js';
 import { parseJsonBody } from './middlewares.js';

@@ -64,7 +64,7 @@ export interface ExpiringData {
   certificate: CertificateSummary;
   daysLeft: number;
   thresholdDays: number;
-  why: 'auto-renew-disabled' | 'renewal-failing';
+  why: 'auto-renew-disabled' | 'renewal-failing' | 'ca-expiring';
   lastFailure?: { code: string; message: string; at: string };
 }
 

@@ -9,7 +9,8 @@ import { PkiError } from './errors.js';
 import { generateKeyPair, keyAlgorithmOf, spkiDer } from './keys.js';
 import { keyIdentifier, subjectAltNameExtension, subjectName } from './builders.js';
 import { checkCommonName, checkSubjectAltNames } from './names.js';
-import { signingSpecOf, toPrivateCryptoKey, x509 } from './webcrypto.js';
+import type * as X509 from '@peculiar/x509';
+import { loadX509, signingSpecOf, toPrivateCryptoKey, type X509Module } from './webcrypto.js';
 
 export interface CaMaterial {
   certificatePem: string;
@@ -50,7 +51,7 @@ function toSeconds(date: Date): Date {
 
 interface IssuerView {
   certificate: X509Certificate;
-  subject: x509.Name;
+  subject: X509.Name;
   keyId: string;
   privateKey: KeyObject;
 }
@@ -59,18 +60,18 @@ interface IssuerView {
 const issuerViews = new WeakMap<KeyObject, Map<string, IssuerView>>();
 const MAX_VIEWS_PER_KEY = 8;
 
-function viewIssuer(issuer: CaMaterial): IssuerView {
+function viewIssuer(x509: X509Module, issuer: CaMaterial): IssuerView {
   const views = issuerViews.get(issuer.privateKey) ?? new Map<string, IssuerView>();
   const cached = views.get(issuer.certificatePem);
   if (cached) return cached;
-  const view = loadIssuer(issuer);
+  const view = loadIssuer(x509, issuer);
   if (views.size >= MAX_VIEWS_PER_KEY) views.clear();
   views.set(issuer.certificatePem, view);
   issuerViews.set(issuer.privateKey, views);
   return view;
 }
 
-function loadIssuer(issuer: CaMaterial): IssuerView {
+function loadIssuer(x509: X509Module, issuer: CaMaterial): IssuerView {
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(issuer.certificatePem);
@@ -133,11 +134,12 @@ export async function createCertificateAuthority(input: {
     throw new PkiError('PATH_LENGTH_INVALID', 'pathLength must be an integer from 0 to 16.');
   }
   const keyPair = await generateKeyPair(input.keyAlgorithm ?? 'EC_P256');
-  const parent = input.issuer ? viewIssuer(input.issuer) : null;
-  const subject = subjectName(input.commonName, input.organization);
+  const x509 = await loadX509();
+  const parent = input.issuer ? viewIssuer(x509, input.issuer) : null;
+  const subject = subjectName(x509, input.commonName, input.organization);
   const keyId = keyIdentifier(keyPair.publicKey);
   const signer = parent?.privateKey ?? keyPair.privateKey;
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(true, input.pathLength, true),
     new x509.KeyUsagesExtension(
       x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
@@ -165,12 +167,13 @@ async function signLeaf(input: LeafInput, purpose: 'clientAuth' | 'serverAuth'):
   const algorithm = keyAlgorithmOf(input.publicKey);
   if (!algorithm)
     throw new PkiError('KEY_UNSUPPORTED', 'Only RSA 2048/3072/4096 and EC P-256/P-384 keys are certified.');
-  const issuer = viewIssuer(input.issuer);
+  const x509 = await loadX509();
+  const issuer = viewIssuer(x509, input.issuer);
   // RSA keys may encipher (RSA key exchange); EC keys only sign (ECDHE_ECDSA), so no keyEncipherment for them.
   const usages = algorithm.startsWith('RSA_')
     ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
     : x509.KeyUsageFlags.digitalSignature;
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usages, true),
     new x509.ExtendedKeyUsageExtension(
@@ -180,11 +183,11 @@ async function signLeaf(input: LeafInput, purpose: 'clientAuth' | 'serverAuth'):
     new x509.SubjectKeyIdentifierExtension(keyIdentifier(input.publicKey)),
     new x509.AuthorityKeyIdentifierExtension(issuer.keyId),
   ];
-  const san = subjectAltNameExtension(sans);
+  const san = subjectAltNameExtension(x509, sans);
   if (san) extensions.push(san);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: checkSerialNumber(input.serialNumber ?? randomSerialNumber()),
-    subject: subjectName(input.commonName),
+    subject: subjectName(x509, input.commonName),
     issuer: issuer.subject,
     ...validity(input.notBefore, input.notAfter, issuer.certificate),
     publicKey: spkiDer(input.publicKey),

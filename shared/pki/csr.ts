@@ -21,7 +21,7 @@ import {
 } from './names.js';
 import { parseCsrDer, type ParsedCsrStructure } from './parse.js';
 import { derToPem, pemBlocks } from './pem.js';
-import { signingSpecOf, toPrivateCryptoKey, toPublicCryptoKey, x509 } from './webcrypto.js';
+import { loadX509, signingSpecOf, toPrivateCryptoKey, toPublicCryptoKey } from './webcrypto.js';
 
 const verifySignature = promisify(verifyCallback);
 
@@ -56,9 +56,10 @@ export async function buildCsr(input: {
 }): Promise<string> {
   checkCommonName(input.commonName);
   const sans = checkSubjectAltNames(input.sans);
-  const san = subjectAltNameExtension(sans);
+  const x509 = await loadX509();
+  const san = subjectAltNameExtension(x509, sans);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: subjectName(input.commonName),
+    name: subjectName(x509, input.commonName),
     keys: {
       privateKey: await toPrivateCryptoKey(input.keyPair.privateKey),
       publicKey: await toPublicCryptoKey(input.keyPair.publicKey),

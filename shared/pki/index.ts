@@ -16,7 +16,7 @@ export {
   type CaMaterial,
   type LeafInput,
 } from './certificates.js';
-export { buildPkcs12, P12_PROFILES, type P12PasswordOrigin } from './pkcs12.js';
+export { buildPkcs12, checkFriendlyName, P12_PROFILES, type P12PasswordOrigin } from './pkcs12.js';
 export { encryptedPkcs8Pem } from './pbes2.js';
 export {
   generateP12Password,

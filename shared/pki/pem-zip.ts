@@ -30,7 +30,7 @@ function readme(commonName: string, withKey: boolean, exampleUrl: string | undef
         '',
         'Test the mutual-TLS connection (PASS = that password):',
         `  curl --cert client.crt --key client.key --pass "$PASS" --cacert ca.crt ${url}`,
-        `  openssl s_client -connect ${host}:443 -cert client.crt -key client.key -pass pass:"$PASS" -CAfile ca.crt`,
+        `  openssl s_client -connect ${host}:443 -cert client.crt -cert_chain client.crt -key client.key -pass pass:"$PASS" -CAfile ca.crt`,
         '',
         'A client that cannot read an encrypted key gets a plain copy (keep it secret: chmod 600):',
         '  openssl pkey -in client.key -passin pass:"$PASS" -out client-plain.key',
@@ -40,7 +40,7 @@ function readme(commonName: string, withKey: boolean, exampleUrl: string | undef
         '',
         'Test the mutual-TLS connection:',
         `  curl --cert client.crt --key client.key --cacert ca.crt ${url}`,
-        `  openssl s_client -connect ${host}:443 -cert client.crt -key client.key -CAfile ca.crt`,
+        `  openssl s_client -connect ${host}:443 -cert client.crt -cert_chain client.crt -key client.key -CAfile ca.crt`,
       ];
   return [
     `Client certificate for CN=${commonName}`,
@@ -51,6 +51,8 @@ function readme(commonName: string, withKey: boolean, exampleUrl: string | undef
     '',
     '--cacert/-CAfile ca.crt verify the server with the same CA, as when the server certificate comes from it;',
     'if the server uses a publicly trusted certificate, leave --cacert ca.crt / -CAfile ca.crt out.',
+    'openssl s_client sends only the first certificate of -cert: -cert_chain client.crt makes it send the',
+    'intermediate too, which a listener that trusts only the root CA needs.',
     '',
   ].join('\n');
 }

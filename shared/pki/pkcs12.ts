@@ -86,8 +86,9 @@ function encryptFor(profile: P12Profile, plaintext: Buffer, password: string, it
     : encrypt3Des(plaintext, password, iterations, p.saltBytes);
 }
 
-/** Shown by importers (keytool's alias, the Windows/macOS certificate list): printable, 1..64 characters. */
-function checkFriendlyName(friendlyName: string): void {
+/** Shown by importers (keytool's alias, the Windows/macOS certificate list): printable, 1..64 characters (UTF-16 code
+ * units, the BMPString's). Exported so an issuance can apply it before the CA call. */
+export function checkFriendlyName(friendlyName: string): void {
   if (
     typeof friendlyName !== 'string' ||
     friendlyName.length === 0 ||

@@ -2,17 +2,23 @@
  * The bridge to @peculiar/x509, which speaks WebCrypto: its provider is Node's own webcrypto (native OpenSSL),
  * and KeyObjects are imported as CryptoKeys once per key (CA keys sign many certificates).
  */
-import 'reflect-metadata';
 import { webcrypto, type KeyObject } from 'node:crypto';
-
-type CryptoKey = webcrypto.CryptoKey;
-import * as x509 from '@peculiar/x509';
 import { PkiError } from './errors.js';
 import { keyAlgorithmOf } from './keys.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+type CryptoKey = webcrypto.CryptoKey;
+export type X509Module = typeof import('./x509.js').x509;
 
-export { x509 };
+let x509Module: Promise<X509Module> | undefined;
+
+/**
+ * @peculiar/x509 and reflect-metadata (a sixth of a function bundle), loaded the first time a CSR or certificate
+ * is built: paths that only read certificates (node:crypto and our DER reader do that) never load them.
+ */
+export function loadX509(): Promise<X509Module> {
+  x509Module ??= import('./x509.js').then((m) => m.x509);
+  return x509Module;
+}
 
 interface SigningSpec {
   importAlgorithm: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;

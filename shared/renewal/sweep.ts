@@ -3,7 +3,9 @@
  * the plan out to renew-worker in batches by async invocation. Items left in the index are simply found again by the
  * next sweep, so a failed dispatch loses nothing.
  */
-import type { AsyncInvoker, Clock, ObjectStore } from '../domain/ports.js';
+import type { AsyncInvoker, CaInventory, Clock, ObjectStore, Sleep } from '../domain/ports.js';
+import { deleteExpired } from './expiry.js';
+import { runInventoryScan, type InventoryConfig, type InventoryReport } from './inventory.js';
 import { errorFields, type Logger } from '../log/index.js';
 import { UpstreamError } from '../errors/index.js';
 import { RENEWAL_INDEX_PREFIX, renewalIndexUpperBound } from '../domain/renewal/schedule.js';
@@ -22,20 +24,27 @@ export interface SweepConfig {
   batchSize: number;
   /** Items per sweep at most; the rest stay in the index for the next sweep. */
   maxItemsPerSweep: number;
+  /** Pending objects finished per sweep at most (a budget of their own); default `maxItemsPerSweep`. */
+  maxPendingPerSweep?: number;
   /** Async invocations in flight at once. */
   invokeConcurrency: number;
   /** A sweep whose batches have not all reported after this long is summarized as incomplete. */
   summaryOverdueMs: number;
+  /** The CA inventory scan (shared/renewal/inventory.ts); off without it. */
+  inventory?: Omit<InventoryConfig, 'backfillPerRun'> & { backfillPerRun?: number };
 }
 
 export interface SweepDeps {
   store: ObjectStore;
   invoker: AsyncInvoker;
+  /** For the inventory scan: it lists, describes and revokes, never issues. */
+  ca?: CaInventory;
   clock: Clock;
   log: Logger;
   config: SweepConfig;
   random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retried invocations (injected like the clock). */
+  sleep: Sleep;
 }
 
 export interface WorkerPayload {
@@ -58,6 +67,10 @@ export interface DispatchReport {
   indexPages: number;
   durationMs: number;
   summaries: SweepSummary[];
+  /** The inventory scan's run (absent when it is off or failed). */
+  inventory?: InventoryReport;
+  /** Expired idempotency entries and attempt sets deleted. */
+  expired: number;
 }
 
 const LIST_PAGE = 1000;
@@ -97,7 +110,7 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T, index: numbe
 }
 
 async function invokeWithRetry(deps: SweepDeps, payload: WorkerPayload): Promise<boolean> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep;
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
       await deps.invoker.invokeAsync(deps.config.workerFunctionName, payload);
@@ -170,13 +183,15 @@ export async function runSweep(deps: SweepDeps, trigger: 'schedule' | 'manual'):
   const summaries = await summariesSafely(deps);
   const max = deps.config.maxItemsPerSweep;
   const index = await listKeys(deps.store, RENEWAL_INDEX_PREFIX, renewalIndexUpperBound(started), max);
-  const pending = await listKeys(deps.store, PENDING_PREFIX, undefined, max);
+  const maxPending = deps.config.maxPendingPerSweep ?? max;
+  const pending = await listKeys(deps.store, PENDING_PREFIX, undefined, maxPending);
   const plan = planSweep({
     indexKeys: index.keys,
     pendingKeys: pending.keys,
     now: started,
     batchSize: deps.config.batchSize,
     maxItems: max,
+    maxPending,
   });
   const dispatched = await dispatch(deps, sweepId, trigger, plan.batches);
   const report: DispatchReport = {
@@ -189,9 +204,11 @@ export async function runSweep(deps: SweepDeps, trigger: 'schedule' | 'manual'):
     ignoredKeys: plan.ignoredKeys.length,
     deferred: plan.deferred,
     indexPages: index.pages,
-    durationMs: deps.clock.now().getTime() - started.getTime(),
+    durationMs: 0,
     summaries,
+    ...(await housekeeping(deps)),
   };
+  report.durationMs = deps.clock.now().getTime() - started.getTime();
   deps.log.info('renewal sweep dispatched', {
     sweepId,
     due: report.due,
@@ -202,8 +219,41 @@ export async function runSweep(deps: SweepDeps, trigger: 'schedule' | 'manual'):
     skipped: report.ignoredKeys,
     scanned: index.keys.length + pending.keys.length,
     durationMs: report.durationMs,
+    summary: {
+      deferred: report.deferred,
+      expired: report.expired,
+      ...(report.inventory
+        ? { orphansRevoked: report.inventory.orphansRevoked, inventoryCandidates: report.inventory.candidates }
+        : {}),
+    },
   });
   return report;
+}
+
+/** After the dispatch, on the same timer: the CA inventory scan and the expiry of old objects. Neither may stop the
+ * renewals: a failure is logged and the next sweep tries again. */
+async function housekeeping(deps: SweepDeps): Promise<{ inventory?: InventoryReport; expired: number }> {
+  let inventory: InventoryReport | undefined;
+  if (deps.ca && deps.config.inventory) {
+    try {
+      inventory = await runInventoryScan({
+        store: deps.store,
+        ca: deps.ca,
+        clock: deps.clock,
+        log: deps.log,
+        config: deps.config.inventory,
+      });
+    } catch (err) {
+      deps.log.warn('inventory scan failed', errorFields(err));
+    }
+  }
+  let expired = 0;
+  try {
+    expired = await deleteExpired(deps);
+  } catch (err) {
+    deps.log.warn('expired objects not deleted', errorFields(err));
+  }
+  return { ...(inventory ? { inventory } : {}), expired };
 }
 
 /** A `renew.requested` event: one item straight to a worker, which reads the record and applies the policy. */
@@ -234,6 +284,7 @@ export async function dispatchRequested(
     indexPages: 0,
     durationMs: deps.clock.now().getTime() - started.getTime(),
     summaries: [],
+    expired: 0,
   };
   deps.log.info('renewal request dispatched', {
     sweepId,

@@ -5,7 +5,7 @@
  * what is not finished stays in the index and the next sweep finds it again.
  */
 import type { ClientCertificate } from '../domain/client-certificate.js';
-import type { Clock, ObjectStore } from '../domain/ports.js';
+import type { Clock, ObjectStore, Sleep } from '../domain/ports.js';
 import { isAppError, toPublicBody } from '../errors/index.js';
 import { errorFields, type Logger } from '../log/index.js';
 import {
@@ -48,8 +48,11 @@ export interface CertificateRenewer {
     options: { trigger: 'schedule' | 'event'; expectedGeneration: number; reason: RenewalReason },
   ): Promise<RenewedCertificate>;
   /** Finishes a pending renewal whose record may already be committed (a crash after the record write):
-   * same key and ClientToken, so no second certificate; undefined when nothing is pending any more. */
+   * same key, and what CAS already issued for it is adopted, so no second certificate; undefined when nothing is
+   * pending any more. */
   finishPending(certificateId: string, generation: number): Promise<RenewedCertificate | undefined>;
+  /** Finishes a revocation that was recorded (REVOKING) but not confirmed by CAS for every generation. */
+  finishRevocation(certificateId: string): Promise<void>;
 }
 
 export interface RenewalRecords {
@@ -84,7 +87,8 @@ export interface WorkerDeps {
   log: Logger;
   config: WorkerConfig;
   random?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between throttled retries (injected like the clock). */
+  sleep: Sleep;
   classifyError?: (err: unknown) => RenewErrorKind;
 }
 
@@ -100,7 +104,7 @@ export interface ItemOutcome {
 /**
  * Conflicts: someone else renewed or revoked it meanwhile. Throttling, and a connection reset before any answer (a
  * kept-alive socket the server had closed): retry here at once, not a failure. Renewing is idempotent (pending
- * object + ClientToken), so a retry never makes a second certificate.
+ * object + attempts that adopt what CAS already issued), so a retry never makes a second certificate.
  */
 export function classifyRenewError(err: unknown): RenewErrorKind {
   if (!isAppError(err)) return 'failure';
@@ -175,7 +179,7 @@ class Review {
   }
 
   private async renewWithRetries(record: ClientCertificate, reason: RenewalReason) {
-    const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const sleep = this.deps.sleep;
     const random = this.deps.random ?? Math.random;
     let waitedMs = 0;
     for (let attempt = 0; ; attempt += 1) {
@@ -281,6 +285,8 @@ class Review {
       await this.reindex(undefined);
       return outcome('skipped', 'NotFound', false);
     }
+    // A revocation recorded but not finished (its request failed half-way): finish it, never renew it.
+    if (record.status === 'REVOKING') return this.finishRevocation(record);
     // A pending object for a generation the record already has: a renewal crashed after its record write.
     if (this.item.pendingGeneration !== undefined && this.item.pendingGeneration <= record.current.generation) {
       return this.finishCommitted(record, this.item.pendingGeneration);
@@ -409,7 +415,11 @@ class Review {
             certificate: summarize(current),
             daysLeft: notice.daysLeft,
             thresholdDays: notice.thresholdDays,
-            why: current.autoRenew ? 'renewal-failing' : 'auto-renew-disabled',
+            why: !current.autoRenew
+              ? 'auto-renew-disabled'
+              : current.current.cappedByCa
+                ? 'ca-expiring'
+                : 'renewal-failing',
             ...(current.renewal.lastFailure ? { lastFailure: current.renewal.lastFailure } : {}),
           },
           this.now,
@@ -421,6 +431,20 @@ class Review {
     await this.reindex(current);
     await this.notify(current);
     return result;
+  }
+
+  private async finishRevocation(record: ClientCertificate): Promise<ItemOutcome> {
+    const id = record.id;
+    try {
+      await this.deps.renewer.finishRevocation(id);
+      this.log.info('revocation finished', { reason: 'RevocationInProgress', generation: record.current.generation });
+      await this.reindex(await this.deps.records.get(id));
+      return { certificateId: id, result: 'skipped', reason: 'RevocationFinished', due: false };
+    } catch (err) {
+      // The REVOKING record keeps its index key: the next sweep tries again.
+      this.log.warn('revocation not finished', { reason: 'RevocationInProgress', ...errorFields(err) });
+      return { certificateId: id, result: 'failed', reason: 'RevocationInProgress', due: true };
+    }
   }
 
   /** When the pending object was written (`undefined`: gone). An unreadable time counts as old: finishing is safe. */
@@ -437,8 +461,8 @@ class Review {
 
   /**
    * A first issuance an API request left pending (it failed or died after the CA call, or before its clean-up): once
-   * older than the grace period, finished with the same key and ClientToken, so the CA hands back the certificate it
-   * already made and the record, bundles and index are written. A caller retrying with the same Idempotency-Key then
+   * older than the grace period, finished with the same key: the certificate CAS already issued for it is adopted (not
+   * issued again) and the record, bundles and index are written. A caller retrying with the same Idempotency-Key then
    * gets the stored answer. No webhook event: nothing was renewed. `undefined`: nothing pending, review as usual.
    */
   private async finishIssuance(record: ClientCertificate | undefined): Promise<ItemOutcome | undefined> {

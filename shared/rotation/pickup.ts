@@ -14,7 +14,7 @@ import type { ClientCertificateView, Downloads } from '../certificates/view.js';
 import type { Clock, ObjectStore } from '../domain/ports.js';
 import { AppError, ForbiddenError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getSuccessor, loadRotation, putSuccessor, successorKey } from './state-store.js';
 import { ROTATION_PRINCIPAL } from './successors.js';
 

@@ -15,7 +15,7 @@ import { loadAlibabaConfig, parseEndpoint } from '../config/alibaba.js';
 import { intFromEnv, parseEnv } from '../config/env.js';
 import { systemClock, type Clock } from '../domain/ports.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createCachedSecretSource, resolveSecretEnv, SECRET_NAME_SUFFIX, type SecretSource } from './secret-source.js';
 
 export const SECRET_VARIABLES = ['API_TOKENS', 'STATE_KEY', 'WEBHOOK_MASTER_KEY'] as const;

@@ -4,7 +4,7 @@
 // percent-encoded into it, whatever equivalent encoding was used; a JSON body reads back as the value that was sent,
 // plain or base64; the runner's event carries the request's bytes to the function unchanged.
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toHttpTriggerEvent, type IncomingHttpRequest } from '../../local/runner/http-event.js';
 import { isAppError } from '../../shared/errors/index.js';
 import {

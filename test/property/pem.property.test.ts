@@ -4,7 +4,7 @@
 // PemConverter and `openssl asn1parse` read our PEM as the same DER.
 import { PkiError } from '../../shared/pki/errors.js';
 import { derToPem, pemBlocks } from '../../shared/pki/pem.js';
-import { x509 } from '../../shared/pki/webcrypto.js';
+import { x509 } from '../../shared/pki/x509.js';
 import { runTool } from '../helpers/tools.js';
 import { fc, outcome } from './settings.js';
 

@@ -6,7 +6,7 @@ import { webcrypto } from 'node:crypto';
 import { PkiError } from '../../shared/pki/errors.js';
 import { buildCsr, generateKeyPair, inspectCertificate, parseCsr } from '../../shared/pki/index.js';
 import { derToPem } from '../../shared/pki/pem.js';
-import { x509 } from '../../shared/pki/webcrypto.js';
+import { x509 } from '../../shared/pki/x509.js';
 import { EXPENSIVE, asyncOutcome, fc } from './settings.js';
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;

@@ -1,23 +1,74 @@
 /**
  * The private CA (CAS 2020-06-30): a root and one subordinate CA made on first start and kept in the data dir,
- * and the client certificates the sub-CA issues. It really signs (shared/pki), refuses what CAS refuses
- * (validity beyond the issuing CA, unknown or root parent, bad CSRs), and a ClientToken makes a create idempotent.
+ * and the client certificates the sub-CA issues. It really signs (shared/pki) and refuses what CAS documents it
+ * refuses (validity beyond the issuing CA, unknown or root parent, bad CSRs, a client key of another family than the
+ * sub-CA's). Like CAS, every create issues a NEW certificate: CreateClientCertificateWithCsr has no idempotency token
+ * (alibabacloud-go/cas-20200630 client/create_client_certificate_with_csr_request_model.go). Where the models are
+ * silent the behaviour comes from ./assumed.ts.
  */
-import { X509Certificate, createHash, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { KeyAlgorithm, SubjectAltNames } from '../../../shared/domain/client-certificate.js';
+import type { KeyAlgorithm as PkiKeyType, SubjectAltNames } from '../../../shared/domain/client-certificate.js';
 import {
   PkiError,
   createCertificateAuthority,
   generateKeyPair,
-  keyAlgorithmOf,
   parseCsr,
   signClientCertificate,
   type CaMaterial,
 } from '../../../shared/pki/index.js';
 import type { JsonlCollection } from '../persistence.js';
 import { ApiError } from '../rpc/api-error.js';
+import {
+  ALREADY_REVOKED,
+  BACKDATE_TOLERANCE_MS,
+  BEFORE_TIME_IN_PAST,
+  CERTIFICATE_NOT_FOUND,
+  CUSTOM_IDENTIFIER_TAKEN,
+  DEFAULT_CUSTOM_IDENTIFIER_REPEATS,
+  KEY_FAMILY_MISMATCH,
+  LIST_CERT_FILTERS_BY_PARENT,
+  type CustomIdentifierRepeats,
+} from './assumed.js';
+
+/**
+ * CAS's key algorithm names (`Algorithm`: RSA_1024, RSA_2048, RSA_4096, ECC_256, ECC_384, ECC_512, SM2_256; the
+ * model of CreateClientCertificateWithCsr), for the ones the emulator can make keys of.
+ */
+export const CAS_ALGORITHMS = ['RSA_2048', 'RSA_4096', 'ECC_256', 'ECC_384'] as const;
+export type CasAlgorithm = (typeof CAS_ALGORITHMS)[number];
+
+/** Which key the signing library makes for a CAS algorithm name (the library's own vocabulary). */
+const KEY_TYPE_OF: Record<CasAlgorithm, PkiKeyType> = {
+  RSA_2048: 'RSA_2048',
+  RSA_4096: 'RSA_4096',
+  ECC_256: 'EC_P256',
+  ECC_384: 'EC_P384',
+};
+
+/** `<family>_<key length>` as CAS names it (DescribeClientCertificate `FullAlgorithm`), read from a public key. */
+export function casAlgorithmOfKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') return `RSA_${details.modulusLength ?? 0}`;
+  if (key.asymmetricKeyType === 'ec') {
+    const bits: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
+    return `ECC_${bits[details.namedCurve ?? ''] ?? 0}`;
+  }
+  return 'UNKNOWN';
+}
+
+/** `RSA`, `ECC` (DescribeClientCertificate `Algorithm`: RSA | ECC | SM2). */
+export function casFamilyOf(casAlgorithm: string): string {
+  return casAlgorithm.split('_')[0];
+}
 
 export interface CaRecord {
   identifier: string;
@@ -42,14 +93,17 @@ export interface ClientCertificateRecord {
   certificatePem: string;
   notBefore: number;
   notAfter: number;
-  keyAlgorithm: KeyAlgorithm | 'unknown';
+  /** CAS's name, e.g. `ECC_256` (`FullAlgorithm`). */
+  keyAlgorithm: string;
   keySize: number;
   sha2: string;
   md5: string;
   status: 'ISSUE' | 'REVOKE';
   revokedAt?: number;
   aliasName?: string;
-  clientToken?: string;
+  customIdentifier?: string;
+  /** Last change (issue or revoke), in ms: what ListCert's AfterDate / BeforeDate filter on. */
+  modifiedAt?: number;
   /** Only for CreateClientCertificate (the CA made the key); released encrypted by DescribeCertificatePrivateKey. */
   privateKeyPem?: string;
   createdAt: number;
@@ -60,13 +114,14 @@ export interface IssueInput {
   /** CSR mode when set; otherwise the CA makes a key of `keyAlgorithm`. */
   csrPem?: string;
   commonName?: string;
-  keyAlgorithm?: KeyAlgorithm;
+  /** CAS's name (`Algorithm`): required when the CA makes the key, checked against the CSR's key otherwise. */
+  algorithm?: CasAlgorithm;
   sanType?: number;
   sanValue?: string;
   notBefore: Date;
   notAfter: Date;
   aliasName?: string;
-  clientToken?: string;
+  customIdentifier?: string;
 }
 
 const SAN_TYPES: Record<number, keyof SubjectAltNames> = { 1: 'email', 2: 'dns', 6: 'uri', 7: 'ip' };
@@ -80,8 +135,10 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 export class PrivateCa {
   private readonly cas = new Map<string, CaRecord>();
   private readonly materials = new Map<string, CaMaterial>();
-  private readonly byToken = new Map<string, string>();
-  private readonly inflight = new Map<string, Promise<ClientCertificateRecord>>();
+  /** ASSUMED behaviour on a repeated CustomIdentifier (./assumed.ts); tests switch it. */
+  customIdentifierRepeats: CustomIdentifierRepeats = DEFAULT_CUSTOM_IDENTIFIER_REPEATS;
+  /** ASSUMED (./assumed.ts): ListCert applies its ParentIdentifier filter. */
+  listCertFiltersByParent = LIST_CERT_FILTERS_BY_PARENT;
 
   private constructor(
     private readonly clientCertificates: JsonlCollection<ClientCertificateRecord>,
@@ -95,21 +152,21 @@ export class PrivateCa {
         privateKey: createPrivateKey(ca.privateKeyPem),
       });
     }
-    for (const c of clientCertificates.values()) if (c.clientToken) this.byToken.set(c.clientToken, c.identifier);
   }
 
   /** Loads the CA hierarchy from `caFile`, or makes root (10 years) -> sub-CA (5 years) and saves it there. */
   static async open(options: {
     caFile?: string;
     clientCertificates: JsonlCollection<ClientCertificateRecord>;
-    keyAlgorithm?: KeyAlgorithm;
+    /** CAS's name of the root's and sub-CA's key algorithm (default RSA_2048). */
+    keyAlgorithm?: CasAlgorithm;
   }): Promise<PrivateCa> {
     if (options.caFile && existsSync(options.caFile)) {
       const records = JSON.parse(readFileSync(options.caFile, 'utf8')) as CaRecord[];
       return new PrivateCa(options.clientCertificates, records, options.caFile);
     }
     const now = Date.now();
-    const keyAlgorithm = options.keyAlgorithm ?? 'RSA_2048';
+    const keyAlgorithm = KEY_TYPE_OF[options.keyAlgorithm ?? 'RSA_2048'];
     const root = await createCertificateAuthority({
       commonName: 'Emulated PCA Root CA',
       organization: 'nlb-mtls-autopilot',
@@ -160,6 +217,33 @@ export class PrivateCa {
     if (this.caFile) writeFileSync(this.caFile, JSON.stringify([...this.cas.values()], null, 2), { mode: 0o600 });
   }
 
+  /** Another sub-CA under the root (tests: certificates that are not ours, under the same account). Not persisted. */
+  async addSubordinateCa(commonName: string): Promise<CaRecord> {
+    const root = this.root;
+    const rootMaterial = this.materials.get(root.identifier)!;
+    const algorithm = casAlgorithmOfKey(createPublicKey(rootMaterial.privateKey)) as CasAlgorithm;
+    const sub = await createCertificateAuthority({
+      commonName,
+      organization: 'nlb-mtls-autopilot',
+      keyAlgorithm: KEY_TYPE_OF[algorithm] ?? 'RSA_2048',
+      notAfter: new Date(Date.now() + 2 * YEAR_MS),
+      issuer: rootMaterial,
+      pathLength: 0,
+    });
+    const record: CaRecord = {
+      identifier: pcaIdentifier(),
+      parentIdentifier: root.identifier,
+      certificateType: 'SUB_ROOT',
+      commonName,
+      certificatePem: sub.certificatePem,
+      privateKeyPem: sub.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      createdAt: Date.now(),
+    };
+    this.cas.set(record.identifier, record);
+    this.materials.set(record.identifier, sub);
+    return record;
+  }
+
   get root(): CaRecord {
     return [...this.cas.values()].find((c) => c.certificateType === 'ROOT')!;
   }
@@ -185,6 +269,12 @@ export class PrivateCa {
     return this.materials.get(identifier)?.privateKey.asymmetricKeyType === 'ec' ? 'ECC' : 'RSA';
   }
 
+  /** CAS's name of a CA's own key, e.g. `ECC_256`. */
+  caAlgorithm(identifier: string): string {
+    const material = this.materials.get(identifier);
+    return material ? casAlgorithmOfKey(createPublicKey(material.privateKey)) : 'UNKNOWN';
+  }
+
   /** The CA's certificate followed by its issuers up to the root. */
   caChainPems(identifier: string): string[] {
     const chain: string[] = [];
@@ -204,33 +294,35 @@ export class PrivateCa {
     return [...this.clientCertificates.values()];
   }
 
+  /** Revokes; a second revoke is refused (ASSUMED code, ./assumed.ts), as callers must cope with either answer. */
   revoke(identifier: string): ClientCertificateRecord {
     const record = this.clientCertificates.get(identifier);
-    if (!record) throw new ApiError(404, 'NotFound.Certificate', `The certificate ${identifier} does not exist.`);
-    if (record.status === 'REVOKE') return record;
-    const next: ClientCertificateRecord = { ...record, status: 'REVOKE', revokedAt: Date.now() };
+    if (!record)
+      throw new ApiError(
+        CERTIFICATE_NOT_FOUND.status,
+        CERTIFICATE_NOT_FOUND.code,
+        `The certificate ${identifier} does not exist.`,
+      );
+    if (record.status === 'REVOKE')
+      throw new ApiError(ALREADY_REVOKED.status, ALREADY_REVOKED.code, ALREADY_REVOKED.message);
+    const now = Date.now();
+    const next: ClientCertificateRecord = { ...record, status: 'REVOKE', revokedAt: now, modifiedAt: now };
     this.clientCertificates.put(identifier, next);
     return next;
   }
 
-  /** Issues one client certificate; the same ClientToken returns the first certificate again (no second issue). */
+  /** Issues one NEW client certificate per call (no idempotency on this action, as in CAS). */
   issue(input: IssueInput): Promise<ClientCertificateRecord> {
-    const token = input.clientToken;
-    if (token) {
-      const existing = this.byToken.get(token);
-      if (existing) return Promise.resolve(this.clientCertificates.get(existing)!);
-      const running = this.inflight.get(token);
-      if (running) return running;
-    }
-    const work = this.sign(input);
-    if (token) {
-      this.inflight.set(token, work);
-      void work.then(
-        (r) => (this.byToken.set(token, r.identifier), this.inflight.delete(token)),
-        () => this.inflight.delete(token),
+    const custom = input.customIdentifier;
+    if (
+      custom &&
+      this.customIdentifierRepeats === 'refuse' &&
+      this.clientCertificateList().some((c) => c.customIdentifier === custom)
+    )
+      return Promise.reject(
+        new ApiError(CUSTOM_IDENTIFIER_TAKEN.status, CUSTOM_IDENTIFIER_TAKEN.code, CUSTOM_IDENTIFIER_TAKEN.message),
       );
-    }
-    return work;
+    return this.sign(input);
   }
 
   private checkParent(parentIdentifier: string): {
@@ -277,6 +369,8 @@ export class PrivateCa {
         'The specified parameter "AfterTime" is not valid. It must be later than BeforeTime.',
       );
     }
+    if (input.notBefore.getTime() < Date.now() - BACKDATE_TOLERANCE_MS)
+      throw new ApiError(BEFORE_TIME_IN_PAST.status, BEFORE_TIME_IN_PAST.code, BEFORE_TIME_IN_PAST.message);
     if (input.notAfter.getTime() > Date.parse(parent.certificate.validTo)) {
       throw new ApiError(
         400,
@@ -301,7 +395,7 @@ export class PrivateCa {
             'MissingParameter',
             'The input parameter "CommonName" that is mandatory for processing this request is not supplied.',
           );
-        const keyPair = await generateKeyPair(input.keyAlgorithm ?? 'RSA_2048');
+        const keyPair = await generateKeyPair(KEY_TYPE_OF[input.algorithm ?? 'RSA_2048']);
         publicKey = keyPair.publicKey;
         commonName = input.commonName;
         privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -311,6 +405,13 @@ export class PrivateCa {
         throw new ApiError(400, 'InvalidParameter.Csr', `The CSR is not valid: ${err.message} (${err.code})`);
       throw err;
     }
+
+    // Documented: "the algorithm of the client certificate must be the same as that of the sub-CA certificate, but
+    // the key length can be different" (Algorithm, CreateClientCertificateWithCsr).
+    const family = casFamilyOf(casAlgorithmOfKey(publicKey));
+    const requested = input.algorithm ? casFamilyOf(input.algorithm) : family;
+    if (family !== this.caKeyFamily(parent.record.identifier) || requested !== family)
+      throw new ApiError(KEY_FAMILY_MISMATCH.status, KEY_FAMILY_MISMATCH.code, KEY_FAMILY_MISMATCH.message);
 
     let certificatePem: string;
     try {
@@ -333,7 +434,7 @@ export class PrivateCa {
     }
     // Native parsing only: this runs once per issuance and the renewal benchmark issues thousands.
     const certificate = new X509Certificate(certificatePem);
-    const keyAlgorithm = keyAlgorithmOf(publicKey) ?? 'unknown';
+    const keyAlgorithm = casAlgorithmOfKey(publicKey);
     const record: ClientCertificateRecord = {
       identifier: pcaIdentifier(),
       parentIdentifier: input.parentIdentifier,
@@ -345,14 +446,15 @@ export class PrivateCa {
       notBefore: Date.parse(certificate.validFrom),
       notAfter: Date.parse(certificate.validTo),
       keyAlgorithm,
-      keySize: publicKey.asymmetricKeyDetails?.modulusLength ?? (keyAlgorithm === 'EC_P384' ? 384 : 256),
+      keySize: Number(keyAlgorithm.split('_')[1]) || 0,
       sha2: certificate.fingerprint256.replace(/:/g, '').toLowerCase(),
       md5: createHash('md5').update(certificate.raw).digest('hex'),
       status: 'ISSUE',
       aliasName: input.aliasName,
-      clientToken: input.clientToken,
+      ...(input.customIdentifier ? { customIdentifier: input.customIdentifier } : {}),
       privateKeyPem,
       createdAt: Date.now(),
+      modifiedAt: Date.now(),
     };
     this.clientCertificates.put(record.identifier, record);
     return record;

@@ -8,7 +8,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { CaMaterial } from '../../../shared/pki/index.js';
 import { randomSerialNumber } from '../../../shared/pki/index.js';
-import { signingSpecOf, toPrivateCryptoKey, x509 } from '../../../shared/pki/webcrypto.js';
+import { signingSpecOf, toPrivateCryptoKey } from '../../../shared/pki/webcrypto.js';
+import { x509 } from '../../../shared/pki/x509.js';
 
 const anchors = new Map<string, Promise<string>>();
 

@@ -3,7 +3,7 @@
  * Validated once at the edge (strict: an unknown or misspelled key is an error, not silently ignored),
  * then resolved into `ListenerMtls` records the rest of the reconciler works on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../../errors/index.js';
 import { LISTENER_ID_PATTERN, listenerBaseId } from './listener-id.js';

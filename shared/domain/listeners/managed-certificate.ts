@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyAlgorithm } from '../client-certificate.js';
 import type { CaFacts } from './ports.js';
 

@@ -19,8 +19,8 @@ export interface ExpiringNotice {
 
 /** Would nobody renew this certificate before it expires? */
 export function needsExpiryWatch(record: ClientCertificate): boolean {
-  if (record.status === 'REVOKED' || record.revokedAt) return false;
-  return !record.autoRenew || isRenewalFailing(record);
+  if (record.status === 'REVOKED' || record.status === 'REVOKING' || record.revokedAt) return false;
+  return !record.autoRenew || isRenewalFailing(record) || record.current.cappedByCa === true;
 }
 
 export function expiringNoticeDue(

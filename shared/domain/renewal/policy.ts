@@ -21,6 +21,8 @@ export type SkipReason =
   | 'NotDue'
   | 'BackingOff' // the last attempt failed and the next one is not due yet
   | 'StaleRequest' // the request named a generation that was already replaced
+  | 'CaExpiring' // the current generation was already cut short at the CA's end: renewing again cannot reach further
+  | 'RevocationInProgress' // a revocation is recorded (REVOKING): the sweep finishes it instead
   | 'NewCsrRequired'; // CSR mode, due, but the policy forbids certifying the same key again
 
 export type RenewalDecision =
@@ -67,11 +69,16 @@ export function evaluateRenewal(
   inputs: RenewalInputs,
   options: RenewalPolicyOptions,
 ): RenewalDecision {
+  if (record.status === 'REVOKING') return { due: false, reason: 'RevocationInProgress' };
   if (record.status === 'REVOKED' || record.revokedAt) return { due: false, reason: 'Revoked' };
   if (inputs.request?.generation !== undefined && inputs.request.generation !== record.current.generation) {
     return { due: false, reason: 'StaleRequest' };
   }
   const dueReason = dueReasonOf(record, inputs);
+  // Renewed once up to the CA's notAfter: another renewal would end at the same moment (a storm of certificates).
+  // Only a forced request (e.g. after the sub-CA was replaced) or a renewal already in flight goes ahead.
+  if (record.current.cappedByCa && dueReason !== 'PendingRenewal' && !inputs.request?.force)
+    return { due: false, reason: 'CaExpiring' };
   // A pending renewal was asked for explicitly (API or earlier sweep): finish it even when auto-renewal is off.
   if (!record.autoRenew && dueReason !== 'PendingRenewal') return { due: false, reason: 'AutoRenewDisabled' };
   if (!dueReason) return { due: false, reason: 'NotDue', recheckAt: renewAtOf(record) };

@@ -13,9 +13,12 @@ export function nextReviewAt(
   now: Date,
   thresholdsDays: readonly number[] = DEFAULT_EXPIRING_THRESHOLDS_DAYS,
 ): Date | undefined {
+  // A recorded revocation is finished by the sweep at once.
+  if (record.status === 'REVOKING') return new Date(record.revocationRequestedAt ?? now);
   if (record.status === 'REVOKED' || record.revokedAt) return undefined;
   const notice = nextExpiringNoticeAt(record, now, thresholdsDays);
-  if (!record.autoRenew) return notice;
+  // Nobody renews it (auto-renew off, or already renewed up to the CA's end): only the expiry notices are left.
+  if (!record.autoRenew || record.current.cappedByCa) return notice;
   if (isRenewalFailing(record)) {
     const retry = record.renewal.nextAttemptAt ? new Date(record.renewal.nextAttemptAt) : now;
     return notice && notice < retry ? notice : retry;

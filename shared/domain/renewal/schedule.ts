@@ -1,17 +1,19 @@
 /**
- * When a certificate becomes due for renewal, and the sortable index key that finds it.
- * Default: once 2/3 of the issued lifetime has passed (cert-manager's and step-ca's rule);
- * `renewBeforeDays` overrides with "that many days before notAfter".
+ * When a certificate becomes due for renewal, and the sortable index key that finds it. As cert-manager has it
+ * (`RenewalTime`): `renewBeforeDays` ("that many days before notAfter") only when it is shorter than the actual
+ * lifetime, otherwise once 2/3 of the lifetime has passed (also the default). A renewal cut short by the CA's end
+ * must never be due at once. Whole seconds, as the index key has them.
  */
 const DAY_MS = 86_400_000;
 
 export function renewalTime(notBefore: Date, notAfter: Date, renewBeforeDays?: number): Date {
-  if (renewBeforeDays !== undefined) {
-    const t = notAfter.getTime() - renewBeforeDays * DAY_MS;
-    return new Date(Math.max(t, notBefore.getTime()));
-  }
   const lifetime = notAfter.getTime() - notBefore.getTime();
-  return new Date(notBefore.getTime() + Math.floor((lifetime * 2) / 3));
+  const before = renewBeforeDays !== undefined ? renewBeforeDays * DAY_MS : undefined;
+  const at =
+    before !== undefined && before < lifetime
+      ? notAfter.getTime() - before
+      : notBefore.getTime() + Math.floor((lifetime * 2) / 3);
+  return new Date(Math.floor(at / 1000) * 1000);
 }
 
 export const RENEWAL_INDEX_PREFIX = 'index/renew/';

@@ -24,7 +24,7 @@ export interface SweepPlan {
   batches: RenewalWorkItem[][];
   /** Keys under the index or pending prefix that are not ours to act on (malformed, foreign, unversioned). */
   ignoredKeys: string[];
-  /** Due items left for the next sweep because of `maxItems`. */
+  /** Items left for the next sweep because of `maxItems` or `maxPending`. */
   deferred: number;
 }
 
@@ -40,33 +40,40 @@ export function planSweep(input: {
   pendingKeys: string[];
   now: Date;
   batchSize: number;
+  /** Certificates due by the index, at most. */
   maxItems: number;
+  /** Pending objects to finish, at most: their own budget, so pending work never crowds out due renewals (and due
+   * renewals never starve pending work). Default: `maxItems`. */
+  maxPending?: number;
 }): SweepPlan {
   const bound = renewalIndexUpperBound(input.now);
   const byId = new Map<string, RenewalWorkItem>();
   const ignoredKeys: string[] = [];
   let deferred = 0;
-  const take = (id: string): RenewalWorkItem | undefined => {
+  const budgets = { pending: input.maxPending ?? input.maxItems, due: input.maxItems };
+  const take = (id: string, budget: keyof typeof budgets): RenewalWorkItem | undefined => {
     const existing = byId.get(id);
     if (existing) return existing;
-    if (byId.size >= input.maxItems) {
+    if (budgets[budget] <= 0) {
       deferred += 1;
       return undefined;
     }
+    budgets[budget] -= 1;
     const item: RenewalWorkItem = { certificateId: id };
     byId.set(id, item);
     return item;
   };
-  // Pending work first: crashes or races to finish, which must not be cut off by maxItems. A first issuance
-  // (generation 1) is included too: a request without Idempotency-Key that failed after the CA call has no retry
-  // that could finish it, and its certificate must not stay without a record. The worker waits out a grace period.
+  // Pending work: crashes or races to finish. A first issuance (generation 1) is included too: a request without
+  // Idempotency-Key that failed after the CA call has no retry that could finish it, and its certificate must not stay
+  // without a record. The worker waits out a grace period. Work that cannot succeed is set aside by the service, so
+  // it leaves this list; what is left has a budget of its own.
   for (const key of input.pendingKeys) {
     const parsed = parsePendingKey(key);
     if (!parsed || parsed.generation === undefined || parsed.generation < 1) {
       ignoredKeys.push(key);
       continue;
     }
-    const item = take(parsed.certificateId);
+    const item = take(parsed.certificateId, 'pending');
     if (item) item.pendingGeneration = Math.max(item.pendingGeneration ?? 0, parsed.generation);
   }
   for (const key of input.indexKeys) {
@@ -76,7 +83,7 @@ export function planSweep(input: {
       ignoredKeys.push(key);
       continue;
     }
-    const item = take(entry.certificateId);
+    const item = take(entry.certificateId, 'due');
     if (item) item.indexKeys = [...(item.indexKeys ?? []), key];
   }
   const items = [...byId.values()];

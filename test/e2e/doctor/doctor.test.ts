@@ -46,7 +46,7 @@ describe('npm run doctor against the local stack', () => {
     const res = await fetch(`${stack.apiUrl}/v1/certificates`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.devToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ commonName: 'doctor-1.example.com', keyAlgorithm: 'RSA_2048' }),
+      body: JSON.stringify({ commonName: 'doctor-1.example.com', keyAlgorithm: 'EC_P256' }),
     });
     expect(res.status).toBe(201);
   });
@@ -63,7 +63,7 @@ describe('npm run doctor against the local stack', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^PASS {2}ca\.sub-ca: /m);
-    expect(run.stdout).toMatch(/^PASS {2}ca\.sub-ca\.algorithm: sub-CA key: RSA/m);
+    expect(run.stdout).toMatch(/^PASS {2}ca\.sub-ca\.algorithm: sub-CA key: ECC/m);
     expect(run.stdout).toMatch(/server certificate id: listener: \d+-cn-hangzhou; CAS CertIdentifier: \d+-cn-hangzhou/);
     expect(run.stdout).toMatch(/^PASS {2}oss\.bucket private: /m);
     expect(run.stdout).toMatch(/^PASS {2}oss\.bucket encrypted: .*AES256/m);

@@ -46,7 +46,7 @@ describe('renewal on the local stack', () => {
   beforeAll(async () => {
     stack = await startLocalStack({
       functions: ['cert-api', 'renew-scheduler', 'renew-worker'],
-      emulatorOptions: { dataPlane: false, caKeyAlgorithm: 'EC_P256' },
+      emulatorOptions: { dataPlane: false, caKeyAlgorithm: 'ECC_256' },
     });
     // The dev tenant's own signing secret, as stack.json gives it to a user (devWebhookSecret).
     receiver = await startWebhookReceiver(stack.stackInfo.devWebhookSecret);

@@ -41,6 +41,8 @@ export interface CallInput {
   query?: Record<string, string>;
   /** defaults to the acme token; `null` sends none */
   token?: string | null;
+  /** FC's `context.function.timeout` in seconds (the request's time budget derives from it) */
+  functionTimeoutSeconds?: number;
 }
 
 export interface CertApiHarness {
@@ -57,7 +59,7 @@ export async function startCertApiHarness(
 ): Promise<CertApiHarness> {
   const logs: string[] = [];
   const previousSink = setLogSink(alsoKeptForFailure((line) => logs.push(line)));
-  const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'EC_P256', ...options.emulator });
+  const emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'ECC_256', ...options.emulator });
   const tokens = { acme: randomBytes(24).toString('base64url'), other: randomBytes(24).toString('base64url') };
   const env: Record<string, string> = {
     ...emulator.env(),
@@ -116,7 +118,11 @@ export async function startCertApiHarness(
         },
       };
       // FC hands the event over as a Buffer of JSON.
-      const answer = await handler(Buffer.from(JSON.stringify(event)), { requestId });
+      const context = {
+        requestId,
+        ...(input.functionTimeoutSeconds ? { function: { timeout: input.functionTimeoutSeconds } } : {}),
+      };
+      const answer = await handler(Buffer.from(JSON.stringify(event)), context);
       return {
         status: answer.statusCode,
         headers: answer.headers,
@@ -138,8 +144,8 @@ export interface MtlsHarness {
 }
 
 /** The harness with the first emulated listener asking for client certificates issued under the emulator's root. */
-export async function startMtlsHarness(): Promise<MtlsHarness> {
-  const api = await startCertApiHarness();
+export async function startMtlsHarness(options: Parameters<typeof startCertApiHarness>[0] = {}): Promise<MtlsHarness> {
+  const api = await startCertApiHarness(options);
   const tmp = makeTempDir();
   tmp.write('root.crt', api.emulator.ca.rootCertificatePem);
   const listener = api.emulator.listeners[0];

@@ -10,28 +10,39 @@ import { startMtlsHarness, type CertApiHarness, type MtlsHarness } from './harne
 let harness: MtlsHarness;
 let api: CertApiHarness;
 let tmp: TempDir;
+/** A second stack whose PCA is RSA: CAS certifies only keys of the sub-CA's family. */
+let rsaHarness: MtlsHarness;
 
 beforeAll(async () => {
-  harness = await startMtlsHarness();
+  [harness, rsaHarness] = await Promise.all([
+    startMtlsHarness(),
+    startMtlsHarness({ emulator: { caKeyAlgorithm: 'RSA_2048' } }),
+  ]);
   ({ api, tmp } = harness);
 });
 
-afterAll(() => harness?.close());
+afterAll(async () => {
+  await harness?.close();
+  await rsaHarness?.close();
+});
 
-async function download(url: string, file: string): Promise<void> {
-  const result = await curl(['-sS', '-f', '-o', tmp.path(file), '-D', tmp.path(`${file}.headers`), url]);
+/** The stack whose sub-CA signs keys of this type. */
+const stackFor = (keyAlgorithm: string) => (keyAlgorithm.startsWith('RSA_') ? rsaHarness : harness);
+
+async function download(url: string, file: string, into: TempDir = tmp): Promise<void> {
+  const result = await curl(['-sS', '-f', '-o', into.path(file), '-D', into.path(`${file}.headers`), url]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
 }
 
-async function mtlsGet(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const { port, host } = api.emulator.listeners[0];
+async function mtlsGet(args: string[], stack: MtlsHarness = harness): Promise<{ code: number | null; stdout: string }> {
+  const { port, host } = stack.api.emulator.listeners[0];
   const result = await curl([
     '-sS',
     '--max-time',
     '5',
     '--cacert',
-    tmp.path('root.crt'),
+    stack.tmp.path('root.crt'),
     '--resolve',
     `${host}:${port}:127.0.0.1`,
     ...args,
@@ -50,9 +61,11 @@ describe.each([
 ] as const)('server-key mode %s with the %s profile', (keyAlgorithm, p12Profile) => {
   it('gives a .p12 that openssl and keytool open and curl uses for mutual TLS', async () => {
     // prepare
+    const stack = stackFor(keyAlgorithm);
+    const tmp = stack.tmp;
     const name = `${keyAlgorithm.toLowerCase().replace('_', '')}-${p12Profile}.devices.example.com`;
     // act
-    const issued = await api.call({
+    const issued = await stack.api.call({
       method: 'POST',
       path: '/v1/certificates',
       body: { commonName: name, keyAlgorithm, p12Profile, validityDays: 30 },
@@ -63,7 +76,7 @@ describe.each([
     expect(issued.json.downloads.p12.url).toContain('x-oss-signature');
     const password: string = issued.json.p12Password;
     const p12 = `${keyAlgorithm}-${p12Profile}.p12`;
-    await download(issued.json.downloads.p12.url, p12);
+    await download(issued.json.downloads.p12.url, p12, tmp);
     expect(readFileSync(tmp.path(`${p12}.headers`), 'utf8')).toMatch(
       /content-disposition: attachment; filename="[^"]+\.p12"/i,
     );
@@ -92,7 +105,7 @@ describe.each([
     expect(listing.code).toBe(0);
     expect(listing.stdout).toMatch(/PrivateKeyEntry/);
 
-    const answer = await mtlsGet(['--cert-type', 'P12', '--cert', `${tmp.path(p12)}:${password}`]);
+    const answer = await mtlsGet(['--cert-type', 'P12', '--cert', `${tmp.path(p12)}:${password}`], stack);
     expect(answer.code).toBe(0);
     expect(answer.stdout).toMatch(/ECS0[12]/);
   });

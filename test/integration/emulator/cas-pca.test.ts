@@ -19,7 +19,7 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
   let csrPem: string;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: false, dataPlane: false });
+    emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     cas = rpcClient(emulator, PCA_VERSION);
     tmp = makeTempDir();
     tmp.write('root.crt', emulator.ca.rootCertificatePem);
@@ -35,6 +35,7 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
       ParentIdentifier: emulator.ca.subCaIdentifier,
       Csr: csrPem,
       Days: 30,
+      Immediately: 2,
       ...params,
     });
 
@@ -98,7 +99,8 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
       Status: 'ISSUE',
       CommonName: 'device-001.example.com',
       X509Certificate: issued.X509Certificate,
-      CertChain: issued.CertificateChain,
+      CertChain: issued.X509Certificate + issued.CertificateChain,
+      Sans: '[]',
     });
     expect(Number(before.Certificate.AfterDate) - Number(before.Certificate.BeforeDate)).toBeGreaterThan(
       29 * 86400_000,
@@ -115,6 +117,7 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
       CommonName: 'server-made-key',
       Algorithm: 'ECC_256',
       Days: 7,
+      Immediately: 1,
     });
     const { EncryptedData } = await cas<{ EncryptedData: string }>('DescribeCertificatePrivateKey', {
       Identifier: issued.Identifier,
@@ -141,16 +144,130 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
     expect([err.code, err.statusCode]).toEqual(['InvalidParameter.Identifier', 400]);
   });
 
-  it('a repeated CustomIdentifier returns the first certificate (ASSUMED in the emulator: CAS does not document repeats)', async () => {
+  it('issues a new certificate on every call: no idempotency token, whatever else is the same', async () => {
     const before = emulator.cas.listClientCertificates().length;
-    const [a, b] = await Promise.all([
-      issueWithCsr({ CustomIdentifier: 'ct-1' }),
-      issueWithCsr({ CustomIdentifier: 'ct-1' }),
+    const [a, b] = await Promise.all([issueWithCsr({}), issueWithCsr({})]);
+    const c = await issueWithCsr({});
+    expect(new Set([a.Identifier, b.Identifier, c.Identifier]).size).toBe(3);
+    expect(new Set([a.SerialNumber, b.SerialNumber, c.SerialNumber]).size).toBe(3);
+    expect(emulator.cas.listClientCertificates().length).toBe(before + 3);
+  });
+
+  it('Immediately: absent or 0 returns no certificate, 1 the certificate, 2 the certificate and its chain', async () => {
+    const absent = await issueWithCsr({ Immediately: undefined });
+    const zero = await issueWithCsr({ Immediately: 0 });
+    const one = await issueWithCsr({ Immediately: 1 });
+    const two = await issueWithCsr({ Immediately: 2 });
+    for (const answer of [absent, zero]) {
+      expect(answer.Identifier).toMatch(/^[0-9a-f]{32}$/);
+      expect(answer.X509Certificate).toBeUndefined();
+      expect(answer.CertificateChain).toBeUndefined();
+    }
+    expect(one.X509Certificate).toContain('BEGIN CERTIFICATE');
+    expect(one.CertificateChain).toBeUndefined();
+    expect(two.CertificateChain).toBe(emulator.ca.subCaCertificatePem + emulator.ca.rootCertificatePem);
+    // Issued all the same: the certificate of an answer without it can be read afterwards.
+    const described = await cas<{ Certificate: { X509Certificate: string } }>('DescribeClientCertificate', {
+      Identifier: zero.Identifier,
+    });
+    expect(described.Certificate.X509Certificate).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('CustomIdentifier is returned by Describe and ListCert; a repeat issues another (new) or is refused (refuse)', async () => {
+    try {
+      const first = await issueWithCsr({ CustomIdentifier: 'cc-repeat-g1' });
+      const again = await issueWithCsr({ CustomIdentifier: 'cc-repeat-g1' });
+      emulator.cas.behave({ customIdentifierRepeats: 'refuse' });
+      const before = emulator.cas.listClientCertificates().length;
+      const refused = await rpcFailure(issueWithCsr({ CustomIdentifier: 'cc-repeat-g1' }));
+      const described = await cas<{ Certificate: { CustomIdentifier?: string } }>('DescribeClientCertificate', {
+        Identifier: first.Identifier,
+      });
+      expect(again.Identifier).not.toBe(first.Identifier);
+      expect(refused.code).toBe('InvalidParameter.CustomIdentifier');
+      expect(emulator.cas.listClientCertificates().length).toBe(before);
+      expect(described.Certificate.CustomIdentifier).toBe('cc-repeat-g1');
+    } finally {
+      emulator.cas.behave({ customIdentifierRepeats: 'new' });
+    }
+  });
+
+  it('refuses a client key of another family than the sub-CA, before issuing anything', async () => {
+    const rsaCsr = await buildCsr({ keyPair: await generateKeyPair('RSA_2048'), commonName: 'rsa.example.com' });
+    const before = emulator.cas.listClientCertificates().length;
+    const wrongKey = await rpcFailure(issueWithCsr({ Csr: rsaCsr }));
+    const wrongName = await rpcFailure(issueWithCsr({ Algorithm: 'RSA_2048' }));
+    expect([wrongKey.code, wrongKey.statusCode]).toEqual(['InvalidParameter.Algorithm', 400]);
+    expect(wrongName.code).toBe('InvalidParameter.Algorithm');
+    expect(emulator.cas.listClientCertificates().length).toBe(before);
+  });
+
+  it('Sans is a JSON-array string; status items carry no Identifier; a second revoke is refused', async () => {
+    const issued = await issueWithCsr({ SanType: 7, SanValue: '10.0.0.1,10.0.0.2' });
+    const described = await cas<{ Certificate: { Sans: string } }>('DescribeClientCertificate', {
+      Identifier: issued.Identifier,
+    });
+    await cas('CreateRevokeClientCertificate', { Identifier: issued.Identifier });
+    const again = await rpcFailure(cas('CreateRevokeClientCertificate', { Identifier: issued.Identifier }));
+    const status = await cas<{ CertificateStatus: Array<Record<string, unknown>> }>('DescribeClientCertificateStatus', {
+      Identifier: issued.Identifier,
+    });
+    expect(JSON.parse(described.Certificate.Sans)).toEqual([
+      { Type: 7, Value: '10.0.0.1' },
+      { Type: 7, Value: '10.0.0.2' },
     ]);
-    const c = await issueWithCsr({ CustomIdentifier: 'ct-1' });
-    expect(new Set([a.Identifier, b.Identifier, c.Identifier]).size).toBe(1);
-    expect(c.X509Certificate).toBe(a.X509Certificate);
-    expect(emulator.cas.listClientCertificates().length).toBe(before + 1);
+    expect(again.statusCode).toBe(400);
+    expect(status.CertificateStatus[0]).toMatchObject({ Status: 'revoked', SerialNumber: issued.SerialNumber });
+    expect(status.CertificateStatus[0]).not.toHaveProperty('Identifier');
+  });
+
+  it('Days decides the validity when BeforeTime and AfterTime are sent too; a back-dated BeforeTime is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const issued = await issueWithCsr({ Days: 2, BeforeTime: now, AfterTime: now + 30 * 86400 });
+    const described = await cas<{ Certificate: { BeforeDate: number; AfterDate: number } }>(
+      'DescribeClientCertificate',
+      { Identifier: issued.Identifier },
+    );
+    const backdated = await rpcFailure(
+      issueWithCsr({ Days: undefined, BeforeTime: now - 86400, AfterTime: now + 86400 }),
+    );
+    expect(described.Certificate.AfterDate - described.Certificate.BeforeDate).toBeLessThan(3 * 86400_000);
+    expect(backdated.code).toBe('InvalidParameter.BeforeTime');
+  });
+
+  it('ListCert lists client certificates changed since AfterDate, under one sub-CA, page by page with NextToken', async () => {
+    const since = new Date();
+    await new Promise((r) => setTimeout(r, 1100)); // AfterDate has whole seconds
+    const a = await issueWithCsr({ CustomIdentifier: 'cc-listcert-a-g1' });
+    const b = await issueWithCsr({});
+    const c = await issueWithCsr({});
+    const afterDate = new Date(since.getTime() + 8 * 3600_000 + 1000).toISOString().slice(0, 19).replace('T', ' ');
+    const seen: Array<Record<string, unknown>> = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await cas<{ List: Array<Record<string, unknown>>; NextToken?: string }>('ListCert', {
+        Type: 'CLIENT',
+        ParentIdentifier: emulator.ca.subCaIdentifier,
+        AfterDate: afterDate,
+        MaxResults: 2,
+        NextToken: token,
+      });
+      seen.push(...page.List);
+      token = page.NextToken;
+      if (!token) break;
+    }
+    const other = await cas<{ List: unknown[] }>('ListCert', {
+      Type: 'CLIENT',
+      ParentIdentifier: emulator.ca.rootIdentifier,
+      AfterDate: afterDate,
+    });
+    expect(seen.map((i) => i.Identifier)).toEqual([a.Identifier, b.Identifier, c.Identifier]);
+    expect(seen[0]).toMatchObject({
+      CustomIdentifier: 'cc-listcert-a-g1',
+      Status: 'ISSUE',
+      SerialNumber: a.SerialNumber,
+    });
+    expect(other.List).toEqual([]);
   });
 
   it.each([
@@ -319,8 +436,8 @@ describe('emulated CAS 2020-06-30 private CA through the signed RPC caller', () 
       Status: 'ISSUE',
       X509Certificate: emulator.ca.subCaCertificatePem,
       CaCertChain: emulator.ca.subCaCertificatePem + emulator.ca.rootCertificatePem,
-      Algorithm: 'RSA',
-      KeySize: 2048,
+      Algorithm: 'ECC',
+      KeySize: 256,
     });
     expect(root.Certificate).toMatchObject({
       CertificateType: 'ROOT',

@@ -35,7 +35,7 @@ describe("the emulated NLB data plane, driven with curl as in the manual's step 
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ jobDelayMs: 50 });
+    emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'ECC_256' });
     nlb = rpcClient(emulator, NLB_VERSION);
     tmp = makeTempDir();
     ({ listenerId, port } = emulator.listeners[0]);
@@ -49,6 +49,7 @@ describe("the emulated NLB data plane, driven with curl as in the manual's step 
         ParentIdentifier: emulator.ca.subCaIdentifier,
         Csr: await buildCsr({ keyPair, commonName: 'www.example.com' }),
         Days: 30,
+        Immediately: 2,
       },
     );
     tmp.write('client.key', keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());

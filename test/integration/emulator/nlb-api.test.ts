@@ -19,7 +19,7 @@ describe('emulated NLB 2022-04-30 through the signed RPC caller', () => {
   let listenerId: string;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ jobDelayMs: 150, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    emulator = await startEmulator({ jobDelayMs: 150, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     nlb = rpcClient(emulator, NLB_VERSION);
     listenerId = emulator.listeners[0].listenerId;
   });

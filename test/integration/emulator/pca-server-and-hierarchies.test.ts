@@ -21,7 +21,7 @@ describe('emulated CAS 2020-06-30: server certificates and more CA hierarchies',
   let ecCsr: string;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     cas = rpcClient(emulator, PCA_VERSION);
     tmp = makeTempDir();
     tmp.write('root.crt', emulator.ca.rootCertificatePem);

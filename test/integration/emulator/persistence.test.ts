@@ -12,15 +12,10 @@ describe('emulator state in its data dir', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nma-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('a restart with the same data dir keeps the CA, the keys, issued certificates, tokens and listener settings', async () => {
-    const first = await startEmulator({ dataDir, dataPlane: false, jobDelayMs: 20 });
+  it('a restart with the same data dir keeps the CA, the keys, issued certificates (with their CustomIdentifier) and listener settings', async () => {
+    const first = await startEmulator({ dataDir, dataPlane: false, jobDelayMs: 20, caKeyAlgorithm: 'ECC_256' });
     const csr = await buildCsr({ keyPair: await generateKeyPair('EC_P256'), commonName: 'kept.example.com' });
-    const issueParams = {
-      ParentIdentifier: first.ca.subCaIdentifier,
-      Csr: csr,
-      Days: 5,
-      CustomIdentifier: 'kept-token',
-    };
+    const issueParams = { ParentIdentifier: first.ca.subCaIdentifier, Csr: csr, Days: 5, CustomIdentifier: 'kept-1' };
     const issued = await rpcClient(first, PCA_VERSION)<{ Identifier: string }>(
       'CreateClientCertificateWithCsr',
       issueParams,
@@ -42,10 +37,9 @@ describe('emulator state in its data dir', () => {
 
     const second = await startEmulator({ dataDir, dataPlane: false });
     try {
-      const replay = await rpcClient(second, PCA_VERSION)<{ Identifier: string }>(
-        'CreateClientCertificateWithCsr',
-        issueParams,
-      );
+      const kept = await rpcClient(second, PCA_VERSION)<{
+        Certificate: { Identifier: string; CustomIdentifier: string };
+      }>('DescribeClientCertificate', { Identifier: issued.Identifier });
       const listener = await rpcClient(second, NLB_VERSION)<{ CaEnabled: boolean; CaCertificateIds: string[] }>(
         'GetListenerAttribute',
         { ListenerId: listenerId },
@@ -57,7 +51,7 @@ describe('emulator state in its data dir', () => {
         credentials: second.credentials,
         listeners: second.listeners.map((l) => l.listenerId),
       }).toEqual(before);
-      expect(replay.Identifier).toBe(issued.Identifier);
+      expect(kept.Certificate).toMatchObject({ Identifier: issued.Identifier, CustomIdentifier: 'kept-1' });
       expect(second.cas.listClientCertificates().map((c) => c.identifier)).toEqual([issued.Identifier]);
       expect([listener.CaEnabled, listener.CaCertificateIds]).toEqual([true, [second.ca.rootIdentifier]]);
       expect(second.nlb.listeners()).toHaveLength(2); // not seeded twice
@@ -68,7 +62,7 @@ describe('emulator state in its data dir', () => {
 
   it('one emulator per data dir: a second one is refused while the first runs, and allowed after close', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nma-'));
-    const first = await startEmulator({ dataDir: dir, seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    const first = await startEmulator({ dataDir: dir, seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     const refused = await startEmulator({ dataDir: dir, seed: false, dataPlane: false }).then(
       (e) => e.close().then(() => 'started'),
       (err: Error) => err.message,
@@ -81,7 +75,7 @@ describe('emulator state in its data dir', () => {
   });
 
   it("a temp data dir is removed on close, and env() points the project's config at the emulator", async () => {
-    const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+    const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
     const config = loadAlibabaConfig(emulator.env());
     const dir = emulator.dataDir;
     await emulator.close();

@@ -73,7 +73,7 @@ describe('ACS3-HMAC-SHA256 signatures on the emulated RPC endpoint', () => {
   beforeAll(async () => {
     emulator = await startEmulator({
       dataPlane: false,
-      caKeyAlgorithm: 'EC_P256',
+      caKeyAlgorithm: 'ECC_256',
       credentials: [{ accessKeyId: 'LTAIEmulatorSignTest01', accessKeySecret: 'the-real-secret' }, sts],
     });
     rpcPort = Number(emulator.rpcEndpoint.split(':')[1]);

@@ -153,6 +153,70 @@ describe('the PEM zip with curl and openssl s_client', () => {
   });
 });
 
+describe("the zip README's s_client command against a listener with a public server certificate", () => {
+  // As in production: the listener trusts only the PCA root for clients, and its own certificate comes from another
+  // (public) CA, so the client verifies it with that CA instead of ca.crt. Nothing then gives openssl the sub-CA
+  // but -cert_chain: without it only the leaf is sent and the listener refuses the handshake.
+  let publicServer: MtlsServer;
+  let dir: string;
+  beforeAll(async () => {
+    publicServer = await startMtlsServer({ clientCaPem: hierarchy.root.certificatePem });
+    const client = await issueTestClient(hierarchy, { keyAlgorithm: 'EC_P256', commonName: 's-client-chain' });
+    const zip = temp.write(
+      'chain-bundle.zip',
+      await buildPemBundleZip({
+        certificatePem: client.certificatePem,
+        chainPems: client.chainPems,
+        privateKey: client.keyPair.privateKey,
+        password: PEM_PASSWORD,
+        commonName: 's-client-chain',
+      }),
+    );
+    dir = temp.path('chain');
+    expect((await unzip(['-q', '-o', zip, '-d', dir])).code).toBe(0);
+    temp.write('chain/public-ca.crt', publicServer.serverCaPem);
+  });
+  afterAll(() => publicServer?.close());
+
+  const sClient = (chain: boolean) =>
+    openssl(
+      [
+        's_client',
+        '-connect',
+        `${publicServer.host}:${publicServer.port}`,
+        '-servername',
+        'localhost',
+        '-cert',
+        'client.crt',
+        ...(chain ? ['-cert_chain', 'client.crt'] : []),
+        '-key',
+        'client.key',
+        '-pass',
+        `pass:${PEM_PASSWORD}`,
+        '-CAfile',
+        'public-ca.crt',
+        '-verify_return_error',
+        '-quiet',
+        '-ign_eof',
+      ],
+      { cwd: dir, input: 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n' },
+    );
+
+  it('with -cert_chain client.crt (as README.txt says): leaf + sub-CA are sent and the request gets through', async () => {
+    const result = await sClient(true);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(MTLS_SERVER_BODY.trim());
+    expect(publicServer.requests.at(-1)).toMatchObject({ authorized: true, commonName: 's-client-chain' });
+  });
+
+  it('without it: only the leaf is sent and the handshake is refused', async () => {
+    const rejectedBefore = publicServer.rejectedHandshakes;
+    const result = await sClient(false);
+    expect(result.stdout).not.toContain(MTLS_SERVER_BODY.trim());
+    expect(publicServer.rejectedHandshakes).toBe(rejectedBefore + 1);
+  });
+});
+
 describe('refusals', () => {
   it('refuses a client without a certificate', async () => {
     // prepare

@@ -80,7 +80,7 @@ describe('buildPemBundleZip (server-key mode)', () => {
       'curl --cert client.crt --key client.key --pass "$PASS" --cacert ca.crt https://www.example.com/',
     );
     expect(readme).toContain(
-      'openssl s_client -connect www.example.com:443 -cert client.crt -key client.key -pass pass:"$PASS" -CAfile ca.crt',
+      'openssl s_client -connect www.example.com:443 -cert client.crt -cert_chain client.crt -key client.key -pass pass:"$PASS" -CAfile ca.crt',
     );
   });
 });

@@ -17,7 +17,7 @@ describe('reconcile-listeners handler', () => {
   let previousSink: LogSink;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', log: createLogger({}, 'error') });
+    emulator = await startEmulator({ caKeyAlgorithm: 'ECC_256', log: createLogger({}, 'error') });
     dir = mkdtempSync(join(tmpdir(), 'nma-'));
     previousSink = setLogSink(alsoKeptForFailure((line) => lines.push(line)));
   });

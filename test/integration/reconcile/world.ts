@@ -43,7 +43,7 @@ export function declaration(listenerId: string, serverCertificateId: string, pat
 
 export async function startWorld(emulatorOptions: Parameters<typeof startEmulator>[0] = {}): Promise<World> {
   const emulator = await startEmulator({
-    caKeyAlgorithm: 'EC_P256',
+    caKeyAlgorithm: 'ECC_256',
     log: createLogger({}, 'error'),
     ...emulatorOptions,
   });

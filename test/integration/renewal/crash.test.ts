@@ -1,4 +1,5 @@
-// A crash between any two steps of a renewal, then a sweep: finished, no second certificate. For N = 0, 1, 2, ...
+// A crash between any two steps of a renewal, then a sweep: finished, no second certificate (CAS issues a new one on
+// every call, so this holds only because a retry adopts what an earlier call issued). For N = 0, 1, 2, ...
 // the N-th emulated API call of a sweep fails (every call goes through the fault injector: OSS, CAS, FC), until a
 // sweep makes fewer than N calls. After each, unfaulted sweeps must leave exactly one new certificate, the record at
 // the next generation, no pending object, one index key, the new bundles and no old ones; the owner's webhook gets
@@ -15,7 +16,8 @@ describe('a crash between any two steps of a renewal', () => {
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    rig = await startRig({ workerConcurrency: 1, casTimeoutMs: 1000 });
+    // A CA call without an answer settles for 1 s before it is searched for: the slow CA below answers 0.5 s late.
+    rig = await startRig({ workerConcurrency: 1, casTimeoutMs: 1000, answerSettleMs: 1000 });
     receiver = await startWebhookReceiver(WEBHOOK_SECRET);
   });
   afterAll(async () => {
@@ -112,7 +114,7 @@ describe('a crash between any two steps of a renewal', () => {
     await rig.sweep();
     const afterFirst = await rig.record(due.id);
     await rig.sweep();
-    // Assess: the first attempt failed and was recorded; the retry (same ClientToken) got the same certificate
+    // Assess: the first attempt failed and was recorded; the retry found what CAS had issued and adopted it
     expect(afterFirst.renewal).toMatchObject({ failedAttempts: 1, lastFailure: { code: 'CA_UNAVAILABLE' } });
     await assertFinishedOnce(due.id, due.commonName, Object.values(due.current.bundle) as string[]);
   }, 60_000);

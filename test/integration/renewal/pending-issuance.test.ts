@@ -1,8 +1,9 @@
 // A first issuance whose record write fails after the CA has issued (as if the process died there) leaves
 // `pending/<id>/g1.json` and a certificate in CAS with no record. The renewal sweep finishes it once it is older than
-// the grace period (renew-worker's clock moved past it): same key and ClientToken, so CAS hands back the same
-// certificate; the record, bundles and index are written and the pending object is removed. A caller that retries
-// with its Idempotency-Key then gets that same certificate.
+// the grace period (renew-worker's clock moved past it): same key, and the certificate CAS issued is adopted from the
+// attempt that got it (CAS has no idempotency token: calling again would issue a second one); the record, bundles and
+// index are written and the pending object is removed. A caller that retries with its Idempotency-Key then gets that
+// same certificate.
 import { randomBytes } from 'node:crypto';
 import { Faults } from '../../../local/emulator/index.js';
 import { systemPrincipal } from '../../../shared/auth/principal.js';
@@ -73,11 +74,12 @@ describe('a first issuance that failed after the CA call', () => {
   }
 
   it('without an Idempotency-Key: left alone within the grace period, then finished by a sweep with no second certificate', async () => {
-    // Prepare: writes of a keyless issuance: pending, .p12, PEM zip, tenant index, record (the 5th fails)
+    // Prepare: writes of a keyless issuance: pending, attempt claim, attempt answer, .p12, PEM zip, CA index, tenant
+    // index, record (the 8th fails)
     const request = requestFor();
     const service = rig.serviceAt(systemClock);
     const caCallsBefore = rig.emulator.faults.count('CreateClientCertificateWithCsr');
-    failWriteAfter(4);
+    failWriteAfter(7);
     await expect(service.issue(caller, request)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     const id = await leftBehind(request.commonName);
 
@@ -91,18 +93,19 @@ describe('a first issuance that failed after the CA call', () => {
     // Act 2: a sweep past the grace period
     workerClockOffsetMs = PENDING_ISSUANCE_GRACE_MS + 60_000;
     await rig.sweep();
-    // Assess 2: finished with the certificate CAS had already issued (asked again with the same token)
+    // Assess 2: finished with the certificate CAS had already issued, without asking CAS again
     await assertFinished(id, request.commonName);
-    expect(rig.emulator.faults.count('CreateClientCertificateWithCsr') - caCallsBefore).toBe(2);
+    expect(rig.emulator.faults.count('CreateClientCertificateWithCsr') - caCallsBefore).toBe(1);
     expect(rig.logs.some((l) => l.msg === 'pending issuance finished' && l.certificateId === id)).toBe(true);
   }, 60_000);
 
   it("with an Idempotency-Key: finished by a sweep, and the caller's retry gets the same certificate", async () => {
-    // Prepare: writes of a keyed issuance: idempotency entry, pending, .p12, PEM zip, tenant index, record (the 6th fails)
+    // Prepare: writes of a keyed issuance: expiry key, idempotency entry, pending, attempt claim, attempt answer, .p12,
+    // PEM zip, CA index, tenant index, record (the 10th fails)
     const request = requestFor();
     const service = rig.serviceAt(systemClock);
     const idempotencyKey = `retry-${randomBytes(6).toString('hex')}`;
-    failWriteAfter(5);
+    failWriteAfter(9);
     await expect(service.issue(caller, request, idempotencyKey)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     const id = await leftBehind(request.commonName);
 

@@ -9,11 +9,22 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
-import { createCertificateService, type CertificateService } from '../../../shared/certificates/service.js';
+import {
+  createCertificateService,
+  timingFor,
+  type CertificateService,
+  type IssuanceTiming,
+} from '../../../shared/certificates/service.js';
 import { loadRenewWorkerConfig, loadRenewSchedulerConfig } from '../../../shared/config/renewal.js';
 import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
 import type { ClientCertificate } from '../../../shared/domain/client-certificate.js';
-import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } from '../../../shared/domain/ports.js';
+import {
+  systemClock,
+  systemSleep,
+  type CertificateAuthority,
+  type Clock,
+  type ObjectStore,
+} from '../../../shared/domain/ports.js';
 import { renewalIndexKey, renewalTime } from '../../../shared/domain/renewal/schedule.js';
 import { renewalIndexKeyFor } from '../../../shared/domain/renewal/review-time.js';
 import { buildCsr, generateKeyPair, inspectCertificate } from '../../../shared/pki/index.js';
@@ -43,14 +54,18 @@ export interface RigOptions {
   casTimeoutMs?: number;
   /** renew-worker's clock (default: the system clock), e.g. to be past a pending issuance's grace period. */
   workerClock?: Clock;
+  /** How long a CAS call without an answer settles before it is searched for (default 0: at once). */
+  answerSettleMs?: number;
+  /** Turns the scheduler's CA inventory scan on, with this grace period. */
+  inventory?: { orphanGraceMs: number };
 }
 
 export interface Rig {
   emulator: Emulator;
   store: ObjectStore;
   ca: CertificateAuthority;
-  /** The certificate service with its own clock. */
-  serviceAt(clock: Clock): CertificateService;
+  /** The certificate service with its own clock (and timing, e.g. another settle time). */
+  serviceAt(clock: Clock, timing?: Partial<IssuanceTiming>): CertificateService;
   workerDeps: WorkerDeps;
   sweepDeps: SweepDeps;
   logs: any[];
@@ -77,7 +92,7 @@ function fleetId(n: number): string {
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
-  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'EC_P256' });
+  const emulator = await startEmulator({ seed: false, dataPlane: false, caKeyAlgorithm: 'ECC_256' });
   const logs: any[] = [];
   const restore = setLogSink(alsoKeptForFailure((line) => logs.push(JSON.parse(line))));
   const env = {
@@ -104,12 +119,14 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   });
   const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: options.casTimeoutMs ?? 5000 }, alibaba.credentials);
   const workerConfig = loadRenewWorkerConfig(env);
-  const serviceAt = (clock: Clock) =>
+  const serviceAt = (clock: Clock, timing: Partial<IssuanceTiming> = {}) =>
     createCertificateService({
       ca,
       store,
       clock,
+      sleep: systemSleep,
       log: createLogger({ fn: 'test-service' }, 'warn'),
+      timing: { ...timingFor(options.casTimeoutMs ?? 5000, options.answerSettleMs ?? 0), ...timing },
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
@@ -132,7 +149,9 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       ca,
       store,
       clock: systemClock,
+      sleep: systemSleep,
       log: workerLog,
+      timing: { ...timingFor(options.casTimeoutMs ?? 5000, options.answerSettleMs ?? 0), twinWaitMs: 1_000 },
       config: {
         parentIdentifier: workerConfig.parentIdentifier,
         stateKey: workerConfig.stateKey,
@@ -155,6 +174,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const schedulerConfig = loadRenewSchedulerConfig(env);
   const sweepDeps: SweepDeps = {
     store,
+    ca,
     invoker: createFcAsyncInvoker({
       endpoint: alibaba.fc,
       credentials: alibaba.credentials,
@@ -169,6 +189,15 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       maxItemsPerSweep: schedulerConfig.maxItemsPerSweep,
       invokeConcurrency: schedulerConfig.invokeConcurrency,
       summaryOverdueMs: schedulerConfig.summaryOverdueMs,
+      ...(options.inventory
+        ? {
+            inventory: {
+              parentIdentifier: emulator.ca.subCaIdentifier,
+              orphanGraceMs: options.inventory.orphanGraceMs,
+              maxPages: 100,
+            },
+          }
+        : {}),
     },
     sleep: async () => undefined,
   };
@@ -220,7 +249,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
               sans: { dns: [], uri: [], email: [], ip: [] },
               notBefore,
               notAfter: new Date(notBefore.getTime() + validityDays * DAY),
-              clientToken: `seed-${id}`,
+              keyAlgorithm: 'EC_P256',
+              customIdentifier: `${id}-g1-a1`,
             });
             const info = inspectCertificate(issued.certificatePem);
             const mode = seedOptions.mode ?? 'server-key';
@@ -264,6 +294,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
             };
             emulator.oss.putObjectDirect(emulator.bucket, `records/${id}.json`, JSON.stringify(record));
             emulator.oss.putObjectDirect(emulator.bucket, `index/tenant/${record.tenant}/${id}`, '');
+            // As the issuance pipeline writes it: the inventory scan knows this certificate by it.
+            emulator.oss.putObjectDirect(
+              emulator.bucket,
+              `index/ca/${issued.identifier}`,
+              JSON.stringify({ id, generation: 1, tenant: record.tenant }),
+            );
             const indexKey = record.autoRenew ? renewalIndexKey(renewAt, id) : renewalIndexKeyFor(record, new Date());
             if (indexKey) emulator.oss.putObjectDirect(emulator.bucket, indexKey, '');
             out[i] = record;

@@ -4,10 +4,12 @@
  * tenant's secret, and handles a redelivered event id once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createLogger } from '../../../shared/log/index.js';
-import { createWebhookSender, deriveWebhookSecret, expiringEvent } from '../../../shared/notify/index.js';
+import { createWebhookSender, deriveWebhookSecret, expiringEvent, renewedEvent } from '../../../shared/notify/index.js';
 
 const master = Buffer.alloc(32, 0x42);
 const acme = deriveWebhookSecret(master, 'acme', 1);
@@ -22,6 +24,7 @@ async function freePort(): Promise<number> {
 }
 
 let receiver: ChildProcess;
+const saveDir = mkdtempSync(join(tmpdir(), 'nma-receiver-'));
 let output = '';
 let port: number;
 
@@ -43,7 +46,7 @@ function printed(text: string, timeoutMs = 10_000): Promise<void> {
 beforeAll(async () => {
   port = await freePort();
   receiver = spawn(process.execPath, [join(process.cwd(), 'docs/examples/webhook-receiver.mjs')], {
-    env: { ...process.env, WEBHOOK_SECRET: acme, PORT: String(port) },
+    env: { ...process.env, WEBHOOK_SECRET: acme, PORT: String(port), SAVE_DIR: saveDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   receiver.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
@@ -58,7 +61,10 @@ beforeAll(async () => {
     });
   });
 });
-afterAll(() => receiver?.kill());
+afterAll(() => {
+  receiver?.kill();
+  rmSync(saveDir, { recursive: true, force: true });
+});
 
 const sender = (secret: string) =>
   createWebhookSender({
@@ -103,4 +109,44 @@ it('verifies with the tenant secret, refuses another tenant secret, and drops a 
   expect(output.match(/certificate\.expiring cc-aaaaaaaaaaaaaaaaaaaa03/g)).toHaveLength(1);
   expect(output).toContain(`duplicate ${event.id} dropped`);
   expect(output).toContain('refused: bad or stale signature');
+});
+
+it("keeps a renewal's links and new .p12 password in an owner-only file, and prints only where", async () => {
+  // prepare
+  const certificate = {
+    id: 'cc-aaaaaaaaaaaaaaaaaaaa04',
+    tenant: 'acme',
+    commonName: 'd4.example.com',
+    mode: 'server-key' as const,
+    generation: 2,
+    serialNumber: '0d',
+    notBefore: '2030-01-01T00:00:00.000Z',
+    notAfter: '2030-02-01T00:00:00.000Z',
+    autoRenew: true,
+  };
+  const downloads = { p12: { url: 'https://oss.example/p12?sig', expiresAt: '2030-01-02T00:00:00.000Z' } };
+  const event = renewedEvent(
+    {
+      certificate,
+      reason: 'Scheduled',
+      previous: { generation: 1, serialNumber: '0c', notAfter: '2030-01-15T00:00:00.000Z' },
+      downloads,
+      p12Password: 'New-P12-Password-0042',
+    },
+    new Date(),
+  );
+  // act
+  const sent = await sender(acme).send(`http://127.0.0.1:${port}/hooks`, 'acme', event);
+  await printed('generation 2: links and the new .p12 password saved to');
+  // assess
+  expect(sent.statusCode).toBe(204);
+  const file = join(saveDir, 'renewed-cc-aaaaaaaaaaaaaaaaaaaa04-g2.json');
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+    certificateId: certificate.id,
+    generation: 2,
+    downloads,
+    p12Password: 'New-P12-Password-0042',
+  });
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(output).not.toContain('New-P12-Password-0042');
 });

@@ -24,7 +24,7 @@ let kmsCall: ReturnType<typeof createRpcCaller>;
 
 beforeAll(async () => {
   restore = setLogSink(() => undefined);
-  emulator = await startEmulator({ caKeyAlgorithm: 'EC_P256', dataPlane: false });
+  emulator = await startEmulator({ caKeyAlgorithm: 'ECC_256', dataPlane: false });
   kmsCall = createRpcCaller('2016-01-20', parseEndpoint(emulator.rpcUrl, emulator.region), emulator.credentials);
   const create = (name: string, data: string) =>
     kmsCall('CreateSecret', { SecretName: name, SecretData: data, VersionId: 'v1', SecretDataType: 'text' });

@@ -20,7 +20,7 @@ const tokens = { wide: randomBytes(24).toString('base64url'), narrow: randomByte
 
 beforeAll(async () => {
   restoreSink = setLogSink(() => undefined);
-  emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'EC_P256', dataPlane: false });
+  emulator = await startEmulator({ jobDelayMs: 50, caKeyAlgorithm: 'ECC_256', dataPlane: false });
   const handler = createHandler({
     ...emulator.env(),
     STATE_KEY: randomBytes(32).toString('base64'),

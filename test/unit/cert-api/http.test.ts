@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, UpstreamError } from '../../../shared/errors/index.js';
 import {
   createRouter,

@@ -28,6 +28,7 @@ it('documents exactly the routes the function serves', () => {
     authenticator: createTokenAuthenticator([]) as never,
     possession: {} as never,
     log: createLogger(),
+    clock: new ManualClock(),
   });
   // act
   const served = routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
@@ -46,10 +47,12 @@ it('documents exactly the routes the function serves', () => {
 it('describes the real issue answer and certificate view', async () => {
   // prepare
   setLogSink(() => undefined);
+  const clock = new ManualClock();
   const service = createCertificateService({
     ca: await createFakeCa(),
     store: new MemoryObjectStore(),
-    clock: new ManualClock(),
+    clock,
+    sleep: clock.sleep,
     log: createLogger(),
     config: {
       parentIdentifier: 'sub',

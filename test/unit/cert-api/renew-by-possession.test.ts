@@ -63,6 +63,7 @@ function setup(tokens: ApiToken[] = [tokenOf('acme', true)]) {
     ca,
     store,
     clock,
+    sleep: clock.sleep,
     log,
     config: {
       parentIdentifier: 'sub',

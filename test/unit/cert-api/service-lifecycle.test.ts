@@ -44,6 +44,7 @@ function setup(options: { ca?: CertificateAuthority; allowLoopbackWebhooks?: boo
     ca: options.ca ?? ca,
     store,
     clock,
+    sleep: clock.sleep,
     log: createLogger({ fn: 'test' }),
     config: {
       parentIdentifier: 'sub',

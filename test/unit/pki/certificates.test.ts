@@ -14,7 +14,7 @@ import {
   type KeyPair,
   type LeafInput,
 } from '../../../shared/pki/index.js';
-import { x509 } from '../../../shared/pki/webcrypto.js';
+import { x509 } from '../../../shared/pki/x509.js';
 
 const DAY = 24 * 3600_000;
 const now = Date.now();

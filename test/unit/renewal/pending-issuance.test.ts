@@ -37,6 +37,9 @@ class FinishingService implements CertificateRenewer {
     await this.store.delete(`pending/${id}/g${generation}.json`);
     return { certificate: summarize(record), renewAt: record.renewal.renewAt, downloads: {} };
   }
+  async finishRevocation(): Promise<void> {
+    throw new Error('no revocation here');
+  }
 }
 
 interface Situation {
@@ -77,6 +80,7 @@ function setup(input: Situation) {
       send: async (_url, _tenant, event) => (events.push(event), { delivered: true, attempts: 1, statusCode: 200 }),
     },
     clock: { now: () => NOW },
+    sleep: async () => undefined,
     log: createLogger({ fn: 'renew-worker' }, 'error'),
     config: {
       concurrency: 1,

@@ -77,11 +77,27 @@ describe('renewal index keys', () => {
     expect(renewalIndexKey(new Date(now.getTime() + 1000), 'cc-aaaaaaaaaaaaaaaaaaaa01') < bound).toBe(false);
   });
 
+  // cert-manager's rule: renewBefore only when shorter than the actual lifetime, else 2/3 of it.
   it.each([
-    ['2/3 of 90 days', undefined, 60],
-    ['renewBeforeDays 10', 10, 80],
-    ['renewBeforeDays longer than the lifetime: renew right away', 200, 0],
-  ])('renewalTime: %s', (_name, before, day) => {
-    expect(renewalTime(at(0), at(90), before)).toEqual(at(day));
+    ['2/3 of 90 days', 90, undefined, 60],
+    ['renewBeforeDays 10', 90, 10, 80],
+    ['renewBeforeDays equal to the lifetime: 2/3', 90, 90, 60],
+    ['renewBeforeDays longer than the lifetime: 2/3, never at once', 90, 200, 60],
+    ['a renewal cut short at the CA (3 days left, renewBeforeDays 7): at 2/3, not at once', 3, 7, 2],
+  ])('renewalTime: %s', (_name, lifetime, before, day) => {
+    expect(renewalTime(at(0), at(lifetime), before)).toEqual(at(day));
+  });
+
+  it('renewalTime is whole seconds', () => {
+    const notBefore = new Date('2030-01-01T00:00:00.000Z');
+    const notAfter = new Date('2030-01-01T00:00:10.000Z'); // 2/3 of 10 s = 6.67 s
+    expect(renewalTime(notBefore, notAfter).toISOString()).toBe('2030-01-01T00:00:06.000Z');
+  });
+
+  it('a REVOKING record is looked at at once; a generation cut short at the CA only for its expiry notices', () => {
+    const revoking = makeRecord({ status: 'REVOKING', revocationRequestedAt: at(5).toISOString(), autoRenew: false });
+    const capped = makeRecord({ current: { cappedByCa: true } });
+    expect(nextReviewAt(revoking, at(6))).toEqual(at(5));
+    expect(nextReviewAt(capped, at(10))).toEqual(at(60)); // the 30-day notice, not a renewal
   });
 });

@@ -52,16 +52,35 @@ describe('planSweep', () => {
     expect(plan.ignoredKeys).toEqual([]);
   });
 
-  it('defers what exceeds maxItems to the next sweep, pending renewals first', () => {
+  it('defers what exceeds maxItems to the next sweep; pending work has a budget of its own', () => {
     const plan = planSweep({
       indexKeys: [key(-3, 1), key(-2, 2), key(-1, 3)],
       pendingKeys: [`pending/${id(5)}/g2.json`],
       now,
       batchSize: 10,
       maxItems: 2,
+      maxPending: 1,
     });
-    expect(plan.items.map((i) => i.certificateId)).toEqual([id(5), id(1)]);
-    expect(plan.deferred).toBe(2);
+    expect(plan.items.map((i) => i.certificateId)).toEqual([id(5), id(1), id(2)]);
+    expect(plan.deferred).toBe(1);
+  });
+
+  it('a flood of pending objects never crowds out due renewals', () => {
+    // Prepare: 5,000 pending first issuances from one tenant, and 3 certificates due for renewal
+    const pendingKeys = Array.from({ length: 5000 }, (_, n) => `pending/${id(1000 + n)}/g1.json`);
+    // Act
+    const plan = planSweep({
+      indexKeys: [key(-3, 1), key(-2, 2), key(-1, 3)],
+      pendingKeys,
+      now,
+      batchSize: 25,
+      maxItems: 5000,
+      maxPending: 500,
+    });
+    // Assess: every due renewal is in the plan; pending work is capped at its own budget
+    expect(plan.items.filter((i) => i.indexKeys).map((i) => i.certificateId)).toEqual([id(1), id(2), id(3)]);
+    expect(plan.items.filter((i) => i.pendingGeneration)).toHaveLength(500);
+    expect(plan.deferred).toBe(4500);
   });
 
   it.each([

@@ -66,8 +66,8 @@ describe('runSweep', () => {
     expect(invocations.map((i) => i.payload.items.length).sort()).toEqual([10, 25, 25]);
     expect(new Set(invocations.map((i) => i.fn))).toEqual(new Set(['renew-worker']));
     expect(report).toMatchObject({ due: 60, batches: 3, dispatched: 60, undispatched: 0, indexPages: 1 });
-    // Index pages + one pending listing + one results listing: no record is read.
-    expect(store.calls).toEqual({ put: 0, get: 0, exists: 0, delete: 0, list: 3, signedGetUrl: 0 });
+    // Index pages + one pending listing + one results listing + one expiry listing: no record is read.
+    expect(store.calls).toEqual({ put: 0, get: 0, exists: 0, delete: 0, list: 4, signedGetUrl: 0 });
     expect(logs.find((l) => l.msg === 'renewal sweep dispatched')).toMatchObject({ due: 60, batches: 3, count: 60 });
   });
 

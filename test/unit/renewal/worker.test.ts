@@ -25,10 +25,21 @@ const recordKey = (id: string) => `records/${id}.json`;
 class FakeService implements CertificateRenewer {
   calls: Array<{ id: string; expectedGeneration: number }> = [];
   failures: unknown[] = [];
+  revocationsFinished: string[] = [];
   constructor(
     private readonly store: MemoryObjectStore,
     private readonly now: () => Date,
   ) {}
+
+  /** As the service does: the record says REVOKED once CAS confirmed every generation. */
+  async finishRevocation(id: string): Promise<void> {
+    this.revocationsFinished.push(id);
+    const record = this.store.json<ClientCertificate>(recordKey(id))!;
+    await this.store.put(
+      recordKey(id),
+      JSON.stringify({ ...record, status: 'REVOKED', revokedAt: this.now().toISOString() }),
+    );
+  }
 
   async renew(id: string, options: { expectedGeneration: number }): Promise<RenewedCertificate> {
     this.calls.push({ id, expectedGeneration: options.expectedGeneration });
@@ -276,6 +287,40 @@ describe('renew-worker review', () => {
       wanted && wanted !== t.indexKey ? [wanted] : [],
     );
     expect(t.store.keys('index/renew/')).not.toContain(renewalIndexKey(at(1), t.record.id));
+  });
+
+  it('finishes a recorded revocation (REVOKING) instead of renewing it, and leaves no index key', async () => {
+    // Prepare: a revocation whose request failed after recording the intent, and which is due by time as well
+    const t = setup(
+      {
+        status: 'REVOKING',
+        autoRenew: false,
+        revocationRequestedAt: at(61).toISOString(),
+        revocationReason: 'keyCompromise',
+      },
+      { day: 62 },
+    );
+    // Act
+    const result = await t.run();
+    // Assess
+    expect(result.skippedBy).toEqual({ RevocationFinished: 1 });
+    expect(t.service.revocationsFinished).toEqual([t.record.id]);
+    expect(t.service.calls).toEqual([]);
+    expect(t.saved().status).toBe('REVOKED');
+    expect(t.store.keys('index/renew/')).toEqual([]);
+    expect(t.events).toEqual([]);
+  });
+
+  it('a generation cut short at the CA is not renewed again; its owner hears why it will expire', async () => {
+    // Prepare: past the renewal time, renewed once already up to the CA's notAfter
+    const t = setup({ current: { cappedByCa: true } }, { day: 61 });
+    // Act
+    const result = await t.run();
+    // Assess
+    expect(result.skippedBy).toEqual({ CaExpiring: 1 });
+    expect(t.service.calls).toEqual([]);
+    expect(t.events.map((e) => [e.type, e.data.why])).toEqual([['certificate.expiring', 'ca-expiring']]);
+    expect(t.store.keys('index/renew/')).toEqual([renewalIndexKeyFor(t.saved(), at(61))]);
   });
 
   it('drops the index key of a record that no longer exists', async () => {
