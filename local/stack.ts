@@ -96,7 +96,9 @@ export interface StackInfo {
   };
   /**
    * The CA the functions issue from (`subCaIdentifier`) and its root (`rootIdentifier`); `rootCertificatePem` (and
-   * root.crt) is the seeded root, which signed the seeded listener's server certificate: clients verify the server with it.
+   * root.crt) is the seeded root, which signed the seeded listener's server certificate: clients verify the server with
+   * it. When the functions issue from another hierarchy (after a CA rotation), that root comes first in the same PEM:
+   * a server certificate from either hierarchy then verifies.
    */
   ca: { rootIdentifier: string; rootCertificatePem: string; subCaIdentifier: string };
   listeners: Array<{ listenerId: string; host: string; port: number; loadBalancerId?: string }>;
@@ -366,7 +368,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       ca: {
         rootIdentifier: issuing.rootIdentifier,
-        rootCertificatePem: emulator.ca.rootCertificatePem,
+        rootCertificatePem:
+          issuing.rootIdentifier === emulator.ca.rootIdentifier
+            ? emulator.ca.rootCertificatePem
+            : emulator.cas.describeCa(issuing.rootIdentifier)!.certificatePem + emulator.ca.rootCertificatePem,
         subCaIdentifier: issuing.subCaIdentifier,
       },
       listeners: emulator.listeners.map((l) => ({

@@ -72,9 +72,10 @@ export async function draftRotation(deps: RotationDeps, request: NewRotationRequ
   let issuingCa = request.issuingCa;
   if (!issuingCa) {
     if (toCa?.type === 'SUB_ROOT') issuingCa = request.toCa;
+    else if (!toCa) refusals.push(`the new CA ${request.toCa} was not found in the private CA`);
     else
       refusals.push(
-        `${request.toCa} is a ${toCa?.type ?? 'CA'}: name the sub-CA under it that will issue clients (--issuing-ca)`,
+        `${request.toCa} is a ${toCa.type ?? 'CA'}: name the sub-CA under it that will issue clients (--issuing-ca)`,
       );
   }
   const to: RotationCa = { caId: request.toCa, issuingCa: issuingCa ?? request.toCa };

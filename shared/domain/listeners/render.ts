@@ -38,7 +38,7 @@ function headline(r: ListenerResult): string {
 }
 
 const REASON: Record<string, string> = {
-  'no-certificate': 'none issued yet',
+  'no-certificate': 'the first one for this listener',
   'missing-from-store': 'the current one is gone from the certificate store',
   'renewal-window': 'the current one is in its renewal window',
   expired: 'the current one has expired',
