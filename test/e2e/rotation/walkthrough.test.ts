@@ -1,0 +1,262 @@
+// docs/rotation.md as a user runs it, on the local stack: `npm run reconcile` with a managed server certificate
+// (openssl s_client sees our sub-CA's certificate with the declared name; a changed declaration serves a new serial and
+// the old one leaves the certificate store), then `npm run rotate-ca` (create-ca, plan, prepare, gate, switch, finish)
+// with two devices running the nlb-mtls CLI: the one that fetched its successor is still let in (curl as the seed
+// does, and `check` falls back to the successor and promotes it), the one that did not is refused. Bad input is
+// refused at plan time and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { rotateCa } from '../../../local/rotate-ca-command.js';
+import { localTarget, probeLocally } from '../../../local/reconcile-target.js';
+import { buildReconcileRuntime, readDesiredState } from '../../../functions/reconcile-listeners/deps.js';
+import { loadReconcileConfig } from '../../../shared/config/reconcile.js';
+import { renderReport } from '../../../shared/domain/listeners/render.js';
+import { reconcileListeners } from '../../../shared/listeners/reconcile.js';
+import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
+import { parseEndpoint } from '../../../shared/config/alibaba.js';
+import { createLogger, setLogSink, type LogSink } from '../../../shared/log/index.js';
+import { runInProcess } from '../../helpers/nlb-mtls-cli.js';
+import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
+import { keepForFailure } from '../../support/failure-log.js';
+
+describe('docs/rotation.md on the local stack', () => {
+  let stack: LocalStack;
+  let tmp: TempDir;
+  let dataDir: string;
+  let previousSink: LogSink;
+  let port: number;
+  let listenerId: string;
+  let newCa: { rootIdentifier: string; subCaIdentifier: string };
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    previousSink = setLogSink((line) => logs.push(line)); // the in-process functions' JSON logs: not the test's output
+    tmp = makeTempDir();
+    dataDir = join(tmp.dir, 'stack');
+    stack = await startLocalStack({ dataDir, writeStackFile: true, functions: ['cert-api'] });
+    port = stack.emulator.listeners[0].port;
+    listenerId = stack.emulator.listeners[0].listenerId;
+  });
+  afterAll(async () => {
+    await stack?.close();
+    tmp?.cleanup();
+    setLogSink(previousSink);
+  });
+
+  /**
+   * `npm run reconcile -- <args>` in this process (test/e2e/reconcile/seed.test.ts runs the script itself): the same
+   * target, desired-state file, runtime, probes and report as local/reconcile.ts.
+   */
+  const reconcile = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const target = await localTarget(dataDir);
+    try {
+      const runtime = buildReconcileRuntime(loadReconcileConfig({ ...target.env, LOG_LEVEL: 'warn' }), {
+        log: createLogger({ fn: 'reconcile' }, 'warn'),
+        desired: readDesiredState(join(dataDir, 'listeners.yaml')),
+      });
+      const report = await reconcileListeners(
+        runtime.engine,
+        probeLocally(await runtime.desired(), target.localPorts),
+        {
+          mode: args.includes('--apply') ? 'apply' : 'plan',
+          runId: `test:${randomUUID()}`,
+        },
+      );
+      const failed = report.summary.failed > 0;
+      const blocked = args.includes('--fail-on-blocked') && report.summary.blocked > 0;
+      return { code: failed ? 1 : blocked ? 3 : 0, stdout: renderReport(report), stderr: '' };
+    } catch (err) {
+      return { code: 1, stdout: '', stderr: `npm run reconcile failed: ${(err as Error).message}` };
+    } finally {
+      await target.close();
+    }
+  };
+  const rotate = async (args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await rotateCa(args, {
+      env: { LOCAL_DATA_DIR: dataDir },
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+    });
+    keepForFailure(stderr);
+    return { code, stdout, stderr };
+  };
+  const declare = (managed: string) =>
+    writeFileSync(
+      join(dataDir, 'listeners.yaml'),
+      [
+        'version: 1',
+        'listeners:',
+        '  - region: cn-hangzhou',
+        `    listenerId: ${listenerId}`,
+        '    mutualAuth: on',
+        '    ca: default',
+        `    serverCertificate: { managed: ${managed} }`,
+        '    securityPolicy: tls_cipher_policy_1_2',
+        '    probe: { host: www.example.com, port: 443 }',
+        '',
+      ].join('\n'),
+    );
+  /** What `openssl s_client | openssl x509` shows of the certificate the listener serves. */
+  const served = async () => {
+    const hello = await openssl(['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'www.example.com'], {
+      input: '',
+    });
+    const x509 = await openssl(['x509', '-noout', '-subject', '-issuer', '-serial', '-ext', 'subjectAltName'], {
+      input: hello.stdout,
+    });
+    expect(x509.code).toBe(0);
+    return x509.stdout;
+  };
+  const serialOf = (text: string) => /serial=([0-9A-F]+)/.exec(text)![1].toLowerCase();
+  const listenerCa = () => stack.emulator.nlb.listeners().find((l) => l.ListenerId === listenerId)!.CaCertificateIds;
+  const device = (name: string) => ['--dir', join(tmp.dir, name)];
+  const cliEnv = () => ({ NLB_MTLS_API: stack.apiUrl });
+  /** The seed's step 6: curl --cert --key --cacert; the backend's name when let in. */
+  const seedCurl = (dir: string, cert = 'client.crt') =>
+    curl([
+      '-sS',
+      '--cert',
+      join(tmp.dir, dir, cert),
+      '--key',
+      join(tmp.dir, dir, 'client.key'),
+      '--cacert',
+      join(dataDir, 'root.crt'),
+      '--resolve',
+      `www.example.com:${port}:127.0.0.1`,
+      `https://www.example.com:${port}/`,
+    ]);
+
+  it('a managed server certificate: issued by our sub-CA with the declared name, served, proven by a handshake', async () => {
+    const before = await served();
+    expect(before).toContain('issuer=O = nlb-mtls-autopilot, CN = Emulated PCA Root CA'); // the seed's own certificate
+    declare('{ names: [www.example.com], validityDays: 90, retireAfterHours: 0 }');
+    const plan = await reconcile(['--plan']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('will issue www.example.com (EC_P256, 90 days');
+    expect(await served()).toBe(before); // a plan changes nothing
+
+    const apply = await reconcile(['--apply']);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('verification: passed');
+    const now = await served();
+    expect(now).toContain('subject=CN = www.example.com');
+    expect(now).toContain('issuer=O = nlb-mtls-autopilot, CN = Emulated PCA Sub CA');
+    expect(now).toMatch(/DNS:www\.example\.com\s*$/);
+    expect(apply.stdout).toContain(`new:     serial ${serialOf(now)}`);
+  });
+
+  it('rotated when the declaration changes: a new serial is served, the old certificate leaves the store', async () => {
+    const first = serialOf(await served());
+    const oldCertId = /CertId (\d+)/.exec((await reconcile(['--plan'])).stdout)?.[1];
+    declare('{ names: [www.example.com, api.example.com], validityDays: 90, retireAfterHours: 0 }');
+    const apply = await reconcile(['--apply']);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('the declaration changed');
+    const now = await served();
+    expect(serialOf(now)).not.toBe(first);
+    expect(now).toContain('DNS:www.example.com, DNS:api.example.com');
+    const retired = /retired server certificate (\d+): removed from the certificate store/.exec(apply.stdout);
+    expect(retired).not.toBeNull();
+    expect(oldCertId === undefined || retired![1] === oldCertId).toBe(true);
+    const cas = createRpcCaller('2020-04-07', parseEndpoint(stack.emulator.rpcUrl, stack.emulator.region), {
+      accessKeyId: stack.emulator.credentials.accessKeyId,
+      accessKeySecret: stack.emulator.credentials.accessKeySecret,
+    });
+    await expect(cas('GetUserCertificateDetail', { CertId: retired![1] })).rejects.toThrow();
+  });
+
+  it('refuses at plan time names the CA would refuse and a key the sub-CA cannot issue; the listener keeps its certificate', async () => {
+    const servedBefore = await served();
+    declare('{ names: ["*.com"], validityDays: 90 }');
+    const badName = await reconcile(['--plan']);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toContain('"*.com" is a wildcard for a top-level domain');
+    declare('{ names: [www.example.com, api.example.com], keyAlgorithm: RSA_2048, validityDays: 90 }');
+    const rsa = await reconcile(['--apply', '--fail-on-blocked']);
+    expect(rsa.code).toBe(3);
+    expect(rsa.stdout).toContain("keyAlgorithm RSA_2048 is not of the sub-CA's key family (EC)");
+    expect(await served()).toBe(servedBefore);
+    declare('{ names: [www.example.com, api.example.com], validityDays: 90, retireAfterHours: 0 }');
+  });
+
+  it('two devices, then a new CA hierarchy; bad rotations are refused at plan time and change nothing', async () => {
+    for (const name of ['alice', 'bob']) {
+      mkdirSync(join(tmp.dir, name));
+      const r = await runInProcess(['request', `${name}.example.com`, ...device(name)], {
+        ...cliEnv(),
+        NLB_MTLS_TOKEN: stack.devToken,
+      });
+      expect(r.code).toBe(0);
+      expect((await seedCurl(name)).stdout).toMatch(/^ECS0[12]/);
+    }
+    const created = await rotate(['create-ca', '--json']);
+    expect(created.code).toBe(0);
+    newCa = (JSON.parse(created.stdout) as { created: typeof newCa }).created;
+    const caBefore = listenerCa();
+
+    const threshold = await rotate(['plan', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier, '--threshold', '150']); // prettier-ignore
+    expect(threshold.code).toBe(1);
+    expect(threshold.stdout).toContain('threshold must be a percentage from 0 to 100 (got 150)');
+
+    stack.emulator.cas.setCaStatus(newCa.rootIdentifier, 'REVOKE');
+    const revoked = await rotate(['prepare', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier]);
+    stack.emulator.cas.setCaStatus(newCa.rootIdentifier, 'ISSUE');
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain(`the new CA ${newCa.rootIdentifier} is REVOKE`);
+
+    const expiring = await stack.emulator.cas.addHierarchy({ name: 'Short Root CA', rootDays: 20, subCaDays: 10 });
+    const soon = await rotate(['plan', '--to', expiring.rootIdentifier, '--issuing-ca', expiring.subCaIdentifier]);
+    expect(soon.code).toBe(1);
+    expect(soon.stdout).toMatch(/the new CA \S+ expires .* \(19 days left, at least 30 needed\)/);
+
+    expect(listenerCa()).toEqual(caBefore);
+    expect((await rotate(['gate'])).stderr).toContain('no CA rotation is in progress');
+  });
+
+  it('prepare -> gate -> switch -> finish: the device that took its successor stays in, the other is refused', async () => {
+    const oldCa = listenerCa();
+    const prepare = await rotate(['prepare', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier, '--threshold', '50']); // prettier-ignore
+    expect(prepare.code).toBe(0);
+    expect(prepare.stdout).toContain('successors: 2 issued now');
+    expect(prepare.stdout).toContain('threshold 50%: NOT PASSED');
+    expect(listenerCa()).toEqual(oldCa); // prepare never touches the listener
+    expect((await rotate(['switch'])).code).toBe(1); // held by the gate
+
+    const fetched = await runInProcess(['successor', ...device('alice')], cliEnv());
+    expect(fetched.code).toBe(0);
+    expect(fetched.stdout).toContain(`new CA ${newCa.rootIdentifier}`);
+    expect((await seedCurl('alice', 'client.successor.crt')).code).not.toBe(0); // not trusted yet
+    const gate = await rotate(['gate']);
+    expect(gate.stdout).toContain('gate: 1/2 (50%) hold a successor, threshold 50%: PASSED');
+    expect(gate.stdout).toContain('tenant dev: 1/2 (50%)');
+
+    const sw = await rotate(['switch']);
+    expect(sw.code).toBe(0);
+    expect(sw.stdout).toMatch(/client under the CA it no longer trusts: refused/);
+    expect(listenerCa()).toEqual([newCa.rootIdentifier]);
+
+    // The seed's curl after the switch: the old certificates are refused, alice's successor gets in.
+    expect((await seedCurl('alice')).code).not.toBe(0);
+    expect((await seedCurl('bob')).code).not.toBe(0);
+    expect((await seedCurl('alice', 'client.successor.crt')).stdout).toMatch(/^ECS0[12]/);
+    // The CLI falls back to the successor by itself and promotes it; bob has none and stays refused.
+    const alice = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('alice')]); // prettier-ignore
+    expect(alice.code).toBe(0);
+    expect(JSON.parse(alice.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
+    expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
+    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', ...device('bob')]); // prettier-ignore
+    expect(bob.code).toBe(7);
+
+    const finish = await rotate(['finish']);
+    expect(finish.code).toBe(0);
+    expect(finish.stdout).toContain('stage finished');
+    const after = await reconcile(['--plan']);
+    expect(after.stdout).toContain(`CA decided by rotation`);
+    expect(after.stdout).toContain('in sync');
+    expect(listenerCa()).toEqual([newCa.rootIdentifier]);
+  });
+});
