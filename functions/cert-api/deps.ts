@@ -80,6 +80,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       clock: adapters.clock,
       log: adapters.log,
       possession: possessionDeps,
+      issuingCaFor: (identifier) => issuingCaOf(adapters.ca, identifier),
       linkSeconds: config.linkDefaultSeconds,
     }),
     webhookSecrets: config.webhookMasterKey

@@ -7,6 +7,7 @@
  */
 import { possessionEnabledTokens } from '../auth/possession-policy.js';
 import { systemPrincipal, type Principal, type TokenPrincipal } from '../auth/principal.js';
+import type { IssuingCa } from '../certificates/authority.js';
 import type { CertificateService } from '../certificates/service.js';
 import type { StateCipher } from '../certificates/sealing.js';
 import { createPossessionContext, type PossessionDeps } from '../certificates/possession-context.js';
@@ -44,6 +45,11 @@ export interface SuccessorPickupDeps {
   log: Logger;
   /** For the device's route: the same checks as renewal by possession. */
   possession: PossessionDeps;
+  /**
+   * The sub-CA a rotation's predecessors come from (`rotation.from.issuingCa`): a straggler proves possession with a
+   * certificate of the OLD sub-CA, also once the functions issue from the new one (PCA_PARENT_IDENTIFIER moved).
+   */
+  issuingCaFor?: (identifier: string) => IssuingCa;
   linkSeconds: number;
 }
 
@@ -85,6 +91,17 @@ export function createSuccessorPickup(deps: SuccessorPickupDeps): SuccessorPicku
     }
 
     const possession = createPossessionContext({ ...deps.possession, log }, log);
+    const predecessors = new Map<string, ReturnType<typeof createPossessionContext>>();
+    /** Proofs are checked against the sub-CA that issued the rotation's predecessors. */
+    const possessionFor = (issuingCa: string | undefined) => {
+      if (!issuingCa || !deps.issuingCaFor) return possession;
+      let context = predecessors.get(issuingCa);
+      if (!context) {
+        context = createPossessionContext({ ...deps.possession, issuingCa: deps.issuingCaFor(issuingCa), log }, log);
+        predecessors.set(issuingCa, context);
+      }
+      return context;
+    };
     return {
       byToken: (principal, id) =>
         possession.audited('certificate.successor', id, async (facts) => {
@@ -94,7 +111,14 @@ export function createSuccessorPickup(deps: SuccessorPickupDeps): SuccessorPicku
         }),
       byPossession: (id, request) =>
         possession.audited('certificate.successor_by_possession', id, async (facts) => {
-          const { record } = await possession.authenticate(id, request.proof, 'nlb-mtls:successor', undefined, facts);
+          const rotation = await loadRotation(deps.store);
+          const { record } = await possessionFor(rotation?.from.issuingCa).authenticate(
+            id,
+            request.proof,
+            'nlb-mtls:successor',
+            undefined,
+            facts,
+          );
           if (possessionEnabledTokens(await deps.possession.tokens(), record.tenant, deps.clock.now()).length === 0)
             throw new ForbiddenError(
               'renewByPossession',

@@ -259,4 +259,29 @@ describe('docs/rotation.md on the local stack', () => {
     expect(after.stdout).toContain('in sync');
     expect(listenerCa()).toEqual([newCa.rootIdentifier]);
   });
+
+  it('npm start again with PCA_PARENT_IDENTIFIER = the new sub-CA: alice renews under it; bob, late, still gets his successor', async () => {
+    await stack.close();
+    stack = await startLocalStack({
+      dataDir,
+      writeStackFile: true,
+      functions: ['cert-api'],
+      issuingSubCa: newCa.subCaIdentifier,
+    });
+    port = stack.emulator.listeners[0].port;
+    expect(stack.stackInfo.ca).toMatchObject({
+      rootIdentifier: newCa.rootIdentifier,
+      subCaIdentifier: newCa.subCaIdentifier,
+    });
+    expect(listenerCa()).toEqual([newCa.rootIdentifier]); // the emulator's state survived the restart
+
+    expect((await runInProcess(['renew', ...device('alice')], cliEnv())).code).toBe(0);
+    const issuer = await openssl(['x509', '-in', join(tmp.dir, 'alice', 'client.crt'), '-noout', '-issuer']);
+    expect(issuer.stdout).toMatch(/CN = Local Sub CA \d{4}-\d{2}-\d{2}/);
+    expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
+
+    // Bob's proof is made with his old certificate, from the old sub-CA: the successor route still takes it.
+    expect((await runInProcess(['successor', '--promote', ...device('bob')], cliEnv())).code).toBe(0);
+    expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
+  });
 });
