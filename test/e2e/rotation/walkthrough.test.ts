@@ -1,9 +1,10 @@
 // docs/rotation.md as a user runs it, on the local stack: `npm run reconcile` with a managed server certificate
 // (openssl s_client sees our sub-CA's certificate with the declared name; a changed declaration serves a new serial and
 // the old one leaves the certificate store), then `npm run rotate-ca` (create-ca, plan, prepare, gate, switch, finish)
-// with two devices running the nlb-mtls CLI: the one that fetched its successor is still let in (curl as the seed
-// does, and `check` falls back to the successor and promotes it), the one that did not is refused. Bad input is
-// refused at plan time and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
+// with two devices running the nlb-mtls CLI and a .p12 owner using the API: those that picked up their successor are
+// still let in (curl as the seed does; `check` falls back to the successor and promotes it), the one that did not is
+// refused until he picks his up, also after the stack moved to the new sub-CA. Bad input is refused at plan time
+// and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ describe('docs/rotation.md on the local stack', () => {
   let port: number;
   let listenerId: string;
   let newCa: { rootIdentifier: string; subCaIdentifier: string };
+  let carol: { id: string };
   const logs: string[] = [];
 
   beforeAll(async () => {
@@ -115,6 +117,14 @@ describe('docs/rotation.md on the local stack', () => {
   const listenerCa = () => stack.emulator.nlb.listeners().find((l) => l.ListenerId === listenerId)!.CaCertificateIds;
   const device = (name: string) => ['--dir', join(tmp.dir, name)];
   const cliEnv = () => ({ NLB_MTLS_API: stack.apiUrl });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${stack.devToken}`, 'Content-Type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
   /** The seed's step 6: curl --cert --key --cacert; the backend's name when let in. */
   const seedCurl = (dir: string, cert = 'client.crt') =>
     curl([
@@ -193,6 +203,14 @@ describe('docs/rotation.md on the local stack', () => {
       expect(r.code).toBe(0);
       expect((await seedCurl(name)).stdout).toMatch(/^ECS0[12]/);
     }
+    // carol: a server-made key in a .p12, through the API with the token (the quickstart's way).
+    const issued = await api('POST', '/v1/certificates', { commonName: 'carol.example.com' });
+    expect(issued.status).toBe(201);
+    carol = issued.body as { id: string };
+    expect(await api('GET', `/v1/certificates/${carol.id}/successor`)).toMatchObject({
+      status: 404,
+      body: { code: 'NO_SUCCESSOR' },
+    });
     const created = await rotate(['create-ca', '--json']);
     expect(created.code).toBe(0);
     newCa = (JSON.parse(created.stdout) as { created: typeof newCa }).created;
@@ -221,7 +239,7 @@ describe('docs/rotation.md on the local stack', () => {
     const oldCa = listenerCa();
     const prepare = await rotate(['prepare', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier, '--threshold', '50']); // prettier-ignore
     expect(prepare.code).toBe(0);
-    expect(prepare.stdout).toContain('successors: 2 issued now');
+    expect(prepare.stdout).toContain('successors: 3 issued now');
     expect(prepare.stdout).toContain('threshold 50%: NOT PASSED');
     expect(listenerCa()).toEqual(oldCa); // prepare never touches the listener
     expect((await rotate(['switch'])).code).toBe(1); // held by the gate
@@ -230,9 +248,21 @@ describe('docs/rotation.md on the local stack', () => {
     expect(fetched.code).toBe(0);
     expect(fetched.stdout).toContain(`new CA ${newCa.rootIdentifier}`);
     expect((await seedCurl('alice', 'client.successor.crt')).code).not.toBe(0); // not trusted yet
+    expect((await rotate(['gate'])).stdout).toContain('gate: 1/3 (33.33%) hold a successor, threshold 50%: NOT PASSED');
+
+    // carol picks hers up with the token: links to the new .p12 and, this first time only, its password.
+    const first = await api('GET', `/v1/certificates/${carol.id}/successor`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ certificateId: carol.id, rotation: { toCa: newCa.rootIdentifier } });
+    expect(typeof first.body.p12Password).toBe('string');
+    const again = await api('GET', `/v1/certificates/${carol.id}/successor`);
+    expect(again.status).toBe(200);
+    expect(again.body.p12Password).toBeUndefined();
+    const p12 = Buffer.from(await (await fetch(first.body.downloads.p12.url as string)).arrayBuffer());
+    tmp.write('carol.successor.p12', p12);
     const gate = await rotate(['gate']);
-    expect(gate.stdout).toContain('gate: 1/2 (50%) hold a successor, threshold 50%: PASSED');
-    expect(gate.stdout).toContain('tenant dev: 1/2 (50%)');
+    expect(gate.stdout).toMatch(/gate: 2\/3 \(66.66%\) hold a successor, threshold 50%: PASSED/);
+    expect(gate.stdout).toMatch(/tenant dev: 2\/3 \(66.66%\)/);
 
     const sw = await rotate(['switch']);
     expect(sw.code).toBe(0);
@@ -243,6 +273,19 @@ describe('docs/rotation.md on the local stack', () => {
     expect((await seedCurl('alice')).code).not.toBe(0);
     expect((await seedCurl('bob')).code).not.toBe(0);
     expect((await seedCurl('alice', 'client.successor.crt')).stdout).toMatch(/^ECS0[12]/);
+    const carolCurl = await curl([
+      '-sS',
+      '--cert-type',
+      'P12',
+      '--cert',
+      `${tmp.path('carol.successor.p12')}:${first.body.p12Password as string}`,
+      '--cacert',
+      join(dataDir, 'root.crt'),
+      '--resolve',
+      `www.example.com:${port}:127.0.0.1`,
+      `https://www.example.com:${port}/`,
+    ]);
+    expect(carolCurl.stdout).toMatch(/^ECS0[12]/);
     // The CLI falls back to the successor by itself and promotes it; bob has none and stays refused.
     const alice = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('alice')]); // prettier-ignore
     expect(alice.code).toBe(0);
