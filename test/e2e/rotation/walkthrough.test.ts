@@ -6,7 +6,7 @@
 // refused until he picks his up, also after the stack moved to the new sub-CA. Bad input is refused at plan time
 // and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { rotateCa } from '../../../local/rotate-ca-command.js';
@@ -324,7 +324,13 @@ describe('docs/rotation.md on the local stack', () => {
     expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
 
     // Bob's proof is made with his old certificate, from the old sub-CA: the successor route still takes it.
-    expect((await runInProcess(['successor', '--promote', ...device('bob')], cliEnv())).code).toBe(0);
+    // His agent fetches it (the certificate in use does not change), and check promotes it once it gets in.
+    const agent = await runInProcess(['agent', '--once', ...device('bob')], cliEnv());
+    expect(agent.code).toBe(0);
+    expect(agent.stdout).toContain('successor-fetched');
+    expect(existsSync(join(tmp.dir, 'bob', 'client.successor.crt'))).toBe(true);
+    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('bob')]); // prettier-ignore
+    expect(JSON.parse(bob.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
     expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
   });
 });
