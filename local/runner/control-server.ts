@@ -16,7 +16,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import { z, ZodError } from 'zod';
+import * as z from 'zod';
 import { Faults, type Fault } from '../emulator/faults.js';
 import { errorAnswer, newRequestId, type HttpAnswer } from './http-event.js';
 import { BodyTooLargeError, closeServer, json, listen, readBody, send } from './http-io.js';
@@ -218,12 +218,12 @@ export async function startControlServer(opts: {
         reply(json(404, { errorCode: 'FunctionNotFound', errorMessage: err.message }));
       else if (err instanceof BodyTooLargeError)
         reply(json(413, { errorCode: 'EntityTooLarge', errorMessage: err.message }));
-      else if (err instanceof SyntaxError || err instanceof ZodError) {
+      else if (err instanceof SyntaxError || err instanceof z.ZodError) {
         reply(
           json(400, {
             errorCode: 'InvalidArgument',
             errorMessage:
-              err instanceof ZodError
+              err instanceof z.ZodError
                 ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
                 : err.message,
           }),
