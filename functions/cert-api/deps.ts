@@ -12,6 +12,10 @@ import { errorFields } from '../../shared/log/index.js';
 import { createWebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import type { SecretSource } from '../../shared/secrets/secret-source.js';
 import type { CertApiDeps } from './routes.js';
+import { createCertificateDetailsReads } from '../../shared/certificates/details.js';
+import { createFleetReads } from '../../shared/fleet/summary-reads.js';
+import { createListenerStatusStore } from '../../shared/listeners/status-store.js';
+import { loadConsoleAssets } from './console-assets.js';
 
 /** `secrets`: the KMS-backed source when API_TOKENS comes from a secret (it is then re-read every 30 s). */
 export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
@@ -30,7 +34,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       bundleExampleUrl: config.bundleExampleUrl,
     },
   });
-  // OSS failures of the quota and secret objects become retryable 503s, as for the certificates themselves.
+  // OSS failures of the quota, secret and console objects become retryable 503s, as for the certificates themselves.
   const store = guardedStore(adapters.store);
   const tokensSecret = env.API_TOKENS_SECRET_NAME;
   const authenticator =
@@ -65,6 +69,12 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       clock: adapters.clock,
       defaultIssuancesPerDay: config.issuanceQuotaPerDay,
     }),
+    console: {
+      assets: loadConsoleAssets(),
+      fleet: createFleetReads({ store, log: adapters.log }),
+      listeners: createListenerStatusStore(store, adapters.clock),
+      details: createCertificateDetailsReads({ store, log: adapters.log }),
+    },
     webhookSecrets: config.webhookMasterKey
       ? createWebhookSecrets({ masterKey: config.webhookMasterKey, store, clock: adapters.clock })
       : undefined,

@@ -22,6 +22,7 @@ import type { WebhookSecrets } from '../../shared/notify/tenant-secrets.js';
 import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
 import { possessionRoutes } from './possession-routes.js';
+import { consoleRoutes, type ConsoleDeps } from './console-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
@@ -35,6 +36,8 @@ export interface CertApiDeps {
   quota?: IssuanceQuota;
   /** Tenants' webhook signing secrets (needs WEBHOOK_MASTER_KEY); none = those endpoints answer 503. */
   webhookSecrets?: WebhookSecrets;
+  /** The fleet console's files and reads (./console-routes.ts). */
+  console: ConsoleDeps;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -197,5 +200,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       },
     }),
     ...possessionRoutes(deps.possession, deps.log),
+    ...consoleRoutes(deps.console, deps.log, session),
   ];
 }

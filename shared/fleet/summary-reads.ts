@@ -1,0 +1,70 @@
+/**
+ * Why: `GET /v1/summary` answers from what the scheduler stored, never from the records: one GET for a token whose
+ * policy allows every name (the tenant's own summary), two for any other token, whose summary is computed here
+ * from the tenant's entries after the same name gate every other operation uses (`canSee`), so a token never
+ * learns about a certificate its policy hides.
+ */
+import { createAuditLog } from '../auth/audit.js';
+import { requireOperation } from '../auth/decisions.js';
+import { allowsEveryName } from '../auth/name-scope.js';
+import { canSee, type TokenPrincipal } from '../auth/principal.js';
+import { getJson } from '../certificates/storage.js';
+import { decodeEntries } from '../domain/fleet/entries.js';
+import { summarizeFleet, type FleetSummary } from '../domain/fleet/summary.js';
+import type { ObjectStore } from '../domain/ports.js';
+import { isAppError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { fleetEntriesKey, fleetSummaryKey } from './keys.js';
+import type { FleetSummaryDocument } from './refresh.js';
+
+export interface FleetSummaryAnswer {
+  tenant: string;
+  /** `tenant`: the whole tenant's summary; `policy`: only the certificates this token's names policy allows. */
+  scope: 'tenant' | 'policy';
+  /** False until renew-scheduler has made the first summary (its timer runs every 15 minutes). */
+  available: boolean;
+  summary?: FleetSummary;
+}
+
+export interface FleetReads {
+  /** `log`: where the audit line goes (a request's child logger); default the one given at creation. */
+  summary(principal: TokenPrincipal, log?: Logger): Promise<FleetSummaryAnswer>;
+}
+
+export function createFleetReads(deps: { store: ObjectStore; log: Logger }): FleetReads {
+  const { store } = deps;
+  return {
+    async summary(principal, log = deps.log) {
+      const audit = createAuditLog(log);
+      try {
+        requireOperation(principal, 'read');
+        const answer = await summaryFor(principal);
+        audit.record({ action: 'fleet.summary', principal, decision: 'allow', result: 'success' });
+        return answer;
+      } catch (err) {
+        const denied = isAppError(err) && err.status === 403;
+        audit.record({
+          action: 'fleet.summary',
+          principal,
+          decision: denied ? 'deny' : 'allow',
+          result: denied ? 'denied' : 'failure',
+          code: isAppError(err) ? err.code : 'INTERNAL',
+        });
+        throw err;
+      }
+    },
+  };
+
+  async function summaryFor(principal: TokenPrincipal): Promise<FleetSummaryAnswer> {
+    const tenant = principal.tenant;
+    const whole = allowsEveryName(principal.policy);
+    const scope = whole ? 'tenant' : 'policy';
+    const doc = await getJson<FleetSummaryDocument>(store, fleetSummaryKey(tenant));
+    if (!doc || doc.v !== 1) return { tenant, scope, available: false };
+    if (whole) return { tenant, scope, available: true, summary: doc.summary };
+    const entries = decodeEntries(await getJson<unknown>(store, fleetEntriesKey(tenant)));
+    if (!entries) return { tenant, scope, available: false };
+    const visible = entries.filter((e) => canSee(principal, { tenant, commonName: e.commonName, sans: e.sans }));
+    return { tenant, scope, available: true, summary: summarizeFleet(visible, new Date(doc.summary.asOf)) };
+  }
+}
