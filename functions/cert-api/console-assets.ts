@@ -16,6 +16,7 @@ export const CONSOLE_FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 /** Source layout (this file beside console/), then the bundle's (dist/cert-api/index.mjs + functions/cert-api/console/). */

@@ -7,9 +7,16 @@ import { createAuditLog } from '../../shared/auth/audit.js';
 import { requireOperation } from '../../shared/auth/decisions.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { CertificateDetailsReads } from '../../shared/certificates/details.js';
-import { isAppError, NotFoundError } from '../../shared/errors/index.js';
+import { isAppError } from '../../shared/errors/index.js';
 import type { FleetReads } from '../../shared/fleet/summary-reads.js';
-import { jsonResponse, route, type HttpRequest, type HttpResponse, type Route } from '../../shared/http/index.js';
+import {
+  jsonResponse,
+  route,
+  RouteNotFoundError,
+  type HttpRequest,
+  type HttpResponse,
+  type Route,
+} from '../../shared/http/index.js';
 import type { ListenerStatusStore } from '../../shared/listeners/status-store.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { ConsoleAsset } from './console-assets.js';
@@ -74,7 +81,7 @@ export function consoleRoutes(deps: ConsoleDeps, log: Logger, session: Session):
       public: true,
       handle: async ({ params }) => {
         const asset = params.file !== 'index.html' ? deps.assets.get(params.file) : undefined;
-        if (!asset) throw new NotFoundError();
+        if (!asset) throw new RouteNotFoundError();
         return assetResponse(asset);
       },
     }),
@@ -120,10 +127,7 @@ export function consoleRoutes(deps: ConsoleDeps, log: Logger, session: Session):
       path: '/v1/certificates/:id/details',
       handle: async (input) => {
         const { principal } = session(input);
-        return jsonResponse(
-          200,
-          await deps.details.details(principal, input.params.id, requestLog(input.request)),
-        );
+        return jsonResponse(200, await deps.details.details(principal, input.params.id, requestLog(input.request)));
       },
     }),
   ];

@@ -59,7 +59,7 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
 
   // 1. What the last run knew, tenant by tenant.
   const tenants: string[] = [];
-  for (let token: string | undefined; ; ) {
+  for (let token: string | undefined; ;) {
     const page = await store.list({
       prefix: FLEET_TENANTS_PREFIX,
       delimiter: '/',
@@ -103,7 +103,7 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
   // 2. The records as they are now: a changed ETag (or none) means the record must be read.
   const seen = new Set<string>();
   const toRead: Array<{ id: string; etag: string }> = [];
-  for (let startAfter: string | undefined; ; ) {
+  for (let startAfter: string | undefined; ;) {
     const page = await store.list({ prefix: RECORDS_PREFIX, startAfter, maxKeys: LIST_PAGE });
     listRequests += 1;
     page.keys.forEach((key, i) => {

@@ -117,7 +117,10 @@ export function summarizeFleet(entries: Iterable<FleetEntry>, asOf: Date): Fleet
   return {
     asOf: asOf.toISOString(),
     certificates,
-    renewal: { ...renewal, ...(nextRenewal !== undefined ? { nextRenewalAt: new Date(nextRenewal).toISOString() } : {}) },
+    renewal: {
+      ...renewal,
+      ...(nextRenewal !== undefined ? { nextRenewalAt: new Date(nextRenewal).toISOString() } : {}),
+    },
     expiring,
     timeline,
     beyondTimeline,
