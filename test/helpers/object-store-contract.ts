@@ -178,7 +178,7 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
         ]);
       });
 
-      it("gives each listed key its ETag: the same for the same content, another once the content changes", async () => {
+      it('gives each listed key its ETag: the same for the same content, another once the content changes', async () => {
         await store.put(`${p}a`, 'one');
         await store.put(`${p}b`, 'one');
         await store.put(`${p}c`, 'two');
