@@ -2,6 +2,10 @@
 // the reads it adds (summary, listeners, details) behind the same token, operation and name gates as the API.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { refreshFleetSummaries } from '../../../shared/fleet/refresh.js';
 import { loadConsoleAssets } from '../../../functions/cert-api/console-assets.js';
 import { makeHandler, type CertApiDeps } from '../../../functions/cert-api/index.js';
 import { ApiTokensSchema, createTokenAuthenticator } from '../../../shared/auth/tokens.js';
@@ -210,4 +214,51 @@ describe('the reads it adds', () => {
     expect(revoked.json).toMatchObject({ chain: [], chainUnavailable: 'bundle-deleted' });
     expect(revoked.json.history[0].revokedAt).toEqual(expect.any(String));
   });
+});
+
+it('answers as docs/openapi.yaml describes', async () => {
+  // prepare
+  const doc = parse(readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  ajv.addSchema({ $id: 'openapi', components: doc.components }, 'openapi');
+  const schema = (name: string) => ajv.compile({ $ref: `openapi#/components/schemas/${name}` });
+  const { call, issue, store, listeners } = await setup();
+  const issued = await issue('device-9.example.com');
+  await refreshFleetSummaries({ store, clock: new ManualClock(), log: createLogger() });
+  await listeners.record(
+    {
+      runId: 'run-1',
+      mode: 'apply',
+      results: [
+        {
+          listenerId: 'lsn-a',
+          region: 'cn-hangzhou',
+          outcome: 'blocked',
+          rule: 'listener-exists',
+          violations: [{ rule: 'listener-exists', message: 'not found' }],
+          drift: false,
+          plan: [],
+          durationMs: 1,
+        },
+      ],
+      summary: {} as never,
+    },
+    { complete: true },
+  );
+  // act
+  const [summary, listenerReport, details] = await Promise.all([
+    call('/v1/summary', TOKENS.admin),
+    call('/v1/listeners', TOKENS.ops),
+    call(`/v1/certificates/${issued.id}/details`, TOKENS.admin),
+  ]);
+  // assess
+  const checks = [
+    [schema('FleetSummaryAnswer'), summary.json],
+    [schema('ListenersAnswer'), listenerReport.json],
+    [schema('CertificateDetails'), details.json],
+  ] as const;
+  for (const [validate, body] of checks)
+    expect({ valid: validate(body), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
+  expect(summary.json).toMatchObject({ available: true, scope: 'policy', summary: { certificates: { total: 1 } } });
 });
