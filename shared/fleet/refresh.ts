@@ -2,9 +2,10 @@
  * Why: the console's summary must not read every record on every page load, nor on every sweep. This step of the
  * renewal scheduler's timer keeps, per tenant, the facts of each certificate (`fleet/tenants/<t>/entries.json`)
  * and the tenant's summary (`.../summary.json`). It lists `records/` (1,000 keys and their ETags per request) and
- * reads only the records whose ETag changed since the last run; once a day (`fullReadEveryMs`) it reads them all,
- * so nothing depends on ETag semantics for longer than that. Records are the truth: nothing is counted up or down,
- * so no write can be lost between two runs.
+ * reads the records whose ETag changed since the last run, plus a rolling slice of the others (each record once a
+ * day), so nothing rests on ETag semantics for longer than a day. Reads are capped per run: a first run over a big
+ * fleet finishes over several runs, and the summary says how many records it still lacks. Records are the truth:
+ * nothing is counted up or down, so no write can be lost between two runs.
  */
 import { isCertificateId, RECORDS_PREFIX } from '../certificates/ids.js';
 import { readRecord } from '../certificates/records.js';
@@ -20,13 +21,24 @@ export interface FleetSummaryDocument {
   v: 1;
   tenant: string;
   summary: FleetSummary;
+  /** Records of the fleet (any tenant) not read yet because of the per-run cap: the summary may lack them. */
+  pendingRecords: number;
+}
+
+export interface FleetRefreshConfig {
+  /** Record reads in flight at once (default 16). */
+  readConcurrency?: number;
+  /** Record reads per run at most (default 20,000): the changed ones first, then the rolling slice. */
+  maxReadsPerRun?: number;
+  /** Unchanged records are read again once per this many slots of the day (default 96: every 15 minutes one). */
+  verificationSlots?: number;
 }
 
 export interface FleetRefreshDeps {
   store: ObjectStore;
   clock: Clock;
   log: Logger;
-  config?: { readConcurrency?: number; fullReadEveryMs?: number };
+  config?: FleetRefreshConfig;
 }
 
 export interface FleetRefreshReport {
@@ -34,31 +46,37 @@ export interface FleetRefreshReport {
   certificates: number;
   /** LIST requests over `records/` (and `fleet/tenants/`). */
   listRequests: number;
-  recordsRead: number;
+  /** Records read because they changed (or are new, or were never read). */
+  changedRead: number;
+  /** Unchanged records read again (this run's rolling slice). */
+  verified: number;
+  /** Changed records left for the next run by the cap. */
+  pendingRecords: number;
   /** Records that could not be read this time (their last known facts were kept). */
   readFailures: number;
-  /** Every record was read (first run, a stored document unreadable, or the daily full read). */
-  fullRead: boolean;
   entriesWritten: number;
   summariesWritten: number;
   durationMs: number;
 }
 
-const DEFAULT_FULL_READ_EVERY_MS = 24 * 3_600_000;
 const LIST_PAGE = 1000;
+const DAY_MS = 86_400_000;
 
 interface Known {
   tenant: string;
   entry: FleetEntry;
 }
 
-export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<FleetRefreshReport> {
-  const { store, clock, log } = deps;
-  const started = clock.now();
-  let listRequests = 0;
+/** The slot of the day in which an unchanged record is read again (FNV-1a of its id: a stable, even spread). */
+export function verificationSlotOf(id: string, slots: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i += 1) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % slots;
+}
 
-  // 1. What the last run knew, tenant by tenant.
+async function listTenants(store: ObjectStore): Promise<{ tenants: string[]; requests: number }> {
   const tenants: string[] = [];
+  let requests = 0;
   for (let token: string | undefined; ;) {
     const page = await store.list({
       prefix: FLEET_TENANTS_PREFIX,
@@ -66,43 +84,41 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
       maxKeys: LIST_PAGE,
       continuationToken: token,
     });
-    listRequests += 1;
+    requests += 1;
     for (const prefix of page.commonPrefixes) {
       const tenant = tenantOfPrefix(prefix);
       if (tenant) tenants.push(tenant);
     }
     token = page.nextContinuationToken;
-    if (!token) break;
+    if (!token) return { tenants, requests };
   }
+}
+
+export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<FleetRefreshReport> {
+  const { store, clock, log } = deps;
+  const maxReads = deps.config?.maxReadsPerRun ?? 20_000;
+  const slots = deps.config?.verificationSlots ?? 96;
+  const started = clock.now();
+  const currentSlot = Math.floor(started.getTime() / (DAY_MS / slots)) % slots;
+
+  // 1. What the last run knew, tenant by tenant. An unreadable document counts as empty: its records are read again.
+  const { tenants, requests } = await listTenants(store);
+  let listRequests = requests;
   const known = new Map<string, Known>();
-  const fullReadAt = new Map<string, number>();
-  let unreadable = false;
   for (const tenant of tenants) {
     let entries: FleetEntry[] | undefined;
-    let at = Number.NaN;
     try {
-      const doc = await getJson<{ fullReadAt?: string }>(store, fleetEntriesKey(tenant));
-      entries = doc ? decodeEntries(doc) : [];
-      at = Date.parse(doc?.fullReadAt ?? '');
+      entries = decodeEntries(await getJson<unknown>(store, fleetEntriesKey(tenant)));
     } catch (err) {
-      log.warn('fleet entries unreadable: every record is read again', { ...errorFields(err), tenant });
+      log.warn('fleet entries unreadable: their records are read again', { ...errorFields(err), tenant });
     }
-    if (!entries) {
-      unreadable = true;
-      continue;
-    }
-    fullReadAt.set(tenant, at);
-    for (const entry of entries) known.set(entry.id, { tenant, entry });
+    for (const entry of entries ?? []) known.set(entry.id, { tenant, entry });
   }
-  const lastFull = Math.min(...[...fullReadAt.values()].map((t) => (Number.isNaN(t) ? 0 : t)), started.getTime());
-  const fullRead =
-    unreadable ||
-    tenants.length === 0 ||
-    started.getTime() - lastFull >= (deps.config?.fullReadEveryMs ?? DEFAULT_FULL_READ_EVERY_MS);
 
-  // 2. The records as they are now: a changed ETag (or none) means the record must be read.
+  // 2. The records as they are now: a changed ETag (or none, or an unknown record) means it must be read.
   const seen = new Set<string>();
-  const toRead: Array<{ id: string; etag: string }> = [];
+  const changed: Array<{ id: string; etag: string }> = [];
+  const verify: Array<{ id: string; etag: string }> = [];
   for (let startAfter: string | undefined; ;) {
     const page = await store.list({ prefix: RECORDS_PREFIX, startAfter, maxKeys: LIST_PAGE });
     listRequests += 1;
@@ -111,15 +127,18 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
       if (!isCertificateId(id) || key !== `${RECORDS_PREFIX}${id}.json`) return;
       seen.add(id);
       const etag = page.etags?.[i] ?? '';
-      if (!fullRead && etag && known.get(id)?.entry.etag === etag) return;
-      toRead.push({ id, etag });
+      if (!etag || known.get(id)?.entry.etag !== etag) changed.push({ id, etag });
+      else if (verificationSlotOf(id, slots) === currentSlot) verify.push({ id, etag });
     });
     if (!page.nextContinuationToken || page.keys.length === 0) break;
     startAfter = page.keys[page.keys.length - 1];
   }
+  const changedNow = changed.slice(0, maxReads);
+  const toRead = [...changedNow, ...verify.slice(0, Math.max(0, maxReads - changedNow.length))];
+  const pendingRecords = changed.length - changedNow.length;
 
-  // 3. Read what changed. A record that is gone is dropped; one that cannot be read now keeps its old entry (with
-  // its old ETag, so it is read again next time): a passing OSS error never makes certificates vanish.
+  // 3. Read them. A record that is gone is dropped; one that cannot be read now keeps its old entry (with its old
+  // ETag, so it is read again next time): a passing OSS error never makes certificates vanish.
   type Read = { id: string; found: Known } | { id: string; gone: true } | { id: string; failed: true };
   const fresh = await mapBounded(toRead, deps.config?.readConcurrency ?? 16, async ({ id, etag }): Promise<Read> => {
     try {
@@ -130,23 +149,30 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
       return { id, failed: true };
     }
   });
-  const failedReads = new Set(fresh.filter((r) => 'failed' in r).map((r) => r.id));
+  const readNow = new Map(fresh.map((r) => [r.id, r]));
 
-  // 4. Each tenant's entries: the unchanged ones as they were, the changed ones as read.
+  // 4. Each tenant's entries: the ones not read as they were, the ones read as they are now.
   const byTenant = new Map<string, FleetEntry[]>(tenants.map((t) => [t, []]));
-  const changed = new Set<string>();
-  const reread = new Set(toRead.map((r) => r.id));
+  const touched = new Set<string>();
   for (const [id, { tenant, entry }] of known) {
-    const keep = failedReads.has(id) || (seen.has(id) && !reread.has(id));
-    if (keep) byTenant.get(tenant)!.push(entry);
-    else changed.add(tenant);
+    const read = readNow.get(id);
+    if (!seen.has(id) || (read && 'gone' in read)) {
+      touched.add(tenant);
+      continue;
+    }
+    if (read && 'found' in read) continue;
+    byTenant.get(tenant)!.push(entry);
   }
-  for (const item of fresh) {
-    if (!('found' in item)) continue;
-    const { tenant, entry } = item.found;
+  for (const read of fresh) {
+    if (!('found' in read)) continue;
+    const { tenant, entry } = read.found;
     if (!byTenant.has(tenant)) byTenant.set(tenant, []);
     byTenant.get(tenant)!.push(entry);
-    changed.add(tenant);
+    const before = known.get(read.id);
+    if (!before || before.tenant !== tenant || JSON.stringify(before.entry) !== JSON.stringify(entry)) {
+      touched.add(tenant);
+      if (before && before.tenant !== tenant) touched.add(before.tenant);
+    }
   }
 
   // 5. Write: entries only where something changed, every summary (its numbers move with time).
@@ -155,23 +181,24 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
   let certificates = 0;
   for (const [tenant, entries] of byTenant) {
     certificates += entries.length;
-    if (changed.has(tenant) || fullRead || !fullReadAt.has(tenant)) {
-      const at = fullRead ? started.getTime() : (fullReadAt.get(tenant) ?? lastFull);
-      await putJson(store, fleetEntriesKey(tenant), encodeEntries(tenant, entries, new Date(at || started.getTime())));
+    if (touched.has(tenant)) {
+      await putJson(store, fleetEntriesKey(tenant), encodeEntries(tenant, entries));
       entriesWritten += 1;
     }
-    const doc: FleetSummaryDocument = { v: 1, tenant, summary: summarizeFleet(entries, started) };
+    const doc: FleetSummaryDocument = { v: 1, tenant, summary: summarizeFleet(entries, started), pendingRecords };
     await putJson(store, fleetSummaryKey(tenant), doc);
     summariesWritten += 1;
   }
 
+  const readFailures = fresh.filter((r) => 'failed' in r).length;
   const report: FleetRefreshReport = {
     tenants: byTenant.size,
     certificates,
     listRequests,
-    recordsRead: toRead.length - failedReads.size,
-    readFailures: failedReads.size,
-    fullRead,
+    changedRead: changedNow.length,
+    verified: toRead.length - changedNow.length,
+    pendingRecords,
+    readFailures,
     entriesWritten,
     summariesWritten,
     durationMs: clock.now().getTime() - started.getTime(),

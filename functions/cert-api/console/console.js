@@ -148,6 +148,10 @@
     }
     const s = answer.summary;
     $('summary-asof').textContent = `as of ${when(s.asOf)}`;
+    if (answer.pendingRecords) {
+      note.hidden = false;
+      note.textContent = `${answer.pendingRecords} certificates are not in this summary yet: renew-scheduler reads them over its next runs.`;
+    }
     const c = s.certificates;
     const r = s.renewal;
     cards.append(

@@ -13,13 +13,16 @@ export interface FleetEntry {
   sans: SubjectAltNames;
   /** As stored (`EXPIRED` is also derived from `notAfter` when the summary is made). */
   status: CertificateStatus;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, whole seconds. */
   notAfter: number;
   renewAt: number;
   nextAttemptAt?: number;
   failedAttempts: number;
   autoRenew: boolean;
 }
+
+/** Whole seconds, as stored: an entry read back equals the one written. */
+const at = (iso: string) => Math.floor(Date.parse(iso) / 1000) * 1000;
 
 export function entryOf(record: ClientCertificate, etag: string): FleetEntry {
   return {
@@ -28,9 +31,9 @@ export function entryOf(record: ClientCertificate, etag: string): FleetEntry {
     commonName: record.commonName,
     sans: record.sans,
     status: record.status,
-    notAfter: Date.parse(record.current.notAfter),
-    renewAt: Date.parse(record.renewal.renewAt),
-    ...(record.renewal.nextAttemptAt ? { nextAttemptAt: Date.parse(record.renewal.nextAttemptAt) } : {}),
+    notAfter: at(record.current.notAfter),
+    renewAt: at(record.renewal.renewAt),
+    ...(record.renewal.nextAttemptAt ? { nextAttemptAt: at(record.renewal.nextAttemptAt) } : {}),
     failedAttempts: record.renewal.failedAttempts ?? 0,
     autoRenew: record.autoRenew,
   };
@@ -40,8 +43,6 @@ export function entryOf(record: ClientCertificate, etag: string): FleetEntry {
 export interface FleetEntriesDocument {
   v: 1;
   tenant: string;
-  /** When every record of the fleet was last read in full (not only the changed ones), ISO 8601. */
-  fullReadAt: string;
   columns: typeof ENTRY_COLUMNS;
   rows: EntryRow[];
 }
@@ -76,7 +77,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 const hasSans = (s: SubjectAltNames) => s.dns.length + s.uri.length + s.email.length + s.ip.length > 0;
 const NO_SANS: SubjectAltNames = { dns: [], uri: [], email: [], ip: [] };
 
-export function encodeEntries(tenant: string, entries: Iterable<FleetEntry>, fullReadAt: Date): FleetEntriesDocument {
+export function encodeEntries(tenant: string, entries: Iterable<FleetEntry>): FleetEntriesDocument {
   const rows: EntryRow[] = [];
   for (const e of entries) {
     rows.push([
@@ -93,7 +94,7 @@ export function encodeEntries(tenant: string, entries: Iterable<FleetEntry>, ful
     ]);
   }
   rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return { v: 1, tenant, fullReadAt: fullReadAt.toISOString(), columns: ENTRY_COLUMNS, rows };
+  return { v: 1, tenant, columns: ENTRY_COLUMNS, rows };
 }
 
 /** The entries of a stored document; `undefined` when it is not one this code wrote (then it is rebuilt). */

@@ -90,3 +90,40 @@ it('says when no summary was made yet, and refuses a token without the read oper
   await expect(refused).rejects.toMatchObject({ status: 403, code: 'FORBIDDEN_BY_POLICY' });
   expect(lines.some((l) => l.includes('"action":"fleet.summary"') && l.includes('"decision":"deny"'))).toBe(true);
 });
+
+it("keeps a restricted token's summary until the scheduler's next run: one read per page load meanwhile", async () => {
+  // prepare
+  const { store, reads } = await setup();
+  const plant = token('plant', policy({ commonNamePatterns: ['*.plant.example.com'], allowWildcardNames: false }));
+  await reads.summary(plant);
+  const before = store.calls.get;
+  // act: a second page load; then the scheduler runs again after one more plant certificate
+  const again = await reads.summary(plant);
+  const cachedReads = store.calls.get - before;
+  await putRecords(store, [fleetRecord({ commonName: 'd.plant.example.com' })]);
+  await refreshFleetSummaries({ store, clock: new ManualClock(T0 + 15 * 60_000), log: createLogger() });
+  const afterRun = store.calls.get;
+  const fresh = await reads.summary(plant);
+  // assess
+  expect(cachedReads).toBe(1);
+  expect(again.summary!.certificates.total).toBe(2);
+  expect(store.calls.get - afterRun).toBe(2);
+  expect(fresh.summary!.certificates.total).toBe(3);
+  expect(fresh.summary!.asOf).toBe(new Date(T0 + 15 * 60_000).toISOString());
+});
+
+it('says how many records the scheduler has not read yet', async () => {
+  // prepare: a run capped below the fleet's size
+  const store = new MemoryObjectStore();
+  await putRecords(store, [fleetRecord(), fleetRecord(), fleetRecord()]);
+  await refreshFleetSummaries({
+    store,
+    clock: new ManualClock(T0),
+    log: createLogger(),
+    config: { maxReadsPerRun: 2 },
+  });
+  // act
+  const answer = await createFleetReads({ store, log: createLogger() }).summary(token('admin', policy({})));
+  // assess
+  expect(answer).toMatchObject({ available: true, pendingRecords: 1, summary: { certificates: { total: 2 } } });
+});
