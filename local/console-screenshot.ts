@@ -43,6 +43,14 @@ function demoFleet(): DemoCertificate[] {
   });
 }
 
+async function firstRenewed(apiUrl: string, token: string): Promise<string> {
+  const answer = await fetch(`${apiUrl}/v1/certificates?limit=20`, { headers: { authorization: `Bearer ${token}` } });
+  const page = (await answer.json()) as { items: Array<{ id: string; generation: number }> };
+  const renewed = page.items.find((c) => c.generation > 1);
+  if (!renewed) throw new Error('no renewed certificate on the first page');
+  return renewed.id;
+}
+
 async function main(): Promise<void> {
   setLogSink(() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'nma-screenshot-'));
@@ -90,8 +98,9 @@ async function main(): Promise<void> {
       await page.click('#login-form button[type=submit]');
       await page.waitForSelector('#timeline:not([hidden]) svg.timeline');
       await page.waitForSelector('#listener-table tbody tr');
-      const renewed = renewable[3];
-      await page.click(`#certificate-table button[data-id="${renewed.id}"]`);
+      // Which renewals failed depends on the order the worker took them in: open one that was renewed.
+      const renewed = await firstRenewed(stack.apiUrl, stack.devToken);
+      await page.click(`#certificate-table button[data-id="${renewed}"]`);
       await page.waitForSelector('#detail:not([hidden]) #detail-chain li');
       await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
       await page.screenshot({ path: out, fullPage: true });
