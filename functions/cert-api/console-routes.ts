@@ -3,11 +3,10 @@
  * it adds to the API (token required, same gates as the rest): the fleet summary, the listeners' last reconcile
  * report and one certificate's chain and history. Everything else the page does goes through the existing API.
  */
-import { createAuditLog } from '../../shared/auth/audit.js';
+import { auditedRead } from '../../shared/auth/audited-read.js';
 import { requireOperation } from '../../shared/auth/decisions.js';
 import type { TokenPrincipal } from '../../shared/auth/principal.js';
 import type { CertificateDetailsReads } from '../../shared/certificates/details.js';
-import { isAppError } from '../../shared/errors/index.js';
 import type { FleetReads } from '../../shared/fleet/summary-reads.js';
 import {
   jsonResponse,
@@ -98,28 +97,18 @@ export function consoleRoutes(deps: ConsoleDeps, log: Logger, session: Session):
       path: '/v1/listeners',
       handle: async (input) => {
         const { principal } = session(input);
-        const audit = createAuditLog(requestLog(input.request));
-        try {
-          requireOperation(principal, 'listeners');
-          const doc = await deps.listeners.read();
-          audit.record({ action: 'listeners.read', principal, decision: 'allow', result: 'success' });
-          return jsonResponse(
-            200,
-            doc
+        const answer = await auditedRead(
+          requestLog(input.request),
+          { action: 'listeners.read', principal },
+          async () => {
+            requireOperation(principal, 'listeners');
+            const doc = await deps.listeners.read();
+            return doc
               ? { available: true, updatedAt: doc.updatedAt, listeners: doc.listeners }
-              : { available: false, listeners: [] },
-          );
-        } catch (err) {
-          const denied = isAppError(err) && err.status === 403;
-          audit.record({
-            action: 'listeners.read',
-            principal,
-            decision: denied ? 'deny' : 'allow',
-            result: denied ? 'denied' : 'failure',
-            code: isAppError(err) ? err.code : 'INTERNAL',
-          });
-          throw err;
-        }
+              : { available: false, listeners: [] };
+          },
+        );
+        return jsonResponse(200, answer);
       },
     }),
     route({

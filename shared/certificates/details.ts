@@ -6,12 +6,12 @@
  * the `read` operation, the tenant and the token's name policy (404 otherwise, like an unknown id).
  */
 import { strFromU8, unzipSync } from 'fflate';
-import { createAuditLog } from '../auth/audit.js';
+import { auditedRead } from '../auth/audited-read.js';
 import { requireOperation } from '../auth/decisions.js';
 import { canSee, type Principal } from '../auth/principal.js';
 import type { ClientCertificate } from '../domain/client-certificate.js';
 import type { ObjectStore } from '../domain/ports.js';
-import { isAppError, NotFoundError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import { errorFields, type Logger } from '../log/index.js';
 import { inspectCertificate, splitPemCertificates } from '../pki/index.js';
 import { assertCertificateId, isCertificateId } from './ids.js';
@@ -112,48 +112,37 @@ function historyOf(record: ClientCertificate): GenerationHistoryItem[] {
 export function createCertificateDetailsReads(deps: { store: ObjectStore; log: Logger }): CertificateDetailsReads {
   const { store } = deps;
   return {
-    async details(principal, id, log = deps.log) {
-      const audit = createAuditLog(log);
-      const certificateId = isCertificateId(id) ? id : undefined;
-      try {
-        requireOperation(principal, 'read');
-        assertCertificateId(id);
-        const record = await readRecord(store, id);
-        if (!record || !canSee(principal, record)) throw new NotFoundError();
-        const zipKey = record.current.bundle.pem ?? record.current.bundle.certificate;
-        const zip = zipKey ? await store.get(zipKey) : null;
-        let chain: ChainCertificate[] = [];
-        let chainUnavailable: CertificateDetails['chainUnavailable'];
-        if (!zip) chainUnavailable = 'bundle-deleted';
-        else {
-          try {
-            chain = chainFromZip(zip);
-          } catch (err) {
-            log.warn('bundle unreadable: details without a chain', { ...errorFields(err), certificateId: id });
-            chainUnavailable = 'bundle-unreadable';
+    details: (principal, id, log = deps.log) =>
+      auditedRead(
+        log,
+        { action: 'certificate.read', principal, ...(isCertificateId(id) ? { certificateId: id } : {}) },
+        async () => {
+          requireOperation(principal, 'read');
+          assertCertificateId(id);
+          const record = await readRecord(store, id);
+          if (!record || !canSee(principal, record)) throw new NotFoundError();
+          const zipKey = record.current.bundle.pem ?? record.current.bundle.certificate;
+          const zip = zipKey ? await store.get(zipKey) : null;
+          let chain: ChainCertificate[] = [];
+          let chainUnavailable: CertificateDetails['chainUnavailable'];
+          if (!zip) chainUnavailable = 'bundle-deleted';
+          else {
+            try {
+              chain = chainFromZip(zip);
+            } catch (err) {
+              log.warn('bundle unreadable: details without a chain', { ...errorFields(err), certificateId: id });
+              chainUnavailable = 'bundle-unreadable';
+            }
           }
-        }
-        audit.record({ action: 'certificate.read', principal, decision: 'allow', result: 'success', certificateId });
-        return {
-          id: record.id,
-          commonName: record.commonName,
-          generation: record.current.generation,
-          chain,
-          ...(chainUnavailable ? { chainUnavailable } : {}),
-          history: historyOf(record),
-        };
-      } catch (err) {
-        const denied = isAppError(err) && (err.status === 403 || err.status === 404);
-        audit.record({
-          action: 'certificate.read',
-          principal,
-          decision: denied ? 'deny' : 'allow',
-          result: denied ? 'denied' : 'failure',
-          code: isAppError(err) ? err.code : 'INTERNAL',
-          certificateId,
-        });
-        throw err;
-      }
-    },
+          return {
+            id: record.id,
+            commonName: record.commonName,
+            generation: record.current.generation,
+            chain,
+            ...(chainUnavailable ? { chainUnavailable } : {}),
+            history: historyOf(record),
+          };
+        },
+      ),
   };
 }

@@ -5,7 +5,7 @@
  * a certificate its policy hides. The entries and such summaries are kept in memory until the scheduler's next run
  * (the stored summary's `asOf` changes), so a warm instance answers those with one GET too.
  */
-import { createAuditLog } from '../auth/audit.js';
+import { auditedRead } from '../auth/audited-read.js';
 import { requireOperation } from '../auth/decisions.js';
 import { allowsEveryName } from '../auth/name-scope.js';
 import { canSee, type TokenPrincipal } from '../auth/principal.js';
@@ -13,7 +13,6 @@ import { getJson } from '../certificates/storage.js';
 import { decodeEntries, type FleetEntry } from '../domain/fleet/entries.js';
 import { summarizeFleet, type FleetSummary } from '../domain/fleet/summary.js';
 import type { ObjectStore } from '../domain/ports.js';
-import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { fleetEntriesKey, fleetSummaryKey } from './keys.js';
 import type { FleetSummaryDocument } from './refresh.js';
@@ -50,25 +49,11 @@ export function createFleetReads(deps: { store: ObjectStore; log: Logger }): Fle
   const entriesByTenant = new Map<string, { asOf: string; entries: FleetEntry[] }>();
   const summaries = new Map<string, FleetSummary>();
   return {
-    async summary(principal, log = deps.log) {
-      const audit = createAuditLog(log);
-      try {
+    summary: (principal, log = deps.log) =>
+      auditedRead(log, { action: 'fleet.summary', principal }, async () => {
         requireOperation(principal, 'read');
-        const answer = await summaryFor(principal);
-        audit.record({ action: 'fleet.summary', principal, decision: 'allow', result: 'success' });
-        return answer;
-      } catch (err) {
-        const denied = isAppError(err) && err.status === 403;
-        audit.record({
-          action: 'fleet.summary',
-          principal,
-          decision: denied ? 'deny' : 'allow',
-          result: denied ? 'denied' : 'failure',
-          code: isAppError(err) ? err.code : 'INTERNAL',
-        });
-        throw err;
-      }
-    },
+        return summaryFor(principal);
+      }),
   };
 
   async function summaryFor(principal: TokenPrincipal): Promise<FleetSummaryAnswer> {
