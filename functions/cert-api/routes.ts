@@ -23,6 +23,7 @@ import { webhookSecretRoutes } from './webhook-secret-routes.js';
 import type { Logger } from '../../shared/log/index.js';
 import type { Clock } from '../../shared/domain/ports.js';
 import { possessionRoutes } from './possession-routes.js';
+import { consoleRoutes, type ConsoleDeps } from './console-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
@@ -38,6 +39,8 @@ export interface CertApiDeps {
   quota?: IssuanceQuota;
   /** Tenants' webhook signing secrets (needs WEBHOOK_MASTER_KEY); none = those endpoints answer 503. */
   webhookSecrets?: WebhookSecrets;
+  /** The fleet console's files and reads (./console-routes.ts). */
+  console: ConsoleDeps;
 }
 
 /** Visible ASCII without a comma: FC joins repeated headers with commas, so a comma means two keys. */
@@ -211,5 +214,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
       },
     }),
     ...possessionRoutes(deps.possession, deps.log),
+    ...consoleRoutes(deps.console, deps.log, session),
   ];
 }

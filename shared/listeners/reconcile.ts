@@ -30,6 +30,7 @@ import { listenerBaseId, sameListener } from '../domain/listeners/listener-id.js
 import { desiredStateHash, listenerClientToken } from '../domain/listeners/client-token.js';
 import { findLockedOutClients, type ChainsTo } from '../domain/listeners/ca-rotation.js';
 import { applyPlan } from './apply.js';
+import type { ListenerStatusStore } from './status-store.js';
 import { judgeProbes, type VerifyReport } from '../domain/listeners/verify.js';
 import { chunk, mapWithConcurrency, memoize } from '../async/concurrency.js';
 import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
@@ -63,6 +64,8 @@ export interface ReconcileDeps {
   canary: CanaryProvider;
   inventory: ClientCertificateInventory;
   applied: AppliedStateStore;
+  /** Where each run's outcome is kept for the console (docs/console.md); none = not kept (unit tests). */
+  status?: Pick<ListenerStatusStore, 'record'>;
   chainsTo: ChainsTo;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
@@ -314,6 +317,9 @@ export async function reconcileListeners(
     summary: summarize(results, Date.now() - started),
   };
   log.info(summaryLine(report), { summary: report.summary, mode: options.mode });
+  await deps.status?.record(report, { complete: !options.listenerId }).catch((err: unknown) => {
+    log.warn('listener status not saved: the console shows the previous run', errorFields(err));
+  });
   return report;
 }
 
