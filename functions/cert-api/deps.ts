@@ -15,6 +15,10 @@ import type { CertApiDeps } from './routes.js';
 import { createSuccessorPickup } from '../../shared/rotation/pickup.js';
 import { createStateCipher } from '../../shared/certificates/sealing.js';
 import { systemSleep } from '../../shared/domain/ports.js';
+import { createCertificateDetailsReads } from '../../shared/certificates/details.js';
+import { createFleetReads } from '../../shared/fleet/summary-reads.js';
+import { createListenerStatusStore } from '../../shared/listeners/status-store.js';
+import { loadConsoleAssets } from './console-assets.js';
 
 /** `secrets`: the KMS-backed source when API_TOKENS comes from a secret (it is then re-read every 30 s). */
 export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
@@ -36,7 +40,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
     },
     timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
   });
-  // OSS failures of the quota and secret objects become retryable 503s, as for the certificates themselves.
+  // OSS failures of the quota, secret and console objects become retryable 503s, as for the certificates themselves.
   const store = guardedStore(adapters.store);
   const tokensSecret = env.API_TOKENS_SECRET_NAME;
   const authenticator =
@@ -83,6 +87,12 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       issuingCaFor: (identifier) => issuingCaOf(adapters.ca, identifier),
       linkSeconds: config.linkDefaultSeconds,
     }),
+    console: {
+      assets: loadConsoleAssets(),
+      fleet: createFleetReads({ store, log: adapters.log }),
+      listeners: createListenerStatusStore(store, adapters.clock),
+      details: createCertificateDetailsReads({ store, log: adapters.log }),
+    },
     webhookSecrets: config.webhookMasterKey
       ? createWebhookSecrets({ masterKey: config.webhookMasterKey, store, clock: adapters.clock })
       : undefined,

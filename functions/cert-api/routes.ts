@@ -25,6 +25,7 @@ import type { Clock } from '../../shared/domain/ports.js';
 import { possessionRoutes } from './possession-routes.js';
 import { successorRoutes } from './successor-routes.js';
 import type { SuccessorPickup } from '../../shared/rotation/pickup.js';
+import { consoleRoutes, type ConsoleDeps } from './console-routes.js';
 
 export interface CertApiDeps {
   service: CertificateService;
@@ -42,6 +43,8 @@ export interface CertApiDeps {
   webhookSecrets?: WebhookSecrets;
   /** A CA rotation's successors, picked up by their owners (docs/rotation.md); none = those endpoints answer 503. */
   successors?: SuccessorPickup;
+  /** The fleet console's files and reads (./console-routes.ts). */
+  console: ConsoleDeps;
 }
 
 /** Visible ASCII without a comma: FC joins repeated headers with commas, so a comma means two keys. */
@@ -216,5 +219,6 @@ export function certApiRoutes(deps: CertApiDeps): Route[] {
     }),
     ...possessionRoutes(deps.possession, deps.log),
     ...successorRoutes(deps.successors, deps.log),
+    ...consoleRoutes(deps.console, deps.log, session),
   ];
 }

@@ -22,6 +22,7 @@ import type { Clock } from '../../shared/domain/ports.js';
 import type { Logger } from '../../shared/log/index.js';
 import { chainsTo } from '../../shared/pki/index.js';
 import { tlsProber } from '../../shared/tls-probe/index.js';
+import { createListenerStatusStore } from '../../shared/listeners/status-store.js';
 import { createAppliedStateStore } from './applied-store.js';
 import { createCanaryProvider } from './canary.js';
 import { createClientCertificateInventory } from './inventory.js';
@@ -151,6 +152,7 @@ export function buildReconcileRuntime(
     }),
     inventory: createClientCertificateInventory({ store, pca, clock }),
     applied: createAppliedStateStore(store),
+    status: createListenerStatusStore(store, clock),
     chainsTo,
     clock,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

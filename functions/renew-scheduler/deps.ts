@@ -2,10 +2,9 @@
  * Builds renew-scheduler's dependencies from its env, once per cold start: OSS, FC, and CAS for the CA inventory
  * scan only (list, describe, revoke orphans: deploy/ram-policies/renew-scheduler.json).
  */
-import { createCasInventoryClient } from '../../shared/alibaba/cas-pca-reads.js';
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
 import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
-import { systemClock, systemSleep } from '../../shared/domain/ports.js';
+import { systemClock, systemSleep, type CaInventory } from '../../shared/domain/ports.js';
 import { createLogger } from '../../shared/log/index.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
 import type { SweepDeps } from '../../shared/renewal/sweep.js';
@@ -25,7 +24,12 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const log = createLogger({ fn: 'renew-scheduler' });
   // The CA inventory scan (shared/renewal/inventory.ts) lists, describes and revokes under the sub-CA: the only CAS
   // calls the scheduler makes (deploy/ram-policies/renew-scheduler.json).
-  const ca = createCasInventoryClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials);
+  // Loaded on the scan's first call: a sweep without a scan loads no CAS adapter and no PKI (docs/architecture.md).
+  const ca = lazyCaInventory(() =>
+    import('../../shared/alibaba/cas-pca-reads.js').then((m) =>
+      m.createCasInventoryClient({ ...alibaba.cas, readTimeoutMs: config.casTimeoutMs }, alibaba.credentials),
+    ),
+  );
   return {
     store,
     invoker: createFcAsyncInvoker({
@@ -56,5 +60,18 @@ export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
           }
         : {}),
     },
+  };
+}
+
+/** A CaInventory whose adapter module is imported on the first call, once. */
+function lazyCaInventory(load: () => Promise<CaInventory>): CaInventory {
+  let loaded: Promise<CaInventory> | undefined;
+  const ca = () => (loaded ??= load());
+  return {
+    status: async (identifier) => (await ca()).status(identifier),
+    getCaCertificate: async (identifier) => (await ca()).getCaCertificate(identifier),
+    describeClientCertificate: async (identifier) => (await ca()).describeClientCertificate(identifier),
+    listClientCertificates: async (query) => (await ca()).listClientCertificates(query),
+    revoke: async (identifier) => (await ca()).revoke(identifier),
   };
 }

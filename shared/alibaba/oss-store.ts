@@ -188,6 +188,7 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
         const result = await (await current()).client.listV2(query, {});
         return {
           keys: (result.objects ?? []).map((o) => o.name),
+          etags: (result.objects ?? []).map((o) => String(o.etag ?? '').replace(/"/g, '')),
           commonPrefixes: result.prefixes ?? [],
           ...(result.isTruncated && result.nextContinuationToken
             ? { nextContinuationToken: result.nextContinuationToken }

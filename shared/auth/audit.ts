@@ -15,6 +15,9 @@ export type AuditAction =
   | 'certificate.revoke'
   | 'webhook-secret.read'
   | 'webhook-secret.rotate'
+  // The console's reads (docs/console.md): the fleet summary and the listeners' last reconcile report.
+  | 'fleet.summary'
+  | 'listeners.read'
   // A certificate authenticated by proof of possession of its key (no bearer token): shared/certificates/possession.ts
   | 'certificate.renew_by_possession'
   | 'certificate.status_by_possession'

@@ -17,10 +17,12 @@ export const KEY_ALGORITHM_VALUES = [
 export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHM_VALUES);
 
 /**
- * `read` covers get and list; `webhooks` reads and rotates the TENANT's webhook signing secret (a tenant-wide
- * power: whoever holds it can sign events for every certificate of the tenant, so it is granted explicitly).
+ * `read` covers get and list (and the fleet summary, computed over the names the token may see); `webhooks` reads
+ * and rotates the TENANT's webhook signing secret (a tenant-wide power: whoever holds it can sign events for every
+ * certificate of the tenant, so it is granted explicitly); `listeners` reads the reconciler's last report on the
+ * deployment's NLB listeners (not a tenant's data: they serve every tenant, so it is never implied either).
  */
-export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke', 'webhooks'] as const;
+export const OPERATIONS = ['issue', 'read', 'links', 'renew', 'revoke', 'webhooks', 'listeners'] as const;
 export const OperationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof OperationSchema>;
 

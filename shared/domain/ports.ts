@@ -126,6 +126,12 @@ export class ObjectExistsError extends Error {
 
 export interface ObjectListing {
   keys: string[];
+  /**
+   * Each key's ETag (quotes removed), in the order of `keys`: OSS changes it whenever the object's content changes
+   * (ListObjectsV2 `Contents/ETag`), so a reader can tell which objects changed without reading them. Optional
+   * so a fake may leave it out; then every object counts as changed.
+   */
+  etags?: string[];
   commonPrefixes: string[];
   nextContinuationToken?: string;
 }

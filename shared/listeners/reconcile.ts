@@ -48,6 +48,7 @@ import {
   type ManagedCertificateRef,
   type ManagedCertificateState,
 } from '../domain/listeners/managed-certificate.js';
+import type { ListenerStatusStore } from './status-store.js';
 import { judgeProbes, type VerifyReport } from '../domain/listeners/verify.js';
 import { chunk, mapWithConcurrency, memoize } from '../async/concurrency.js';
 import { errorCode, withRetries, type PollPolicy, type RetryContext, type RetryPolicy } from './retry.js';
@@ -81,6 +82,8 @@ export interface ReconcileDeps {
   canary: CanaryProvider;
   inventory: ClientCertificateInventory;
   applied: AppliedStateStore;
+  /** Where each run's outcome is kept for the console (docs/console.md); none = not kept (unit tests). */
+  status?: Pick<ListenerStatusStore, 'record'>;
   chainsTo: ChainsTo;
   /** Managed server certificates (absent: declarations with `managed` fail with NotConfigured). */
   managed?: ManagedCertificateDeps;
@@ -479,6 +482,9 @@ export async function reconcileListeners(
     summary: summarize(results, Date.now() - started),
   };
   log.info(summaryLine(report), { summary: report.summary, mode: options.mode });
+  await deps.status?.record(report, { complete: !options.listenerId }).catch((err: unknown) => {
+    log.warn('listener status not saved: the console shows the previous run', errorFields(err));
+  });
   return report;
 }
 

@@ -5,6 +5,7 @@
  * opaque continuation token, max-keys 1..1000 (default 100), create-only puts, a presigned-link shape. It counts each
  * operation and can fail a chosen call, so crash and retry paths are exercised for real.
  */
+import { createHash } from 'node:crypto';
 import { ObjectExistsError, type ObjectListing, type ObjectStore } from '../../shared/domain/ports.js';
 
 export type StoreOperation = 'put' | 'get' | 'exists' | 'delete' | 'list' | 'signedGetUrl';
@@ -109,7 +110,14 @@ export class MemoryObjectStore implements ObjectStore {
         last = { key };
       }
     }
-    return { keys, commonPrefixes, ...(truncated && last ? { nextContinuationToken: encodeToken(last) } : {}) };
+    // OSS's ETag of a simple upload: the upper-case hex MD5 of the body.
+    const etags = keys.map((key) => createHash('md5').update(this.objects.get(key)!).digest('hex').toUpperCase());
+    return {
+      keys,
+      etags,
+      commonPrefixes,
+      ...(truncated && last ? { nextContinuationToken: encodeToken(last) } : {}),
+    };
   }
 
   async signedGetUrl(key: string, options: { expiresInSeconds: number; filename: string }): Promise<string> {

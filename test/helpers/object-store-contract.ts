@@ -29,6 +29,11 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
     });
 
     const putAll = (keys: string[]) => Promise.all(keys.map((k) => store.put(k, k)));
+    /** A listing's keys and common prefixes (ETags have a test of their own). */
+    const list = async (options: Parameters<ObjectStore['list']>[0]) => {
+      const { etags: _etags, ...page } = await store.list(options);
+      return page;
+    };
     /** Every page of a listing, following the continuation token. */
     async function pages(options: { prefix: string; maxKeys?: number; delimiter?: string; startAfter?: string }) {
       const all: Array<{ keys: string[]; commonPrefixes: string[] }> = [];
@@ -108,12 +113,12 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
     describe('list', () => {
       it('lists the keys under a prefix in order, and nothing else', async () => {
         await putAll([`${p}b`, `${p}a/2`, `${p}a/1`, `${p}c`, `${p.slice(0, -1)}-sibling/x`]);
-        expect(await store.list({ prefix: p })).toEqual({
+        expect(await list({ prefix: p })).toEqual({
           keys: [`${p}a/1`, `${p}a/2`, `${p}b`, `${p}c`],
           commonPrefixes: [],
         });
-        expect(await store.list({ prefix: `${p}a/` })).toEqual({ keys: [`${p}a/1`, `${p}a/2`], commonPrefixes: [] });
-        expect(await store.list({ prefix: `${p}none/` })).toEqual({ keys: [], commonPrefixes: [] });
+        expect(await list({ prefix: `${p}a/` })).toEqual({ keys: [`${p}a/1`, `${p}a/2`], commonPrefixes: [] });
+        expect(await list({ prefix: `${p}none/` })).toEqual({ keys: [], commonPrefixes: [] });
       });
 
       it('starts strictly after startAfter', async () => {
@@ -125,11 +130,11 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
 
       it('groups keys below a delimiter into common prefixes', async () => {
         await putAll([`${p}top`, `${p}d1/x`, `${p}d1/y/z`, `${p}d2/x`, `${p}e`]);
-        expect(await store.list({ prefix: p, delimiter: '/' })).toEqual({
+        expect(await list({ prefix: p, delimiter: '/' })).toEqual({
           keys: [`${p}e`, `${p}top`],
           commonPrefixes: [`${p}d1/`, `${p}d2/`],
         });
-        expect(await store.list({ prefix: `${p}d1/`, delimiter: '/' })).toEqual({
+        expect(await list({ prefix: `${p}d1/`, delimiter: '/' })).toEqual({
           keys: [`${p}d1/x`],
           commonPrefixes: [`${p}d1/y/`],
         });
@@ -141,7 +146,7 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
         const all = await pages({ prefix: p, maxKeys: 5 });
         expect(all.map((page) => page.keys.length)).toEqual([5, 5, 5, 5, 3]);
         expect(all.flatMap((page) => page.keys)).toEqual(keys);
-        expect(await store.list({ prefix: p, maxKeys: 23 })).toEqual({ keys, commonPrefixes: [] });
+        expect(await list({ prefix: p, maxKeys: 23 })).toEqual({ keys, commonPrefixes: [] });
       });
 
       it('counts keys and common prefixes together against maxKeys, and pages past a common prefix', async () => {
@@ -171,6 +176,21 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
         expect((await store.list({ prefix: p, continuationToken: page.nextContinuationToken })).keys).toEqual([
           `${p}100`,
         ]);
+      });
+
+      it('gives each listed key its ETag: the same for the same content, another once the content changes', async () => {
+        await store.put(`${p}a`, 'one');
+        await store.put(`${p}b`, 'one');
+        await store.put(`${p}c`, 'two');
+        const before = await store.list({ prefix: p });
+        await store.put(`${p}a`, 'changed');
+        const after = await store.list({ prefix: p });
+        expect(before.etags).toHaveLength(3);
+        expect(before.etags![0]).toMatch(/^[0-9A-F]{32}$/);
+        expect(before.etags![0]).toBe(before.etags![1]);
+        expect(before.etags![2]).not.toBe(before.etags![0]);
+        expect(after.etags![0]).not.toBe(before.etags![0]);
+        expect(after.etags!.slice(1)).toEqual(before.etags!.slice(1));
       });
 
       it.each([0, 1001])('refuses maxKeys %i (OSS allows 1 to 1000) with InvalidArgument', async (maxKeys) => {

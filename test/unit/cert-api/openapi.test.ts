@@ -27,6 +27,7 @@ it('documents exactly the routes the function serves', () => {
     service: {} as never,
     authenticator: createTokenAuthenticator([]) as never,
     possession: {} as never,
+    console: {} as never,
     log: createLogger(),
     clock: new ManualClock(),
   });
