@@ -157,6 +157,7 @@ export function nextSteps(rotation: CaRotation): string[] {
 
 export async function planRotation(deps: RotationDeps, request: NewRotationRequest): Promise<RotationReport> {
   const current = await loadRotation(deps.store);
+  const last: CaRotation | undefined = current; // isActive() narrows `current` to nothing below
   if (isActive(current)) {
     const report = reportBase(current, 'plan', true);
     if (request.toCa && request.toCa !== current.to.caId)
@@ -170,8 +171,19 @@ export async function planRotation(deps: RotationDeps, request: NewRotationReque
     return report;
   }
   const draft = await draftRotation(deps, request);
-  if (!draft.rotation)
-    return { command: 'plan', planOnly: true, refusals: draft.refusals, next: ['fix the above, then plan again'] };
+  if (!draft.rotation) {
+    // No --to after a rotation ended: say where things stand before what a new one needs.
+    const ended =
+      last && !request.toCa
+        ? [`no CA rotation is in progress: the last one, ${last.id} to ${last.to.caId}, is ${last.stage}`]
+        : [];
+    return {
+      command: 'plan',
+      planOnly: true,
+      refusals: [...ended, ...draft.refusals],
+      next: ['fix the above, then plan again'],
+    };
+  }
   const clients = await currentClients(deps, draft.rotation);
   const measured = await measureGate(deps, draft.rotation, clients);
   return {
