@@ -434,6 +434,27 @@ describe('nlb-mtls on the local stack', () => {
       expect(snapshot()).toEqual(before);
     });
 
+    it('a first request whose certificate fails verification leaves the directory as it was (no key)', async () => {
+      // prepare: a directory whose ca.crt is a root the service never used, so the issued certificate cannot chain
+      const other = await createCertificateAuthority({
+        commonName: 'Another Root',
+        notAfter: new Date(Date.now() + 365 * 86_400_000),
+      });
+      const fresh = join(tmp.dir, 'fresh-other-ca');
+      deviceDir(tmp.dir, 'fresh-other-ca', cliFile);
+      writeFileSync(join(fresh, 'ca.crt'), other.certificatePem);
+      const before = readdirSync(fresh).sort();
+      // act
+      const r = await runInProcess(['request', 'other-ca.example.com', '--dir', fresh, '--json'], {
+        ...env,
+        NLB_MTLS_TOKEN: stack.devToken,
+      });
+      // assess
+      expect(r.code).toBe(6);
+      expect(json(r).error.code).toBe('CHAIN_UNTRUSTED');
+      expect(readdirSync(fresh).sort()).toEqual(before);
+    });
+
     it('fetch with a wrong fingerprint writes nothing; with the right one it installs', async () => {
       // prepare
       const ours = JSON.parse(readFileSync(at('client.json'), 'utf8')) as {

@@ -60,6 +60,8 @@ describe('settings precedence', () => {
     [['check'], /--connect host:port is required/],
     [['request'], /exactly one common name/],
     [['launch'], /Unknown command "launch"/],
+    // node's parseArgs advice about positionals (with an unbalanced quote) is cut: one clear sentence
+    [['renew', '--bogus'], /^nlb-mtls: Unknown option '--bogus'\.\nhint: nlb-mtls renew --help\n$/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     // act
     const r = await runInProcess([...args, '--dir', dir], { NLB_MTLS_API: 'http://127.0.0.1:1' });
