@@ -321,7 +321,25 @@ describe('nlb-mtls on the local stack', () => {
     const opened = await openP12();
     const renewed = await run(['renew', '--json']);
     const reopened = await openP12();
+    // fetch --id brings the PEM zip, whose client.key the service encrypted with the .p12 password
+    const id = json(renewed).certificateId as string;
+    const elsewhere = deviceDir(tmp.dir, 'p12-elsewhere', cliFile).dir;
+    writeFileSync(join(elsewhere, 'ca.crt'), stack.stackInfo.ca.rootCertificatePem);
+    const withoutPassword = await runInProcess(['fetch', '--id', id, '--dir', elsewhere], {
+      ...env,
+      NLB_MTLS_TOKEN: stack.devToken,
+    });
+    const withPassword = await runInProcess(
+      ['fetch', '--id', id, '--dir', elsewhere, '--p12-password-file', join(d.dir, 'client.p12.pass'), '--json'],
+      { ...env, NLB_MTLS_TOKEN: stack.devToken },
+    );
     // assess
+    expect(withoutPassword.code).toBe(2);
+    expect(withoutPassword.stderr).toMatch(
+      /key \(server-key mode\) is encrypted with the certificate's \.p12 password/,
+    );
+    expect(withPassword.code).toBe(0);
+    expect(json(withPassword).serialNumber).toBe(json(renewed).serialNumber);
     expect(requested.code).toBe(0);
     expect(json(requested).mode).toBe('server-key');
     for (const name of ['client.p12', 'client.p12.pass', 'client.key'])
