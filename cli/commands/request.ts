@@ -36,7 +36,8 @@ export const requestCommand: Command = {
       '(nlb-mtls renew / agent), with no token.',
     ],
     options: [
-      API_OPTION,
+      // A first request has no NAME.json to take the URL from.
+      { ...API_OPTION, defaultText: undefined },
       TOKEN_OPTION,
       { name: 'dns', type: 'list', placeholder: 'NAME', description: 'DNS subjectAltName' },
       { name: 'uri', type: 'list', placeholder: 'URI', description: 'URI subjectAltName' },

@@ -70,6 +70,17 @@ describe('settings precedence', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('request --help does not promise an API URL from NAME.json, which a first request cannot have', async () => {
+    // act
+    const request = await runInProcess(['request', '--help']);
+    const renewHelp = await runInProcess(['renew', '--help']);
+    // assess
+    expect(request.code).toBe(0);
+    expect(request.stdout).toMatch(/--api URL +cert-api base URL/);
+    expect(request.stdout).not.toMatch(/default the one in NAME\.json\]/);
+    expect(renewHelp.stdout).toMatch(/default the one in NAME\.json\]/);
+  });
+
   it('--json reports errors as one JSON line on stdout', async () => {
     // act
     const r = await runInProcess(['renew', '--dir', join(dir, 'none'), '--json']);
