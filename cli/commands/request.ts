@@ -232,6 +232,8 @@ export const requestCommand: Command = {
         notBefore: info.notBefore.toISOString(),
         notAfter: info.notAfter.toISOString(),
         files: written,
+        // --json has no notes: say here too that ca.crt was taken from the bundle, on trust, and wants checking.
+        ...(trust === 'bundle' ? { caFromBundle: layout.ca } : {}),
       },
     );
     return EXIT.OK;

@@ -139,6 +139,7 @@ describe('nlb-mtls on the local stack', () => {
       expect.objectContaining({ certificateId: out.certificateId, api: stack.apiUrl, mode: 'csr' }),
     );
     expect(readFileSync(file('client.json'), 'utf8')).not.toContain(stack.devToken);
+    expect(out.caFromBundle).toBeUndefined(); // ca.crt was there: the bundle's root was checked against it
   });
 
   it('check: the mutual-TLS listener accepts the certificate and names the backend; without one it refuses', async () => {
@@ -471,6 +472,20 @@ describe('nlb-mtls on the local stack', () => {
       expect(r.code).toBe(6);
       expect(json(r).error.code).toBe('CHAIN_UNTRUSTED');
       expect(readdirSync(fresh).sort()).toEqual(before);
+    });
+
+    it('a first request with no ca.crt takes the root from the bundle and says so, in --json too', async () => {
+      // prepare
+      const empty = deviceDir(tmp.dir, 'no-ca-yet', cliFile).dir;
+      // act
+      const r = await runInProcess(['request', 'no-ca.example.com', '--dir', empty, '--json'], {
+        ...env,
+        NLB_MTLS_TOKEN: stack.devToken,
+      });
+      // assess
+      expect(r.code).toBe(0);
+      expect(json(r).caFromBundle).toBe(join(empty, 'ca.crt'));
+      expect(readFileSync(join(empty, 'ca.crt'), 'utf8')).toBe(stack.stackInfo.ca.rootCertificatePem);
     });
 
     it('fetch with a wrong fingerprint writes nothing; with the right one it installs', async () => {
