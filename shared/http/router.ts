@@ -57,8 +57,11 @@ export class RouteNotFoundError extends AppError {
 }
 
 export class MethodNotAllowedError extends AppError {
-  constructor() {
-    super('METHOD_NOT_ALLOWED', 405, 'This endpoint does not accept that method.');
+  /** `allowed`: the methods the path does take, for the `Allow` header RFC 9110 requires on a 405. */
+  constructor(allowed: string[] = []) {
+    super('METHOD_NOT_ALLOWED', 405, 'This endpoint does not accept that method.', {
+      details: allowed.length > 0 ? { allowed } : undefined,
+    });
   }
 }
 
@@ -112,12 +115,14 @@ export function createRouter(
   const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
   return async (request) => {
     const segments = splitPath(request.rawPath);
-    let pathMatched = false;
+    const allowed: string[] = [];
     for (const { route: r, pattern } of table) {
       const params = matchPattern(pattern, segments);
       if (!params) continue;
-      pathMatched = true;
-      if (r.method !== request.method) continue;
+      if (r.method !== request.method) {
+        if (!allowed.includes(r.method)) allowed.push(r.method);
+        continue;
+      }
 
       // Authentication first: without a valid token the answer is 401 whatever the body or query holds.
       const caller = r.public ? undefined : await options.authenticate?.(request);
@@ -142,6 +147,6 @@ export function createRouter(
       }
       return r.handle({ request, caller, params, body, query });
     }
-    throw pathMatched ? new MethodNotAllowedError() : new RouteNotFoundError();
+    throw allowed.length > 0 ? new MethodNotAllowedError(allowed) : new RouteNotFoundError();
   };
 }

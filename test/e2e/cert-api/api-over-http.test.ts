@@ -112,6 +112,20 @@ it.each([
   expect(stack.emulator.cas.listClientCertificates().length).toBe(casBefore);
 });
 
+it.each([
+  ['DELETE', '/v1/certificates/cc-00000000000000000000000000', 'GET'],
+  ['PUT', '/v1/certificates', 'POST, GET'],
+  ['PATCH', '/v1/certificates/cc-00000000000000000000000000/revoke', 'POST'],
+  ['OPTIONS', '/v1/certificates', 'POST, GET'],
+])("answers %s %s with the API's 405 (code, message, Allow), not the trigger's", async (method, path, allow) => {
+  // act
+  const answer = await api(path, { method });
+  // assess
+  expect(answer.status).toBe(405);
+  expect(answer.headers.get('allow')).toBe(allow);
+  expect(await answer.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: expect.any(String) });
+});
+
 it('logged nothing secret: no token, no password, no key, no link signature', () => {
   const text = logs.join('\n');
   expect(logs.length).toBeGreaterThan(5);

@@ -175,6 +175,12 @@ describe('routing', () => {
     expect(await call(event(method, path))).toMatchObject({ status, json: { code } });
   });
 
+  it('names the methods a path takes in the Allow header of a 405 (RFC 9110)', async () => {
+    const answer = await call(event('PUT', '/things/a1'));
+    expect(answer).toMatchObject({ status: 405, json: { code: 'METHOD_NOT_ALLOWED', details: { allowed: ['GET'] } } });
+    expect(answer.headers.allow).toBe('GET');
+  });
+
   it('refuses query parameters a route does not take', async () => {
     expect((await call(event('GET', '/things/a1', { query: { x: '1' } }))).json.code).toBe('VALIDATION_FAILED');
   });
