@@ -115,12 +115,14 @@ export function createRouter(
   const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
   return async (request) => {
     const segments = splitPath(request.rawPath);
+    // HEAD is GET without the body (RFC 9110 9.3.2): same route, same checks; the HTTP layer sends no body.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
     const allowed: string[] = [];
     for (const { route: r, pattern } of table) {
       const params = matchPattern(pattern, segments);
       if (!params) continue;
-      if (r.method !== request.method) {
-        if (!allowed.includes(r.method)) allowed.push(r.method);
+      if (r.method !== method) {
+        for (const m of r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]) if (!allowed.includes(m)) allowed.push(m);
         continue;
       }
 

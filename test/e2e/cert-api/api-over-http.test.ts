@@ -113,10 +113,10 @@ it.each([
 });
 
 it.each([
-  ['DELETE', '/v1/certificates/cc-00000000000000000000000000', 'GET'],
-  ['PUT', '/v1/certificates', 'POST, GET'],
+  ['DELETE', '/v1/certificates/cc-00000000000000000000000000', 'GET, HEAD'],
+  ['PUT', '/v1/certificates', 'POST, GET, HEAD'],
   ['PATCH', '/v1/certificates/cc-00000000000000000000000000/revoke', 'POST'],
-  ['OPTIONS', '/v1/certificates', 'POST, GET'],
+  ['OPTIONS', '/v1/certificates', 'POST, GET, HEAD'],
 ])("answers %s %s with the API's 405 (code, message, Allow), not the trigger's", async (method, path, allow) => {
   // act
   const answer = await api(path, { method });
@@ -124,6 +124,16 @@ it.each([
   expect(answer.status).toBe(405);
   expect(answer.headers.get('allow')).toBe(allow);
   expect(await answer.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: expect.any(String) });
+});
+
+it('answers HEAD like GET, without a body (curl -I on the console shows its headers)', async () => {
+  // act
+  const result = await curl(['-sS', '-I', `${stack.apiUrl}/console`]);
+  // assess
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/^HTTP\/1\.1 200/);
+  expect(result.stdout).toMatch(/content-security-policy: default-src 'self'/i);
+  expect(result.stdout).toMatch(/content-type: text\/html/i);
 });
 
 it('logged nothing secret: no token, no password, no key, no link signature', () => {
