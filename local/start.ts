@@ -10,7 +10,7 @@
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
 import { join, relative } from 'node:path';
-import { localPorts } from './ports.js';
+import { localPorts, portVariableOf } from './ports.js';
 import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { restrictTree } from './runner/private-files.js';
@@ -102,7 +102,20 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
-  if ((err as { code?: string }).code === 'EADDRINUSE')
-    console.error('A port is taken: is another `npm start` running? Override with LOCAL_*_PORT.');
+  if ((err as { code?: string }).code === 'EADDRINUSE') {
+    // Name the variable that moves the taken port, so the user need not map ports to variables by hand.
+    const taken = (err as { port?: number }).port;
+    let variable: string | undefined;
+    try {
+      variable = taken === undefined ? undefined : portVariableOf(taken, localPorts());
+    } catch {
+      variable = undefined;
+    }
+    console.error(
+      variable
+        ? `Port ${taken} (${variable}) is taken: is another \`npm start\` running? Move it, e.g. ${variable}=<a free port> npm start (docs/quickstart.md lists every port variable).`
+        : 'A port is taken: is another `npm start` running? Move the ports with the LOCAL_*_PORT(S) variables (docs/quickstart.md).',
+    );
+  }
   process.exit(1);
 });
