@@ -34,7 +34,7 @@ function tryIt(stack: LocalStack, dataDir: string): string {
     `  cd ${dir} && TOKEN=$(node -p "require('./stack.json').devToken") && API=$(node -p "require('./stack.json').apiUrl")`,
     `  curl -s -X POST "$API/v1/certificates" -H "Authorization: Bearer $TOKEN" \\`,
     `       -H 'Content-Type: application/json' -d '{"commonName":"device-1.example.com"}' > cert.json`,
-    `  curl -s -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
+    `  curl -fsS -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
     `  openssl pkcs12 -in client.p12 -info -noout -passin pass:"$(node -p "require('./cert.json').p12Password")"`,
     ...(l
       ? [
