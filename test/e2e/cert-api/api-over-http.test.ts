@@ -96,6 +96,7 @@ it.each([
   ],
   ['a raw ../ path', ['--path-as-is'], '/v1/certificates/../records/x', 400, 'INVALID_PATH'],
   ['an encoded ../ id', ['--path-as-is'], '/v1/certificates/%2e%2e%2fx', 400, 'INVALID_ID'],
+  ['a 5,000-character path', [], `/v1/certificates/${'a'.repeat(5000)}`, 400, 'INVALID_PATH'],
   ['no token', ['NO_TOKEN'], '/v1/certificates', 401, 'UNAUTHORIZED'],
 ])('refuses %s over HTTP', async (_name, args, path, status, code) => {
   // prepare

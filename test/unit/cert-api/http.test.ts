@@ -191,6 +191,11 @@ describe('routing', () => {
     expect(postOnly.headers.allow).toBe('POST');
   });
 
+  it("refuses a path over 4096 characters as the caller's error (INVALID_PATH), not as a broken event", async () => {
+    const answer = await call(event('GET', `/things/${'a'.repeat(5000)}`));
+    expect(answer).toMatchObject({ status: 400, json: { code: 'INVALID_PATH' } });
+  });
+
   it('refuses query parameters a route does not take', async () => {
     expect((await call(event('GET', '/things/a1', { query: { x: '1' } }))).json.code).toBe('VALIDATION_FAILED');
   });
