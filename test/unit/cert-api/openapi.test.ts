@@ -129,3 +129,18 @@ it('states the defaults the service applies (EC_P256 under the EC sub-CA of npm 
   expect(keyAlgorithm.default).toBeUndefined();
   expect(keyAlgorithm.description).toMatch(/EC_P256.*EC sub-CA/);
 });
+
+it('is plain YAML: no flow-mapping comma has split a description into a stray key', () => {
+  // `{ description: a, b }` in a YAML flow mapping parses as description "a" plus a key "b" with no value.
+  const stray: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (value === null) stray.push(`${path}.${key}`);
+        walk(value, `${path}.${key}`);
+      }
+  };
+  walk(doc, '#');
+  expect(stray).toEqual([]);
+});
