@@ -35,7 +35,7 @@ export const EXIT_CODE_HELP = [
   '2  usage: unknown flag, missing argument, bad value or config file',
   '3  a local file is missing, unreadable or wrong (key does not fit, another CA, file exists)',
   '4  the API refused (revoked, superseded, expired, policy, replayed proof); retrying will not help',
-  '5  the API or a download could not be reached or answered 5xx; retry later',
+  '5  the API, a download or the listener could not be reached, or the API answered 5xx; retry later',
   '6  a downloaded certificate failed verification (fingerprint, chain, key, names); nothing was written',
   '7  check: the listener did not give the expected verdict',
   '8  renewed and written, but the --on-renew command failed',

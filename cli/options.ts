@@ -218,7 +218,11 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
       ),
     });
   } catch (err) {
-    throw usageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''), `nlb-mtls ${spec.name} --help`);
+    // node's parseArgs adds advice about positionals that start with '-' (with an unbalanced quote): not ours.
+    const message = (err as Error).message
+      .replace(/^TypeError \[[A-Z_]+\]: /, '')
+      .replace(/\. To specify a positional argument starting with a '-'.*$/s, '.');
+    throw usageError(message, `nlb-mtls ${spec.name} --help`);
   }
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const byName = new Map(spec.options.map((o) => [o.name, o]));

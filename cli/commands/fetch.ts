@@ -37,8 +37,9 @@ export const fetchCommand: Command = {
       "Downloads a bundle from a signed link, checks it and writes the files. The link is one of the API answer's",
       "`downloads` (certificate zip in CSR mode, PEM zip or .p12 in server-key mode); give the answer's",
       'fingerprintSha256 with --fingerprint so the exact certificate is pinned. The certificate must chain to ca.crt',
-      '(--ca) and fit NAME.key (CSR mode) or the key in the bundle. A .p12 is opened with --p12-password, checked',
-      'and written as NAME.p12. With --id ID and a token, the links and the fingerprint come from the API.',
+      '(--ca) and fit NAME.key (CSR mode) or the key in the bundle. A .p12, and the encrypted key of a server-key',
+      'PEM zip, are opened with the .p12 password (NLB_MTLS_P12_PASSWORD or --p12-password-file); a .p12 is',
+      'written as NAME.p12. With --id ID and a token, the links and the fingerprint come from the API.',
     ],
     options: [
       {
@@ -121,7 +122,7 @@ export const fetchCommand: Command = {
     const now = new Date();
     if (!isZip(bytes)) {
       // A .p12: open it with its password, pin its certificate, and keep it as it came.
-      const password = p12Password(cmd.get('p12-password-file'), env);
+      const password = p12Password(cmd.get('p12-password-file'), env, 'A .p12 needs its password');
       const { leafPem, issuerPem } = openP12(bytes, password);
       const got = new X509Certificate(leafPem).fingerprint256.replace(/:/g, '').toLowerCase();
       if (fingerprint && got !== fingerprint.replace(/:/g, '').toLowerCase())
@@ -145,7 +146,11 @@ export const fetchCommand: Command = {
     }
     const opened = openPemZip(bytes);
     const password = opened.keyPem?.includes('ENCRYPTED PRIVATE KEY')
-      ? p12Password(cmd.get('p12-password-file'), env)
+      ? p12Password(
+          cmd.get('p12-password-file'),
+          env,
+          "This bundle's key (server-key mode) is encrypted with the certificate's .p12 password",
+        )
       : undefined;
     const bundle = opened.keyPem ? { ...opened, keyPem: plainKeyPem(opened.keyPem, password) } : opened;
     const key = bundle.keyPem ? undefined : fileExists(layout.key) ? readKey(layout.key) : undefined;
@@ -199,8 +204,8 @@ export const fetchCommand: Command = {
   },
 };
 
-function p12Password(file: string | undefined, env: NodeJS.ProcessEnv): string {
+function p12Password(file: string | undefined, env: NodeJS.ProcessEnv, why: string): string {
   if (file) return readTextFile(file, '.p12 password file').replace(/\r?\n$/, '');
   if (env.NLB_MTLS_P12_PASSWORD) return env.NLB_MTLS_P12_PASSWORD;
-  throw usageError('A .p12 needs its password: set NLB_MTLS_P12_PASSWORD or --p12-password-file FILE.');
+  throw usageError(`${why}: set NLB_MTLS_P12_PASSWORD or --p12-password-file FILE.`);
 }

@@ -36,7 +36,8 @@ export const requestCommand: Command = {
       '(nlb-mtls renew / agent), with no token.',
     ],
     options: [
-      API_OPTION,
+      // A first request has no NAME.json to take the URL from.
+      { ...API_OPTION, defaultText: undefined },
       TOKEN_OPTION,
       { name: 'dns', type: 'list', placeholder: 'NAME', description: 'DNS subjectAltName' },
       { name: 'uri', type: 'list', placeholder: 'URI', description: 'URI subjectAltName' },
@@ -191,15 +192,23 @@ export const requestCommand: Command = {
       throw err;
     }
     const { pair, answer } = outcome;
-    const { info, written } = await receiveCertificate(answer, {
-      layout,
-      api,
-      timeoutMs: timeout,
-      output,
-      now: new Date(),
-      trust,
-      csrKey: pair ? { publicKey: pair.publicKey, kept: false } : undefined,
-    });
+    let received: Awaited<ReturnType<typeof receiveCertificate>>;
+    try {
+      received = await receiveCertificate(answer, {
+        layout,
+        api,
+        timeoutMs: timeout,
+        output,
+        now: new Date(),
+        trust,
+        csrKey: pair ? { publicKey: pair.publicKey, kept: false } : undefined,
+      });
+    } catch (err) {
+      // Issued but not installed: nothing of it stays here (no NAME.key.next either), so a new request starts clean.
+      discardPendingKey(layout);
+      throw notInstalled(err, answer.id);
+    }
+    const { info, written } = received;
     if (trust === 'bundle')
       output.note(
         `${layout.ca} did not exist: it now holds the root CA from this bundle (check it: openssl x509 -in ${layout.ca} -noout -subject -fingerprint -sha256)`,
@@ -223,11 +232,23 @@ export const requestCommand: Command = {
         notBefore: info.notBefore.toISOString(),
         notAfter: info.notAfter.toISOString(),
         files: written,
+        // --json has no notes: say here too that ca.crt was taken from the bundle, on trust, and wants checking.
+        ...(trust === 'bundle' ? { caFromBundle: layout.ca } : {}),
       },
     );
     return EXIT.OK;
   },
 };
+
+/** The error of a download or check that failed after the API issued: it names the certificate left unused. */
+function notInstalled(err: unknown, certificateId: string): unknown {
+  if (!(err instanceof CliError)) return err;
+  return new CliError(err.exitCode, err.code, err.message, {
+    cause: err,
+    hint: `${certificateId} was issued but nothing was written here; revoke it with the API (POST /v1/certificates/${certificateId}/revoke) if it is of no use${err.hint ? `; ${err.hint}` : ''}`,
+    details: { ...err.details, certificateId },
+  });
+}
 
 function caFamilyOf(err: CliError): 'RSA' | 'EC' | undefined {
   const family = (err.details?.api as { caKeyFamily?: unknown } | undefined)?.caKeyFamily;

@@ -139,6 +139,7 @@ describe('nlb-mtls on the local stack', () => {
       expect.objectContaining({ certificateId: out.certificateId, api: stack.apiUrl, mode: 'csr' }),
     );
     expect(readFileSync(file('client.json'), 'utf8')).not.toContain(stack.devToken);
+    expect(out.caFromBundle).toBeUndefined(); // ca.crt was there: the bundle's root was checked against it
   });
 
   it('check: the mutual-TLS listener accepts the certificate and names the backend; without one it refuses', async () => {
@@ -321,7 +322,25 @@ describe('nlb-mtls on the local stack', () => {
     const opened = await openP12();
     const renewed = await run(['renew', '--json']);
     const reopened = await openP12();
+    // fetch --id brings the PEM zip, whose client.key the service encrypted with the .p12 password
+    const id = json(renewed).certificateId as string;
+    const elsewhere = deviceDir(tmp.dir, 'p12-elsewhere', cliFile).dir;
+    writeFileSync(join(elsewhere, 'ca.crt'), stack.stackInfo.ca.rootCertificatePem);
+    const withoutPassword = await runInProcess(['fetch', '--id', id, '--dir', elsewhere], {
+      ...env,
+      NLB_MTLS_TOKEN: stack.devToken,
+    });
+    const withPassword = await runInProcess(
+      ['fetch', '--id', id, '--dir', elsewhere, '--p12-password-file', join(d.dir, 'client.p12.pass'), '--json'],
+      { ...env, NLB_MTLS_TOKEN: stack.devToken },
+    );
     // assess
+    expect(withoutPassword.code).toBe(2);
+    expect(withoutPassword.stderr).toMatch(
+      /key \(server-key mode\) is encrypted with the certificate's \.p12 password/,
+    );
+    expect(withPassword.code).toBe(0);
+    expect(json(withPassword).serialNumber).toBe(json(renewed).serialNumber);
     expect(requested.code).toBe(0);
     expect(json(requested).mode).toBe('server-key');
     for (const name of ['client.p12', 'client.p12.pass', 'client.key'])
@@ -432,6 +451,41 @@ describe('nlb-mtls on the local stack', () => {
         }),
       );
       expect(snapshot()).toEqual(before);
+    });
+
+    it('a first request whose certificate fails verification leaves the directory as it was (no key)', async () => {
+      // prepare: a directory whose ca.crt is a root the service never used, so the issued certificate cannot chain
+      const other = await createCertificateAuthority({
+        commonName: 'Another Root',
+        notAfter: new Date(Date.now() + 365 * 86_400_000),
+      });
+      const fresh = join(tmp.dir, 'fresh-other-ca');
+      deviceDir(tmp.dir, 'fresh-other-ca', cliFile);
+      writeFileSync(join(fresh, 'ca.crt'), other.certificatePem);
+      const before = readdirSync(fresh).sort();
+      // act
+      const r = await runInProcess(['request', 'other-ca.example.com', '--dir', fresh, '--json'], {
+        ...env,
+        NLB_MTLS_TOKEN: stack.devToken,
+      });
+      // assess
+      expect(r.code).toBe(6);
+      expect(json(r).error.code).toBe('CHAIN_UNTRUSTED');
+      expect(readdirSync(fresh).sort()).toEqual(before);
+    });
+
+    it('a first request with no ca.crt takes the root from the bundle and says so, in --json too', async () => {
+      // prepare
+      const empty = deviceDir(tmp.dir, 'no-ca-yet', cliFile).dir;
+      // act
+      const r = await runInProcess(['request', 'no-ca.example.com', '--dir', empty, '--json'], {
+        ...env,
+        NLB_MTLS_TOKEN: stack.devToken,
+      });
+      // assess
+      expect(r.code).toBe(0);
+      expect(json(r).caFromBundle).toBe(join(empty, 'ca.crt'));
+      expect(readFileSync(join(empty, 'ca.crt'), 'utf8')).toBe(stack.stackInfo.ca.rootCertificatePem);
     });
 
     it('fetch with a wrong fingerprint writes nothing; with the right one it installs', async () => {

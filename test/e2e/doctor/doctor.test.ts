@@ -2,7 +2,7 @@
 // Act: `npm run doctor -- --record DIR` as a user runs it. Assess: one line per assumption and no failure, and
 // every recorded answer keeps its contract (request parameters and response model), with no secret in it.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRpcRequest } from '../../../local/emulator/contracts/check-request.js';
 import { checkValue } from '../../../local/emulator/contracts/check-response.js';
@@ -68,6 +68,7 @@ describe('npm run doctor against the local stack', () => {
     expect(run.stdout).toMatch(/^PASS {2}oss\.bucket private: /m);
     expect(run.stdout).toMatch(/^PASS {2}oss\.bucket encrypted: .*AES256/m);
     expect(run.stdout).toMatch(/^PASS {2}listener lsn-\S+@443 may update: .*DryRunOperation/m);
+    expect(run.stdout).toMatch(/^PASS {2}record\.contracts: the \d+ recorded answers keep their contracts/m);
     expect(run.stdout).toMatch(/^doctor: \d+ passed, \d+ warnings, 0 failed/m);
 
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
@@ -93,6 +94,40 @@ describe('npm run doctor against the local stack', () => {
       expect(text).not.toMatch(/PRIVATE KEY|\b\d{16}\b/);
     }
     expect(problems).toEqual([]);
+    // and as a user checks such a recording later (say one made on a real account)
+    const validated = await doctor(tmp.path('stack'), ['--validate', dir]);
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toMatch(/^OK {4}nlb-2022-04-30\/GetListenerAttribute\.1\.json$/m);
+    expect(validated.stdout).toContain(
+      `validate: ${files.length} of ${files.length} recorded answers keep their contracts`,
+    );
+  });
+
+  it('--validate refuses an answer that strays from its contract, and a folder with no answers', async () => {
+    // prepare: a recorded call as an account whose NLB differed from the model would give it
+    const strayed = join(tmp.path('strayed'), 'nlb-2022-04-30');
+    mkdirSync(strayed, { recursive: true });
+    writeFileSync(
+      join(strayed, 'GetListenerAttribute.1.json'),
+      JSON.stringify({
+        product: 'nlb',
+        version: '2022-04-30',
+        action: 'GetListenerAttribute',
+        request: { ListenerId: 'lsn-0example0www0mtls0@443', RegionId: 'cn-hangzhou', Immediately: 2 },
+        response: { RequestId: 'r-1', ListenerId: 'lsn-0example0www0mtls0@443', CaEnabled: 'yes' },
+      }),
+    );
+    // act
+    const bad = await doctor(tmp.path('stack'), ['--validate', tmp.path('strayed')]);
+    const none = await doctor(tmp.path('stack'), ['--validate', tmp.path('no-such-dir')]);
+    // assess
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL {2}\S+GetListenerAttribute\.1\.json: request: parameter Immediately is not/m);
+    expect(bad.stdout).toMatch(
+      /^FAIL {2}\S+GetListenerAttribute\.1\.json: response \$\.CaEnabled: expected a boolean/m,
+    );
+    expect(bad.stdout).toMatch(/^validate: 0 of 1 recorded answers keep their contracts, 1 do not$/m);
+    expect(none.code).toBe(2);
   });
 
   it('removes secrets and account ids from what it records', () => {

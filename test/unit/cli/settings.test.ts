@@ -60,12 +60,25 @@ describe('settings precedence', () => {
     [['check'], /--connect host:port is required/],
     [['request'], /exactly one common name/],
     [['launch'], /Unknown command "launch"/],
+    // node's parseArgs advice about positionals (with an unbalanced quote) is cut: one clear sentence
+    [['renew', '--bogus'], /^nlb-mtls: Unknown option '--bogus'\.\nhint: nlb-mtls renew --help\n$/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     // act
     const r = await runInProcess([...args, '--dir', dir], { NLB_MTLS_API: 'http://127.0.0.1:1' });
     // assess
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('request --help does not promise an API URL from NAME.json, which a first request cannot have', async () => {
+    // act
+    const request = await runInProcess(['request', '--help']);
+    const renewHelp = await runInProcess(['renew', '--help']);
+    // assess
+    expect(request.code).toBe(0);
+    expect(request.stdout).toMatch(/--api URL +cert-api base URL/);
+    expect(request.stdout).not.toMatch(/default the one in NAME\.json\]/);
+    expect(renewHelp.stdout).toMatch(/default the one in NAME\.json\]/);
   });
 
   it('--json reports errors as one JSON line on stdout', async () => {

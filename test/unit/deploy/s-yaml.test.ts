@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSYaml } from '../../../local/s-yaml.js';
+import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
 import AjvModule from 'ajv';
 
 const Ajv = AjvModule.default ?? AjvModule;
@@ -48,6 +49,20 @@ describe('s.yaml', () => {
       const fn = r.props.code.replace('./dist/', '');
       expect(existsSync(join(root, 'functions', fn, 'index.ts'))).toBe(true);
     }
+  });
+
+  it('deployed outside China, every function calls the CAS endpoint of its region (D16), unless CAS_ENDPOINT is set', () => {
+    // prepare: s deploy's view of s.yaml in Singapore, with no CAS_ENDPOINT in the deployer's shell
+    const singapore = loadSYaml(join(root, 's.yaml'), { REGION: 'ap-southeast-1' }) as any;
+    const fcRoleKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret' }; // FC sets them
+    // act
+    const endpoints = Object.values(singapore.resources as Record<string, { props: any }>)
+      .map((r) => r.props.environmentVariables ?? {})
+      .filter((env) => 'CAS_ENDPOINT' in env)
+      .map((env) => loadAlibabaConfig({ ...fcRoleKeys, REGION: 'ap-southeast-1', ...env }).cas.endpoint);
+    // assess
+    expect(endpoints.length).toBeGreaterThanOrEqual(4);
+    for (const endpoint of endpoints) expect(endpoint).toBe('cas.ap-southeast-1.aliyuncs.com');
   });
 
   it('the schema rejects a resource without a handler (the check can fail)', () => {
