@@ -53,3 +53,14 @@ export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
     listeners: portList(env, 'LOCAL_LISTENER_PORTS', v.LOCAL_LISTENER_PORTS),
   };
 }
+
+/** The variable that moves `port` (for "port N is taken" errors), or undefined when it is none of `ports`. */
+export function portVariableOf(port: number, ports: LocalPorts): keyof typeof PORT_VARIABLES | undefined {
+  if (port === ports.api) return 'LOCAL_API_PORT';
+  if (port === ports.control) return 'LOCAL_CONTROL_PORT';
+  if (port === ports.rpc) return 'LOCAL_RPC_PORT';
+  if (port === ports.oss) return 'LOCAL_OSS_PORT';
+  if (port === ports.fc) return 'LOCAL_FC_PORT';
+  if (ports.listeners.includes(port)) return 'LOCAL_LISTENER_PORTS';
+  return undefined;
+}

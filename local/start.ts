@@ -11,7 +11,7 @@
  * files, modes of existing files are repaired at start, and nothing secret is printed: only where to find it.
  */
 import { join, relative } from 'node:path';
-import { localPorts } from './ports.js';
+import { localPorts, portVariableOf } from './ports.js';
 import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { restrictTree } from './runner/private-files.js';
@@ -35,7 +35,7 @@ function tryIt(stack: LocalStack, dataDir: string): string {
     `  cd ${dir} && TOKEN=$(node -p "require('./stack.json').devToken") && API=$(node -p "require('./stack.json').apiUrl")`,
     `  curl -s -X POST "$API/v1/certificates" -H "Authorization: Bearer $TOKEN" \\`,
     `       -H 'Content-Type: application/json' -d '{"commonName":"device-1.example.com"}' > cert.json`,
-    `  curl -s -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
+    `  curl -fsS -o client.p12 "$(node -p "require('./cert.json').downloads.p12.url")"`,
     `  openssl pkcs12 -in client.p12 -info -noout -passin pass:"$(node -p "require('./cert.json').p12Password")"`,
     ...(l
       ? [
@@ -104,7 +104,20 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
-  if ((err as { code?: string }).code === 'EADDRINUSE')
-    console.error('A port is taken: is another `npm start` running? Override with LOCAL_*_PORT.');
+  if ((err as { code?: string }).code === 'EADDRINUSE') {
+    // Name the variable that moves the taken port, so the user need not map ports to variables by hand.
+    const taken = (err as { port?: number }).port;
+    let variable: string | undefined;
+    try {
+      variable = taken === undefined ? undefined : portVariableOf(taken, localPorts());
+    } catch {
+      variable = undefined;
+    }
+    console.error(
+      variable
+        ? `Port ${taken} (${variable}) is taken: is another \`npm start\` running? Move it, e.g. ${variable}=<a free port> npm start (docs/quickstart.md lists every port variable).`
+        : 'A port is taken: is another `npm start` running? Move the ports with the LOCAL_*_PORT(S) variables (docs/quickstart.md).',
+    );
+  }
   process.exit(1);
 });

@@ -19,12 +19,20 @@ const emulator = await startEmulator({
 const rootFile = join(dataDir, 'root.crt');
 writeFileSync(rootFile, emulator.ca.rootCertificatePem);
 
+// The secret key is never printed (issue 11: no secret on a terminal or in a log): the export line reads it
+// from the owner-only credentials file when the user runs it, as npm start points at .local/stack.json.
+const credentialsFile = join(dataDir, 'credentials.json');
+const printed = (name: string, value: string) =>
+  name === 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'
+    ? `"$(node -p 'require(${JSON.stringify(credentialsFile)})[0].accessKeySecret')"`
+    : `'${value}'`;
 console.log(`Emulator up (data in ${dataDir}). Point the project at it with:\n`);
-for (const [k, v] of Object.entries(emulator.env())) console.log(`export ${k}='${v}'`);
-console.log('\nListeners (TCPSSL, mutual auth off until you turn it on):');
+for (const [k, v] of Object.entries(emulator.env())) console.log(`export ${k}=${printed(k, v)}`);
+console.log('\nListeners (TCPSSL):');
 for (const l of emulator.listeners) {
+  const mutualAuth = emulator.nlb.getListener(l.listenerId)?.CaEnabled ? 'on' : 'off';
   console.log(
-    `  ${l.listenerId} (:${l.listenerPort})  curl --cacert ${rootFile} --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
+    `  ${l.listenerId} (:${l.listenerPort}, mutual auth ${mutualAuth})  curl --cacert ${rootFile} --resolve ${l.host}:${l.port}:127.0.0.1 https://${l.host}:${l.port}/`,
   );
 }
 console.log(`\nPCA sub-CA (ParentIdentifier): ${emulator.ca.subCaIdentifier}   root CA: ${emulator.ca.rootIdentifier}`);

@@ -8,10 +8,13 @@ import { AppError, ValidationError } from '../errors/index.js';
 /** The largest request body the API reads (issue 4): anything bigger is refused before it is decoded or parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** The longest request path the router reads; a longer one is the caller's mistake (400 INVALID_PATH), not FC's. */
+export const MAX_PATH_LENGTH = 4096;
+
 /** The envelope is the platform's, not the caller's: unknown fields are tolerated here (bodies are strict). */
 export const HttpTriggerEventSchema = z.object({
   version: z.string().optional(),
-  rawPath: z.string().min(1).max(4096),
+  rawPath: z.string().min(1),
   headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).default({}),
   queryParameters: z.record(z.string(), z.union([z.string(), z.array(z.string())])).nullish(),
   body: z.string().nullish(),
@@ -86,6 +89,9 @@ export function parseHttpEvent(raw: unknown, context?: { requestId?: string }): 
     );
   }
   const event = parsed.data;
+  if (event.rawPath.length > MAX_PATH_LENGTH) {
+    throw new ValidationError('INVALID_PATH', `The request path is longer than ${MAX_PATH_LENGTH} characters.`);
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers)) {
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;

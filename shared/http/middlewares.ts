@@ -99,6 +99,8 @@ export function httpErrors(options: { log: Logger }): MiddlewareObj<HttpRequest,
       const status = isAppError(err) ? err.status : 500;
       const headers: Record<string, string> = {};
       if (status === 401) headers['www-authenticate'] = 'Bearer';
+      const allowed = isAppError(err) ? err.details?.allowed : undefined;
+      if (status === 405 && Array.isArray(allowed)) headers.allow = allowed.join(', ');
       if (isAppError(err) && err.retryable) {
         // A 429 names its own wait (rate limit, daily quota); other retryable errors: a second.
         const wait = Number(err.details?.retryAfterSeconds);

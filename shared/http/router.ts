@@ -57,8 +57,11 @@ export class RouteNotFoundError extends AppError {
 }
 
 export class MethodNotAllowedError extends AppError {
-  constructor() {
-    super('METHOD_NOT_ALLOWED', 405, 'This endpoint does not accept that method.');
+  /** `allowed`: the methods the path does take, for the `Allow` header RFC 9110 requires on a 405. */
+  constructor(allowed: string[] = []) {
+    super('METHOD_NOT_ALLOWED', 405, 'This endpoint does not accept that method.', {
+      details: allowed.length > 0 ? { allowed } : undefined,
+    });
   }
 }
 
@@ -112,12 +115,16 @@ export function createRouter(
   const table = routes.map((r) => ({ route: r, pattern: r.path.split('/').slice(1) }));
   return async (request) => {
     const segments = splitPath(request.rawPath);
-    let pathMatched = false;
+    // HEAD is GET without the body (RFC 9110 9.3.2): same route, same checks; the HTTP layer sends no body.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const allowed: string[] = [];
     for (const { route: r, pattern } of table) {
       const params = matchPattern(pattern, segments);
       if (!params) continue;
-      pathMatched = true;
-      if (r.method !== request.method) continue;
+      if (r.method !== method) {
+        for (const m of r.method === 'GET' ? ['GET', 'HEAD'] : [r.method]) if (!allowed.includes(m)) allowed.push(m);
+        continue;
+      }
 
       // Authentication first: without a valid token the answer is 401 whatever the body or query holds.
       const caller = r.public ? undefined : await options.authenticate?.(request);
@@ -142,6 +149,6 @@ export function createRouter(
       }
       return r.handle({ request, caller, params, body, query });
     }
-    throw pathMatched ? new MethodNotAllowedError() : new RouteNotFoundError();
+    throw allowed.length > 0 ? new MethodNotAllowedError(allowed) : new RouteNotFoundError();
   };
 }

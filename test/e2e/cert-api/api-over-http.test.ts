@@ -96,6 +96,7 @@ it.each([
   ],
   ['a raw ../ path', ['--path-as-is'], '/v1/certificates/../records/x', 400, 'INVALID_PATH'],
   ['an encoded ../ id', ['--path-as-is'], '/v1/certificates/%2e%2e%2fx', 400, 'INVALID_ID'],
+  ['a 5,000-character path', [], `/v1/certificates/${'a'.repeat(5000)}`, 400, 'INVALID_PATH'],
   ['no token', ['NO_TOKEN'], '/v1/certificates', 401, 'UNAUTHORIZED'],
 ])('refuses %s over HTTP', async (_name, args, path, status, code) => {
   // prepare
@@ -110,6 +111,30 @@ it.each([
   expect(Number(lines.pop())).toBe(status);
   expect(JSON.parse(lines.join('\n'))).toMatchObject({ code });
   expect(stack.emulator.cas.listClientCertificates().length).toBe(casBefore);
+});
+
+it.each([
+  ['DELETE', '/v1/certificates/cc-00000000000000000000000000', 'GET, HEAD'],
+  ['PUT', '/v1/certificates', 'POST, GET, HEAD'],
+  ['PATCH', '/v1/certificates/cc-00000000000000000000000000/revoke', 'POST'],
+  ['OPTIONS', '/v1/certificates', 'POST, GET, HEAD'],
+])("answers %s %s with the API's 405 (code, message, Allow), not the trigger's", async (method, path, allow) => {
+  // act
+  const answer = await api(path, { method });
+  // assess
+  expect(answer.status).toBe(405);
+  expect(answer.headers.get('allow')).toBe(allow);
+  expect(await answer.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: expect.any(String) });
+});
+
+it('answers HEAD like GET, without a body (curl -I on the console shows its headers)', async () => {
+  // act
+  const result = await curl(['-sS', '-I', `${stack.apiUrl}/console`]);
+  // assess
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/^HTTP\/1\.1 200/);
+  expect(result.stdout).toMatch(/content-security-policy: default-src 'self'/i);
+  expect(result.stdout).toMatch(/content-type: text\/html/i);
 });
 
 it('logged nothing secret: no token, no password, no key, no link signature', () => {

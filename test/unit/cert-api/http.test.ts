@@ -175,6 +175,27 @@ describe('routing', () => {
     expect(await call(event(method, path))).toMatchObject({ status, json: { code } });
   });
 
+  it('names the methods a path takes in the Allow header of a 405 (RFC 9110)', async () => {
+    const answer = await call(event('PUT', '/things/a1'));
+    expect(answer).toMatchObject({
+      status: 405,
+      json: { code: 'METHOD_NOT_ALLOWED', details: { allowed: ['GET', 'HEAD'] } },
+    });
+    expect(answer.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD like GET (RFC 9110), and names POST-only paths without HEAD', async () => {
+    expect(await call(event('HEAD', '/things/a1'))).toMatchObject({ status: 200, json: { id: 'a1' } });
+    const postOnly = await call(event('HEAD', '/things'));
+    expect(postOnly.status).toBe(405);
+    expect(postOnly.headers.allow).toBe('POST');
+  });
+
+  it("refuses a path over 4096 characters as the caller's error (INVALID_PATH), not as a broken event", async () => {
+    const answer = await call(event('GET', `/things/${'a'.repeat(5000)}`));
+    expect(answer).toMatchObject({ status: 400, json: { code: 'INVALID_PATH' } });
+  });
+
   it('refuses query parameters a route does not take', async () => {
     expect((await call(event('GET', '/things/a1', { query: { x: '1' } }))).json.code).toBe('VALIDATION_FAILED');
   });

@@ -96,3 +96,51 @@ it('describes the real issue answer and certificate view', async () => {
   expect(certificate({ ...view, status: 'LOST' })).toBe(false);
   expect(issueResult({ ...view })).toBe(false);
 });
+
+it('lists, for every operation, the error statuses the shared routing can answer it with', () => {
+  // prepare: what the router and middlewares answer any route with (shared/http), by the route's shape
+  setLogSink(() => undefined);
+  const routes = certApiRoutes({
+    service: {} as never,
+    authenticator: createTokenAuthenticator([]) as never,
+    possession: {} as never,
+    console: {} as never,
+    log: createLogger(),
+    clock: new ManualClock(),
+  });
+  // act
+  const missing = routes.flatMap((r) => {
+    const path = r.path.replace(/:(\w+)/g, '{$1}');
+    const documented = Object.keys(doc.paths[path][r.method.toLowerCase()].responses ?? {});
+    const expected = [
+      '400', // a query parameter or body the route does not take (VALIDATION_FAILED), a bad id (INVALID_ID)
+      ...(r.public ? [] : ['401', '403', '429']), // token, operation policy, rate limit
+      ...(r.path.includes(':') ? ['404'] : []),
+      ...(r.method === 'POST' ? ['413', '415'] : []), // body over 256 KB, not application/json
+    ];
+    return expected.filter((status) => !documented.includes(status)).map((status) => `${r.method} ${path} ${status}`);
+  });
+  // assess
+  expect(missing).toEqual([]);
+});
+
+it('states the defaults the service applies (EC_P256 under the EC sub-CA of npm start)', () => {
+  const keyAlgorithm = doc.components.schemas.IssueRequest.properties.keyAlgorithm;
+  expect(keyAlgorithm.default).toBeUndefined();
+  expect(keyAlgorithm.description).toMatch(/EC_P256.*EC sub-CA/);
+});
+
+it('is plain YAML: no flow-mapping comma has split a description into a stray key', () => {
+  // `{ description: a, b }` in a YAML flow mapping parses as description "a" plus a key "b" with no value.
+  const stray: string[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        if (value === null) stray.push(`${path}.${key}`);
+        walk(value, `${path}.${key}`);
+      }
+  };
+  walk(doc, '#');
+  expect(stray).toEqual([]);
+});
