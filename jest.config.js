@@ -17,7 +17,10 @@ export default {
   // A contract violation recorded by the emulator fails the test it happened in (test/setup/contracts.ts).
   setupFilesAfterEnv: ['<rootDir>/test/setup/contracts.ts'],
   testTimeout: 60000,
-  maxWorkers: 2,
+  // Three workers on two cores: many tests wait on child processes (openssl, curl, tsx) and sockets, so two workers
+  // left about a sixth of the CPU idle. Measured on this 2-core machine, idle: 2 workers 160-170 s, 3 workers 141 s,
+  // 4 workers 156 s (docs/testing.md).
+  maxWorkers: 3,
   // A worker ends when its event loop is empty; on a loaded 2-core machine tearing down a worker that ran many
   // files takes longer than Jest's default 500 ms, which Jest reports as a leak. Measured: exit follows within
   // ~0.5 s of the last teardown with no open handle left; a real leak (a live timer or socket) still shows.
