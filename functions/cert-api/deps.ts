@@ -6,6 +6,8 @@ import { createRefreshingTokenAuthenticator, createTokenAuthenticator } from '..
 import { issuingCaOf } from '../../shared/certificates/authority.js';
 import { createPossessionOperations } from '../../shared/certificates/possession.js';
 import { createCertificateService, timingFor } from '../../shared/certificates/service.js';
+import { acceptedIssuingCas, followingService, memoized } from '../../shared/certificates/following-service.js';
+import { createIssuingFollower } from '../../shared/rotation/issuing-follower.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
 import { loadCertApiConfig } from '../../shared/config/cert-api.js';
 import { errorFields } from '../../shared/log/index.js';
@@ -24,24 +26,30 @@ import { loadConsoleAssets } from './console-assets.js';
 export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource): CertApiDeps {
   const config = loadCertApiConfig(env);
   const adapters = createAlibabaAdapters('cert-api', config);
-  const service = createCertificateService({
-    ...adapters,
-    sleep: systemSleep,
-    config: {
-      parentIdentifier: config.parentIdentifier,
-      stateKey: config.stateKey,
-      linkDefaultSeconds: config.linkDefaultSeconds,
-      linkMaxSeconds: config.linkMaxSeconds,
-      defaultValidityDays: config.defaultValidityDays,
-      maxValidityDays: config.maxValidityDays,
-      allowLoopbackWebhooks: config.allowLoopbackWebhooks,
-      bundleExampleUrl: config.bundleExampleUrl,
-      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    },
-    timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
-  });
   // OSS failures of the quota, secret and console objects become retryable 503s, as for the certificates themselves.
   const store = guardedStore(adapters.store);
+  // Issuance follows a CA rotation (rotation/state.json, read at most every 30 s): docs/rotation.md.
+  const parents = createIssuingFollower({ store, clock: adapters.clock, configured: config.parentIdentifier });
+  const serviceFor = memoized((parentIdentifier) =>
+    createCertificateService({
+      ...adapters,
+      sleep: systemSleep,
+      config: {
+        parentIdentifier,
+        stateKey: config.stateKey,
+        linkDefaultSeconds: config.linkDefaultSeconds,
+        linkMaxSeconds: config.linkMaxSeconds,
+        defaultValidityDays: config.defaultValidityDays,
+        maxValidityDays: config.maxValidityDays,
+        allowLoopbackWebhooks: config.allowLoopbackWebhooks,
+        bundleExampleUrl: config.bundleExampleUrl,
+        idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+      },
+      timing: timingFor(config.casTimeoutMs, config.caAnswerSettleMs),
+    }),
+  );
+  const service = followingService(parents, serviceFor);
+  const issuingCaFor = memoized((identifier) => issuingCaOf(adapters.ca, identifier));
   const tokensSecret = env.API_TOKENS_SECRET_NAME;
   const authenticator =
     secrets && tokensSecret
@@ -61,7 +69,8 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
     clock: adapters.clock,
     log: adapters.log,
     tokens: () => authenticator.tokens(),
-    issuingCa: issuingCaOf(adapters.ca, config.parentIdentifier),
+    issuingCa: issuingCaFor(config.parentIdentifier),
+    alsoIssuingCas: acceptedIssuingCas(parents, issuingCaFor),
     maxValidityDays: config.maxValidityDays,
   };
   const possession = createPossessionOperations(possessionDeps);
@@ -84,7 +93,7 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
       clock: adapters.clock,
       log: adapters.log,
       possession: possessionDeps,
-      issuingCaFor: (identifier) => issuingCaOf(adapters.ca, identifier),
+      issuingCaFor,
       linkSeconds: config.linkDefaultSeconds,
     }),
     console: {

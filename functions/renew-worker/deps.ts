@@ -9,6 +9,8 @@ import {
   type RenewResult,
 } from '../../shared/certificates/service.js';
 import { guardedStore } from '../../shared/certificates/storage.js';
+import { followingService, memoized } from '../../shared/certificates/following-service.js';
+import { createIssuingFollower } from '../../shared/rotation/issuing-follower.js';
 import { loadRenewWorkerConfig } from '../../shared/config/renewal.js';
 import type { Clock, ObjectStore, Sleep } from '../../shared/domain/ports.js';
 import type { CertificateRenewer, RenewedCertificate, WorkerDeps } from '../../shared/renewal/worker.js';
@@ -93,20 +95,29 @@ export function assembleWorkerDeps(input: {
 export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
   const config = loadRenewWorkerConfig(env);
   const adapters = createAlibabaAdapters('renew-worker', config);
-  const service = createCertificateService({
-    ...adapters,
-    sleep: systemSleep,
-    config: {
-      parentIdentifier: config.parentIdentifier,
-      stateKey: config.stateKey,
-      linkDefaultSeconds: config.linkSeconds,
-      linkMaxSeconds: config.linkSeconds,
-      defaultValidityDays: Math.min(30, config.maxValidityDays),
-      maxValidityDays: config.maxValidityDays,
-      allowLoopbackWebhooks: config.webhook.allowLoopback,
-    },
-    // A worker never waits long for a twin: the item is simply tried again by the next sweep.
-    timing: { ...timingFor(config.casTimeoutMs, config.caAnswerSettleMs), twinWaitMs: 1_000 },
+  const serviceFor = memoized((parentIdentifier) =>
+    createCertificateService({
+      ...adapters,
+      sleep: systemSleep,
+      config: {
+        parentIdentifier,
+        stateKey: config.stateKey,
+        linkDefaultSeconds: config.linkSeconds,
+        linkMaxSeconds: config.linkSeconds,
+        defaultValidityDays: Math.min(30, config.maxValidityDays),
+        maxValidityDays: config.maxValidityDays,
+        allowLoopbackWebhooks: config.webhook.allowLoopback,
+      },
+      // A worker never waits long for a twin: the item is simply tried again by the next sweep.
+      timing: { ...timingFor(config.casTimeoutMs, config.caAnswerSettleMs), twinWaitMs: 1_000 },
+    }),
+  );
+  // Scheduled renewals follow a CA rotation (rotation/state.json, read at most every 30 s): docs/rotation.md.
+  const parents = createIssuingFollower({
+    store: guardedStore(adapters.store),
+    clock: adapters.clock,
+    configured: config.parentIdentifier,
   });
+  const service = followingService(parents, serviceFor);
   return assembleWorkerDeps({ ...adapters, config, service });
 }

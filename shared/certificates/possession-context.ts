@@ -33,8 +33,10 @@ export interface PossessionDeps {
   /** API_TOKENS as they are now (the list may be refreshed from a secret): their policies say which tenants allow
    *  renewal by possession, and within what. */
   tokens: () => readonly ApiToken[] | Promise<readonly ApiToken[]>;
-  /** The sub-CA that issues client certificates: a proving certificate must be signed by it. */
+  /** The sub-CA that issues client certificates: a proving certificate must be signed by it (or by one of `alsoIssuingCas`). */
   issuingCa: IssuingCa;
+  /** More sub-CAs a proving certificate may be signed by now: a CA rotation's new one (shared/rotation/issuing-follower.ts). */
+  alsoIssuingCas?: () => Promise<IssuingCa[]>;
   maxValidityDays: number;
 }
 
@@ -119,8 +121,7 @@ export function createPossessionContext(deps: PossessionDeps, log: Logger): Poss
     now,
     async authenticate(id, token, audience, csrPem, facts) {
       assertCertificateId(id);
-      const issuerPem = (await deps.issuingCa.facts()).pem;
-      const proof = verifyPossessionProof(token, { now: now(), audience, certificateId: id, issuerPem, csrPem });
+      const proof = await verifyAgainstIssuers(deps, token, { now: now(), audience, certificateId: id, csrPem });
       facts.serialNumber = proof.certificate.serialNumber;
       // Part of authentication: a proof works once, whatever happens next (a second use is PROOF_REPLAYED).
       await consume(id, proof);
@@ -164,4 +165,25 @@ export function createPossessionContext(deps: PossessionDeps, log: Logger): Poss
       }
     },
   };
+}
+
+/** The proof checked against each accepted sub-CA in turn: only the chain check depends on it. */
+async function verifyAgainstIssuers(
+  deps: PossessionDeps,
+  token: string,
+  options: Omit<Parameters<typeof verifyPossessionProof>[1], 'issuerPem'>,
+): Promise<VerifiedProof> {
+  const issuers = [deps.issuingCa, ...((await deps.alsoIssuingCas?.()) ?? [])];
+  const pems = new Set<string>();
+  for (const issuer of issuers) pems.add((await issuer.facts()).pem);
+  let refusal: unknown;
+  for (const issuerPem of pems) {
+    try {
+      return verifyPossessionProof(token, { ...options, issuerPem });
+    } catch (err) {
+      if (!(err instanceof PossessionProofError) || err.details?.reason !== 'chain') throw err;
+      refusal = err;
+    }
+  }
+  throw refusal;
 }
