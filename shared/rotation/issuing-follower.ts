@@ -1,13 +1,15 @@
 /**
  * Issuance follows a CA rotation by itself (docs/rotation.md "Issuance follows the rotation"): cert-api and
  * renew-worker ask here which sub-CA issues now, and which sub-CAs a proof of possession may chain to. The answer
- * comes from `rotation/state.json`, read at most once per FOLLOW_CACHE_MS per warm instance (one OSS GET, a 404
- * when no rotation was ever made), so it costs nothing measurable; a switch is followed within that time.
+ * comes from `rotation/state.json` (one OSS GET of about 1 KB; a 404 when no rotation was ever made). With no rotation
+ * in progress (none, finished, rolled back) the answer is kept FOLLOW_CACHE_MS per warm instance: nothing measurable.
+ * While one is in progress it is read again at each issuance, renewal or proof (one small GET beside a CAS call of
+ * hundreds of ms), so the first issuance after a switch or a rollback already follows it.
  */
 import type { IssuingParents } from '../certificates/following-service.js';
 import type { Clock, ObjectStore } from '../domain/ports.js';
 import { acceptedSubCas, issuingSubCa } from '../domain/rotation/issuing.js';
-import type { CaRotation } from '../domain/rotation/ca-rotation.js';
+import { isActive, type CaRotation } from '../domain/rotation/ca-rotation.js';
 import { loadRotation } from './state-store.js';
 
 export const FOLLOW_CACHE_MS = 30_000;
@@ -21,17 +23,18 @@ export function createIssuingFollower(deps: {
   cacheMs?: number;
 }): IssuingParents {
   const cacheMs = deps.cacheMs ?? FOLLOW_CACHE_MS;
-  let cached: { at: number; value: Promise<CaRotation | undefined> } | undefined;
+  /** `keepMs` is Infinity while the read is in flight (concurrent callers share it). */
+  let cached: { at: number; keepMs: number; value: Promise<CaRotation | undefined> } | undefined;
   const rotation = () => {
     const now = deps.clock.now().getTime();
-    if (!cached || now - cached.at >= cacheMs || now < cached.at) {
-      const value = loadRotation(deps.store);
-      const entry = { at: now, value };
+    if (!cached || now < cached.at || now - cached.at >= cached.keepMs) {
+      const entry = { at: now, keepMs: Infinity, value: loadRotation(deps.store) };
       cached = entry;
-      // A failed read is not kept: the next call reads again.
-      value.catch(() => {
-        if (cached === entry) cached = undefined;
-      });
+      entry.value.then(
+        (r) => void (entry.keepMs = isActive(r) ? 0 : cacheMs),
+        // A failed read is not kept: the next call reads again.
+        () => void (cached === entry && (cached = undefined)),
+      );
     }
     return cached.value;
   };

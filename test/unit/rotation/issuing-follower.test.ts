@@ -48,21 +48,34 @@ describe('issuingSubCa and acceptedSubCas, configured S1, rotating S1 -> S2', ()
 });
 
 describe('createIssuingFollower', () => {
-  it('reads rotation/state.json at most once per cache period, and follows a switch after it', async () => {
+  it('without a rotation in progress, reads rotation/state.json at most once per cache period', async () => {
     const store = new MemoryObjectStore();
     let now = Date.parse('2026-12-01T00:00:00Z');
     const follower = createIssuingFollower({ store, clock: { now: () => new Date(now) }, configured: 'S1' });
-    await saveRotation(store, rotation('prepared'));
-    const reads = store.calls.get;
-    expect(await follower.issuing()).toBe('S1');
-    await saveRotation(store, rotation('switched'));
+    expect(await follower.issuing()).toBe('S1'); // no rotation ever: a 404
+    await saveRotation(store, rotation('finished'));
     now += FOLLOW_CACHE_MS - 1;
     expect(await follower.issuing()).toBe('S1');
-    expect(await follower.accepted()).toEqual(['S1', 'S2']);
-    expect(store.calls.get - reads).toBe(1);
+    expect(await follower.accepted()).toEqual(['S1']);
+    expect(store.calls.get).toBe(1);
     now += 1;
     expect(await follower.issuing()).toBe('S2');
-    expect(store.calls.get - reads).toBe(2);
+    expect(await follower.accepted()).toEqual(['S1', 'S2']);
+    expect(store.calls.get).toBe(2);
+  });
+
+  it('while a rotation is in progress, each call reads the state: the first issuance after a switch follows it', async () => {
+    const store = new MemoryObjectStore();
+    const follower = createIssuingFollower({ store, clock: { now: () => new Date(0) }, configured: 'S1' });
+    await saveRotation(store, rotation('prepared'));
+    expect(await follower.issuing()).toBe('S1');
+    await saveRotation(store, rotation('switched'));
+    expect(await follower.issuing()).toBe('S2');
+    await saveRotation(store, rotation('rolled-back'));
+    expect(await follower.issuing()).toBe('S1');
+    const reads = store.calls.get;
+    await Promise.all([follower.issuing(), follower.accepted()]);
+    expect(store.calls.get).toBe(reads); // rolled back: kept
   });
 
   it('a failed read is an error for that call only: the next call reads again', async () => {
