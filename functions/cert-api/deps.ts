@@ -28,8 +28,8 @@ export function buildCertApiDeps(env: NodeJS.ProcessEnv, secrets?: SecretSource)
   const adapters = createAlibabaAdapters('cert-api', config);
   // OSS failures of the quota, secret and console objects become retryable 503s, as for the certificates themselves.
   const store = guardedStore(adapters.store);
-  // Issuance follows a CA rotation (rotation/state.json, read at most every 30 s): docs/rotation.md.
-  const parents = createIssuingFollower({ store, clock: adapters.clock, configured: config.parentIdentifier });
+  // Issuance follows a CA rotation (rotation/state.json, one small read per issuance): docs/rotation.md.
+  const parents = createIssuingFollower({ store, configured: config.parentIdentifier });
   const serviceFor = memoized((parentIdentifier) =>
     createCertificateService({
       ...adapters,

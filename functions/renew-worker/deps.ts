@@ -112,12 +112,8 @@ export function buildRenewWorkerDeps(env: NodeJS.ProcessEnv): WorkerDeps {
       timing: { ...timingFor(config.casTimeoutMs, config.caAnswerSettleMs), twinWaitMs: 1_000 },
     }),
   );
-  // Scheduled renewals follow a CA rotation (rotation/state.json, read at most every 30 s): docs/rotation.md.
-  const parents = createIssuingFollower({
-    store: guardedStore(adapters.store),
-    clock: adapters.clock,
-    configured: config.parentIdentifier,
-  });
+  // Scheduled renewals follow a CA rotation (rotation/state.json, one small read per renewal): docs/rotation.md.
+  const parents = createIssuingFollower({ store: guardedStore(adapters.store), configured: config.parentIdentifier });
   const service = followingService(parents, serviceFor);
   return assembleWorkerDeps({ ...adapters, config, service });
 }

@@ -156,9 +156,16 @@ export function reportBase(rotation: CaRotation, command: RotationReport['comman
   };
 }
 
-/** The configuration that must follow a switch, so new certificates come from the new sub-CA. */
+/**
+ * What follows a switch: cert-api and renew-worker already issue from the new sub-CA (they follow the rotation's
+ * state, shared/rotation/issuing-follower.ts); once finished, the configuration is made to say so, before any next
+ * rotation (which starts from PCA_PARENT_IDENTIFIER).
+ */
 export function configNext(rotation: CaRotation): string[] {
+  const following = `new certificates and renewals already come from the new sub-CA ${rotation.to.issuingCa}: cert-api and renew-worker follow the rotation, no restart needed`;
+  if (rotation.stage !== 'finished') return [following];
   return [
-    `issue new certificates under the new CA: set PCA_PARENT_IDENTIFIER=${rotation.to.issuingCa} (cert-api, renew-worker, renew-scheduler, reconcile-listeners) and RECONCILE_DEFAULT_CA=${rotation.to.caId} (or name ca: ${rotation.to.caId} in the desired state), then deploy; locally: restart npm start with them (docs/rotation.md)`,
+    following,
+    `make it permanent (before any next rotation): set PCA_PARENT_IDENTIFIER=${rotation.to.issuingCa} (cert-api, renew-worker, renew-scheduler, reconcile-listeners) and RECONCILE_DEFAULT_CA=${rotation.to.caId} (or name ca: ${rotation.to.caId} in the desired state), then deploy; locally: restart npm start with them (docs/rotation.md)`,
   ];
 }

@@ -3,7 +3,8 @@
 // the old one leaves the certificate store), then `npm run rotate-ca` (create-ca, plan, prepare, gate, switch, finish)
 // with two devices running the nlb-mtls CLI and a .p12 owner using the API: those that picked up their successor are
 // still let in (curl as the seed does; `check` falls back to the successor and promotes it), the one that did not is
-// refused until he picks his up, also after the stack moved to the new sub-CA. Bad input is refused at plan time
+// refused until he picks his up. New certificates and renewals come from the new sub-CA without a restart; npm start
+// again with PCA_PARENT_IDENTIFIER = the new sub-CA makes that permanent. Bad input is refused at plan time
 // and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -297,13 +298,46 @@ describe('docs/rotation.md on the local stack', () => {
     const finish = await rotate(['finish']);
     expect(finish.code).toBe(0);
     expect(finish.stdout).toContain('stage finished');
+    expect(finish.stdout).toContain(`already come from the new sub-CA ${newCa.subCaIdentifier}`);
+    expect(finish.stdout).toContain(
+      `make it permanent (before any next rotation): set PCA_PARENT_IDENTIFIER=${newCa.subCaIdentifier}`,
+    );
     const after = await reconcile(['--plan']);
     expect(after.stdout).toContain(`CA decided by rotation`);
     expect(after.stdout).toContain('in sync');
     expect(listenerCa()).toEqual([newCa.rootIdentifier]);
   });
 
-  it('npm start again with PCA_PARENT_IDENTIFIER = the new sub-CA: alice renews under it; bob, late, still gets his successor', async () => {
+  it('without a restart, new certificates come from the new sub-CA: alice renews, dave is issued one; bob, late, still gets his successor', async () => {
+    // The stack still runs with PCA_PARENT_IDENTIFIER = the old sub-CA: cert-api follows the rotation by itself.
+    expect(stack.stackInfo.ca).not.toMatchObject({ subCaIdentifier: newCa.subCaIdentifier });
+    expect((await runInProcess(['renew', ...device('alice')], cliEnv())).code).toBe(0);
+    const issuer = await openssl(['x509', '-in', join(tmp.dir, 'alice', 'client.crt'), '-noout', '-issuer']);
+    expect(issuer.stdout).toMatch(/CN = Local Sub CA \d{4}-\d{2}-\d{2}/);
+    expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
+
+    mkdirSync(join(tmp.dir, 'dave'));
+    const dave = await runInProcess(['request', 'dave.example.com', ...device('dave')], {
+      ...cliEnv(),
+      NLB_MTLS_TOKEN: stack.devToken,
+    });
+    expect(dave.code).toBe(0);
+    const daveIssuer = await openssl(['x509', '-in', join(tmp.dir, 'dave', 'client.crt'), '-noout', '-issuer']);
+    expect(daveIssuer.stdout).toBe(issuer.stdout);
+    expect((await seedCurl('dave')).stdout).toMatch(/^ECS0[12]/);
+
+    // Bob's proof is made with his old certificate, from the old sub-CA: the successor route still takes it.
+    // His agent fetches it (the certificate in use does not change), and check promotes it once it gets in.
+    const agent = await runInProcess(['agent', '--once', ...device('bob')], cliEnv());
+    expect(agent.code).toBe(0);
+    expect(agent.stdout).toContain('successor-fetched');
+    expect(existsSync(join(tmp.dir, 'bob', 'client.successor.crt'))).toBe(true);
+    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('bob')]); // prettier-ignore
+    expect(JSON.parse(bob.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
+    expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
+  });
+
+  it('npm start again with PCA_PARENT_IDENTIFIER = the new sub-CA makes it permanent: alice renews under it again', async () => {
     await stack.close();
     stack = await startLocalStack({
       dataDir,
@@ -318,19 +352,11 @@ describe('docs/rotation.md on the local stack', () => {
     });
     expect(listenerCa()).toEqual([newCa.rootIdentifier]); // the emulator's state survived the restart
 
+    const before = await openssl(['x509', '-in', join(tmp.dir, 'alice', 'client.crt'), '-noout', '-serial', '-issuer']);
     expect((await runInProcess(['renew', ...device('alice')], cliEnv())).code).toBe(0);
-    const issuer = await openssl(['x509', '-in', join(tmp.dir, 'alice', 'client.crt'), '-noout', '-issuer']);
-    expect(issuer.stdout).toMatch(/CN = Local Sub CA \d{4}-\d{2}-\d{2}/);
+    const after = await openssl(['x509', '-in', join(tmp.dir, 'alice', 'client.crt'), '-noout', '-serial', '-issuer']);
+    expect(after.stdout).not.toBe(before.stdout);
+    expect(after.stdout.split('\n')[1]).toBe(before.stdout.split('\n')[1]); // the same (new) sub-CA
     expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
-
-    // Bob's proof is made with his old certificate, from the old sub-CA: the successor route still takes it.
-    // His agent fetches it (the certificate in use does not change), and check promotes it once it gets in.
-    const agent = await runInProcess(['agent', '--once', ...device('bob')], cliEnv());
-    expect(agent.code).toBe(0);
-    expect(agent.stdout).toContain('successor-fetched');
-    expect(existsSync(join(tmp.dir, 'bob', 'client.successor.crt'))).toBe(true);
-    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('bob')]); // prettier-ignore
-    expect(JSON.parse(bob.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
-    expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
   });
 });

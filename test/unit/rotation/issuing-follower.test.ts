@@ -1,9 +1,9 @@
 // Which sub-CA issues while a CA rotation runs, and which ones a proof of possession may chain to (pure, per stage),
-// and what following the rotation costs: one read of rotation/state.json per 30 s per instance, a failed read not kept.
+// and how the state is read: at each call, calls at the same time sharing one read, a failed read not kept.
 import { describe, expect, it } from '@jest/globals';
 import type { CaRotation, RotationStage } from '../../../shared/domain/rotation/ca-rotation.js';
 import { acceptedSubCas, issuingSubCa } from '../../../shared/domain/rotation/issuing.js';
-import { createIssuingFollower, FOLLOW_CACHE_MS } from '../../../shared/rotation/issuing-follower.js';
+import { createIssuingFollower } from '../../../shared/rotation/issuing-follower.js';
 import { ROTATION_STATE_KEY, saveRotation } from '../../../shared/rotation/state-store.js';
 import { MemoryObjectStore } from '../../helpers/memory-object-store.js';
 
@@ -48,39 +48,29 @@ describe('issuingSubCa and acceptedSubCas, configured S1, rotating S1 -> S2', ()
 });
 
 describe('createIssuingFollower', () => {
-  it('without a rotation in progress, reads rotation/state.json at most once per cache period', async () => {
+  it('reads rotation/state.json at each call (calls at the same time share one read): a switch is followed at once', async () => {
     const store = new MemoryObjectStore();
-    let now = Date.parse('2026-12-01T00:00:00Z');
-    const follower = createIssuingFollower({ store, clock: { now: () => new Date(now) }, configured: 'S1' });
+    const follower = createIssuingFollower({ store, configured: 'S1' });
     expect(await follower.issuing()).toBe('S1'); // no rotation ever: a 404
-    await saveRotation(store, rotation('finished'));
-    now += FOLLOW_CACHE_MS - 1;
-    expect(await follower.issuing()).toBe('S1');
-    expect(await follower.accepted()).toEqual(['S1']);
-    expect(store.calls.get).toBe(1);
-    now += 1;
-    expect(await follower.issuing()).toBe('S2');
-    expect(await follower.accepted()).toEqual(['S1', 'S2']);
-    expect(store.calls.get).toBe(2);
-  });
-
-  it('while a rotation is in progress, each call reads the state: the first issuance after a switch follows it', async () => {
-    const store = new MemoryObjectStore();
-    const follower = createIssuingFollower({ store, clock: { now: () => new Date(0) }, configured: 'S1' });
     await saveRotation(store, rotation('prepared'));
     expect(await follower.issuing()).toBe('S1');
+    expect(await follower.accepted()).toEqual(['S1', 'S2']);
     await saveRotation(store, rotation('switched'));
     expect(await follower.issuing()).toBe('S2');
     await saveRotation(store, rotation('rolled-back'));
     expect(await follower.issuing()).toBe('S1');
     const reads = store.calls.get;
-    await Promise.all([follower.issuing(), follower.accepted()]);
-    expect(store.calls.get).toBe(reads); // rolled back: kept
+    expect(await Promise.all([follower.issuing(), follower.accepted(), follower.issuing()])).toEqual([
+      'S1',
+      ['S1'],
+      'S1',
+    ]);
+    expect(store.calls.get - reads).toBe(1);
   });
 
   it('a failed read is an error for that call only: the next call reads again', async () => {
     const store = new MemoryObjectStore();
-    const follower = createIssuingFollower({ store, clock: { now: () => new Date(0) }, configured: 'S1' });
+    const follower = createIssuingFollower({ store, configured: 'S1' });
     await saveRotation(store, rotation('switched'));
     store.failOnce('get', 0, (key) => key === ROTATION_STATE_KEY);
     await expect(follower.issuing()).rejects.toThrow();
