@@ -11,6 +11,12 @@ import { signPossessionProof } from '../../../shared/auth/possession-proof.js';
 import { hashToken } from '../../../shared/auth/tokens.js';
 import { systemPrincipal } from '../../../shared/auth/principal.js';
 import { readRecord } from '../../../shared/certificates/records.js';
+import { createCertificateService } from '../../../shared/certificates/service.js';
+import { bundleObjectKeys } from '../../../shared/certificates/ids.js';
+import { createAlibabaAdapters } from '../../../shared/alibaba/adapters.js';
+import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
+import { loadCertApiConfig } from '../../../shared/config/cert-api.js';
+import type { ObjectStore } from '../../../shared/domain/ports.js';
 import { buildCsr, chainsTo, generateKeyPair } from '../../../shared/pki/index.js';
 import { prepareRotation } from '../../../shared/rotation/prepare.js';
 import { rollbackRotation } from '../../../shared/rotation/rollback.js';
@@ -18,6 +24,24 @@ import { switchRotation } from '../../../shared/rotation/switch.js';
 import { curl, makeTempDir, type TempDir } from '../../helpers/tools.js';
 import { DEVICE_POLICY } from '../cert-api/harness.js';
 import { startRig, type Rig } from './rig.js';
+
+/** The rig's bucket, with a put to any of `keys` failing as a process that dies there would. */
+function crashingOn(keys: string[]): ObjectStore {
+  const store = createOssObjectStore({
+    endpoint: rigRef.world.emulator.ossEndpoint,
+    bucket: rigRef.world.emulator.bucket,
+    credentials: rigRef.world.emulator.credentials,
+    region: rigRef.world.emulator.region,
+  });
+  return {
+    ...store,
+    put: async (key, body, options) => {
+      if (keys.includes(key)) throw new Error(`injected crash before writing ${key}`);
+      return store.put(key, body, options);
+    },
+  };
+}
+let rigRef: Rig;
 
 describe('issuance follows the CA rotation', () => {
   let rig: Rig;
@@ -29,6 +53,7 @@ describe('issuance follows the CA rotation', () => {
 
   beforeAll(async () => {
     rig = await startRig();
+    rigRef = rig;
     tmp = makeTempDir();
     tmp.write('root.crt', rig.world.emulator.ca.rootCertificatePem);
     oldSubCaPem = rig.world.emulator.ca.subCaCertificatePem;
@@ -125,7 +150,37 @@ describe('issuance follows the CA rotation', () => {
     const prepared = await issueThroughCertApi('prepared.example.com');
     expect(chainsTo(prepared.certificatePem, [], oldSubCaPem)).toBe(true);
 
+    // A scheduled renewal of it whose CAS call is answered, but the process dies before its bundle is written...
+    const crashed = createCertificateService({
+      ...createAlibabaAdapters('renew-worker', loadCertApiConfig(env)),
+      store: crashingOn(Object.values(bundleObjectKeys(prepared.id, 2, 'csr'))),
+      sleep: async () => undefined,
+      config: {
+        parentIdentifier: rig.world.env.PCA_PARENT_IDENTIFIER,
+        stateKey: Buffer.from(env.STATE_KEY, 'base64'),
+        linkDefaultSeconds: 900,
+        linkMaxSeconds: 900,
+        defaultValidityDays: 30,
+        maxValidityDays: 30,
+      },
+    });
+    await expect(
+      crashed.renew(systemPrincipal('renew-worker'), prepared.id, { trigger: 'schedule', expectedGeneration: 1 }),
+    ).rejects.toThrow(/certificate store is unavailable/); // the injected crash, as the service reports it
+
     expect((await switchRotation(rig.deps())).stage).toBe('switched');
+    const casCalls = rig.world.emulator.faults.count('CreateClientCertificateWithCsr');
+    // ...cannot be finished after it: its certificate is not under the sub-CA that issues now. It is set aside
+    // (set-aside.ts: that certificate is revoked; the listener no longer trusts it anyway), the record keeps its
+    // generation 1, and the next scheduled renewal issues under the new sub-CA; no CAS call in between.
+    const worker = buildRenewWorkerDeps(env);
+    await expect(worker.renewer.finishPending(prepared.id, 2)).rejects.toMatchObject({
+      code: 'ISSUED_CERTIFICATE_REJECTED',
+    });
+    expect(rig.world.emulator.faults.count('CreateClientCertificateWithCsr')).toBe(casCalls);
+    expect((await readRecord(rig.store, prepared.id))?.current.generation).toBe(1);
+    expect(chainsTo(await scheduledRenewal(prepared.id), [], newSubCaPem)).toBe(true);
+
     after = await issueThroughCertApi('after.example.com');
     expect(chainsTo(after.certificatePem, [], newSubCaPem)).toBe(true);
     expect(chainsTo(after.certificatePem, [], oldSubCaPem)).toBe(false);
