@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import { localPorts, portVariableOf } from './ports.js';
 import { formatLogLine, logFormatOptions } from './runner/log-format.js';
 import { startLocalStack, type LocalStack } from './stack.js';
+import { CAS_ALGORITHMS, type CasAlgorithm } from './emulator/cas/pca.js';
 import { restrictTree } from './runner/private-files.js';
 import { localDesiredStateFile } from './runner/desired-state-file.js';
 import { DEFAULT_DATA_DIR, PROJECT_ROOT } from './runner/stack-file.js';
@@ -63,7 +64,21 @@ function printableStackInfo(info: LocalStack['stackInfo']): Record<string, unkno
   };
 }
 
+/**
+ * LOCAL_CA_KEY_ALGORITHM: the key family of a NEW local CA (CAS certifies only client keys of its sub-CA's family:
+ * docs/cloud-fidelity.md, D9). Default ECC_256 (EC_P256 clients); RSA_2048 for RSA clients. A `.local/` that already
+ * holds a CA keeps it.
+ */
+function caKeyAlgorithm(env: NodeJS.ProcessEnv): CasAlgorithm | undefined {
+  const raw = env.LOCAL_CA_KEY_ALGORITHM;
+  if (!raw) return undefined;
+  if (!(CAS_ALGORITHMS as readonly string[]).includes(raw))
+    throw new Error(`LOCAL_CA_KEY_ALGORITHM must be one of ${CAS_ALGORITHMS.join(', ')} (got ${raw})`);
+  return raw as CasAlgorithm;
+}
+
 async function main(): Promise<void> {
+  const caKey = caKeyAlgorithm(process.env);
   const dataDir = process.env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR;
   // Readable log lines on a terminal, JSON lines when piped (LOG_FORMAT=json|pretty decides otherwise).
   const logs = logFormatOptions(process.env, Boolean(process.stdout.isTTY));
@@ -75,6 +90,7 @@ async function main(): Promise<void> {
     sYamlPath: `${PROJECT_ROOT}/s.yaml`,
     ports: localPorts(),
     timers: process.env.LOCAL_TIMERS !== 'false',
+    ...(caKey ? { emulatorOptions: { caKeyAlgorithm: caKey } } : {}),
     ...(process.env.PCA_PARENT_IDENTIFIER ? { issuingSubCa: process.env.PCA_PARENT_IDENTIFIER } : {}),
     writeStackFile: true,
     functionEnvFile: functionEnvFilePath(dataDir),

@@ -104,20 +104,8 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
     };
   }
 
-  async function issueNew(state: CanaryState): Promise<CanaryCredentials> {
-    let pending = state.pending;
-    if (!pending) {
-      const keyPair = await generateKeyPair('EC_P256');
-      const privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      const csrPem = await buildCsr({ keyPair, commonName: CANARY_COMMON_NAME });
-      pending = {
-        idempotencyKey: `reconcile-canary-${randomBytes(12).toString('hex')}`,
-        key: cipher.seal({ privateKeyPem }, objectKey),
-        csrPem,
-      };
-      await writeState({ ...state, pending });
-    }
-    const result = await deps.service.issue(
+  const issueCanary = (pending: NonNullable<CanaryState['pending']>) =>
+    deps.service.issue(
       CANARY_PRINCIPAL,
       {
         commonName: CANARY_COMMON_NAME,
@@ -129,6 +117,27 @@ export function createCanaryProvider(deps: CanaryDeps): CanaryProvider {
       },
       pending.idempotencyKey,
     );
+
+  async function issueNew(state: CanaryState): Promise<CanaryCredentials> {
+    let pending = state.pending;
+    if (!pending) {
+      // CAS certifies only keys of the sub-CA's own family (docs/cloud-fidelity.md, D9).
+      const keyPair = await generateKeyPair(canaryKeyAlgorithm(await issuerPem()));
+      const privateKeyPem = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const csrPem = await buildCsr({ keyPair, commonName: CANARY_COMMON_NAME });
+      pending = {
+        idempotencyKey: `reconcile-canary-${randomBytes(12).toString('hex')}`,
+        key: cipher.seal({ privateKeyPem }, objectKey),
+        csrPem,
+      };
+      await writeState({ ...state, pending });
+    }
+    const result = await issueCanary(pending).catch(async (err: unknown) => {
+      // A 400 is refused before any CA call (shared/certificates/preflight.ts): nothing was issued, and the same CSR
+      // would be refused on every run (e.g. a key of the wrong family after the sub-CA changed). Start over next time.
+      if (isAppError(err) && err.status === 400) await writeState({ ...state, pending: undefined });
+      throw err;
+    });
     if (state.certificateId && state.certificateId !== result.id) {
       await deps.service.revoke(CANARY_PRINCIPAL, state.certificateId, 'superseded').catch((err: unknown) => {
         deps.log.warn('previous canary not revoked', { certificateId: state.certificateId, ...errorFields(err) });
@@ -160,4 +169,10 @@ function issuedBy(certificatePem: string, issuerPem: string): boolean {
   const leaf = new X509Certificate(certificatePem);
   const issuer = new X509Certificate(issuerPem);
   return leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey);
+}
+
+/** The canary's key type: the issuing sub-CA's family (RSA_2048 under an RSA sub-CA, else EC_P256). */
+export function canaryKeyAlgorithm(issuerPem: string | undefined): 'RSA_2048' | 'EC_P256' {
+  if (!issuerPem) return 'EC_P256';
+  return new X509Certificate(issuerPem).publicKey.asymmetricKeyType === 'rsa' ? 'RSA_2048' : 'EC_P256';
 }
