@@ -3,7 +3,8 @@
  * before notAfter, each threshold once per certificate. When several thresholds are crossed at once (the reconciler
  * was not running), only the most urgent is sent and the others are marked done, as for client certificates.
  */
-const DAY_MS = 86_400_000;
+import { thresholdNoticeDue } from '../renewal/expiring.js';
+
 export const DEFAULT_SERVER_CERTIFICATE_NOTICE_DAYS = [30, 7, 1] as const;
 
 export interface ServerCertificateNotice {
@@ -30,12 +31,5 @@ export function serverCertificateNoticeDue(
   if (left <= 0) return undefined; // expired: the listener is blocked by server-certificate-valid, which says so
   // A certificate replaced under the same CertId (a new notAfter) starts over.
   const notified = seen && Date.parse(seen.notAfter) === notAfter.getTime() ? seen.notified : [];
-  const crossed = thresholdsDays.filter((t) => left <= t * DAY_MS);
-  const fresh = crossed.filter((t) => !notified.includes(t));
-  if (fresh.length === 0) return undefined;
-  return {
-    thresholdDays: Math.min(...fresh),
-    daysLeft: Math.floor(left / DAY_MS),
-    notified: [...new Set([...notified, ...crossed])].sort((a, b) => b - a),
-  };
+  return thresholdNoticeDue(left, notified, thresholdsDays);
 }

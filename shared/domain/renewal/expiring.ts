@@ -31,13 +31,24 @@ export function expiringNoticeDue(
   if (!needsExpiryWatch(record)) return undefined;
   const left = new Date(record.current.notAfter).getTime() - now.getTime();
   if (left <= 0) return undefined; // expired: "expiring" would be wrong, and the renewal_failed events already said so
-  const notified = record.renewal?.expiringNotified ?? [];
-  const crossed = thresholdsDays.filter((t) => left <= t * DAY_MS);
+  return thresholdNoticeDue(left, record.renewal?.expiringNotified ?? [], thresholdsDays);
+}
+
+/**
+ * The threshold rule shared by client and server certificate notices: with `leftMs` to go, the most urgent threshold
+ * crossed and not yet `notified`, and every crossed one marked done (a missed 30-day notice is not sent after the 7).
+ */
+export function thresholdNoticeDue(
+  leftMs: number,
+  notified: readonly number[],
+  thresholdsDays: readonly number[],
+): ExpiringNotice | undefined {
+  const crossed = thresholdsDays.filter((t) => leftMs <= t * DAY_MS);
   const fresh = crossed.filter((t) => !notified.includes(t));
   if (fresh.length === 0) return undefined;
   return {
     thresholdDays: Math.min(...fresh),
-    daysLeft: Math.floor(left / DAY_MS),
+    daysLeft: Math.floor(leftMs / DAY_MS),
     notified: [...new Set([...notified, ...crossed])].sort((a, b) => b - a),
   };
 }
