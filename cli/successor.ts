@@ -18,7 +18,7 @@ import { sameSans } from '../shared/certificates/verification.js';
 import { inspectCertificate, keyMatchesCertificate, type CertificateInfo } from '../shared/pki/index.js';
 import { createApiClient, download } from './api.js';
 import { chainsToAny, openPemZip, parsePrivateKey, plainKeyPem } from './bundle.js';
-import { loadCredentials, readState, stateFrom, type CertificateState } from './credentials.js';
+import { loadCredentials, readCertificateChain, readState, stateFrom, type CertificateState } from './credentials.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { fileExists, readTextFile, removeFile, replaceFile, writeFileAtomic, PRIVATE, PUBLIC } from './files.js';
 import type { FileLayout } from './layout.js';
@@ -94,13 +94,9 @@ export async function fetchSuccessor(s: {
 }): Promise<FetchedSuccessor> {
   const files = successorFiles(s.layout);
   const have = readSuccessorState(files);
+  // NAME.successor.crt holds the chain as fetched (leaf + the new sub-CA): the successor is its first certificate.
   if (have)
-    return {
-      state: have,
-      info: inspectCertificate(readTextFile(files.cert, 'certificate')),
-      written: [],
-      already: true,
-    };
+    return { state: have, info: inspectCertificate(readCertificateChain(files.cert)[0]), written: [], already: true };
 
   const creds = loadCredentials(s.layout, { requireCa: false });
   const target = renewalTarget({ ...s, reuseKey: true }, creds);
