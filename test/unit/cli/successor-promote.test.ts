@@ -31,7 +31,7 @@ describe('nlb-mtls successor after the successor was fetched', () => {
   beforeEach(async () => {
     tmp = makeTempDir();
     // The current certificate (old sub-CA) and, as `nlb-mtls successor` writes it, its CSR-mode successor for the
-    // same key from the new sub-CA: NAME.successor.crt holds leaf + sub-CA, NAME.successor.ca.crt the new root.
+    // same key from the new sub-CA: NAME.successor.crt holds leaf + sub-CA, NAME.successor.ca.crt the new root(s).
     const device = await issueTestClient(oldCa, { commonName: 'device-1.example.com' });
     oldCert = device.certificatePem + oldCa.sub.certificatePem;
     newLeaf = await signClientCertificate({
@@ -60,7 +60,8 @@ describe('nlb-mtls successor after the successor was fetched', () => {
       p12Password: path('client.p12.pass'),
     });
     writeFileSync(files.cert, newLeaf + newCa.sub.certificatePem);
-    writeFileSync(files.ca, newCa.root.certificatePem);
+    // As an earlier version wrote it: the bundle's ca.crt, new sub-CA and root (only the root may go into ca.crt).
+    writeFileSync(files.ca, newCa.sub.certificatePem + newCa.root.certificatePem);
     writeFileSync(
       files.state,
       JSON.stringify({
