@@ -15,10 +15,15 @@
 import { join, dirname, parse } from 'node:path';
 import { signPossessionProof } from '../shared/auth/possession-proof.js';
 import { sameSans } from '../shared/certificates/verification.js';
-import { inspectCertificate, keyMatchesCertificate, type CertificateInfo } from '../shared/pki/index.js';
+import {
+  inspectCertificate,
+  keyMatchesCertificate,
+  splitPemCertificates,
+  type CertificateInfo,
+} from '../shared/pki/index.js';
 import { createApiClient, download } from './api.js';
 import { chainsToAny, openPemZip, parsePrivateKey, plainKeyPem } from './bundle.js';
-import { loadCredentials, readState, stateFrom, type CertificateState } from './credentials.js';
+import { loadCredentials, readCertificateChain, readState, stateFrom, type CertificateState } from './credentials.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { fileExists, readTextFile, removeFile, replaceFile, writeFileAtomic, PRIVATE, PUBLIC } from './files.js';
 import type { FileLayout } from './layout.js';
@@ -94,13 +99,9 @@ export async function fetchSuccessor(s: {
 }): Promise<FetchedSuccessor> {
   const files = successorFiles(s.layout);
   const have = readSuccessorState(files);
+  // NAME.successor.crt holds the chain as fetched (leaf + the new sub-CA): the successor is its first certificate.
   if (have)
-    return {
-      state: have,
-      info: inspectCertificate(readTextFile(files.cert, 'certificate')),
-      written: [],
-      already: true,
-    };
+    return { state: have, info: inspectCertificate(readCertificateChain(files.cert)[0]), written: [], already: true };
 
   const creds = loadCredentials(s.layout, { requireCa: false });
   const target = renewalTarget({ ...s, reuseKey: true }, creds);
@@ -123,7 +124,7 @@ export async function fetchSuccessor(s: {
   s.output.progress('Downloading the successor');
   const bundle = openPemZip(await download(link.url, s.timeoutMs));
   const keyPem = bundle.keyPem ? plainKeyPem(bundle.keyPem, answer.p12Password) : undefined;
-  const info = verifySuccessor(bundle.chainPems, bundle.caPems, answer, creds, keyPem);
+  const { info, roots } = verifySuccessor(bundle.chainPems, bundle.caPems, answer, creds, keyPem);
 
   const written: string[] = [];
   if (keyPem) {
@@ -131,7 +132,9 @@ export async function fetchSuccessor(s: {
     written.push(files.key);
   }
   writeFileAtomic(files.cert, bundle.chainPems.join(''), PUBLIC);
-  writeFileAtomic(files.ca, bundle.caPems.join(''), PUBLIC);
+  // Only the new root, as `request` writes ca.crt from a bundle: the bundle's ca.crt also holds the new sub-CA,
+  // which NAME.crt already carries and which ca.crt (the roots new certificates must chain to) does not list.
+  writeFileAtomic(files.ca, roots.join(''), PUBLIC);
   const state: SuccessorState = {
     ...stateFrom(
       info,
@@ -152,17 +155,14 @@ function verifySuccessor(
   answer: SuccessorAnswer,
   creds: ReturnType<typeof loadCredentials>,
   keyPem: string | undefined,
-): CertificateInfo {
+): { info: CertificateInfo; roots: string[] } {
   const bad = (code: string, message: string) => new CliError(EXIT.VERIFICATION, code, message);
   const info = inspectCertificate(chainPems[0]);
   if (info.fingerprintSha256 !== answer.successor.fingerprintSha256.replace(/:/g, '').toLowerCase())
     throw bad('FINGERPRINT_MISMATCH', 'The downloaded successor is not the certificate the API named.');
   if (!info.extendedKeyUsage.includes('clientAuth'))
     throw bad('NOT_A_CLIENT_CERTIFICATE', 'The successor is not a client certificate.');
-  const roots = caPems.filter((pem) => {
-    const c = inspectCertificate(pem);
-    return c.isCa && c.subject === c.issuer;
-  });
+  const roots = rootsOf(caPems);
   if (roots.length === 0 || !chainsToAny(chainPems, roots))
     throw bad('CHAIN_UNTRUSTED', 'The successor does not chain to the root that came with it.');
   const key = keyPem
@@ -171,7 +171,14 @@ function verifySuccessor(
   if (!keyMatchesCertificate(key, chainPems[0])) throw bad('KEY_MISMATCH', 'The successor is not for our key.');
   if (info.commonName !== creds.leaf.commonName || !sameSans(info.sans, creds.leaf.sans))
     throw bad('NAME_MISMATCH', 'The successor does not certify the same names as the current certificate.');
-  return info;
+  return { info, roots };
+}
+
+function rootsOf(pems: string[]): string[] {
+  return pems.filter((pem) => {
+    const c = inspectCertificate(pem);
+    return c.isCa && c.subject === c.issuer;
+  });
 }
 
 /**
@@ -201,7 +208,16 @@ export function promoteSuccessor(layout: FileLayout): { state: SuccessorState; w
   // ca.crt: the new root first, then the old one(s): renewals now chain to the new root, and a listener whose
   // server certificate still comes from the old root is still verified.
   const oldCa = fileExists(files.previous.ca) ? readTextFile(files.previous.ca, 'CA file') : '';
-  writeFileAtomic(layout.ca, readTextFile(files.ca, 'CA file') + oldCa, PUBLIC);
+  // A NAME.successor.ca.crt fetched by an earlier version also holds the new sub-CA: only its root goes in.
+  const fetchedCa = readTextFile(files.ca, 'CA file');
+  const newRoots = (() => {
+    try {
+      return rootsOf(splitPemCertificates(fetchedCa));
+    } catch {
+      return []; // unreadable: kept as it is
+    }
+  })();
+  writeFileAtomic(layout.ca, (newRoots.length > 0 ? newRoots.join('') : fetchedCa) + oldCa, PUBLIC);
   removeFile(files.ca);
   const { succeeds: _s, rotation: _r, ...current } = state;
   writeFileAtomic(layout.state, JSON.stringify(current, null, 2) + '\n', PUBLIC);
