@@ -42,13 +42,24 @@ export function openPemZip(bytes: Buffer): PemBundle {
     throw bad('BUNDLE_MALFORMED', 'The download is not a readable zip.');
   }
   if (!files['client.crt']) throw bad('BUNDLE_MALFORMED', 'The zip has no client.crt.');
-  const chainPems = splitPemCertificates(strFromU8(files['client.crt']));
+  const chainPems = bundleCertificates(files['client.crt'], 'client.crt');
   if (chainPems.length === 0) throw bad('BUNDLE_MALFORMED', 'client.crt in the zip holds no certificate.');
   return {
     chainPems,
-    caPems: files['ca.crt'] ? splitPemCertificates(strFromU8(files['ca.crt'])) : [],
+    caPems: files['ca.crt'] ? bundleCertificates(files['ca.crt'], 'ca.crt') : [],
     ...(files['client.key'] ? { keyPem: strFromU8(files['client.key']) } : {}),
   };
+}
+
+/** A downloaded file's certificates, each parsed: a broken one fails verification (exit 6), not as a local file. */
+function bundleCertificates(bytes: Uint8Array, name: string): string[] {
+  try {
+    const pems = splitPemCertificates(strFromU8(bytes));
+    for (const pem of pems) inspectCertificate(pem);
+    return pems;
+  } catch {
+    throw bad('BUNDLE_MALFORMED', `${name} in the zip holds a certificate that cannot be parsed.`);
+  }
 }
 
 /** The .p12's certificate and its issuer, once OpenSSL has opened it with the password (MAC, decryption, key fits). */
@@ -127,8 +138,15 @@ export interface Expectation {
   sans?: SubjectAltNames;
 }
 
+/** False too when a certificate cannot be parsed: callers parse (and name) their files before they ask. */
 export function chainsToAny(chainPems: string[], caPems: string[]): boolean {
-  return caPems.some((ca) => chainsTo(chainPems[0], chainPems.slice(1), ca));
+  return caPems.some((ca) => {
+    try {
+      return chainsTo(chainPems[0], chainPems.slice(1), ca);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Throws EXIT.VERIFICATION with the failed check; returns what the leaf says when every check passed. */

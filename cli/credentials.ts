@@ -32,22 +32,7 @@ export interface CertificateState {
   updatedAt: string;
 }
 
-/** Checked by hand rather than with zod: the single-file CLI stays small (zod alone would be half of it). */
-function isCertificateState(value: unknown): value is CertificateState {
-  if (!value || typeof value !== 'object') return false;
-  const s = value as Record<string, unknown>;
-  const strings = ['commonName', 'serialNumber', 'fingerprintSha256', 'notBefore', 'notAfter', 'updatedAt'];
-  return (
-    s.v === 1 &&
-    typeof s.certificateId === 'string' &&
-    /^cc-[a-z0-9]{20,40}$/.test(s.certificateId) &&
-    (s.api === undefined || typeof s.api === 'string') &&
-    (s.mode === 'csr' || s.mode === 'server-key') &&
-    Number.isInteger(s.generation) &&
-    (s.generation as number) >= 1 &&
-    strings.every((k) => typeof s[k] === 'string')
-  );
-}
+// NAME.json is checked by hand rather than with zod: the single-file CLI stays small (zod alone would be half of it).
 
 export interface LocalCredentials {
   /** Leaf first, then the intermediates from the certificate file. */
@@ -60,54 +45,125 @@ export interface LocalCredentials {
   recovered?: boolean;
 }
 
-export function readCertificateChain(path: string): string[] {
-  const text = readTextFile(path, 'certificate');
-  let chain: string[];
-  try {
-    chain = splitPemCertificates(text);
-  } catch {
-    chain = [];
-  }
-  if (chain.length === 0) throw new CliError(EXIT.LOCAL, 'CERTIFICATE_INVALID', `${path} holds no PEM certificate.`);
-  return chain;
+/** The PEM labels in a text ("CERTIFICATE", "PRIVATE KEY", ...): what a file holds, to say what is wrong with it. */
+function pemLabels(text: string): string[] {
+  return [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((m) => m[1]);
 }
 
-export function readCaFile(path: string): string[] {
-  const pems = (() => {
+const isKeyLabel = (label: string) => /PRIVATE KEY$/.test(label);
+
+/** Why a file that should hold certificates holds none: empty, a key, or not PEM at all. */
+function noCertificate(path: string, text: string): string {
+  const labels = pemLabels(text);
+  if (text.trim() === '') return `${path} is empty: it should hold a PEM certificate.`;
+  if (labels.some(isKeyLabel)) return `${path} holds a private key, not a certificate.`;
+  if (labels.length > 0) return `${path} holds a PEM "${labels[0]}", not a certificate.`;
+  return `${path} is not a PEM file: it should hold a certificate (-----BEGIN CERTIFICATE-----).`;
+}
+
+/**
+ * Every certificate in a local file, each one parsed (so nothing downstream meets a broken one): an empty file, a
+ * key, garbage or a block that does not decode is refused with `code`, naming the file and what is in it.
+ */
+function readCertificates(path: string, what: string, code: string): { pems: string[]; infos: CertificateInfo[] } {
+  const text = readTextFile(path, what);
+  let pems: string[];
+  try {
+    pems = splitPemCertificates(text);
+  } catch (cause) {
+    throw new CliError(EXIT.LOCAL, code, `${path} is not valid PEM: ${(cause as Error).message}`, { cause });
+  }
+  if (pems.length === 0) throw new CliError(EXIT.LOCAL, code, noCertificate(path, text));
+  const infos = pems.map((pem, i) => {
     try {
-      return splitPemCertificates(readTextFile(path, 'CA certificate'));
-    } catch (err) {
-      if (err instanceof CliError) throw err;
-      return [];
+      return inspectCertificate(pem);
+    } catch (cause) {
+      const which = pems.length === 1 ? 'The certificate' : `Certificate ${i + 1} of ${pems.length}`;
+      throw new CliError(EXIT.LOCAL, code, `${which} in ${path} cannot be parsed (not an X.509 certificate).`, {
+        cause,
+      });
     }
-  })();
-  if (pems.length === 0) throw new CliError(EXIT.LOCAL, 'CA_INVALID', `${path} holds no PEM certificate.`);
+  });
+  return { pems, infos };
+}
+
+/** NAME.crt: the client certificate first, then its intermediates. */
+export function readCertificateChain(path: string): string[] {
+  const { pems, infos } = readCertificates(path, 'certificate', 'CERTIFICATE_INVALID');
+  if (infos[0].isCa)
+    throw new CliError(
+      EXIT.LOCAL,
+      'CERTIFICATE_INVALID',
+      `The first certificate in ${path} is a CA certificate (${infos[0].subject}), not a client certificate: the client certificate must come first, then its intermediates.`,
+    );
   return pems;
 }
 
+export function readCaFile(path: string): string[] {
+  return readCertificates(path, 'CA certificate', 'CA_INVALID').pems;
+}
+
 export function readKey(path: string): KeyObject {
-  const key = parsePrivateKey(readTextFile(path, 'private key'), path, 'KEY_INVALID');
-  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec')
-    throw new CliError(
-      EXIT.LOCAL,
-      'KEY_INVALID',
-      `${path} is a ${key.asymmetricKeyType} key; only RSA and EC keys are used.`,
+  const text = readTextFile(path, 'private key');
+  const labels = pemLabels(text);
+  const refuse = (code: string, message: string, hint?: string) =>
+    new CliError(EXIT.LOCAL, code, message, hint ? { hint } : {});
+  if (text.trim() === '') throw refuse('KEY_INVALID', `${path} is empty: it should hold a PEM private key.`);
+  if (labels.includes('ENCRYPTED PRIVATE KEY') || /Proc-Type:\s*4,ENCRYPTED/.test(text))
+    throw refuse(
+      'KEY_ENCRYPTED',
+      `${path} is encrypted with a passphrase; nlb-mtls (like nginx and the agent) needs it unencrypted (mode 0600).`,
+      `openssl pkey -in ${path} -out ${path}.plain && chmod 600 ${path}.plain && mv ${path}.plain ${path}`,
     );
+  if (!labels.some(isKeyLabel)) {
+    if (labels.includes('CERTIFICATE')) throw refuse('KEY_INVALID', `${path} holds a certificate, not a private key.`);
+    if (labels.includes('PUBLIC KEY')) throw refuse('KEY_INVALID', `${path} holds a public key, not a private key.`);
+    if (labels.length > 0) throw refuse('KEY_INVALID', `${path} holds a PEM "${labels[0]}", not a private key.`);
+    throw refuse(
+      'KEY_INVALID',
+      `${path} is not a PEM file: it should hold a private key (-----BEGIN PRIVATE KEY-----).`,
+    );
+  }
+  const key = parsePrivateKey(text, path, 'KEY_INVALID');
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec')
+    throw refuse('KEY_INVALID', `${path} is a ${key.asymmetricKeyType} key; only RSA and EC keys are used.`);
   return key;
+}
+
+/** What is wrong with a parsed NAME.json, field by field; empty when it is a state file written by nlb-mtls. */
+function stateProblems(value: unknown): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return ['it is not a JSON object'];
+  const s = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (s.v !== 1) problems.push('"v" is not 1');
+  if (typeof s.certificateId !== 'string') problems.push('"certificateId" is missing');
+  else if (!/^cc-[a-z0-9]{20,40}$/.test(s.certificateId)) problems.push('"certificateId" is not a certificate id');
+  if (s.api !== undefined && typeof s.api !== 'string') problems.push('"api" is not a string');
+  if (s.mode !== 'csr' && s.mode !== 'server-key') problems.push('"mode" is not "csr" or "server-key"');
+  if (!Number.isInteger(s.generation) || (s.generation as number) < 1)
+    problems.push('"generation" is not a positive integer');
+  for (const k of ['commonName', 'serialNumber', 'fingerprintSha256', 'notBefore', 'notAfter', 'updatedAt'])
+    if (typeof s[k] !== 'string') problems.push(`"${k}" is missing`);
+  return problems;
 }
 
 export function readState(path: string): CertificateState | undefined {
   if (!fileExists(path)) return undefined;
+  const text = readTextFile(path, 'state file');
+  const refuse = (why: string) =>
+    new CliError(EXIT.LOCAL, 'STATE_INVALID', `${path} ${why}.`, {
+      hint: `nlb-mtls writes it on request/fetch; move it away and pass --id (and --api) instead`,
+    });
+  if (text.trim() === '') throw refuse('is empty: it should hold the JSON state nlb-mtls wrote');
   let json: unknown;
   try {
-    json = JSON.parse(readTextFile(path, 'state file'));
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(EXIT.LOCAL, 'STATE_INVALID', `${path} is not valid JSON.`);
+    json = JSON.parse(text);
+  } catch {
+    throw refuse('is not valid JSON');
   }
-  if (!isCertificateState(json))
-    throw new CliError(EXIT.LOCAL, 'STATE_INVALID', `${path} is not a state file written by nlb-mtls.`);
-  return json;
+  const problems = stateProblems(json);
+  if (problems.length > 0) throw refuse(`is not a state file written by nlb-mtls: ${problems.join(', ')}`);
+  return json as CertificateState;
 }
 
 /** True when group or others may read the file: worth a warning for a private key. */
@@ -120,17 +176,28 @@ export function readableByOthers(path: string): boolean {
 }
 
 export function loadCredentials(layout: FileLayout, options: { requireCa: boolean }): LocalCredentials {
+  // Everything is read and checked before anything is touched: a bad file changes nothing.
   const chainPems = readCertificateChain(layout.cert);
-  let leaf: CertificateInfo;
-  try {
-    leaf = inspectCertificate(chainPems[0]);
-  } catch {
-    throw new CliError(EXIT.LOCAL, 'CERTIFICATE_INVALID', `The first certificate in ${layout.cert} cannot be parsed.`);
-  }
+  const leaf = inspectCertificate(chainPems[0]); // parsed once already by readCertificateChain
   let key = readKey(layout.key);
+  const state = readState(layout.state);
+  let caPems: string[] = [];
+  if (fileExists(layout.ca)) {
+    caPems = readCaFile(layout.ca);
+    if (!chainsToAny(chainPems, caPems))
+      throw new CliError(
+        EXIT.LOCAL,
+        'CHAIN_UNTRUSTED',
+        `The certificate in ${layout.cert} (issued by ${leaf.issuer}) does not chain to the CA in ${layout.ca} (a certificate of another CA, or the intermediate is missing).`,
+      );
+  } else if (options.requireCa) {
+    throw new CliError(EXIT.LOCAL, 'FILE_NOT_FOUND', `The trusted CA file ${layout.ca} does not exist.`, {
+      hint: 'pass --ca FILE (the root your listeners trust); nlb-mtls request writes it on first use',
+    });
+  }
   let recovered = false;
   if (!keyMatchesCertificate(key, chainPems[0])) {
-    const next = fileExists(layout.nextKey) ? readKey(layout.nextKey) : undefined;
+    const next = nextKeyIfReadable(layout.nextKey);
     if (!next || !keyMatchesCertificate(next, chainPems[0]))
       throw new CliError(
         EXIT.LOCAL,
@@ -142,21 +209,17 @@ export function loadCredentials(layout: FileLayout, options: { requireCa: boolea
     key = next;
     recovered = true;
   }
-  let caPems: string[] = [];
-  if (fileExists(layout.ca)) {
-    caPems = readCaFile(layout.ca);
-    if (!chainsToAny(chainPems, caPems))
-      throw new CliError(
-        EXIT.LOCAL,
-        'CHAIN_UNTRUSTED',
-        `The certificate in ${layout.cert} does not chain to the CA in ${layout.ca} (a certificate of another CA, or the intermediate is missing).`,
-      );
-  } else if (options.requireCa) {
-    throw new CliError(EXIT.LOCAL, 'FILE_NOT_FOUND', `The trusted CA file ${layout.ca} does not exist.`, {
-      hint: 'pass --ca FILE (the root your listeners trust); nlb-mtls request writes it on first use',
-    });
+  return { chainPems, leaf, key, caPems, state, ...(recovered ? { recovered } : {}) };
+}
+
+/** NAME.key.next only matters when it fits the certificate: a broken one is no reason to fail. */
+function nextKeyIfReadable(path: string): KeyObject | undefined {
+  if (!fileExists(path)) return undefined;
+  try {
+    return readKey(path);
+  } catch {
+    return undefined;
   }
-  return { chainPems, leaf, key, caPems, state: readState(layout.state), ...(recovered ? { recovered } : {}) };
 }
 
 export interface NewCredentials {

@@ -15,6 +15,7 @@ import type { Command } from './context.js';
 import { CliError, EXIT, usageError } from './exit-codes.js';
 import { helpText } from './help.js';
 import { parseCommand, registerConfigKeys } from './options.js';
+import { PkiError } from '../shared/pki/index.js';
 import { createOutput, processStreams, reportError, type Streams } from './output.js';
 
 declare const __NLB_MTLS_VERSION__: string | undefined;
@@ -96,8 +97,23 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     const output = createOutput(streams, { json, quiet: cmd.flag('quiet') });
     return await command.run({ cmd, env, output, streams, stopped: options.stopped ?? new Promise(() => undefined) });
   } catch (err) {
-    return reportError(err instanceof CliError || !(err instanceof Error) ? err : asUsage(err), streams, json);
+    return reportError(err instanceof CliError || !(err instanceof Error) ? err : atTheEdge(err), streams, json);
   }
+}
+
+/**
+ * The last line of defence, for an error no reader turned into a CliError: the readers of local files name the
+ * file and say what is wrong (credentials.ts), but a PKI or JSON error that still gets here came from a file the
+ * user gave, so it is bad local input (exit 3) with the library's code, never "a bug" (exit 1).
+ */
+function atTheEdge(err: Error): unknown {
+  if (err instanceof PkiError)
+    return new CliError(EXIT.LOCAL, err.code, `A certificate, key or CSR cannot be used: ${err.message}`, {
+      cause: err,
+    });
+  if (err instanceof SyntaxError && /JSON/.test(err.message))
+    return new CliError(EXIT.LOCAL, 'FILE_INVALID', `A file is not valid JSON: ${err.message}`, { cause: err });
+  return asUsage(err);
 }
 
 /** Plain Errors thrown while reading settings (e.g. a bad --timeout) are usage errors; anything else is a bug. */

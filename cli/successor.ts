@@ -12,6 +12,7 @@
  * The new root cannot be checked against the old one (they are unrelated): it is trusted because it came from the
  * API over https in answer to a proof only this key could sign, and the successor must certify the same names.
  */
+import type { KeyObject } from 'node:crypto';
 import { join, dirname, parse } from 'node:path';
 import { signPossessionProof } from '../shared/auth/possession-proof.js';
 import { sameSans } from '../shared/certificates/verification.js';
@@ -77,7 +78,64 @@ interface SuccessorAnswer {
 
 export function readSuccessorState(files: SuccessorFiles): SuccessorState | undefined {
   const state = readState(files.state) as SuccessorState | undefined;
-  return state && typeof state.succeeds === 'string' && fileExists(files.cert) ? state : undefined;
+  if (!state || typeof state.succeeds !== 'string' || !fileExists(files.cert)) return undefined;
+  const r = state.rotation as Partial<SuccessorState['rotation']> | undefined;
+  if (!r || typeof r.id !== 'string' || typeof r.fromCa !== 'string' || typeof r.toCa !== 'string')
+    throw new CliError(
+      EXIT.LOCAL,
+      'STATE_INVALID',
+      `${files.state} is not a successor state written by nlb-mtls: "rotation" is missing or incomplete.`,
+    );
+  return state;
+}
+
+/** The certificate in use, as far as a successor must match it. */
+export interface CurrentCertificate {
+  certificateId?: string;
+  leaf: CertificateInfo;
+  key: KeyObject;
+}
+
+/**
+ * Why the successor on disk is not (or no longer) the successor of the certificate in use, e.g. one left from an
+ * earlier rotation or from before a `request --force`: it names another certificate, certifies other names, is
+ * for another key (CSR mode: a successor keeps the key) or has expired. Undefined when it still fits.
+ */
+export function staleSuccessor(
+  files: SuccessorFiles,
+  state: SuccessorState,
+  current: CurrentCertificate,
+  now: Date,
+): { reason?: string; info: CertificateInfo } {
+  const chain = readCertificateChain(files.cert);
+  const info = inspectCertificate(chain[0]);
+  const reason =
+    current.certificateId !== undefined && state.succeeds !== current.certificateId
+      ? `it succeeds ${state.succeeds}, not the certificate in use (${current.certificateId})`
+      : info.commonName !== current.leaf.commonName || !sameSans(info.sans, current.leaf.sans)
+        ? 'it certifies other names than the certificate in use'
+        : !fileExists(files.key) && !keyMatchesCertificate(current.key, chain[0])
+          ? 'it is for another key than the one in use'
+          : info.notAfter.getTime() <= now.getTime()
+            ? 'it has expired'
+            : undefined;
+  return { ...(reason ? { reason } : {}), info };
+}
+
+/** The successor on disk when it still fits the certificate in use; undefined when there is none or it is stale. */
+export function freshSuccessor(
+  layout: FileLayout,
+  current: CurrentCertificate,
+  now = new Date(),
+): SuccessorState | undefined {
+  const files = successorFiles(layout);
+  const state = readSuccessorState(files);
+  return state && !staleSuccessor(files, state, current, now).reason ? state : undefined;
+}
+
+/** A stale successor goes: its state first, so a crash halfway leaves no half a successor that counts. */
+function dropSuccessor(files: SuccessorFiles): void {
+  for (const path of [files.state, files.cert, files.ca, files.key]) removeFile(path);
 }
 
 export interface FetchedSuccessor {
@@ -86,6 +144,8 @@ export interface FetchedSuccessor {
   written: string[];
   /** Already on disk from an earlier fetch: nothing was downloaded. */
   already: boolean;
+  /** Why a successor found on disk was dropped as stale before this one was fetched. */
+  droppedStale?: string;
 }
 
 /** Fetches the successor unless it is already on disk; throws CliError NO_SUCCESSOR (exit 4) when there is none. */
@@ -98,12 +158,20 @@ export async function fetchSuccessor(s: {
   output: Output;
 }): Promise<FetchedSuccessor> {
   const files = successorFiles(s.layout);
-  const have = readSuccessorState(files);
-  // NAME.successor.crt holds the chain as fetched (leaf + the new sub-CA): the successor is its first certificate.
-  if (have)
-    return { state: have, info: inspectCertificate(readCertificateChain(files.cert)[0]), written: [], already: true };
-
   const creds = loadCredentials(s.layout, { requireCa: false });
+  const have = readSuccessorState(files);
+  let droppedStale: string | undefined;
+  if (have) {
+    // NAME.successor.crt holds the chain as fetched (leaf + the new sub-CA): the successor is its first certificate.
+    const current = { certificateId: s.certificateId ?? creds.state?.certificateId, leaf: creds.leaf, key: creds.key };
+    const { reason, info } = staleSuccessor(files, have, current, new Date());
+    if (!reason) return { state: have, info, written: [], already: true };
+    // Left from an earlier rotation (or certificate): promoting it would install the wrong certificate.
+    droppedStale = `${files.cert} (successor ${have.certificateId}, rotation ${have.rotation.id}): ${reason}`;
+    s.output.note(`dropping the stale successor ${droppedStale}; asking for the current one`);
+    dropSuccessor(files);
+  }
+
   const target = renewalTarget({ ...s, reuseKey: true }, creds);
   const proof = signPossessionProof({
     privateKey: creds.key,
@@ -146,7 +214,7 @@ export async function fetchSuccessor(s: {
   };
   writeFileAtomic(files.state, JSON.stringify(state, null, 2) + '\n', PUBLIC);
   written.push(files.cert, files.ca, files.state);
-  return { state, info, written, already: false };
+  return { state, info, written, already: false, ...(droppedStale ? { droppedStale } : {}) };
 }
 
 function verifySuccessor(
@@ -157,6 +225,7 @@ function verifySuccessor(
   keyPem: string | undefined,
 ): { info: CertificateInfo; roots: string[] } {
   const bad = (code: string, message: string) => new CliError(EXIT.VERIFICATION, code, message);
+  // openPemZip parsed every certificate of the download already.
   const info = inspectCertificate(chainPems[0]);
   if (info.fingerprintSha256 !== answer.successor.fingerprintSha256.replace(/:/g, '').toLowerCase())
     throw bad('FINGERPRINT_MISMATCH', 'The downloaded successor is not the certificate the API named.');

@@ -10,13 +10,13 @@ import { clientRetryDelayMs, decideAgentStep } from '../../shared/domain/renewal
 import { cliClock, formatDuration } from '../clock.js';
 import type { Command, CommandContext } from '../context.js';
 import { timeoutMs } from '../context.js';
-import { loadCredentials } from '../credentials.js';
+import { loadCredentials, type LocalCredentials } from '../credentials.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { runHook } from '../hooks.js';
 import { fileLayout } from '../layout.js';
 import { API_OPTION, COMMON_OPTIONS, FILE_OPTIONS, NOW_OPTION } from '../options.js';
 import { renewByPossession } from '../renewal.js';
-import { fetchSuccessor, readSuccessorState, successorFiles } from '../successor.js';
+import { fetchSuccessor, freshSuccessor } from '../successor.js';
 import { hookEnv, RENEW_OPTIONS } from './renew.js';
 
 /** The agent re-reads the files at least this often (someone may have renewed or replaced them by hand). */
@@ -94,7 +94,7 @@ export const agentCommand: Command = {
       const creds = loadCredentials(layout, { requireCa: true });
       if (creds.recovered)
         log('recovered', { detail: 'finished an interrupted file replacement', serial: creds.leaf.serialNumber });
-      await takeSuccessor(settings, log);
+      await takeSuccessor(settings, creds, log);
       const now = clock.now();
       const decision = decideAgentStep(creds.leaf, now, jitterOf(creds.leaf.serialNumber));
       if (decision.action === 'expired') {
@@ -183,15 +183,22 @@ export const agentCommand: Command = {
  */
 async function takeSuccessor(
   settings: Parameters<typeof fetchSuccessor>[0],
+  creds: LocalCredentials,
   log: (event: string, fields?: Record<string, string | number | boolean | undefined>) => void,
 ): Promise<void> {
-  if (readSuccessorState(successorFiles(settings.layout))) return;
+  const current = {
+    certificateId: settings.certificateId ?? creds.state?.certificateId,
+    leaf: creds.leaf,
+    key: creds.key,
+  };
+  if (freshSuccessor(settings.layout, current)) return; // a stale one is dropped and fetched again below
   try {
     const got = await fetchSuccessor(settings);
     log('successor-fetched', {
       successor: got.state.certificateId,
       rotation: got.state.rotation.id,
       serial: got.info.serialNumber,
+      ...(got.droppedStale ? { dropped_stale: got.droppedStale } : {}),
     });
   } catch (err) {
     if (err instanceof CliError && err.code === 'NO_SUCCESSOR') return;

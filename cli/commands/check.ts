@@ -8,13 +8,19 @@ import { isIP } from 'node:net';
 import { probeTls, type ProbeResult } from '../../shared/tls-probe/index.js';
 import type { Command, CommandContext } from '../context.js';
 import { timeoutMs } from '../context.js';
-import { readCaFile, readCertificateChain, readKey } from '../credentials.js';
+import { readCaFile, readCertificateChain, readKey, readState } from '../credentials.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { fileExists, readTextFile } from '../files.js';
 import { fileLayout } from '../layout.js';
 import { COMMON_OPTIONS, FILE_OPTIONS } from '../options.js';
-import { keyMatchesCertificate } from '../../shared/pki/index.js';
-import { promoteSuccessor, readSuccessorState, successorFiles } from '../successor.js';
+import { inspectCertificate, keyMatchesCertificate } from '../../shared/pki/index.js';
+import {
+  promoteSuccessor,
+  readSuccessorState,
+  staleSuccessor,
+  successorFiles,
+  type CurrentCertificate,
+} from '../successor.js';
 
 const ANSWER_BYTES = 16 * 1024;
 
@@ -131,9 +137,11 @@ export const checkCommand: Command = {
     const withCert = !cmd.flag('no-cert');
     let chainPem: string | undefined;
     let keyPem: string | undefined;
+    let current: CurrentCertificate | undefined;
     if (withCert) {
       const chain = readCertificateChain(layout.cert);
       const key = readKey(layout.key);
+      current = { leaf: inspectCertificate(chain[0]), key };
       if (!keyMatchesCertificate(key, chain[0]))
         throw new CliError(
           EXIT.LOCAL,
@@ -164,7 +172,18 @@ export const checkCommand: Command = {
     // A CA rotation switched the listener: the successor may get in where the current certificate no longer does.
     let fellBack: { promoted: string[]; successorId: string } | undefined;
     const files = successorFiles(layout);
-    const successor = withCert && !cmd.flag('no-fallback') ? readSuccessorState(files) : undefined;
+    let successor = current && !cmd.flag('no-fallback') ? readSuccessorState(files) : undefined;
+    if (probe.outcome === 'refused' && successor && current) {
+      // Only the successor of the certificate in use: one left from an earlier rotation must not be promoted.
+      const certificateId = readState(layout.state)?.certificateId;
+      const { reason } = staleSuccessor(files, successor, { ...current, certificateId }, new Date());
+      if (reason) {
+        output.note(
+          `not trying the successor in ${files.cert}: ${reason} (run nlb-mtls successor to fetch the current one)`,
+        );
+        successor = undefined;
+      }
+    }
     if (probe.outcome === 'refused' && successor) {
       output.progress(
         `Refused: trying the successor ${successor.certificateId} (CA rotation ${successor.rotation.id})`,

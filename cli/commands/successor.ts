@@ -22,7 +22,8 @@ export const successorCommand: Command = {
       'same key; chains to the new root that comes with it) and writes NAME.successor.crt, NAME.successor.ca.crt',
       'and NAME.successor.json beside the current files, which stay in use. `check` tries the successor when the',
       'listener refuses the current certificate, and promotes it when it gets in; --promote does that now.',
-      'Exit 4 with NO_SUCCESSOR when no rotation issued one.',
+      'A successor left from an earlier rotation (it names another certificate, other names, another key, or has',
+      'expired) is dropped with a note and fetched again. Exit 4 with NO_SUCCESSOR when no rotation issued one.',
     ],
     options: [
       API_OPTION,
@@ -65,6 +66,7 @@ export const successorCommand: Command = {
         serialNumber: fetched.info.serialNumber,
         notAfter: fetched.info.notAfter.toISOString(),
         fetched: !fetched.already,
+        ...(fetched.droppedStale ? { droppedStale: fetched.droppedStale } : {}),
         promoted: Boolean(promoted),
         files: promoted ? promoted.written : fetched.written,
       },
