@@ -191,8 +191,8 @@ async function takeSuccessor(
     leaf: creds.leaf,
     key: creds.key,
   };
-  if (freshSuccessor(settings.layout, current)) return; // a stale one is dropped and fetched again below
   try {
+    if (freshSuccessor(settings.layout, current)) return; // a stale one is dropped and fetched again below
     const got = await fetchSuccessor(settings);
     log('successor-fetched', {
       successor: got.state.certificateId,
