@@ -97,7 +97,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
     const output = createOutput(streams, { json, quiet: cmd.flag('quiet') });
     return await command.run({ cmd, env, output, streams, stopped: options.stopped ?? new Promise(() => undefined) });
   } catch (err) {
-    return reportError(err instanceof CliError || !(err instanceof Error) ? err : atTheEdge(err), streams, json);
+    return reportError(err instanceof CliError || !(err instanceof Error) ? err : errorAtTheEdge(err), streams, json);
   }
 }
 
@@ -106,7 +106,7 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<num
  * file and say what is wrong (credentials.ts), but a PKI or JSON error that still gets here came from a file the
  * user gave, so it is bad local input (exit 3) with the library's code, never "a bug" (exit 1).
  */
-function atTheEdge(err: Error): unknown {
+export function errorAtTheEdge(err: Error): unknown {
   if (err instanceof PkiError)
     return new CliError(EXIT.LOCAL, err.code, `A certificate, key or CSR cannot be used: ${err.message}`, {
       cause: err,
