@@ -122,17 +122,6 @@ export function staleSuccessor(
   return { ...(reason ? { reason } : {}), info };
 }
 
-/** The successor on disk when it still fits the certificate in use; undefined when there is none or it is stale. */
-export function freshSuccessor(
-  layout: FileLayout,
-  current: CurrentCertificate,
-  now = new Date(),
-): SuccessorState | undefined {
-  const files = successorFiles(layout);
-  const state = readSuccessorState(files);
-  return state && !staleSuccessor(files, state, current, now).reason ? state : undefined;
-}
-
 /** A stale successor goes: its state first, so a crash halfway leaves no half a successor that counts. */
 function dropSuccessor(files: SuccessorFiles): void {
   for (const path of [files.state, files.cert, files.ca, files.key]) removeFile(path);

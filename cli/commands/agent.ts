@@ -16,7 +16,7 @@ import { runHook } from '../hooks.js';
 import { fileLayout } from '../layout.js';
 import { API_OPTION, COMMON_OPTIONS, FILE_OPTIONS, NOW_OPTION } from '../options.js';
 import { renewByPossession } from '../renewal.js';
-import { fetchSuccessor, freshSuccessor } from '../successor.js';
+import { fetchSuccessor, readSuccessorState, staleSuccessor, successorFiles } from '../successor.js';
 import { hookEnv, RENEW_OPTIONS } from './renew.js';
 
 /** The agent re-reads the files at least this often (someone may have renewed or replaced them by hand). */
@@ -192,13 +192,19 @@ async function takeSuccessor(
     key: creds.key,
   };
   try {
-    if (freshSuccessor(settings.layout, current)) return; // a stale one is dropped and fetched again below
+    const files = successorFiles(settings.layout);
+    const have = readSuccessorState(files);
+    if (have) {
+      const { reason } = staleSuccessor(files, have, current, new Date());
+      if (!reason) return;
+      // Left from an earlier rotation: fetchSuccessor drops it and asks for the current one.
+      log('successor-stale', { successor: have.certificateId, rotation: have.rotation.id, reason });
+    }
     const got = await fetchSuccessor(settings);
     log('successor-fetched', {
       successor: got.state.certificateId,
       rotation: got.state.rotation.id,
       serial: got.info.serialNumber,
-      ...(got.droppedStale ? { dropped_stale: got.droppedStale } : {}),
     });
   } catch (err) {
     if (err instanceof CliError && err.code === 'NO_SUCCESSOR') return;
