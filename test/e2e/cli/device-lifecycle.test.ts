@@ -409,7 +409,7 @@ describe('nlb-mtls on the local stack', () => {
       expect(missing.code).toBe(3);
       expect(missing.stderr).toMatch(/Cannot read the certificate .*nope\.crt: no such file/);
       expect(garbage.code).toBe(3);
-      expect(garbage.stderr).toMatch(/broken\.key is not an unencrypted PEM private key/);
+      expect(garbage.stderr).toMatch(/broken\.key is not a PEM file: it should hold a private key.*\[KEY_INVALID\]/);
       expect(directory.code).toBe(3);
       expect(directory.stderr).toMatch(/it is a directory/);
       expect(exists.code).toBe(3);
