@@ -53,14 +53,18 @@ setLogSink((line) => {
   if (line.includes('"level":"error"')) process.stderr.write(`${line}\n`);
 });
 const dir = mkdtempSync(join(tmpdir(), 'nma-bench-'));
-// CAS certifies only keys of its sub-CA's family: one stack with an EC PCA, one with an RSA PCA.
+// CAS certifies only keys of its sub-CA's family: one stack with an EC PCA, one with an RSA PCA. The benchmark
+// measures issuance, not the per-token rate limit and daily quota (docs/security.md), so both are raised.
+const benchEnv = { RATE_LIMIT_PER_MINUTE: '100000', ISSUANCE_QUOTA_PER_DAY: '1000000' };
 const stacks = {
   EC_P256: await startLocalStack({
     functions: ['cert-api'],
+    env: benchEnv,
     emulatorOptions: { jobDelayMs: 50, caKeyAlgorithm: 'ECC_256' },
   }),
   RSA_2048: await startLocalStack({
     functions: ['cert-api'],
+    env: benchEnv,
     emulatorOptions: { jobDelayMs: 50, caKeyAlgorithm: 'RSA_2048' },
   }),
 };
