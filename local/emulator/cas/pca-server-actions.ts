@@ -14,7 +14,7 @@ import type { JsonlCollection } from '../persistence.js';
 import { ApiError, invalidParameter, missingParameter } from '../rpc/api-error.js';
 import type { RpcParams } from '../rpc/params.js';
 import type { RpcHandler } from '../rpc/server.js';
-import { pcaIdentifier, type PrivateCa } from './pca.js';
+import { invalidCertificateRequest, pcaIdentifier, type PrivateCa } from './pca.js';
 
 const DAY_MS = 86_400_000;
 const DNS_NAME = /^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
@@ -140,13 +140,7 @@ export function pcaServerActions(
           issuer: material,
         });
       } catch (err) {
-        if (err instanceof PkiError)
-          throw new ApiError(
-            400,
-            'InvalidParameter',
-            `The certificate request is not valid: ${err.message} (${err.code})`,
-          );
-        throw err;
+        throw invalidCertificateRequest(err);
       }
       const certificate = new X509Certificate(certificatePem);
       const record: ServerCertificateRecord = {

@@ -126,6 +126,13 @@ export interface IssueInput {
 
 const SAN_TYPES: Record<number, keyof SubjectAltNames> = { 1: 'email', 2: 'dns', 6: 'uri', 7: 'ip' };
 
+/** What CAS answers for a request our signer refuses (a PkiError); anything else passes through unchanged. */
+export function invalidCertificateRequest(err: unknown): unknown {
+  return err instanceof PkiError
+    ? new ApiError(400, 'InvalidParameter', `The certificate request is not valid: ${err.message} (${err.code})`)
+    : err;
+}
+
 export function pcaIdentifier(): string {
   return randomBytes(16).toString('hex');
 }
@@ -424,13 +431,7 @@ export class PrivateCa {
         issuer: parent.material,
       });
     } catch (err) {
-      if (err instanceof PkiError)
-        throw new ApiError(
-          400,
-          'InvalidParameter',
-          `The certificate request is not valid: ${err.message} (${err.code})`,
-        );
-      throw err;
+      throw invalidCertificateRequest(err);
     }
     // Native parsing only: this runs once per issuance and the renewal benchmark issues thousands.
     const certificate = new X509Certificate(certificatePem);
