@@ -4,19 +4,12 @@
 // Act: ask for the canary, once fresh and once after a stale EC pending issuance. Assess: an RSA canary that
 // chains to the root, and the stale pending work dropped after one refusal.
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
-import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
-import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
-import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
-import { createCertificateService } from '../../../shared/certificates/service.js';
-import { loadAlibabaConfig } from '../../../shared/config/alibaba.js';
+import type { Emulator } from '../../../local/emulator/index.js';
+import { startCanaryRig } from './canary-rig.js';
 import { createCanaryProvider, CANARY_STATE_KEY } from '../../../functions/reconcile-listeners/canary.js';
-import { createPcaReads, PCA_API_VERSION } from '../../../functions/reconcile-listeners/pca-reads.js';
 import { buildCsr, chainsTo, generateKeyPair, splitPemCertificates } from '../../../shared/pki/index.js';
 import { createStateCipher } from '../../../shared/certificates/sealing.js';
-import { createLogger } from '../../../shared/log/index.js';
 import type { ObjectStore } from '../../../shared/domain/ports.js';
-import { systemSleep } from '../../../shared/domain/ports.js';
 
 describe('the canary under an RSA sub-CA', () => {
   let emulator: Emulator;
@@ -26,33 +19,10 @@ describe('the canary under an RSA sub-CA', () => {
   const stateKey = randomBytes(32);
 
   beforeAll(async () => {
-    emulator = await startEmulator({ caKeyAlgorithm: 'RSA_2048', log: createLogger({}, 'error') });
-    const alibaba = loadAlibabaConfig(emulator.env());
-    store = createOssObjectStore({
-      endpoint: alibaba.oss.endpoint,
-      bucket: alibaba.oss.bucket,
-      credentials: alibaba.credentials,
-      region: alibaba.region,
-      local: true,
-    });
-    const log = createLogger({}, 'error');
+    const rig = await startCanaryRig({ caKeyAlgorithm: 'RSA_2048', clock, stateKey });
+    ({ emulator, store } = rig);
+    const { service, pca, log } = rig;
     const parentIdentifier = emulator.ca.subCaIdentifier;
-    const service = createCertificateService({
-      ca: createCasPcaClient(alibaba.cas, alibaba.credentials),
-      store,
-      clock,
-      sleep: systemSleep,
-      log,
-      config: {
-        parentIdentifier,
-        stateKey,
-        linkDefaultSeconds: 900,
-        linkMaxSeconds: 900,
-        defaultValidityDays: 30,
-        maxValidityDays: 30,
-      },
-    });
-    const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, alibaba.cas, alibaba.credentials));
     makeCanary = (objectKey) =>
       createCanaryProvider({
         service,

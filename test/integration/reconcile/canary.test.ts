@@ -2,8 +2,8 @@
 // for the canary across its life (first use, reuse, renewal when due, lost state, a crash mid-issue).
 // Assess: CAS issues exactly what it should, the key is sealed at rest and always matches the certificate.
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { startEmulator, Faults, type Emulator } from '../../../local/emulator/index.js';
-import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
+import { Faults, type Emulator } from '../../../local/emulator/index.js';
+import { startCanaryRig } from './canary-rig.js';
 import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createCertificateService } from '../../../shared/certificates/service.js';
@@ -35,33 +35,9 @@ describe('the canary client certificate', () => {
   const issued = () => emulator.cas.listClientCertificates().length;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ caKeyAlgorithm: 'ECC_256', log: createLogger({}, 'error') });
-    const alibaba = loadAlibabaConfig(emulator.env());
-    store = createOssObjectStore({
-      endpoint: alibaba.oss.endpoint,
-      bucket: alibaba.oss.bucket,
-      credentials: alibaba.credentials,
-      region: alibaba.region,
-      local: true,
-    });
-    const log = createLogger({}, 'error');
-    service = createCertificateService({
-      ca: createCasPcaClient(alibaba.cas, alibaba.credentials),
-      store,
-      clock,
-      sleep: systemSleep,
-      log,
-      config: {
-        parentIdentifier: emulator.ca.subCaIdentifier,
-        stateKey,
-        linkDefaultSeconds: 900,
-        linkMaxSeconds: 900,
-        defaultValidityDays: 30,
-        maxValidityDays: 30,
-      },
-    });
-    const pca = createPcaReads(createRpcCaller(PCA_API_VERSION, alibaba.cas, alibaba.credentials));
-    canary = createCanaryProvider({ service, store, pca, stateKey, clock, log, validityDays: 30 });
+    const rig = await startCanaryRig({ caKeyAlgorithm: 'ECC_256', clock, stateKey });
+    ({ emulator, store, service } = rig);
+    canary = createCanaryProvider({ service, store, pca: rig.pca, stateKey, clock, log: rig.log, validityDays: 30 });
   });
   afterAll(() => emulator.close());
 
