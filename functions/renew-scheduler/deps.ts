@@ -3,7 +3,7 @@
  * scan only (list, describe, revoke orphans: deploy/ram-policies/renew-scheduler.json).
  */
 import { createFcAsyncInvoker } from '../../shared/alibaba/fc-invoker.js';
-import { createOssObjectStore } from '../../shared/alibaba/oss-store.js';
+import { createConfiguredObjectStore } from '../../shared/alibaba/oss-store.js';
 import { systemClock, systemSleep, type CaInventory } from '../../shared/domain/ports.js';
 import { createLogger } from '../../shared/log/index.js';
 import { loadRenewSchedulerConfig } from '../../shared/config/renewal.js';
@@ -12,14 +12,7 @@ import type { SweepDeps } from '../../shared/renewal/sweep.js';
 export function buildRenewSchedulerDeps(env: NodeJS.ProcessEnv): SweepDeps {
   const config = loadRenewSchedulerConfig(env);
   const { alibaba } = config;
-  const store = createOssObjectStore({
-    endpoint: alibaba.oss.endpoint,
-    bucket: alibaba.oss.bucket,
-    credentials: alibaba.credentials,
-    region: alibaba.region,
-    local: alibaba.oss.local,
-    timeoutMs: config.ossTimeoutMs,
-  });
+  const store = createConfiguredObjectStore(alibaba, config.ossTimeoutMs);
   const clock = systemClock;
   const log = createLogger({ fn: 'renew-scheduler' });
   // The CA inventory scan (shared/renewal/inventory.ts) lists, describes and revokes under the sub-CA: the only CAS

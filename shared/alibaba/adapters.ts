@@ -7,7 +7,7 @@ import type { AlibabaConfig } from '../config/alibaba.js';
 import { systemClock, type CertificateAuthority, type Clock, type ObjectStore } from '../domain/ports.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { createCasPcaClient } from './cas-pca.js';
-import { createOssObjectStore } from './oss-store.js';
+import { createConfiguredObjectStore } from './oss-store.js';
 import type { RpcEndpoint } from './rpc.js';
 
 export interface AlibabaAdapterConfig {
@@ -36,15 +36,7 @@ export function createAlibabaAdapters(
   const casEndpoint: RpcEndpoint =
     config.casTimeoutMs === undefined ? alibaba.cas : { ...alibaba.cas, readTimeoutMs: config.casTimeoutMs };
   return {
-    store: createOssObjectStore({
-      endpoint: alibaba.oss.endpoint,
-      bucket: alibaba.oss.bucket,
-      credentials: alibaba.credentials,
-      region: alibaba.region,
-      local: alibaba.oss.local,
-      timeoutMs: config.ossTimeoutMs,
-      stsLinkMaxSeconds: alibaba.signedLinkMaxSeconds,
-    }),
+    store: createConfiguredObjectStore(alibaba, config.ossTimeoutMs),
     ca: createCasPcaClient(casEndpoint, alibaba.credentials),
     casEndpoint,
     clock: overrides.clock ?? systemClock,

@@ -7,6 +7,7 @@ import type OSS from 'ali-oss';
 import { ObjectExistsError, type ObjectListing, type ObjectStore } from '../domain/ports.js';
 import { cjsDefault } from './cjs.js';
 import { toCredentialSource, type CredentialInput } from './credentials.js';
+import type { AlibabaConfig } from '../config/alibaba.js';
 
 export interface OssStoreConfig {
   /** `https://oss-cn-hangzhou.aliyuncs.com`, or `http://localhost:PORT` for the emulator. */
@@ -217,4 +218,17 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       );
     },
   };
+}
+
+/** The functions' bucket, from their Alibaba config (every function builds its store this way). */
+export function createConfiguredObjectStore(alibaba: AlibabaConfig, timeoutMs?: number): ObjectStore {
+  return createOssObjectStore({
+    endpoint: alibaba.oss.endpoint,
+    bucket: alibaba.oss.bucket,
+    credentials: alibaba.credentials,
+    region: alibaba.region,
+    local: alibaba.oss.local,
+    timeoutMs,
+    stsLinkMaxSeconds: alibaba.signedLinkMaxSeconds,
+  });
 }
