@@ -62,16 +62,8 @@ export function certApiAuthenticate(deps: CertApiDeps): (request: HttpRequest) =
       deps.rateLimiter?.take(principal);
       return principal;
     } catch (err) {
-      if (err instanceof RateLimitedError) {
-        audit.record({
-          action: 'authenticate',
-          decision: 'deny',
-          result: 'denied',
-          code: err.code,
-          requestId: request.requestId,
-        });
-      }
-      if (err instanceof AppError && err.status === 401) {
+      // A refused token (401) or an exhausted limit (429): one denied-authentication audit line.
+      if (err instanceof RateLimitedError || (err instanceof AppError && err.status === 401)) {
         audit.record({
           action: 'authenticate',
           decision: 'deny',
