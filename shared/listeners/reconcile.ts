@@ -26,6 +26,7 @@ import type {
   ServerGroupAttributes,
   TlsProber,
 } from '../domain/listeners/ports.js';
+import { probeRequestOf } from '../domain/listeners/ports.js';
 import { checkSeedRules, Rules, type GatheredListener } from '../domain/listeners/rules.js';
 import { diffListener, withoutCaChange, type ExpectedIds } from '../domain/listeners/diff.js';
 import { listenerBaseId, sameListener } from '../domain/listeners/listener-id.js';
@@ -566,14 +567,7 @@ async function verifyListener(
       return { verdict: 'failed', reasons: [`no canary client certificate: ${(err as Error).message}`] };
     }
   }
-  const request = {
-    host: d.probe.address,
-    port: d.probe.port,
-    servername: d.probe.sni,
-    request: d.probe.request,
-    httpHost: d.probe.host,
-    timeoutMs: config.probeTimeoutMs,
-  };
+  const request = probeRequestOf(d.probe, config.probeTimeoutMs);
   let report: VerifyReport = { verdict: 'failed', reasons: ['not run'] };
   for (let attempt = 1; attempt <= config.verifyAttempts; attempt += 1) {
     const [withCert, withoutCert] = await Promise.all([

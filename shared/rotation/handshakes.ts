@@ -4,7 +4,7 @@
  * the rotation's two canaries, retried a little while the data plane catches up with its control plane.
  */
 import type { ListenerMtls } from '../domain/listeners/desired-state.js';
-import type { CanaryCredentials, ProbeResult } from '../domain/listeners/ports.js';
+import { probeRequestOf, type CanaryCredentials, type ProbeResult } from '../domain/listeners/ports.js';
 import type { RotationDeps } from './context.js';
 
 export interface HandshakeProof {
@@ -29,14 +29,7 @@ export async function proveListener(
   distrusted: CanaryCredentials,
   labels: { trusted: string; distrusted: string },
 ): Promise<HandshakeProof> {
-  const request = {
-    host: d.probe.address,
-    port: d.probe.port,
-    servername: d.probe.sni,
-    request: d.probe.request,
-    httpHost: d.probe.host,
-    timeoutMs: deps.config.probeTimeoutMs,
-  };
+  const request = probeRequestOf(d.probe, deps.config.probeTimeoutMs);
   const withCanary = (c: CanaryCredentials) =>
     deps.prober.probe({ ...request, clientCertificateChainPem: c.certificateChainPem, clientKeyPem: c.privateKeyPem });
   let proof: HandshakeProof | undefined;

@@ -120,6 +120,21 @@ export interface ProbeRequest {
   readAnswerBytes?: number;
 }
 
+/** The handshake a declared `probe` asks for (no client certificate yet: the caller adds one). */
+export function probeRequestOf(
+  probe: { host: string; port: number; sni: string; address: string; request: 'http' | 'none' },
+  timeoutMs: number,
+): ProbeRequest {
+  return {
+    host: probe.address,
+    port: probe.port,
+    servername: probe.sni,
+    request: probe.request,
+    httpHost: probe.host,
+    timeoutMs,
+  };
+}
+
 /** What one TLS handshake to a listener showed. */
 export interface ProbeResult {
   /** `answered`: the handshake completed and the backend sent bytes; `accepted`: completed, nothing sent (request `none`);
