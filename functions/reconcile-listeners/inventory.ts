@@ -8,20 +8,10 @@ import type { Clock, ObjectStore } from '../../shared/domain/ports.js';
 import type { ActiveClientCertificate, ClientCertificateInventory } from '../../shared/domain/listeners/ports.js';
 import { mapWithConcurrency } from '../../shared/async/concurrency.js';
 import { RECORDS_PREFIX } from '../../shared/certificates/ids.js';
+import { listAllKeys } from '../../shared/certificates/storage.js';
 import type { PcaReads } from './pca-reads.js';
 
 const READ_CONCURRENCY = 8;
-
-async function listAllKeys(store: ObjectStore, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.list({ prefix, continuationToken, maxKeys: 1000 });
-    keys.push(...page.keys);
-    continuationToken = page.nextContinuationToken;
-  } while (continuationToken);
-  return keys;
-}
 
 export function createClientCertificateInventory(deps: {
   store: ObjectStore;

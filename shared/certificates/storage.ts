@@ -30,6 +30,18 @@ export function guardedStore(store: ObjectStore): ObjectStore {
   };
 }
 
+/** Every key under `prefix`, all listing pages (1,000 keys each) read one after another. */
+export async function listAllKeys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.list({ prefix, continuationToken, maxKeys: 1000 });
+    keys.push(...page.keys);
+    continuationToken = page.nextContinuationToken;
+  } while (continuationToken);
+  return keys;
+}
+
 export async function getJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
   const body = await store.get(key);
   if (!body) return undefined;

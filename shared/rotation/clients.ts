@@ -6,6 +6,7 @@
  */
 import type { ClientCertificate } from '../domain/client-certificate.js';
 import { RECORDS_PREFIX } from '../certificates/ids.js';
+import { listAllKeys } from '../certificates/storage.js';
 import { readRecord } from '../certificates/records.js';
 import { mapWithConcurrency } from '../async/concurrency.js';
 import type { RotationDeps } from './context.js';
@@ -21,14 +22,9 @@ export interface RotationClient {
 }
 
 async function recordIds(deps: Pick<RotationDeps, 'store'>): Promise<string[]> {
-  const ids: string[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await deps.store.list({ prefix: RECORDS_PREFIX, continuationToken, maxKeys: 1000 });
-    for (const key of page.keys) if (key.endsWith('.json')) ids.push(key.slice(RECORDS_PREFIX.length, -'.json'.length));
-    continuationToken = page.nextContinuationToken;
-  } while (continuationToken);
-  return ids;
+  return (await listAllKeys(deps.store, RECORDS_PREFIX))
+    .filter((key) => key.endsWith('.json'))
+    .map((key) => key.slice(RECORDS_PREFIX.length, -'.json'.length));
 }
 
 export function isRotationSubject(record: ClientCertificate, now: Date): boolean {

@@ -6,6 +6,7 @@
 import type { ObjectStore } from '../domain/ports.js';
 import type { CaRotation, SuccessorRecord } from '../domain/rotation/ca-rotation.js';
 import { isCertificateId } from '../certificates/ids.js';
+import { listAllKeys } from '../certificates/storage.js';
 
 export const ROTATION_STATE_KEY = 'rotation/state.json';
 export const successorKey = (rotationId: string, clientId: string) =>
@@ -43,13 +44,7 @@ export async function putSuccessor(store: ObjectStore, record: SuccessorRecord):
 /** Every successor record of a rotation (one listing page per 1000). */
 export async function listSuccessors(store: ObjectStore, rotationId: string): Promise<SuccessorRecord[]> {
   const prefix = `rotation/${rotationId}/successors/`;
-  const keys: string[] = [];
-  let continuationToken: string | undefined;
-  do {
-    const page = await store.list({ prefix, continuationToken, maxKeys: 1000 });
-    keys.push(...page.keys);
-    continuationToken = page.nextContinuationToken;
-  } while (continuationToken);
+  const keys = await listAllKeys(store, prefix);
   const out: SuccessorRecord[] = [];
   for (const key of keys) {
     const body = await store.get(key);
