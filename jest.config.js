@@ -14,6 +14,9 @@ export default {
   // Sources import './x.js' (NodeNext style); map those back to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // One directory per run for work done once and shared between test files (test/support/shared-build.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   // A contract violation recorded by the emulator fails the test it happened in (test/setup/contracts.ts).
   setupFilesAfterEnv: ['<rootDir>/test/setup/contracts.ts'],
   testTimeout: 60000,

@@ -1,5 +1,6 @@
 // Why: the local runner and every other test run the TypeScript sources; FC runs dist/<function>/. This builds the
-// bundles exactly as `npm run build` does (into a temp dir), runs each one as FC would (its own node process, the
+// bundles exactly as `npm run build` does (once per Jest run, into the run's directory: test/support/shared-build.ts),
+// runs each one as FC would (its own node process, the
 // env the local runner gives it, `handler(Buffer, context)`), and drives it against the emulator: cert-api's health
 // check and an issuance whose .p12 openssl opens, renew-worker renewing that certificate from a batch event,
 // renew-scheduler sweeping on its timer and dispatching a renew.requested event through FC to renew-worker, and
@@ -7,7 +8,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFunctions, type BuiltFunction } from '../../../scripts/build.mjs';
+import type { BuiltFunction } from '../../../scripts/build.mjs';
+import { sharedFunctionBuild } from '../../support/shared-build.js';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { loadSYaml } from '../../../local/s-yaml.js';
 import { factsOf, LOCAL_ACCOUNT_ID } from '../../../local/stack.js';
@@ -33,10 +35,7 @@ const instance = (name: FunctionName) => instances.get(name)!;
 
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'nma-bundles-'));
-  const [results, emu] = await Promise.all([
-    buildFunctions({ outdir, quiet: true }),
-    startEmulator({ jobDelayMs: 20 }),
-  ]);
+  const [results, emu] = await Promise.all([sharedFunctionBuild(), startEmulator({ jobDelayMs: 20 })]);
   built = new Map(results.map((r) => [r.name, r]));
   emulator = emu;
 

@@ -1,7 +1,8 @@
 /**
  * The console as deployed: `scripts/build.mjs` bundles cert-api into one file and copies the console's files beside
  * it (bundle-files.json); the bundle, run by plain `node` outside the source tree, serves the page from them. Built
- * into a temp dir, so dist/ is never touched while other tests run.
+ * once per Jest run into the run's directory (test/support/shared-build.ts), so dist/ is never touched while other
+ * tests run.
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { sharedFunctionBuild } from '../../support/shared-build.js';
 
 const run = promisify(execFile);
 const root = process.cwd();
@@ -43,7 +45,7 @@ writeFileSync(out, JSON.stringify(answers));
 
 it('serves the console page and its files from the built bundle', async () => {
   // prepare: the bundle, and the env its config needs at cold start (nothing is called: the page needs no I/O)
-  await run(process.execPath, [join(root, 'scripts/build.mjs'), '--out-dir', dir, 'cert-api'], { cwd: root });
+  const certApi = (await sharedFunctionBuild()).find((f) => f.name === 'cert-api')!;
   const caller = join(dir, 'caller.mjs');
   writeFileSync(caller, CALLER);
   const env = {
@@ -66,11 +68,10 @@ it('serves the console page and its files from the built bundle', async () => {
   };
   const paths = ['/console', '/console/console.js', '/console/console.css', '/console/favicon.svg', '/console/x.js'];
   // act: from another directory, so only what sits beside the bundle can be found
-  await run(
-    process.execPath,
-    [caller, join(dir, 'cert-api/index.mjs'), join(dir, 'answers.json'), JSON.stringify(paths.map(eventFor))],
-    { cwd: tmpdir(), env },
-  ).catch((err: { stderr?: string }) => {
+  await run(process.execPath, [caller, certApi.entry, join(dir, 'answers.json'), JSON.stringify(paths.map(eventFor))], {
+    cwd: tmpdir(),
+    env,
+  }).catch((err: { stderr?: string }) => {
     throw new Error(`the bundle failed: ${err.stderr}`);
   });
   const answers = JSON.parse(readFileSync(join(dir, 'answers.json'), 'utf8')) as Array<{

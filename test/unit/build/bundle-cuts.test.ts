@@ -5,9 +5,9 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { build } from 'esbuild';
 import { CUTS } from '../../../scripts/bundle-cuts.mjs';
-import { functionBuildOptions, functionNames } from '../../../scripts/build.mjs';
+import { functionNames } from '../../../scripts/build.mjs';
+import { sharedFunctionBuild } from '../../support/shared-build.js';
 
 const root = process.cwd();
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -59,13 +59,12 @@ function membersRead(source: string, module: string): Array<string | undefined> 
 /** `exports.X = ` names a CommonJS file defines. */
 const definedExports = (source: string) => new Set([...source.matchAll(/exports\.(\w+)\s*=/g)].map((m) => m[1]));
 
-/** The modules each function bundle really contains, and who imports what (esbuild metafile, nothing written). */
+/** The modules the function bundles really contain, and who imports what (the esbuild metafile of each build). */
 async function bundleGraph() {
   const inputs: Record<string, { imports: Array<{ path: string }> }> = {};
-  for (const name of functionNames()) {
-    const { metafile } = await build({ ...functionBuildOptions(name, join(root, 'dist-unused', name)), write: false });
-    Object.assign(inputs, metafile.inputs);
-  }
+  const built = await sharedFunctionBuild();
+  expect(built.map((f) => f.name).sort()).toEqual(functionNames().sort());
+  for (const { metafile } of built) Object.assign(inputs, metafile.inputs);
   return inputs;
 }
 
