@@ -7,7 +7,6 @@
  * values or as *_SECRET_NAME, read from KMS). Exit code 0 when the stage did what it said, 1 when it refused or
  * failed (nothing half-done: the stage can be run again), 2 for a usage error.
  */
-import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReconcileConfig } from '../shared/config/reconcile.js';
 import { createRpcCaller } from '../shared/alibaba/rpc.js';
@@ -30,6 +29,7 @@ import { buildReconcileRuntime, readDesiredState } from '../functions/reconcile-
 import { DEFAULT_DATA_DIR } from './runner/stack-file.js';
 import { describeFile, localTarget, probeLocally, type Target } from './reconcile-target.js';
 import { ensureSeedDesiredState, localDesiredStateFile } from './runner/desired-state-file.js';
+import { fromInvocationDir, type CommandIo } from './command-io.js';
 
 const COMMANDS = ['plan', 'prepare', 'gate', 'switch', 'finish', 'rollback', 'create-ca'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -56,20 +56,13 @@ options:
   --json            the JSON report instead of text
   --cloud           Alibaba Cloud with credentials and settings from the environment`;
 
-export interface RotateCaIo {
-  /** LOCAL_DATA_DIR, LOG_LEVEL and, with --cloud, every setting. */
-  env: NodeJS.ProcessEnv;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
 class Usage extends Error {
   constructor(readonly code: number) {
     super('usage');
   }
 }
 
-function parse(argv: string[], io: RotateCaIo) {
+function parse(argv: string[], io: CommandIo) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -95,11 +88,6 @@ function parse(argv: string[], io: RotateCaIo) {
   // A threshold that is not a number is refused like one outside 0-100: by the plan's own check.
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold.replace(/%$/, ''));
   return { command, values, threshold };
-}
-
-/** A path the user typed, from the directory they ran `npm run` in (npm itself runs us in the project root). */
-function fromInvocationDir(path: string, env: NodeJS.ProcessEnv): string {
-  return isAbsolute(path) ? path : resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
 async function cloudEnv(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
@@ -174,7 +162,7 @@ async function run(deps: RotationDeps, args: ReturnType<typeof parse>): Promise<
 }
 
 /** Runs one command; resolves the exit code (0 done, 1 refused or failed, 2 usage). */
-export async function rotateCa(argv: string[], io: RotateCaIo): Promise<number> {
+export async function rotateCa(argv: string[], io: CommandIo): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv, io);

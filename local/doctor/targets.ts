@@ -30,13 +30,13 @@ function timers(): DoctorTarget['timers'] {
   );
 }
 
-function eventBus(): DoctorTarget['eventBus'] {
+function eventBus(env: NodeJS.ProcessEnv): DoctorTarget['eventBus'] {
   const bus = readEventBus(PROJECT_ROOT);
   const functions = new Set(
     Object.values(loadSYaml(join(PROJECT_ROOT, 's.yaml'), {}).resources).map((r) => r.props.functionName),
   );
   return {
-    name: process.env.EVENT_BUS_NAME || bus?.eventBusName || 'nlb-mtls-autopilot',
+    name: env.EVENT_BUS_NAME || bus?.eventBusName || 'nlb-mtls-autopilot',
     rules: (bus?.rules ?? []).map((r) => r.ruleName),
     routedLocally: Boolean(bus && bus.rules.every((r) => functions.has(r.functionName))),
   };
@@ -71,7 +71,7 @@ function ossReader(options: {
   };
 }
 
-export function localTarget(stack: StackInfo): DoctorTarget {
+export function localTarget(stack: StackInfo, env: NodeJS.ProcessEnv): DoctorTarget {
   const e = stack.emulator;
   const rpc = parseEndpoint(`http://${e.rpcEndpoint}`, e.region);
   const credentials = { accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret };
@@ -86,7 +86,7 @@ export function localTarget(stack: StackInfo): DoctorTarget {
     oss: { endpoint: ossEndpoint, bucket: e.bucket },
     parentIdentifier: stack.ca.subCaIdentifier,
     listenerIds: stack.listeners.map((l) => l.listenerId),
-    eventBus: eventBus(),
+    eventBus: eventBus(env),
     timers: timers(),
     objectUrl: (key) => `${ossEndpoint}/${e.bucket}/${key}`,
     listObjectKey: ossReader({ endpoint: ossEndpoint, bucket: e.bucket, region: e.region, credentials, local: true }),
@@ -138,7 +138,7 @@ export async function cloudTarget(env: NodeJS.ProcessEnv): Promise<DoctorTarget>
     oss: { endpoint: ossEndpoint, bucket },
     parentIdentifier: need('PCA_PARENT_IDENTIFIER'),
     listenerIds: desired.listeners.filter((l) => l.region === region).map((l) => l.listenerId),
-    eventBus: eventBus(),
+    eventBus: eventBus(env),
     timers: timers(),
     objectUrl: (key) => `https://${bucket}.oss-${region}.aliyuncs.com/${key}`,
     listObjectKey: ossReader({ endpoint: ossEndpoint, bucket, region, credentials, local: false }),

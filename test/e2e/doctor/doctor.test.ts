@@ -1,6 +1,7 @@
 // Prepare: the local stack as `npm start` runs it (stack.json in its data dir) with one issued certificate.
-// Act: `npm run doctor -- --record DIR` as a user runs it. Assess: one line per assumption and no failure, and
-// every recorded answer keeps its contract (request parameters and response model), with no secret in it.
+// Act: `npm run doctor -- --record DIR` as a user runs it (tsx local/doctor.ts; `--validate` runs its command in
+// this process). Assess: one line per assumption and no failure, and every recorded answer keeps its contract
+// (request parameters and response model), with no secret in it.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import { redact } from '../../../local/doctor/record.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
+import { runCommand } from '../../helpers/local-command.js';
+import { doctor as doctorCommand } from '../../../local/doctor-command.js';
 
 const root = process.cwd();
 
@@ -24,6 +27,10 @@ function doctor(dataDir: string, args: string[]): Promise<{ code: number; stdout
     );
   });
 }
+
+/** The same, in this process. */
+const doctorInProcess = (dataDir: string, args: string[]) =>
+  runCommand(doctorCommand, args, { ...process.env, LOCAL_DATA_DIR: dataDir });
 
 /** `{A: [x, y], B: 1}` -> `{'A.1': 'x', 'A.2': 'y', B: '1'}`, as the signed caller sends them. */
 function flatten(params: Record<string, unknown>): Record<string, string> {
@@ -95,7 +102,7 @@ describe('npm run doctor against the local stack', () => {
     }
     expect(problems).toEqual([]);
     // and as a user checks such a recording later (say one made on a real account)
-    const validated = await doctor(tmp.path('stack'), ['--validate', dir]);
+    const validated = await doctorInProcess(tmp.path('stack'), ['--validate', dir]);
     expect(validated.code).toBe(0);
     expect(validated.stdout).toMatch(/^OK {4}nlb-2022-04-30\/GetListenerAttribute\.1\.json$/m);
     expect(validated.stdout).toContain(
@@ -118,8 +125,8 @@ describe('npm run doctor against the local stack', () => {
       }),
     );
     // act
-    const bad = await doctor(tmp.path('stack'), ['--validate', tmp.path('strayed')]);
-    const none = await doctor(tmp.path('stack'), ['--validate', tmp.path('no-such-dir')]);
+    const bad = await doctorInProcess(tmp.path('stack'), ['--validate', tmp.path('strayed')]);
+    const none = await doctorInProcess(tmp.path('stack'), ['--validate', tmp.path('no-such-dir')]);
     // assess
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL {2}\S+GetListenerAttribute\.1\.json: request: parameter Immediately is not/m);

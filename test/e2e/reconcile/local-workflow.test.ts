@@ -2,7 +2,8 @@
 // `npm run reconcile` read ONE desired-state file (.local/listeners.yaml, written from the seeded listeners);
 // `--plan --fail-on-blocked` fails a CI job when a declared listener breaks a rule (exit 3) and passes otherwise;
 // `npm run drift` changes a listener behind the reconciler's back, as a console user would, and the next
-// `npm run reconcile -- --apply` repairs it and says it was drift.
+// `npm run reconcile -- --apply` repairs it and says it was drift. `npm run drift` runs as a user runs it (tsx
+// local/drift.ts); reconcile runs its command in this process (test/e2e/reconcile/seed.test.ts spawns that script).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import type { RunReport } from '../../../shared/domain/listeners/report.js';
 import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 import { keepForFailure } from '../../support/failure-log.js';
+import { runCommand } from '../../helpers/local-command.js';
+import { reconcile } from '../../../local/reconcile-command.js';
 
 const root = process.cwd();
 
@@ -35,6 +38,9 @@ describe('the local reconcile workflow', () => {
   let dataDir: string;
   let desiredFile: string;
   let previousSink: LogSink;
+  // As the spawned scripts get it: this stack's data dir, and its default desired-state file.
+  const reconcileIn = (args: string[]) =>
+    runCommand(reconcile, args, { ...process.env, LOCAL_DATA_DIR: dataDir, DESIRED_STATE_FILE: '' });
 
   beforeAll(async () => {
     previousSink = setLogSink(() => undefined); // the in-process functions' JSON logs: not the test's output
@@ -74,8 +80,8 @@ describe('the local reconcile workflow', () => {
     const [good, bad] = stack.emulator.listeners;
 
     const [gate, onlyGood] = await Promise.all([
-      run('local/reconcile.ts', dataDir, ['--plan', '--fail-on-blocked']),
-      run('local/reconcile.ts', dataDir, ['--plan', '--fail-on-blocked', '--listener', good.listenerId]),
+      reconcileIn(['--plan', '--fail-on-blocked']),
+      reconcileIn(['--plan', '--fail-on-blocked', '--listener', good.listenerId]),
     ]);
 
     expect(gate.code).toBe(3);
@@ -99,7 +105,7 @@ describe('the local reconcile workflow', () => {
     expect(drift.stdout).toContain(`${good.listenerId}: CaEnabled true -> false`);
     expect(stack.emulator.nlb.getListener(good.listenerId)).toMatchObject({ CaEnabled: false });
 
-    const repair = await run('local/reconcile.ts', dataDir, ['--apply', '--listener', good.listenerId, '--json']);
+    const repair = await reconcileIn(['--apply', '--listener', good.listenerId, '--json']);
     expect(repair.code).toBe(0);
     const report = JSON.parse(repair.stdout) as RunReport;
     expect(report.results[0]).toMatchObject({ outcome: 'drift-repaired', drift: true, probe: { verdict: 'passed' } });

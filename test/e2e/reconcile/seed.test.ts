@@ -2,6 +2,7 @@
 // openssl commands and uploaded with UploadUserCertificate; a client certificate requested through the
 // certificate API and its .p12 fetched through the signed link; mutual auth off on the listener. Then
 // `npm run reconcile` plans and applies, curl behaves as in the seed's step 6, and a second run changes nothing.
+// The plan runs the script as a user does (tsx local/reconcile.ts); the applies run its command in this process.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
 import type { RunReport } from '../../../shared/domain/listeners/report.js';
 import { keepForFailure } from '../../support/failure-log.js';
+import { runCommand } from '../../helpers/local-command.js';
+import { reconcile } from '../../../local/reconcile-command.js';
 
 const root = process.cwd();
 
@@ -141,7 +144,10 @@ describe('the seed, end to end through npm run reconcile', () => {
     // Act: plan, then apply.
     const plan = await reconcileCli(dataDir, ['--plan', '--desired', desired]);
     const updatesAfterPlan = stack.emulator.faults.count('UpdateListenerAttribute');
-    const apply = await reconcileCli(dataDir, ['--apply', '--desired', desired, '--json']);
+    const apply = await runCommand(reconcile, ['--apply', '--desired', desired, '--json'], {
+      ...process.env,
+      LOCAL_DATA_DIR: dataDir,
+    });
 
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain(`~ ${listener.listenerId} (seed) [cn-hangzhou]: will be updated in place`);
@@ -208,7 +214,10 @@ describe('the seed, end to end through npm run reconcile', () => {
 
     // A second run makes zero changes.
     const before = stack.emulator.faults.count('UpdateListenerAttribute');
-    const again = await reconcileCli(dataDir, ['--apply', '--desired', desired, '--json']);
+    const again = await runCommand(reconcile, ['--apply', '--desired', desired, '--json'], {
+      ...process.env,
+      LOCAL_DATA_DIR: dataDir,
+    });
     const second = JSON.parse(again.stdout) as RunReport;
     expect(second.results[0]).toMatchObject({ outcome: 'in-sync', plan: [], probe: { verdict: 'passed' } });
     expect(stack.emulator.faults.count('UpdateListenerAttribute')).toBe(before);

@@ -6,22 +6,17 @@
 // refused until he picks his up. New certificates and renewals come from the new sub-CA without a restart; npm start
 // again with PCA_PARENT_IDENTIFIER = the new sub-CA makes that permanent. Bad input is refused at plan time
 // and leaves the listener as it was. Crashes at each stage: test/integration/rotation.
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { rotateCa } from '../../../local/rotate-ca-command.js';
-import { localTarget, probeLocally } from '../../../local/reconcile-target.js';
-import { buildReconcileRuntime, readDesiredState } from '../../../functions/reconcile-listeners/deps.js';
-import { loadReconcileConfig } from '../../../shared/config/reconcile.js';
-import { renderReport } from '../../../shared/domain/listeners/render.js';
-import { reconcileListeners } from '../../../shared/listeners/reconcile.js';
+import { reconcile as reconcileCommand } from '../../../local/reconcile-command.js';
 import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { parseEndpoint } from '../../../shared/config/alibaba.js';
-import { createLogger, setLogSink, type LogSink } from '../../../shared/log/index.js';
+import { setLogSink, type LogSink } from '../../../shared/log/index.js';
 import { runInProcess } from '../../helpers/nlb-mtls-cli.js';
+import { runCommand } from '../../helpers/local-command.js';
 import { curl, makeTempDir, openssl, type TempDir } from '../../helpers/tools.js';
-import { keepForFailure } from '../../support/failure-log.js';
 
 describe('docs/rotation.md on the local stack', () => {
   let stack: LocalStack;
@@ -48,45 +43,9 @@ describe('docs/rotation.md on the local stack', () => {
     setLogSink(previousSink);
   });
 
-  /**
-   * `npm run reconcile -- <args>` in this process (test/e2e/reconcile/seed.test.ts runs the script itself): the same
-   * target, desired-state file, runtime, probes and report as local/reconcile.ts.
-   */
-  const reconcile = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const target = await localTarget(dataDir);
-    try {
-      const runtime = buildReconcileRuntime(loadReconcileConfig({ ...target.env, LOG_LEVEL: 'warn' }), {
-        log: createLogger({ fn: 'reconcile' }, 'warn'),
-        desired: readDesiredState(join(dataDir, 'listeners.yaml')),
-      });
-      const report = await reconcileListeners(
-        runtime.engine,
-        probeLocally(await runtime.desired(), target.localPorts),
-        {
-          mode: args.includes('--apply') ? 'apply' : 'plan',
-          runId: `test:${randomUUID()}`,
-        },
-      );
-      const failed = report.summary.failed > 0;
-      const blocked = args.includes('--fail-on-blocked') && report.summary.blocked > 0;
-      return { code: failed ? 1 : blocked ? 3 : 0, stdout: renderReport(report), stderr: '' };
-    } catch (err) {
-      return { code: 1, stdout: '', stderr: `npm run reconcile failed: ${(err as Error).message}` };
-    } finally {
-      await target.close();
-    }
-  };
-  const rotate = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await rotateCa(args, {
-      env: { LOCAL_DATA_DIR: dataDir },
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-    });
-    keepForFailure(stderr);
-    return { code, stdout, stderr };
-  };
+  // `npm run reconcile` and `npm run rotate-ca`, their commands in this process (seed.test.ts spawns the script).
+  const reconcile = (args: string[]) => runCommand(reconcileCommand, args, { LOCAL_DATA_DIR: dataDir });
+  const rotate = (args: string[]) => runCommand(rotateCa, args, { LOCAL_DATA_DIR: dataDir });
   const declare = (managed: string) =>
     writeFileSync(
       join(dataDir, 'listeners.yaml'),

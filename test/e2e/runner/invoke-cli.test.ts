@@ -1,5 +1,6 @@
-// `npm run invoke -- <function> ...` as a user runs it (tsx local/invoke.ts): on its own (it starts the emulator
-// on the data dir) and against a running stack (through that stack's control endpoint).
+// `npm run invoke -- <function> ...`: on its own (it starts the emulator on the data dir) and against a running stack
+// (through that stack's control endpoint). The renewal runs the script as a user does (tsx local/invoke.ts): the
+// async work it starts must finish before the process exits; the others run its command in this process.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { setLogSink } from '../../../shared/log/index.js';
 import { startLocalStack } from '../../../local/stack.js';
 import { makeTempDir, type TempDir } from '../../helpers/tools.js';
 import { alsoKeptForFailure, keepForFailure } from '../../support/failure-log.js';
+import { runCommand } from '../../helpers/local-command.js';
+import { invoke } from '../../../local/invoke-command.js';
 
 const root = process.cwd();
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -24,6 +27,10 @@ function invokeCli(args: string[], dataDir: string): Promise<{ code: number | nu
     );
   });
 }
+
+/** The same, in this process. */
+const invokeInProcess = (args: string[], dataDir: string) =>
+  runCommand(invoke, args, { ...process.env, LOCAL_DATA_DIR: dataDir });
 
 const healthzEvent = JSON.stringify({
   version: 'v1',
@@ -44,7 +51,7 @@ describe('npm run invoke', () => {
 
   it('runs one function once against its own emulator and prints the result', async () => {
     // Act
-    const run = await invokeCli(['cert-api', '--event-json', healthzEvent], tmp.dir);
+    const run = await invokeInProcess(['cert-api', '--event-json', healthzEvent], tmp.dir);
     // Assess
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 200 });
@@ -95,7 +102,7 @@ describe('npm run invoke', () => {
   });
 
   it('exits non-zero for a function that is not in s.yaml', async () => {
-    const run = await invokeCli(['no-such-function'], tmp.dir);
+    const run = await invokeInProcess(['no-such-function'], tmp.dir);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('no-such-function');
   });
@@ -112,7 +119,7 @@ describe('npm run invoke', () => {
     });
     try {
       // Act
-      const run = await invokeCli(['cert-api', '--event-json', healthzEvent], tmp.dir);
+      const run = await invokeInProcess(['cert-api', '--event-json', healthzEvent], tmp.dir);
       // Assess
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 200 });
