@@ -40,7 +40,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode: numbe
     if (existsAsDirectory(path)) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     fd = openSync(temp, 'wx', mode);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

@@ -24,7 +24,9 @@ const USAGE = `usage: npm run invoke -- <function> [--event file.json|-] [--even
   --cloudevent    send a CloudEvent through the function's EventBridge trigger`;
 
 type Request =
-  { kind: 'invoke'; event: Buffer } | { kind: 'timer'; triggerName?: string } | { kind: 'cloudevent'; event: unknown };
+  | { kind: 'invoke'; event: Buffer }
+  | { kind: 'timer'; triggerName?: string }
+  | { kind: 'cloudevent'; event: unknown };
 
 class Usage {
   constructor(readonly code: number) {}

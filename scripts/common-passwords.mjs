@@ -26,7 +26,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ' */',
   ].join('\n');
   const body = list.map((p) => `  ${JSON.stringify(p)},`).join('\n');
-  // Then `npx prettier --write shared/pki/common-passwords.ts` (the format check runs in npm test).
+  // Then `npx biome format --write shared/pki/common-passwords.ts` (the format check runs in npm test).
   writeFileSync(target, `${header}\nexport const COMMON_PASSWORDS: readonly string[] = [\n${body}\n];\n`);
   console.log(`${list.length} passwords written to shared/pki/common-passwords.ts`);
 }

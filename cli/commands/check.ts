@@ -52,7 +52,7 @@ export function readHttpAnswer(text: string | undefined): HttpAnswer | undefined
 /** The body of a `Transfer-Encoding: chunked` answer (as far as it was read). */
 function dechunk(body: string): string {
   let out = '';
-  for (let at = 0; at < body.length;) {
+  for (let at = 0; at < body.length; ) {
     const eol = body.indexOf('\r\n', at);
     if (eol < 0) break;
     const size = parseInt(body.slice(at, eol).split(';')[0], 16);

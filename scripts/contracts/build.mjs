@@ -95,7 +95,13 @@ export function buildContract({ product, version, repository, commit, structs, o
       const where = op.placement.get(`header:${f.goName}`);
       if (!where) continue;
       const schema = annotate(schemaOf(f.goType, structs), f);
-      parameters.push({ name: where.wire, in: 'header', ...schema, required: isRequired(f.doc, f.tags), style: 'flat' });
+      parameters.push({
+        name: where.wire,
+        in: 'header',
+        ...schema,
+        required: isRequired(f.doc, f.tags),
+        style: 'flat',
+      });
     }
   }
   const response = structs.get(op.responseType);

@@ -4,7 +4,8 @@
 
 const STRUCT = /^type (\w+) struct \{\n([\s\S]*?)^\}/gm;
 const FIELD = /^\t(\w+)\s+(\S+)\s+`([^`]*)`/;
-const FUNC = /^func \(client \*Client\) (\w+)WithOptions\(([^)]*)\) \(_result \*(\w+), _err error\) \{\n([\s\S]*?)^\}/gm;
+const FUNC =
+  /^func \(client \*Client\) (\w+)WithOptions\(([^)]*)\) \(_result \*(\w+), _err error\) \{\n([\s\S]*?)^\}/gm;
 
 function tagsOf(text) {
   return Object.fromEntries([...text.matchAll(/(\w+):"([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -26,7 +27,13 @@ export function parseStructs(files) {
         const f = line.match(FIELD);
         if (f) {
           const tags = tagsOf(f[3]);
-          fields.push({ goName: f[1], goType: f[2], wire: (tags.json ?? f[1]).split(',')[0], tags, doc: doc.join('\n') });
+          fields.push({
+            goName: f[1],
+            goType: f[2],
+            wire: (tags.json ?? f[1]).split(',')[0],
+            tags,
+            doc: doc.join('\n'),
+          });
         }
         doc = [];
       }
@@ -104,7 +111,11 @@ export function summaryOf(files, action) {
     if (!m) continue;
     const lines = m[1].split('\n').map((l) => l.replace(/^\/\/ ?/, ''));
     const i = lines.indexOf('Summary:');
-    if (i >= 0) return lines.slice(i + 1).find((l) => l.trim())?.trim();
+    if (i >= 0)
+      return lines
+        .slice(i + 1)
+        .find((l) => l.trim())
+        ?.trim();
   }
   return undefined;
 }

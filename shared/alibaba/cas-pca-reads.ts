@@ -261,15 +261,17 @@ export function createCasReads(call: RpcCaller): CasReads {
       });
       const items = (body.List ?? [])
         .filter((item): item is typeof item & { Identifier: string } => typeof item.Identifier === 'string')
-        .map((item): CaClientCertificate => ({
-          identifier: item.Identifier,
-          ...(item.SerialNumber ? { serialNumber: item.SerialNumber.toLowerCase() } : {}),
-          status: statusOf(item.Status),
-          ...(item.CustomIdentifier ? { customIdentifier: item.CustomIdentifier } : {}),
-          ...(item.CommonName ? { commonName: item.CommonName } : {}),
-          ...(dateOf(item.BeforeTime) ? { notBefore: dateOf(item.BeforeTime) } : {}),
-          ...(dateOf(item.AfterTime) ? { notAfter: dateOf(item.AfterTime) } : {}),
-        }));
+        .map(
+          (item): CaClientCertificate => ({
+            identifier: item.Identifier,
+            ...(item.SerialNumber ? { serialNumber: item.SerialNumber.toLowerCase() } : {}),
+            status: statusOf(item.Status),
+            ...(item.CustomIdentifier ? { customIdentifier: item.CustomIdentifier } : {}),
+            ...(item.CommonName ? { commonName: item.CommonName } : {}),
+            ...(dateOf(item.BeforeTime) ? { notBefore: dateOf(item.BeforeTime) } : {}),
+            ...(dateOf(item.AfterTime) ? { notAfter: dateOf(item.AfterTime) } : {}),
+          }),
+        );
       return { items, ...(body.NextToken ? { cursor: body.NextToken } : {}) };
     },
   };

@@ -141,9 +141,9 @@ export function createOssObjectStore(config: OssStoreConfig): ObjectStore {
       };
       try {
         // A string body would be taken for a file path by ali-oss: always hand it bytes.
-        await (
-          await current()
-        ).client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, { headers });
+        await (await current()).client.put(key, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, {
+          headers,
+        });
       } catch (err) {
         if (putOptions.ifAbsent && isCode(err, 'FileAlreadyExists')) throw new ObjectExistsError(key);
         throw toStoreError(err);

@@ -77,7 +77,7 @@ export function verificationSlotOf(id: string, slots: number): number {
 async function listTenants(store: ObjectStore): Promise<{ tenants: string[]; requests: number }> {
   const tenants: string[] = [];
   let requests = 0;
-  for (let token: string | undefined; ;) {
+  for (let token: string | undefined; ; ) {
     const page = await store.list({
       prefix: FLEET_TENANTS_PREFIX,
       delimiter: '/',
@@ -119,7 +119,7 @@ export async function refreshFleetSummaries(deps: FleetRefreshDeps): Promise<Fle
   const seen = new Set<string>();
   const changed: Array<{ id: string; etag: string }> = [];
   const verify: Array<{ id: string; etag: string }> = [];
-  for (let startAfter: string | undefined; ;) {
+  for (let startAfter: string | undefined; ; ) {
     const page = await store.list({ prefix: RECORDS_PREFIX, startAfter, maxKeys: LIST_PAGE });
     listRequests += 1;
     page.keys.forEach((key, i) => {

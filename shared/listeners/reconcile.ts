@@ -310,7 +310,8 @@ export async function reconcileListeners(
 
     // Apply: a due replacement is issued and uploaded first; the listener then switches to it like any change.
     let replacement:
-      { ref: ManagedCertificateRef; facts: ServerCertificateFacts; state: ManagedCertificateState } | undefined;
+      | { ref: ManagedCertificateRef; facts: ServerCertificateFacts; state: ManagedCertificateState }
+      | undefined;
     if (replacing) {
       try {
         replacement = await replaceManaged(deps.managed!, d, managed!);

@@ -12,7 +12,8 @@
 import { BlockList, isIP } from 'node:net';
 
 export type AddressVerdict =
-  { allowed: true; address: string } | { allowed: false; address: string; block: string; via?: string };
+  | { allowed: true; address: string }
+  | { allowed: false; address: string; block: string; via?: string };
 
 /** IPv4 blocks refused, with what they are (IANA IPv4 special-purpose registry + multicast). */
 const IPV4_BLOCKS: Array<[string, number, string]> = [

@@ -140,7 +140,7 @@ export function readSingle(buffer: Buffer): DerElement {
 export function readChildren(parent: DerElement): DerElement[] {
   if ((parent.tag & 0x20) === 0) throw new DerError('primitive element has no children');
   const children: DerElement[] = [];
-  for (let offset = 0; offset < parent.content.length;) {
+  for (let offset = 0; offset < parent.content.length; ) {
     const child = readElement(parent.content, offset);
     children.push(child);
     offset += child.raw.length;

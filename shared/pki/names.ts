@@ -192,7 +192,7 @@ function formatIp(bytes: Buffer): string {
     for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
     // Compress the longest run of zero groups, as the canonical text form does.
     let best = { start: -1, length: 0 };
-    for (let i = 0; i < 8;) {
+    for (let i = 0; i < 8; ) {
       if (groups[i] !== '0') {
         i++;
         continue;

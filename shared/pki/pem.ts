@@ -24,7 +24,7 @@ export function derToPem(label: string, der: Buffer): string {
  */
 export function pemBlocks(text: string, code: PkiErrorCode = 'CERTIFICATE_MALFORMED'): PemBlock[] {
   const blocks: PemBlock[] = [];
-  for (let position = 0; ;) {
+  for (let position = 0; ; ) {
     const begin = text.indexOf(BEGIN, position);
     if (begin < 0) return blocks;
     const labelStart = begin + BEGIN.length;

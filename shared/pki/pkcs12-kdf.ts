@@ -27,7 +27,7 @@ const digest: (algorithm: Pkcs12KdfHash, data: Buffer) => Buffer = oneShot
 /** H applied `times` more times to `value`, yielding to the event loop between slices. */
 async function iterateHash(algorithm: Pkcs12KdfHash, value: Buffer, times: number): Promise<Buffer> {
   let out = value;
-  for (let done = 0; done < times;) {
+  for (let done = 0; done < times; ) {
     const slice = Math.min(ROUNDS_PER_SLICE, times - done);
     for (let i = 0; i < slice; i++) out = digest(algorithm, out);
     done += slice;

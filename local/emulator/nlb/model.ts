@@ -3,7 +3,14 @@ import { vocabulary } from '../contracts/load.js';
 
 export type ListenerProtocol = 'TCP' | 'UDP' | 'TCPSSL';
 export type ListenerStatus =
-  'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted';
+  | 'Provisioning'
+  | 'Running'
+  | 'Configuring'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Starting'
+  | 'Deleting'
+  | 'Deleted';
 
 export interface LoadBalancer {
   LoadBalancerId: string;

@@ -146,7 +146,11 @@ export interface ManagedCertificateState {
 }
 
 export type RenewalReason =
-  'no-certificate' | 'missing-from-store' | 'renewal-window' | 'expired' | 'declaration-changed';
+  | 'no-certificate'
+  | 'missing-from-store'
+  | 'renewal-window'
+  | 'expired'
+  | 'declaration-changed';
 
 export type ManagedCertificateDecision =
   | { action: 'keep'; renewAt: Date }

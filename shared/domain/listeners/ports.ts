@@ -4,7 +4,15 @@
  */
 
 export type ListenerStatus =
-  'Provisioning' | 'Running' | 'Configuring' | 'Stopping' | 'Stopped' | 'Starting' | 'Deleting' | 'Deleted' | string;
+  | 'Provisioning'
+  | 'Running'
+  | 'Configuring'
+  | 'Stopping'
+  | 'Stopped'
+  | 'Starting'
+  | 'Deleting'
+  | 'Deleted'
+  | string;
 
 /** The listener fields reconciliation reads (NLB `GetListenerAttribute` / `ListListeners`). */
 export interface ListenerAttributes {

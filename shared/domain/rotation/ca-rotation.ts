@@ -16,7 +16,14 @@
 import type { CaFacts } from '../listeners/ports.js';
 
 export type RotationStage =
-  'preparing' | 'prepared' | 'switching' | 'switched' | 'finishing' | 'finished' | 'rolling-back' | 'rolled-back';
+  | 'preparing'
+  | 'prepared'
+  | 'switching'
+  | 'switched'
+  | 'finishing'
+  | 'finished'
+  | 'rolling-back'
+  | 'rolled-back';
 
 export type RotationCommand = 'plan' | 'prepare' | 'gate' | 'switch' | 'finish' | 'rollback';
 

@@ -181,7 +181,15 @@ describe('docs/rotation.md on the local stack', () => {
     newCa = (JSON.parse(created.stdout) as { created: typeof newCa }).created;
     const caBefore = listenerCa();
 
-    const threshold = await rotate(['plan', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier, '--threshold', '150']); // prettier-ignore
+    const threshold = await rotate([
+      'plan',
+      '--to',
+      newCa.rootIdentifier,
+      '--issuing-ca',
+      newCa.subCaIdentifier,
+      '--threshold',
+      '150',
+    ]);
     expect(threshold.code).toBe(1);
     expect(threshold.stdout).toContain('threshold must be a percentage from 0 to 100 (got 150)');
 
@@ -202,7 +210,15 @@ describe('docs/rotation.md on the local stack', () => {
 
   it('prepare -> gate -> switch -> finish: the device that took its successor stays in, the other is refused', async () => {
     const oldCa = listenerCa();
-    const prepare = await rotate(['prepare', '--to', newCa.rootIdentifier, '--issuing-ca', newCa.subCaIdentifier, '--threshold', '50']); // prettier-ignore
+    const prepare = await rotate([
+      'prepare',
+      '--to',
+      newCa.rootIdentifier,
+      '--issuing-ca',
+      newCa.subCaIdentifier,
+      '--threshold',
+      '50',
+    ]);
     expect(prepare.code).toBe(0);
     expect(prepare.stdout).toContain('successors: 3 issued now');
     expect(prepare.stdout).toContain('threshold 50%: NOT PASSED');
@@ -252,11 +268,26 @@ describe('docs/rotation.md on the local stack', () => {
     ]);
     expect(carolCurl.stdout).toMatch(/^ECS0[12]/);
     // The CLI falls back to the successor by itself and promotes it; bob has none and stays refused.
-    const alice = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('alice')]); // prettier-ignore
+    const alice = await runInProcess([
+      'check',
+      '--connect',
+      `127.0.0.1:${port}`,
+      '--servername',
+      'www.example.com',
+      '--json',
+      ...device('alice'),
+    ]);
     expect(alice.code).toBe(0);
     expect(JSON.parse(alice.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
     expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
-    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', ...device('bob')]); // prettier-ignore
+    const bob = await runInProcess([
+      'check',
+      '--connect',
+      `127.0.0.1:${port}`,
+      '--servername',
+      'www.example.com',
+      ...device('bob'),
+    ]);
     expect(bob.code).toBe(7);
 
     const finish = await rotate(['finish']);
@@ -296,7 +327,15 @@ describe('docs/rotation.md on the local stack', () => {
     expect(agent.code).toBe(0);
     expect(agent.stdout).toContain('successor-fetched');
     expect(existsSync(join(tmp.dir, 'bob', 'client.successor.crt'))).toBe(true);
-    const bob = await runInProcess(['check', '--connect', `127.0.0.1:${port}`, '--servername', 'www.example.com', '--json', ...device('bob')]); // prettier-ignore
+    const bob = await runInProcess([
+      'check',
+      '--connect',
+      `127.0.0.1:${port}`,
+      '--servername',
+      'www.example.com',
+      '--json',
+      ...device('bob'),
+    ]);
     expect(JSON.parse(bob.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
     expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
   });

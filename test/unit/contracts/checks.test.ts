@@ -17,7 +17,12 @@ const describeClient = contract('cas', '2020-06-30', 'DescribeClientCertificate'
 
 describe('RPC request check', () => {
   it.each<[string, Contract, Record<string, string>, Partial<ReturnType<typeof checkRpcRequest>>]>([
-    ['a request as the model has it', update, { ListenerId: 'lsn-1@443', 'CaCertificateIds.1': 'ca', CaEnabled: 'true' }, {}],
+    [
+      'a request as the model has it',
+      update,
+      { ListenerId: 'lsn-1@443', 'CaCertificateIds.1': 'ca', CaEnabled: 'true' },
+      {},
+    ],
     [
       'a parameter the action does not have',
       update,
@@ -28,7 +33,11 @@ describe('RPC request check', () => {
       'a list sent flat (repeated keys merge into one)',
       update,
       { ListenerId: 'lsn-1', CaCertificateIds: 'a,b' },
-      { violations: ['CaCertificateIds is a list: send CaCertificateIds.1, CaCertificateIds.2, ... (got CaCertificateIds)'] },
+      {
+        violations: [
+          'CaCertificateIds is a list: send CaCertificateIds.1, CaCertificateIds.2, ... (got CaCertificateIds)',
+        ],
+      },
     ],
     [
       'a single value sent as a list',
@@ -85,7 +94,11 @@ describe('response check', () => {
       { RequestId: 'r', Certificate: { Identifier: 'i', Sans: '[{"Type":2,"Value":"a.example"}]', AfterDate: 1 } },
       [],
     ],
-    ['a field the model lacks', { RequestId: 'r', Certificate: { Identifier: 'i', Extra: 1 } }, ['$.Certificate.Extra: not a field of the response model']],
+    [
+      'a field the model lacks',
+      { RequestId: 'r', Certificate: { Identifier: 'i', Extra: 1 } },
+      ['$.Certificate.Extra: not a field of the response model'],
+    ],
     [
       'a number where the model has a string',
       { RequestId: 'r', Certificate: { SerialNumber: 12 } },
@@ -96,7 +109,11 @@ describe('response check', () => {
       { RequestId: 'r', Certificate: { Sans: 'a.example,b.example' } },
       ['$.Certificate.Sans: expected a JSON array in a string'],
     ],
-    ['a value the model does not list', { RequestId: 'r', Certificate: { Status: 'ACTIVE' } }, ['$.Certificate.Status: "ACTIVE" is not one of ISSUE,REVOKE']],
+    [
+      'a value the model does not list',
+      { RequestId: 'r', Certificate: { Status: 'ACTIVE' } },
+      ['$.Certificate.Status: "ACTIVE" is not one of ISSUE,REVOKE'],
+    ],
   ])('%s', (_name, answer, problems) => {
     expect(checkValue(describeClient.response.body!, answer)).toEqual(problems);
   });

@@ -34,7 +34,9 @@ describe('contracts', () => {
     ];
     const missing: string[] = [];
     for (const [api, file] of adapters) {
-      for (const m of calledIn(file).matchAll(/'((?:Create|Describe|Get|List|Update|Upload|Delete|Invoke)[A-Z][A-Za-z]+)'/g))
+      for (const m of calledIn(file).matchAll(
+        /'((?:Create|Describe|Get|List|Update|Upload|Delete|Invoke)[A-Z][A-Za-z]+)'/g,
+      ))
         if (!contracts().has(`${api}/${m[1]}`)) missing.push(`${api}/${m[1]} (${file})`);
     }
     expect(missing).toEqual([]);
