@@ -81,6 +81,17 @@ describe('docs/rotation.md on the local stack', () => {
       .replace(/^0+(?=.)/, '');
   const listenerCa = () => stack.emulator.nlb.listeners().find((l) => l.ListenerId === listenerId)!.CaCertificateIds;
   const device = (name: string) => ['--dir', join(tmp.dir, name)];
+  /** `nlb-mtls check` of a device against the seeded listener, as the device runs it. */
+  const checkListener = (name: string, ...flags: string[]) =>
+    runInProcess([
+      'check',
+      '--connect',
+      `127.0.0.1:${port}`,
+      '--servername',
+      'www.example.com',
+      ...flags,
+      ...device(name),
+    ]);
   const cliEnv = () => ({ NLB_MTLS_API: stack.apiUrl });
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${stack.apiUrl}${path}`, {
@@ -268,26 +279,11 @@ describe('docs/rotation.md on the local stack', () => {
     ]);
     expect(carolCurl.stdout).toMatch(/^ECS0[12]/);
     // The CLI falls back to the successor by itself and promotes it; bob has none and stays refused.
-    const alice = await runInProcess([
-      'check',
-      '--connect',
-      `127.0.0.1:${port}`,
-      '--servername',
-      'www.example.com',
-      '--json',
-      ...device('alice'),
-    ]);
+    const alice = await checkListener('alice', '--json');
     expect(alice.code).toBe(0);
     expect(JSON.parse(alice.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
     expect((await seedCurl('alice')).stdout).toMatch(/^ECS0[12]/);
-    const bob = await runInProcess([
-      'check',
-      '--connect',
-      `127.0.0.1:${port}`,
-      '--servername',
-      'www.example.com',
-      ...device('bob'),
-    ]);
+    const bob = await checkListener('bob');
     expect(bob.code).toBe(7);
 
     const finish = await rotate(['finish']);
@@ -327,15 +323,7 @@ describe('docs/rotation.md on the local stack', () => {
     expect(agent.code).toBe(0);
     expect(agent.stdout).toContain('successor-fetched');
     expect(existsSync(join(tmp.dir, 'bob', 'client.successor.crt'))).toBe(true);
-    const bob = await runInProcess([
-      'check',
-      '--connect',
-      `127.0.0.1:${port}`,
-      '--servername',
-      'www.example.com',
-      '--json',
-      ...device('bob'),
-    ]);
+    const bob = await checkListener('bob', '--json');
     expect(JSON.parse(bob.stdout)).toMatchObject({ verdict: 'accepted', fellBackToSuccessor: {} });
     expect((await seedCurl('bob')).stdout).toMatch(/^ECS0[12]/);
   });
