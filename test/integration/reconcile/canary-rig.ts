@@ -4,7 +4,7 @@
  */
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import type { CasAlgorithm } from '../../../local/emulator/cas/pca.js';
-import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
+import { createConfiguredObjectStore } from '../../../shared/alibaba/oss-store.js';
 import { createRpcCaller } from '../../../shared/alibaba/rpc.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
 import { createCertificateService, type CertificateService } from '../../../shared/certificates/service.js';
@@ -29,13 +29,7 @@ export async function startCanaryRig(options: {
 }): Promise<CanaryRig> {
   const emulator = await startEmulator({ caKeyAlgorithm: options.caKeyAlgorithm, log: createLogger({}, 'error') });
   const alibaba = loadAlibabaConfig(emulator.env());
-  const store = createOssObjectStore({
-    endpoint: alibaba.oss.endpoint,
-    bucket: alibaba.oss.bucket,
-    credentials: alibaba.credentials,
-    region: alibaba.region,
-    local: true,
-  });
+  const store = createConfiguredObjectStore(alibaba);
   const log = createLogger({}, 'error');
   const service = createCertificateService({
     ca: createCasPcaClient(alibaba.cas, alibaba.credentials),

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../../local/emulator/index.js';
 import { createCasPcaClient } from '../../../shared/alibaba/cas-pca.js';
-import { createOssObjectStore } from '../../../shared/alibaba/oss-store.js';
+import { createConfiguredObjectStore } from '../../../shared/alibaba/oss-store.js';
 import {
   createCertificateService,
   timingFor,
@@ -109,14 +109,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     ...options.workerEnv,
   };
   const alibaba = loadAlibabaConfig(env);
-  const store = createOssObjectStore({
-    endpoint: alibaba.oss.endpoint,
-    bucket: alibaba.oss.bucket,
-    credentials: alibaba.credentials,
-    region: alibaba.region,
-    local: true,
-    timeoutMs: 5000,
-  });
+  const store = createConfiguredObjectStore(alibaba, 5000);
   const ca = createCasPcaClient({ ...alibaba.cas, readTimeoutMs: options.casTimeoutMs ?? 5000 }, alibaba.credentials);
   const workerConfig = loadRenewWorkerConfig(env);
   const serviceAt = (clock: Clock, timing: Partial<IssuanceTiming> = {}) =>
